@@ -1,0 +1,1 @@
+//! Sign-in: OAuth authorization-code flow with a loopback redirect, the token store, refresh.

@@ -1,0 +1,320 @@
+//! The command-line contract (see `shared/DESIGN.md`). Parsing only: the work lives in
+//! `commands/`, which turns these structs into calls on the pipeline stages.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "nxsys-etl",
+    version,
+    about = "Move payroll data between spreadsheets and the Nxsys umbrella-payroll API",
+    long_about = "Validate spreadsheets of workers, pay codes and timesheets, submit them to the \
+                  Nxsys API exactly once under a rate limit, reconcile the result and export \
+                  payslips to Excel."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand accepts.
+#[derive(Debug, Clone, Args)]
+pub struct Global {
+    /// Configuration file (TOML) with profiles [default: the user's config directory]
+    #[arg(long, global = true, env = "NXSYS_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Profile in the configuration file (one per employer)
+    #[arg(long, global = true, env = "NXSYS_PROFILE")]
+    pub profile: Option<String>,
+    /// Base URL of the Nxsys API [default: https://api.nxsys.tech]
+    #[arg(long, global = true, env = "NXSYS_BASE_URL")]
+    pub base_url: Option<String>,
+    /// Where the journal and run state live [default: the user's data directory]
+    #[arg(long, global = true, env = "NXSYS_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Print only errors
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// More detail on stderr (-v, -vv)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Print one JSON summary on stdout (for scripts)
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Never draw progress bars
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the whole job on an embedded sandbox: import samples/, export payslips
+    Demo(DemoArgs),
+    /// Run the local Nxsys simulator
+    Sandbox(SandboxArgs),
+    /// Sign in to Nxsys, show or forget the stored sign-in
+    Auth(AuthArgs),
+    /// Write blank spreadsheet templates to fill in
+    Template(TemplateArgs),
+    /// Check spreadsheets offline and say, cell by cell, what is wrong
+    Validate(ValidateArgs),
+    /// Validate, then submit the good rows to Nxsys exactly once
+    Import(ImportArgs),
+    /// Export data from Nxsys to Excel or CSV
+    Export(ExportArgs),
+    /// Past runs recorded in the journal
+    Runs(RunsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Folder for the demo's report and export [default: ./nxsys-demo]
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Address to listen on (port 0 picks a free port)
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    pub addr: std::net::SocketAddr,
+    /// Requests per second the server accepts (token bucket, burst N); beyond it 429
+    #[arg(long)]
+    pub rate_limit: Option<u32>,
+    /// Random delay per request, e.g. 20-80 (milliseconds)
+    #[arg(long)]
+    pub latency_ms: Option<String>,
+    /// Fault probabilities per request, e.g. status500=0.05,status429=0.05,drop_after_commit=0.02
+    #[arg(long)]
+    pub faults: Option<String>,
+    /// Behaviours the API docs leave open: nest-errors, bearer-only, reject-duplicate-candidates, meta-pagination
+    #[arg(long)]
+    pub quirks: Option<String>,
+    /// Access-token lifetime in seconds
+    #[arg(long, default_value_t = 3600)]
+    pub token_ttl: u64,
+    /// Start with N generated payslips
+    #[arg(long, default_value_t = 0)]
+    pub seed_payslips: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct AuthArgs {
+    #[command(subcommand)]
+    pub action: AuthAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuthAction {
+    /// Sign in through the browser (OAuth, loopback redirect) and store the tokens
+    Login(LoginArgs),
+    /// Show who is signed in and until when (never the tokens)
+    Status,
+    /// Forget the stored tokens
+    Logout,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Client ID of the application registered in the Nxsys portal
+    #[arg(long, env = "NXSYS_CLIENT_ID")]
+    pub client_id: Option<String>,
+    /// Local port for the redirect (must match a redirect URI registered for the client) [default: any free port]
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Do not try to open a browser; only print the URL
+    #[arg(long)]
+    pub no_browser: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TemplateEntity {
+    Candidates,
+    CandidatesIe,
+    PaymentRates,
+    Timesheets,
+    All,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SheetFormat {
+    Xlsx,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct TemplateArgs {
+    /// Which template
+    pub entity: TemplateEntity,
+    /// Output folder
+    #[arg(short, long, default_value = ".")]
+    pub output: PathBuf,
+    /// File format
+    #[arg(long, value_enum, default_value_t = SheetFormat::Xlsx)]
+    pub format: SheetFormat,
+}
+
+/// What is in a file or sheet, when its name and headers do not say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EntityArg {
+    Candidates,
+    CandidatesIe,
+    PaymentRates,
+    Timesheets,
+}
+
+/// Options shared by `validate` and `import`: how to read the input.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// CSV or workbook files (xlsx, xlsm, xls, ods)
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Treat every file and sheet as this entity
+    #[arg(long, value_enum)]
+    pub entity: Option<EntityArg>,
+    /// Mapping file (TOML) renaming columns and setting defaults
+    #[arg(long)]
+    pub mapping: Option<PathBuf>,
+    /// Enum values and aliases file overriding the built-in one
+    #[arg(long)]
+    pub enums: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Write every finding to this file (.xlsx or .csv)
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Write the failing rows, with an error column and highlighted cells, to this file
+    #[arg(long)]
+    pub fix_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Plan only: send nothing, write the plan as the report
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Requests per second [default: from the profile, else 10]
+    #[arg(long)]
+    pub rate: Option<u32>,
+    /// Requests in flight at once [default: from the profile, else 8]
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Reconciliation report (.xlsx, .csv or .json) [default: ./nxsys-run-<RUN>.xlsx]
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Also write the failing rows as a fix file
+    #[arg(long)]
+    pub fix_file: Option<PathBuf>,
+    /// Resume this unfinished run
+    #[arg(long)]
+    pub resume: Option<String>,
+    /// Submit a batch even though the same batch was already imported
+    #[arg(long)]
+    pub allow_duplicate_batch: bool,
+    /// Mask NI numbers and bank details in reports and logs
+    #[arg(long)]
+    pub mask_pii: bool,
+    /// Run against an embedded sandbox instead of Nxsys
+    #[arg(long)]
+    pub sandbox: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(subcommand)]
+    pub what: ExportWhat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportWhat {
+    /// Payslips to a workbook or CSV
+    Payslips(PayslipExportArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SplitBy {
+    Worker,
+    Period,
+}
+
+#[derive(Debug, Args)]
+pub struct PayslipExportArgs {
+    /// Tax year (2025 = 2025/26)
+    #[arg(long)]
+    pub tax_year: Option<i32>,
+    /// Tax period, or a range such as 1-4
+    #[arg(long)]
+    pub tax_period: Option<String>,
+    /// Pay frequency (e.g. WEEKLY, MONTHLY)
+    #[arg(long)]
+    pub pay_frequency: Option<String>,
+    /// Payment model (e.g. PAYEE, CIS)
+    #[arg(long)]
+    pub payment_model: Option<String>,
+    /// Worker id (SR-…); repeatable
+    #[arg(long = "worker")]
+    pub workers: Vec<String>,
+    /// File with a column of worker ids or Agency Refs
+    #[arg(long)]
+    pub workers_from: Option<PathBuf>,
+    /// Only payslips created on or after this date (YYYY-MM-DD)
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Output file: .xlsx or .csv (a folder with --split-by)
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// CSV with a UTF-8 byte-order mark, for Excel
+    #[arg(long)]
+    pub excel_csv: bool,
+    /// One file per worker or per period
+    #[arg(long, value_enum)]
+    pub split_by: Option<SplitBy>,
+    /// Requests per second [default: from the profile, else 10]
+    #[arg(long)]
+    pub rate: Option<u32>,
+    /// Requests in flight at once [default: from the profile, else 8]
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Run against an embedded sandbox seeded with payslips
+    #[arg(long)]
+    pub sandbox: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunsArgs {
+    #[command(subcommand)]
+    pub action: RunsAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunsAction {
+    /// List past runs
+    List,
+    /// Show one run, optionally rewriting its report
+    Show {
+        run: String,
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,67 @@
+//! One file per subcommand. Each turns parsed arguments into calls on the pipeline stages and
+//! returns the exit status; errors carry theirs through [`crate::exit::Failure`].
+
+mod auth;
+mod demo;
+mod export;
+mod import;
+mod runs;
+mod sandbox;
+mod template;
+mod validate;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command, Global};
+use crate::exit::{Exit, Failure};
+
+/// Parse-free entry point used by `main`.
+pub fn run(cli: Cli) -> Result<Exit> {
+    init_logging(&cli.global);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(Failure::aborted)?;
+    let global = cli.global;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Demo(args) => demo::run(&global, args).await,
+            Command::Sandbox(args) => sandbox::run(&global, args).await,
+            Command::Auth(args) => auth::run(&global, args).await,
+            Command::Template(args) => template::run(&global, args),
+            Command::Validate(args) => validate::run(&global, args),
+            Command::Import(args) => import::run(&global, args).await,
+            Command::Export(args) => export::run(&global, args).await,
+            Command::Runs(args) => runs::run(&global, args),
+        }
+    })
+}
+
+/// Logs go to stderr; `-v` shows what the tool does, `-vv` every request. `RUST_LOG` overrides.
+fn init_logging(global: &Global) {
+    let level = match (global.quiet, global.verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "nxsys_etl=info,warn",
+        (false, _) => "nxsys_etl=debug,info",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(
+            std::env::var_os("NO_COLOR").is_none()
+                && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        )
+        .try_init();
+}
+
+/// What a subcommand that is not built yet answers: a clear message and exit 2.
+fn not_built(what: &str) -> Result<Exit> {
+    Err(Failure::usage(anyhow::anyhow!(
+        "`{what}` is not available in this version of nxsys-etl yet"
+    ))
+    .into())
+}

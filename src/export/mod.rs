@@ -1,0 +1,1 @@
+//! Export: payslips fetched page by page under the shared limiter, written to xlsx or CSV.

@@ -1,0 +1,1 @@
+//! Reports: the reconciliation workbook (and CSV/JSON), validation reports and fix files.
