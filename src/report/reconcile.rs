@@ -1,0 +1,1 @@
+//! The reconciliation report of an import run: summary, a sheet per entity, control totals; also CSV and JSON.

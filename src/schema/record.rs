@@ -1,0 +1,158 @@
+//! What the schema stage hands to the plan stage: validated records with their provenance.
+//! This is the contract between `schema` (producer) and `plan`/`submit`/`report` (consumers).
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::rules::{Finding, Severity};
+
+/// The kinds of record the tool imports, in dependency order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Entity {
+    Candidates,
+    CandidatesIe,
+    PaymentRates,
+    Timesheets,
+}
+
+impl Entity {
+    pub const ALL: [Entity; 4] = [
+        Entity::Candidates,
+        Entity::CandidatesIe,
+        Entity::PaymentRates,
+        Entity::Timesheets,
+    ];
+
+    /// The name users see (sheet names, CLI values, report sheets).
+    pub fn name(self) -> &'static str {
+        match self {
+            Entity::Candidates => "candidates",
+            Entity::CandidatesIe => "candidates-ie",
+            Entity::PaymentRates => "payment-rates",
+            Entity::Timesheets => "timesheets",
+        }
+    }
+}
+
+/// Where a row came from, as the user sees it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Provenance {
+    pub file: PathBuf,
+    /// Sheet name for workbooks; `None` for CSV.
+    pub sheet: Option<String>,
+    /// 1-based row number as shown by Excel (the header is usually row 1).
+    pub row: u32,
+}
+
+/// A finding placed on a cell (or on a whole row/file when `column` is `None`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CellFinding {
+    pub file: PathBuf,
+    pub sheet: Option<String>,
+    /// `None` for findings about a whole file or sheet (e.g. a missing required header).
+    pub row: Option<u32>,
+    /// Column letter (`A`, `AB`), `None` for row- or file-level findings.
+    pub column: Option<String>,
+    /// The header of that column as the user wrote it.
+    pub header: Option<String>,
+    #[serde(flatten)]
+    pub finding: Finding,
+}
+
+impl CellFinding {
+    pub fn is_error(&self) -> bool {
+        self.finding.severity == Severity::Error
+    }
+}
+
+/// A worker as a timesheet line names it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum WorkerRef {
+    /// The agency's own reference (resolved to `SR-…` by the plan stage).
+    AgencyRef(String),
+    /// An API id, `SR-…`.
+    Id(String),
+}
+
+/// A pay code as a timesheet line names it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum PayRef {
+    /// Pay code, e.g. `PR100` (resolved to `PR-…`).
+    Code(String),
+    /// An API id, `PR-…`.
+    Id(String),
+}
+
+/// A VAT code as a spreadsheet names it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum VatRef {
+    /// HMRC-style letter, e.g. `S` (resolved to `VC-…` from `/vat-code`).
+    Letter(String),
+    /// An API id, `VC-…`.
+    Id(String),
+}
+
+/// One timesheet line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LineDraft {
+    pub provenance: Provenance,
+    pub pay: PayRef,
+    pub rate: Decimal,
+    pub units: Decimal,
+    pub vat: Option<VatRef>,
+}
+
+/// Timesheet lines with the same worker and period, before keys are resolved to API ids.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TimesheetDraft {
+    pub worker: WorkerRef,
+    pub assignment_ref: Option<String>,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    pub tax_year: i32,
+    pub tax_period: u32,
+    pub month: Option<u32>,
+    pub lines: Vec<LineDraft>,
+}
+
+impl TimesheetDraft {
+    /// Σ rate × units, exact.
+    pub fn net(&self) -> Decimal {
+        self.lines.iter().map(|l| l.rate * l.units).sum()
+    }
+}
+
+/// What is sent, once keys are resolved.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Body {
+    /// A `CreateCandidateDTO` / `CreateIrelandCandidateDTO` built from the column JSON paths.
+    Candidate(serde_json::Value),
+    /// A `PaymentRateCreateDto`; `defaultVATCode` may still hold a letter (see [`VatRef`]) that
+    /// the plan stage resolves.
+    PaymentRate(serde_json::Value),
+    Timesheet(TimesheetDraft),
+}
+
+/// One record to import: a candidate, a payment rate or a whole timesheet.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Record {
+    pub entity: Entity,
+    /// Every source row that makes up the record (several for a timesheet).
+    pub provenance: Vec<Provenance>,
+    /// Natural key: Agency Ref for candidates, pay code for payment rates,
+    /// `worker|tax year|period` for timesheets.
+    pub key: String,
+    pub body: Body,
+    /// Findings on the record's cells and rows; any error blocks the record.
+    pub findings: Vec<CellFinding>,
+}
+
+impl Record {
+    pub fn is_valid(&self) -> bool {
+        !self.findings.iter().any(CellFinding::is_error)
+    }
+}
