@@ -989,6 +989,23 @@ async fn seeded_payslips_page_and_filter() {
     );
 }
 
+#[tokio::test]
+async fn a_hundred_thousand_payslips_seed_and_page() {
+    let started = Instant::now();
+    let env = Env::start(SandboxConfig {
+        seed_payslips: 100_000,
+        ..Default::default()
+    })
+    .await;
+    println!("seeded 100,000 payslips in {:?}", started.elapsed());
+    let (_, last) = env.get("/nxsys/payslips?size=100&page=1000").await;
+    assert_eq!(last["totalDocs"], 100_000);
+    assert_eq!(last["items"].as_array().unwrap().len(), 100);
+    assert_eq!(last["items"][99]["id"], "PL-100000");
+    let (_, past) = env.get("/nxsys/payslips?size=100&page=1001").await;
+    assert_eq!(past["items"].as_array().unwrap().len(), 0);
+}
+
 // ---------------------------------------------------------------- pagination and quirks
 
 #[tokio::test]
@@ -1246,6 +1263,16 @@ async fn reset_and_admin_errors() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
     env.sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn listens_on_loopback_only() {
+    let config = SandboxConfig {
+        addr: "0.0.0.0:0".parse().unwrap(),
+        ..Default::default()
+    };
+    let error = sandbox::start(config).await.expect_err("refused");
+    assert!(error.to_string().contains("loopback"), "{error}");
 }
 
 // ---------------------------------------------------------------- the command

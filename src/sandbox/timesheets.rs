@@ -15,7 +15,7 @@ use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Map, Value, json};
 
 use super::errors::ApiError;
-use super::pagination::Query;
+use super::pagination::{ListBody, Query};
 use super::payment_rates::vat_ref;
 use super::payroll::{calculate, pennies};
 use super::payslips::{Payslip, pay_date};
@@ -401,7 +401,7 @@ pub async fn create(State(shared): State<Arc<Shared>>, body: Bytes) -> Result<Re
 pub async fn list(
     State(shared): State<Arc<Shared>>,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ListBody<Value>>, ApiError> {
     let q = Query::parse(raw.as_deref());
     let page = q.page()?;
     let worker = match q.get("subcontractorRef") {
