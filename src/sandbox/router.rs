@@ -96,6 +96,7 @@ pub fn build(shared: Arc<Shared>) -> Router {
         .route("/oauth/authorize/approve", post(oauth::approve))
         .merge(admin)
         .fallback(errors::unknown_path)
+        .method_not_allowed_fallback(errors::method_not_allowed)
         .layer(from_fn_with_state(s(), errors::shape))
         .with_state(shared)
 }
