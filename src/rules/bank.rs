@@ -108,7 +108,7 @@ pub fn iban(input: &Input<'_>) -> RuleResult<String> {
             ),
         ));
     }
-    let country = &iban[..2];
+    let country = iban.get(..2).unwrap_or_default();
     let mut warnings = Vec::new();
     match iban_lengths::length(country) {
         Some(len) if len != bytes.len() => {
@@ -221,7 +221,7 @@ pub fn bic(input: &Input<'_>) -> RuleResult<String> {
             ),
         ));
     }
-    let country = &bic[4..6];
+    let country = bic.get(4..6).unwrap_or_default();
     if !is_country_code(country) {
         return Err(Finding::error(
             "bic.country",

@@ -1,5 +1,6 @@
 //! The simple rules: free text, yes/no and API ids.
 
+use super::ident::is_scientific;
 use super::{Checked, Finding, Input, RuleResult};
 
 /// Check free text: trimmed, at most `max_len` characters, no control characters. Line breaks
@@ -24,6 +25,15 @@ pub fn text(input: &Input<'_>, max_len: usize) -> RuleResult<String> {
         return Err(Finding::error(
             "text.control",
             "the cell contains invisible control characters: re-type the text",
+        ));
+    }
+    if is_scientific(&value) {
+        warnings.push(Finding::warning(
+            "text.scientific",
+            format!(
+                "'{value}' looks like a number Excel shortened to scientific notation, which \
+                 loses digits: if it is a reference, format the column as Text and re-type it"
+            ),
         ));
     }
     let len = value.chars().count();
@@ -79,6 +89,8 @@ mod tests {
         let multi = t("1 High St\r\nFlat 2\n", 40).unwrap();
         assert_eq!(multi.value, "1 High St, Flat 2");
         assert_eq!(multi.warnings[0].code, "text.line_break");
+        let sci = t("1.23457E+15", 20).unwrap();
+        assert_eq!(sci.warnings[0].code, "text.scientific");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use toml::Spanned;
 
@@ -49,9 +50,14 @@ pub enum EnumsError {
 impl Enums {
     /// The built-in values from `templates/enums.toml`.
     pub fn embedded() -> Enums {
-        // The embedded file is part of the program, not user input; a unit test proves it parses.
-        Enums::parse(EMBEDDED, Path::new(EMBEDDED_NAME))
-            .unwrap_or_else(|e| panic!("built-in enum file is invalid: {e}"))
+        static PARSED: OnceLock<Enums> = OnceLock::new();
+        PARSED
+            .get_or_init(|| {
+                // Part of the program, not user input; a unit test proves it parses.
+                Enums::parse(EMBEDDED, Path::new(EMBEDDED_NAME))
+                    .unwrap_or_else(|e| panic!("built-in enum file is invalid: {e}"))
+            })
+            .clone()
     }
 
     /// Read a user's enum file.

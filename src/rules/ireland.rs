@@ -115,7 +115,8 @@ pub fn eircode(input: &Input<'_>) -> RuleResult<String> {
             ),
         ));
     }
-    Ok(Checked::clean(format!("{} {}", &code[..3], &code[3..])))
+    let (routing, unique) = code.split_at_checked(3).unwrap_or_default();
+    Ok(Checked::clean(format!("{routing} {unique}")))
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ pub mod batch;
 pub mod contact;
 pub mod country;
 pub mod date;
+mod describe;
 pub mod enums;
 mod ident;
 pub mod ireland;

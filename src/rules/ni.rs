@@ -10,6 +10,10 @@ const BAD_FIRST: &[u8] = b"DFIQUV";
 const BAD_SECOND: &[u8] = b"DFIQUVO";
 /// Prefixes never issued (TN is the temporary-number prefix, reported on its own).
 const NEVER_ISSUED: &[&str] = &["BG", "GB", "KN", "NK", "NT", "ZZ"];
+/// Prefixes of administrative numbers that look like NI numbers (NIM39110): not valid NI
+/// numbers, though HMRC's RTI format accepts them, so they warn rather than block. (FY and OO
+/// are also administrative but already fail the letter rules.)
+const ADMINISTRATIVE: &[&str] = &["CR", "MW", "NC", "PP", "PY", "PZ"];
 
 /// Check an NI number; the value is upper case without spaces, e.g. `AB123456C`.
 pub fn ni_number(input: &Input<'_>) -> RuleResult<String> {
@@ -30,17 +34,22 @@ pub fn ni_number(input: &Input<'_>) -> RuleResult<String> {
             ),
         ));
     }
-    if !shape_ok(9) || !bytes.get(8).is_some_and(u8::is_ascii_uppercase) {
-        return Err(Finding::error(
+    let not_ni = || {
+        Finding::error(
             "ni_number.format",
             format!(
                 "'{raw}' is not an NI number: expected two letters, six digits and a letter A-D, \
                  e.g. AB 12 34 56 C"
             ),
-        ));
+        )
+    };
+    let &[first, second, _, _, _, _, _, _, suffix] = bytes else {
+        return Err(not_ni());
+    };
+    if !shape_ok(9) || !suffix.is_ascii_uppercase() {
+        return Err(not_ni());
     }
-    let prefix = &ni[..2];
-    let suffix = bytes[8];
+    let prefix = format!("{}{}", char::from(first), char::from(second));
     if prefix == "TN" {
         return Err(Finding::error(
             "ni_number.temporary",
@@ -50,7 +59,7 @@ pub fn ni_number(input: &Input<'_>) -> RuleResult<String> {
             ),
         ));
     }
-    if BAD_FIRST.contains(&bytes[0]) || BAD_SECOND.contains(&bytes[1]) {
+    if BAD_FIRST.contains(&first) || BAD_SECOND.contains(&second) {
         return Err(Finding::error(
             "ni_number.prefix",
             format!(
@@ -60,7 +69,7 @@ pub fn ni_number(input: &Input<'_>) -> RuleResult<String> {
             ),
         ));
     }
-    if NEVER_ISSUED.contains(&prefix) {
+    if NEVER_ISSUED.contains(&prefix.as_str()) {
         return Err(Finding::error(
             "ni_number.prefix",
             format!(
@@ -79,7 +88,21 @@ pub fn ni_number(input: &Input<'_>) -> RuleResult<String> {
             ),
         ));
     }
-    Ok(Checked::clean(ni))
+    let mut warnings = Vec::new();
+    if ADMINISTRATIVE.contains(&prefix.as_str()) {
+        warnings.push(Finding::warning(
+            "ni_number.administrative",
+            format!(
+                "NI number '{raw}' starts with '{prefix}', a prefix HMRC and DWP use for \
+                 administrative reference numbers rather than real NI numbers: ask the worker \
+                 for their NI number"
+            ),
+        ));
+    }
+    Ok(Checked {
+        value: ni,
+        warnings,
+    })
 }
 
 #[cfg(test)]
@@ -132,6 +155,20 @@ mod tests {
         assert_eq!(check("TN 01 02 85 A"), Err("ni_number.temporary"));
         // Old temporary style: TN, date of birth, M/F.
         assert_eq!(check("TN010285M"), Err("ni_number.temporary"));
+    }
+
+    #[test]
+    fn administrative_prefixes_warn() {
+        for p in ["CR", "MW", "NC", "PP", "PY", "PZ"] {
+            let checked = ni_number(&Input::text(&format!("{p}123456A"))).unwrap();
+            assert_eq!(checked.warnings[0].code, "ni_number.administrative", "{p}");
+        }
+        assert!(
+            ni_number(&Input::text("AB123456A"))
+                .unwrap()
+                .warnings
+                .is_empty()
+        );
     }
 
     #[test]

@@ -65,7 +65,31 @@ pub fn money(input: &Input<'_>) -> RuleResult<Decimal> {
             ),
         ));
     }
-    Ok(Checked::clean(value))
+    let mut warnings = Vec::new();
+    if input.number.is_none() && looks_like_dot_thousands(input.text) {
+        warnings.push(Finding::warning(
+            "money.ambiguous",
+            format!(
+                "'{}' was read as {value}; if a dot separates thousands here (continental style), \
+                 write it without the dot",
+                input.text
+            ),
+        ));
+    }
+    Ok(Checked { value, warnings })
+}
+
+/// Whether a typed amount such as `1.234` or `£12.500` may use a dot to group thousands.
+fn looks_like_dot_thousands(text: &str) -> bool {
+    let digits = text.trim().trim_start_matches(['£', '€', '-', '(']);
+    let Some((whole, fraction)) = digits.split_once('.') else {
+        return false;
+    };
+    (1..=3).contains(&whole.len())
+        && !whole.starts_with('0')
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.len() == 3
+        && fraction.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Check a decimal quantity (hours, units) within inclusive bounds.

@@ -25,10 +25,15 @@ pub fn uk_postcode(input: &Input<'_>) -> RuleResult<String> {
             format!("'{raw}' is not a UK postcode{hint}: expected e.g. SW1A 1AA or M1 1AE"),
         )
     };
-    if !code.is_ascii() || !(5..=7).contains(&code.len()) {
+    let split = code
+        .len()
+        .checked_sub(3)
+        .and_then(|at| code.split_at_checked(at));
+    let Some((outward, inward)) =
+        split.filter(|_| code.is_ascii() && (5..=7).contains(&code.len()))
+    else {
         return Err(bad(""));
-    }
-    let (outward, inward) = code.split_at(code.len() - 3);
+    };
     if code == "GIR0AA" {
         return Ok(Checked::clean("GIR 0AA".to_string()));
     }

@@ -63,6 +63,29 @@ fn money_keeps_exact_scale() {
 }
 
 #[test]
+fn dot_followed_by_three_digits_warns() {
+    let codes = |t| {
+        money(&Input::text(t))
+            .unwrap()
+            .warnings
+            .iter()
+            .map(|w| w.code)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(codes("1.234"), ["money.ambiguous"]);
+    assert_eq!(codes("£12.500"), ["money.ambiguous"]);
+    assert!(codes("0.125").is_empty());
+    assert!(codes("1234.500").is_empty());
+    assert!(codes("1.23").is_empty());
+    let cell = Input {
+        text: "1.234",
+        number: Some(1.234),
+        date1904: false,
+    };
+    assert!(money(&cell).unwrap().warnings.is_empty());
+}
+
+#[test]
 fn bad_money() {
     for text in [
         "",
