@@ -22,8 +22,9 @@ pub fn sort_code(input: &Input<'_>) -> RuleResult<String> {
         return Err(Finding::error(
             "sort_code.lost_zero",
             format!(
-                "sort code '{raw}' looks like Excel dropped a leading zero: format the column as \
-                 Text and re-type it (expected 6 digits, e.g. 012345)"
+                "sort code '{raw}' looks like Excel dropped a leading zero (or turned it into a \
+                 date): format the column as Text and re-type it (expected 6 digits, e.g. \
+                 012345)"
             ),
         ));
     }

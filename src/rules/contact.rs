@@ -103,8 +103,8 @@ pub fn phone(input: &Input<'_>) -> RuleResult<String> {
         return Err(Finding::error(
             "phone.lost_zero",
             format!(
-                "phone number '{raw}' looks like Excel dropped the leading 0: format the column \
-                 as Text and re-type it (e.g. 07700 900123)"
+                "phone number '{raw}' looks like Excel dropped the leading 0 or +: format the \
+                 column as Text and re-type it (e.g. 07700 900123 or +44 7700 900123)"
             ),
         ));
     } else {

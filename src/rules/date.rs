@@ -13,6 +13,10 @@ use super::{Checked, Finding, Input, RuleResult};
 /// The accepted forms, for messages.
 pub const ACCEPTED: &str = "2025-03-01, 1/3/2025, 01-Mar-2025 or 1 March 2025";
 
+/// Smallest Excel serial read as a date (1 January 1910 in the 1900 system): smaller numbers
+/// in a date column are years or typing slips, not dates anyone on a payroll needs.
+const MIN_SERIAL: f64 = 3654.0;
+
 /// Earliest and latest years accepted.
 const YEARS: std::ops::RangeInclusive<i32> = 1900..=2100;
 
@@ -39,10 +43,15 @@ pub fn date(input: &Input<'_>) -> RuleResult<NaiveDate> {
 
 /// The date of an Excel serial number; any time of day (the fraction) is ignored.
 pub fn from_serial(serial: f64, date1904: bool, raw: &str) -> Result<NaiveDate, Finding> {
-    if !serial.is_finite() || !(367.0..2_958_466.0).contains(&serial) {
+    if !serial.is_finite() || !(MIN_SERIAL..2_958_466.0).contains(&serial) {
+        let what = if (1900.0..=2100.0).contains(&serial) && serial.fract() == 0.0 {
+            "looks like a year on its own"
+        } else {
+            "is a number, not a date"
+        };
         return Err(Finding::error(
             "date.serial",
-            format!("'{raw}' is a number, not a date: type the date, e.g. {ACCEPTED}"),
+            format!("'{raw}' {what}: type the full date, e.g. {ACCEPTED}"),
         ));
     }
     // In range, so the whole days fit a u64 exactly.
@@ -51,8 +60,8 @@ pub fn from_serial(serial: f64, date1904: bool, raw: &str) -> Result<NaiveDate, 
         (NaiveDate::from_ymd_opt(1904, 1, 1), days)
     } else {
         // Excel counts a 29 February 1900 that never existed (Lotus 1-2-3's leap-year bug), so
-        // from serial 61 on, day 1 is effectively 30 December 1899. Serials below 367 (1900)
-        // were rejected above, which also rejects that fictional day (serial 60).
+        // from serial 61 on, day 1 is effectively 30 December 1899. Serials before 1910 were
+        // rejected above, which also rejects that fictional day (serial 60).
         (NaiveDate::from_ymd_opt(1899, 12, 30), days)
     };
     base.and_then(|b| b.checked_add_days(Days::new(days)))

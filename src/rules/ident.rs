@@ -25,7 +25,7 @@ pub(crate) fn scientific(what: &str, text: &str) -> Finding {
     Finding::error(
         "identifier.scientific",
         format!(
-            "'{text}' is a {what} that Excel turned into a number in scientific notation, which \
+            "'{text}': Excel turned this {what} into a number in scientific notation, which \
              loses digits: format the column as Text and re-type the {what}"
         ),
     )

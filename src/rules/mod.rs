@@ -219,7 +219,8 @@ fn enum_value(input: &Input<'_>, kind: &str, enums: &Enums) -> RuleResult<String
             Finding::error(
                 "enum.unknown",
                 format!(
-                    "'{raw}' is not a known {}; use one of: {}",
+                    "'{raw}' is not a known {}: use one of {} (or add it as an alias in an enum \
+                     file given with --enums)",
                     kind.replace('_', " "),
                     enums.values(kind).join(", ")
                 ),

@@ -100,10 +100,17 @@ fn excel_serials() {
     assert_eq!(serial(45000.75, false), Ok(ymd(2023, 3, 15)));
     assert_eq!(serial(45000.0 - 1462.0, true), Ok(ymd(2023, 3, 15)));
     assert_eq!(serial(45000.0, true), Ok(ymd(2027, 3, 16)));
-    // 61 is 1 March 1900 (after the fictional 29 February); 367 is 1 January 1901.
-    assert_eq!(serial(367.0, false), Ok(ymd(1901, 1, 1)));
+    // 3654 is 1 January 1910, the earliest serial read as a date.
+    assert_eq!(serial(3654.0, false), Ok(ymd(1910, 1, 1)));
+    assert_eq!(serial(3653.0, false), Err("date.serial"));
     assert_eq!(serial(25569.0, false), Ok(ymd(1970, 1, 1)));
     assert_eq!(serial(60.0, false), Err("date.serial"));
+    let year = Input {
+        text: "1985",
+        number: Some(1985.0),
+        date1904: false,
+    };
+    assert!(date(&year).unwrap_err().message.contains("year on its own"));
     assert_eq!(serial(12.0, false), Err("date.serial"));
     assert_eq!(serial(-1.0, false), Err("date.serial"));
     assert_eq!(serial(f64::NAN, false), Err("date.serial"));
@@ -126,7 +133,7 @@ proptest! {
     }
 
     #[test]
-    fn serial_systems_differ_by_1462_days(s in 2000.0f64..70000.0) {
+    fn serial_systems_differ_by_1462_days(s in 5200.0f64..70000.0) {
         prop_assert_eq!(serial(s, false), serial(s - 1462.0, true));
     }
 }
