@@ -71,10 +71,12 @@ pub fn from_serial(serial: f64, date1904: bool, raw: &str) -> Result<NaiveDate, 
 /// Parse a date written as text.
 fn parse_text(raw: &str) -> RuleResult<NaiveDate> {
     // Drop a time of day written after the date ("2024-01-15T14:15:22Z", "01/03/2025 00:00").
-    let text = match raw.split_once(['T', ' ']) {
-        Some((day, time)) if time.contains(':') => day,
-        _ => raw,
-    };
+    let text = raw
+        .find(':')
+        .and_then(|colon| raw.get(..colon))
+        .and_then(|before_time| before_time.rfind(['T', ' ']))
+        .and_then(|cut| raw.get(..cut))
+        .unwrap_or(raw);
     let parts: Vec<&str> = text
         .split(|c: char| c.is_whitespace() || "/-.,".contains(c))
         .filter(|p| !p.is_empty())

@@ -8,6 +8,14 @@
 //!
 //! Messages say what is wrong *and what to do*, in a payroll clerk's words; the schema stage adds
 //! the file, sheet, row and column.
+//!
+//! One file per rule family: [`ni`], [`bank`] (sort code, account number, IBAN, BIC and the GB
+//! IBAN/sort code/account consistency check), [`postcode`], [`ireland`] (PPS number, Eircode),
+//! [`contact`] (e-mail, phone), [`country`], [`date`], [`number`] (money, decimals, whole
+//! numbers), [`basic`] (text, yes/no, API ids). Identifiers that Excel damaged (leading zeros
+//! lost, `1.23E+15`) are reported, never silently repaired; the one repair is padding a 6–7
+//! digit account number, with a warning. `Rule::format_hint`, `Rule::example` and
+//! `Rule::is_identifier` describe each rule for templates.
 
 pub mod bank;
 pub mod basic;

@@ -46,6 +46,14 @@ fn accepted_text_forms() {
         assert_eq!(text(t), Ok((d, vec![])), "{t}");
     }
     assert_eq!(text("30 Sept 2025").map(|r| r.0), Ok(ymd(2025, 9, 30)));
+    assert_eq!(
+        text("Sept 30 2025 10:00").map(|r| r.0),
+        Ok(ymd(2025, 9, 30))
+    );
+    assert_eq!(
+        text("1 OCT 2025 00:00:00").map(|r| r.0),
+        Ok(ymd(2025, 10, 1))
+    );
     assert_eq!(text("29/02/2024").map(|r| r.0), Ok(ymd(2024, 2, 29)));
 }
 
