@@ -19,3 +19,6 @@ pub(crate) mod retry;
 pub use client::{AuthScheme, Client, ClientConfig, ClientStats, Credentials, check_base_url};
 pub use error::{ApiError, ErrorBody};
 pub use models::*;
+
+#[cfg(test)]
+mod tests;
