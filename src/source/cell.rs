@@ -122,6 +122,20 @@ pub fn column_letter(index: usize) -> String {
     String::from_utf8(letters).unwrap_or_default()
 }
 
+/// The 0-based column of spreadsheet letters: `A` → 0, `AA` → 26. `None` if not letters.
+pub fn column_index(letters: &str) -> Option<usize> {
+    if letters.is_empty() || letters.len() > 3 {
+        return None;
+    }
+    letters
+        .bytes()
+        .try_fold(0usize, |n, b| {
+            b.is_ascii_uppercase()
+                .then(|| n * 26 + usize::from(b - b'A') + 1)
+        })
+        .map(|n| n - 1)
+}
+
 /// The calendar date of an Excel serial number, in the 1900 or 1904 date system.
 /// `None` for serials outside the range Excel can show.
 pub fn excel_serial_to_date(serial: f64, date1904: bool) -> Option<NaiveDate> {
@@ -152,6 +166,11 @@ mod tests {
         assert_eq!(column_letter(27), "AB");
         assert_eq!(column_letter(701), "ZZ");
         assert_eq!(column_letter(702), "AAA");
+        for i in [0, 25, 26, 27, 701, 702] {
+            assert_eq!(column_index(&column_letter(i)), Some(i));
+        }
+        assert_eq!(column_index("a1"), None);
+        assert_eq!(column_index(""), None);
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub mod workbook;
 
 use std::path::{Path, PathBuf};
 
-pub use cell::{CellView, RowBuf, column_letter, excel_serial_to_date};
+pub use cell::{CellView, RowBuf, column_index, column_letter, excel_serial_to_date};
 
 use crate::schema::CellFinding;
 
