@@ -35,11 +35,18 @@ struct Source<'a> {
     rows: BTreeMap<u32, Vec<&'a CellFinding>>,
 }
 
-/// A copied sheet: header, rows and what is wrong with them.
+/// A copied row: its cells, the bad cells (column index, message) and the error column text.
+struct CopiedRow {
+    cells: Vec<String>,
+    bad: Vec<(usize, String)>,
+    message: String,
+}
+
+/// A copied sheet: header and rows.
 struct Copied {
     name: String,
     header: Vec<String>,
-    rows: Vec<(Vec<String>, Vec<(usize, String)>, String)>,
+    rows: Vec<CopiedRow>,
 }
 
 /// Write the rows named in `failing` to `out` (.xlsx: one sheet per source sheet; .csv: one
@@ -147,7 +154,11 @@ fn copy(source: &Source<'_>, names: &mut BTreeSet<String>) -> Result<Copied, Fix
                     bad.push((i, f.finding.message.clone()));
                 }
             }
-            rows.push((cells, bad, messages.join("\n")));
+            rows.push(CopiedRow {
+                cells,
+                bad,
+                message: messages.join("\n"),
+            });
         }
     };
     for row in lookahead.iter().skip(header_at + 1) {
@@ -209,7 +220,7 @@ fn write_csv(path: &Path, sheet: &Copied) -> Result<(), ReportError> {
     let mut header = sheet.header.clone();
     header.push(ERROR_COLUMN.to_string());
     w.write_record(&header).map_err(|e| io(e.into()))?;
-    for (cells, _, message) in &sheet.rows {
+    for CopiedRow { cells, message, .. } in &sheet.rows {
         let mut record: Vec<String> = (0..width)
             .map(|i| neutralise_csv(cells.get(i).map_or("", String::as_str)).into_owned())
             .collect();
@@ -227,7 +238,7 @@ fn write_xlsx(out: &Path, sheets: &[Copied]) -> Result<(), ReportError> {
     let mut book = Workbook::new();
     let text = Format::new().set_num_format("@");
     let bold = Format::new().set_bold().set_num_format("@");
-    let bad = Format::new()
+    let highlight = Format::new()
         .set_num_format("@")
         .set_background_color(Color::RGB(0xFFC7CE))
         .set_font_color(Color::RGB(0x9C0006));
@@ -250,14 +261,22 @@ fn write_xlsx(out: &Path, sheets: &[Copied]) -> Result<(), ReportError> {
             .map_err(xlsx)?;
         ws.set_column_width(error_col, 80).map_err(xlsx)?;
         ws.set_freeze_panes(1, 0).map_err(xlsx)?;
-        for (i, (cells, bad_cells, message)) in sheet.rows.iter().enumerate() {
+        for (
+            i,
+            CopiedRow {
+                cells,
+                bad,
+                message,
+            },
+        ) in sheet.rows.iter().enumerate()
+        {
             let r = i as u32 + 1;
             for (c, value) in cells.iter().enumerate().take(width) {
                 ws.write_string(r, c as u16, value).map_err(xlsx)?;
             }
-            for (c, note) in bad_cells.iter().filter(|(c, _)| *c < width) {
+            for (c, note) in bad.iter().filter(|(c, _)| *c < width) {
                 let value = cells.get(*c).map_or("", String::as_str);
-                ws.write_string_with_format(r, *c as u16, value, &bad)
+                ws.write_string_with_format(r, *c as u16, value, &highlight)
                     .map_err(xlsx)?;
                 ws.insert_note(r, *c as u16, &Note::new(note).set_author("nxsys-etl"))
                     .map_err(xlsx)?;
