@@ -1341,6 +1341,35 @@ async fn sandbox_command_prints_json_and_serves() {
 }
 
 #[tokio::test]
+async fn sandbox_command_banner_names_the_url_and_credentials() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nxsys-etl"))
+        .args(["sandbox", "--addr", "127.0.0.1:0", "--token-ttl", "60"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary runs");
+    let stdout = child.stdout.take().unwrap();
+    let lines = tokio::task::spawn_blocking(move || {
+        BufReader::new(stdout)
+            .lines()
+            .take(10)
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let banner = lines.join("\n");
+    assert!(
+        banner.starts_with("Nxsys sandbox listening on http://127.0.0.1:"),
+        "{banner}"
+    );
+    assert!(banner.contains("NXSYS_CLIENT_ID=NXSYS."), "{banner}");
+    assert!(banner.contains("NXSYS_REFRESH_TOKEN="), "{banner}");
+}
+
+#[tokio::test]
 async fn bad_options_are_usage_errors() {
     let out = Command::new(env!("CARGO_BIN_EXE_nxsys-etl"))
         .args([
