@@ -347,3 +347,122 @@ async fn bearer_only_server_is_answered_with_bearer() {
         .expect("works after switching scheme");
     assert_eq!(client.auth_scheme(), nxsys_etl::api::AuthScheme::Bearer);
 }
+
+// ---- The `auth` subcommands, through the binary ---------------------------------------------
+
+fn cli(store: &std::path::Path, base_url: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_nxsys-etl"));
+    cmd.env("NXSYS_TOKEN_STORE", store)
+        .env("NXSYS_BASE_URL", base_url)
+        .env("NXSYS_CONFIG", store.with_extension("toml"))
+        .env_remove("NXSYS_REFRESH_TOKEN")
+        .env_remove("NXSYS_CLIENT_ID")
+        .env_remove("NXSYS_CLIENT_SECRET")
+        .env_remove("NXSYS_PROFILE")
+        .stdin(std::process::Stdio::null());
+    std::fs::write(store.with_extension("toml"), "").unwrap();
+    cmd
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auth_login_status_logout_through_the_binary() {
+    use std::io::BufRead;
+
+    let sb = start(SandboxConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("tokens.json");
+
+    // Not signed in yet: exit 3 and what to do.
+    let out = cli(&store, &sb.base_url)
+        .args(["auth", "status"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("auth login"));
+
+    // Login: the binary prints the URL on stderr; this test plays the browser.
+    let mut child = cli(&store, &sb.base_url)
+        .env("NXSYS_CLIENT_SECRET", &sb.client_secret)
+        .args([
+            "auth",
+            "login",
+            "--client-id",
+            &sb.client_id,
+            "--no-browser",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (url_tx, url_rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if let Some(u) = line.trim().strip_prefix("http") {
+                let _ = url_tx.send(format!("http{u}"));
+            }
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    let url = tokio::task::spawn_blocking(move || url_rx.recv_timeout(Duration::from_secs(30)))
+        .await
+        .unwrap()
+        .expect("the login URL is printed");
+    approve_in_browser(Url::parse(&url).unwrap())
+        .await
+        .expect("approved");
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    let printed = reader.join().unwrap();
+    assert!(status.success(), "login failed: {printed}");
+    assert!(printed.contains("Signed in"), "{printed}");
+    assert!(!printed.contains(&sb.client_secret));
+    let mode = std::fs::metadata(&store).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+
+    // Status: signed in, nothing secret shown.
+    let out = cli(&store, &sb.base_url)
+        .args(["auth", "status"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains(&sb.client_id), "{text}");
+    let stored = TokenStore::new(&store, sb.base_url.trim_end_matches('/'))
+        .load()
+        .unwrap()
+        .expect("stored under the base URL");
+    assert!(!text.contains(stored.refresh_token.expose_secret()));
+    assert!(!text.contains(&sb.client_secret));
+
+    // Logout forgets it.
+    let out = cli(&store, &sb.base_url)
+        .args(["auth", "logout"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let out = cli(&store, &sb.base_url)
+        .args(["auth", "status"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+}
+
+#[test]
+fn plain_http_to_a_remote_host_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cli(&dir.path().join("t.json"), "http://api.nxsys.tech")
+        .args(["auth", "status"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("https://"));
+}
