@@ -440,3 +440,67 @@ async fn secrets_never_reach_logs_or_errors() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_write_whose_answer_is_lost_is_ambiguous_and_sent_once() {
+    let sb = start(SandboxConfig::default()).await;
+    let client = connect(&sb, 50).await;
+    let before = sb.stats();
+    sb.set_faults(sandbox::Faults {
+        drop_after_commit: 1.0,
+        ..Default::default()
+    });
+    let body = PaymentRateBody {
+        description: Some("Lost answer".into()),
+        status: Some("ACTIVE".into()),
+        code: Some("PRLOST".into()),
+        rate_type: Some("RATE".into()),
+        units: Some("HOURLY".into()),
+        hours_per_unit: Some(Decimal::ONE),
+        ..Default::default()
+    };
+    let err = client.create_payment_rate(&body).await.unwrap_err();
+    assert!(err.is_ambiguous(), "{err}");
+    assert!(err.to_string().contains("check the server"), "{err}");
+    sb.set_faults(sandbox::Faults::default());
+    let after = sb.stats();
+    assert_eq!(
+        after.payment_rates,
+        before.payment_rates + 1,
+        "applied once"
+    );
+    assert_eq!(client.stats().ambiguous, 1);
+    // The caller's check by natural key finds it.
+    let found: Vec<PaymentRate> = client
+        .payment_rates(PaymentRateFilter {
+            code: Some("PRLOST".into()),
+            ..Default::default()
+        })
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(found.iter().any(|r| r.code.as_deref() == Some("PRLOST")));
+}
+
+#[tokio::test]
+async fn server_errors_retry_reads_and_make_writes_ambiguous() {
+    let sb = start(SandboxConfig::default()).await;
+    let mut config = ClientConfig::new(base(&sb));
+    config.max_retries = 2;
+    let client = Client::connect(config, creds(&sb), None).await.unwrap();
+    sb.set_faults(sandbox::Faults {
+        status500: 1.0,
+        ..Default::default()
+    });
+    let read = client.vat_codes().await.unwrap_err();
+    assert!(
+        matches!(read, ApiError::Unreachable { attempts: 3, .. }),
+        "{read}"
+    );
+    let write = client
+        .create_candidate(&candidate("AR-9", "QQ123456C"))
+        .await
+        .unwrap_err();
+    assert!(write.is_ambiguous(), "{write}");
+    assert_eq!(write.status(), Some(500));
+}
