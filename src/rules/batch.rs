@@ -161,6 +161,7 @@ impl BatchIndex {
     ) -> Vec<ColumnFinding> {
         let mut findings = Vec::new();
         if let WorkerRef::AgencyRef(r) = worker
+            && !r.is_empty()
             && !self.agency_refs.contains_key(r)
         {
             findings.push((
@@ -176,6 +177,7 @@ impl BatchIndex {
             ));
         }
         if let PayRef::Code(code) = pay
+            && !code.is_empty()
             && !self.pay_codes.contains_key(code)
         {
             findings.push((
