@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use toml::Spanned;
 
@@ -27,6 +28,8 @@ pub struct Enums {
 struct Kind {
     values: Vec<(String, Vec<String>)>,
     index: HashMap<String, usize>,
+    /// Line of the `[kind]` header, for messages.
+    line: usize,
 }
 
 /// Why an enum file could not be used. Every message names the file, and the line when known.
@@ -49,9 +52,14 @@ pub enum EnumsError {
 impl Enums {
     /// The built-in values from `templates/enums.toml`.
     pub fn embedded() -> Enums {
-        // The embedded file is part of the program, not user input; a unit test proves it parses.
-        Enums::parse(EMBEDDED, Path::new(EMBEDDED_NAME))
-            .unwrap_or_else(|e| panic!("built-in enum file is invalid: {e}"))
+        static PARSED: OnceLock<Enums> = OnceLock::new();
+        PARSED
+            .get_or_init(|| {
+                // Part of the program, not user input; a unit test proves it parses.
+                Enums::parse(EMBEDDED, Path::new(EMBEDDED_NAME))
+                    .unwrap_or_else(|e| panic!("built-in enum file is invalid: {e}"))
+            })
+            .clone()
     }
 
     /// Read a user's enum file.
@@ -63,11 +71,23 @@ impl Enums {
         Enums::parse(&text, path)
     }
 
-    /// The built-in values with the kinds of a user file (`--enums FILE`) replacing theirs.
+    /// The built-in values with the kinds of a user file (`--enums FILE`) replacing theirs. A
+    /// kind the tool does not know (a typo such as `[titel]`) is an error, not ignored.
     pub fn embedded_with_user(path: Option<&Path>) -> Result<Enums, EnumsError> {
         let mut enums = Enums::embedded();
         if let Some(path) = path {
-            enums.merge_user(Enums::load(path)?);
+            let user = Enums::load(path)?;
+            if let Some((name, kind)) = user.kinds.iter().find(|(k, _)| !enums.has_kind(k)) {
+                return Err(EnumsError::Invalid {
+                    path: path.to_path_buf(),
+                    line: kind.line,
+                    message: format!(
+                        "[{name}] is not a kind this tool uses; the kinds are: {}",
+                        enums.kinds().collect::<Vec<_>>().join(", ")
+                    ),
+                });
+            }
+            enums.merge_user(user);
         }
         Ok(enums)
     }
@@ -95,7 +115,10 @@ impl Enums {
             let mut entries: Vec<_> = entries.into_inner().into_iter().collect();
             // Keys arrive sorted by name; the file order is the order of their positions.
             entries.sort_by_key(|(value, _)| value.span().start);
-            let mut kind = Kind::default();
+            let mut kind = Kind {
+                line: line_of(text, kind_name.span().start),
+                ..Kind::default()
+            };
             for (value, aliases) in entries {
                 let at = value.span().start;
                 let value = value.into_inner();
@@ -137,6 +160,17 @@ impl Enums {
                     }
                 }
                 kind.values.push((value, aliases));
+            }
+            if kind.values.is_empty() {
+                return Err(EnumsError::Invalid {
+                    path: path.to_path_buf(),
+                    line: kind.line,
+                    message: format!(
+                        "[{}] has no values: add lines like VALUE = [\"alias\"], or delete the \
+                         table to keep the built-in values",
+                        kind_name.get_ref()
+                    ),
+                });
             }
             kinds.insert(kind_name.into_inner(), kind);
         }
@@ -332,6 +366,18 @@ mod tests {
         let missing = dir.path().join("nope.toml");
         let err = Enums::load(&missing).unwrap_err().to_string();
         assert!(err.contains("nope.toml"), "{err}");
+    }
+
+    #[test]
+    fn user_file_with_unknown_or_empty_kind_is_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("enums.toml");
+        std::fs::write(&path, "[gender]\nX = []\n\n[titel]\nMR = []\n").unwrap();
+        let err = Enums::embedded_with_user(Some(&path)).unwrap_err();
+        assert!(matches!(err, EnumsError::Invalid { line: 4, .. }), "{err}");
+        assert!(err.to_string().contains("[titel]"), "{err}");
+        let err = parse("[a]\nX = []\n[title]\n").unwrap_err();
+        assert!(matches!(err, EnumsError::Invalid { line: 3, .. }), "{err}");
     }
 
     #[test]
