@@ -194,6 +194,67 @@ fn batch_problems_point_at_their_cells() {
 }
 
 #[test]
+fn a_gb_iban_must_carry_the_sort_code_and_account_number() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let header = CANDIDATES.lines().next().unwrap_or_default();
+    let text = format!(
+        "{header},IBAN\n\
+         AG-001,Mr,Michael,Smith,1990-05-15,AB123456C,1 High Street,,London,SW1A 1AA,m@example.com,Weekly,PAYE,60-16-13,31926819,GB29 NWBK 6016 1331 9268 19\n\
+         AG-002,Ms,Ann,Jones,1985-06-15,AB123457A,2 Low Road,,Leeds,LS1 4DY,a@example.com,Weekly,PAYE,60-16-14,31926819,GB29NWBK60161331926819\n"
+    );
+    let file = write(dir.path(), "candidates.csv", &text);
+    let batch = load_batch(&[file], &opts()).expect("readable");
+    assert!(
+        batch.records[0].is_valid(),
+        "{:?}",
+        errors(&batch.records[0])
+    );
+    let found = &batch.records[1].findings;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].finding.code, "iban.mismatch");
+    assert_eq!(found[0].column.as_deref(), Some("P"));
+}
+
+#[test]
+fn mapping_files_rename_columns_and_fill_defaults_and_constants() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = "Pay Code,Name,Kind,Per\nPR1,Basic,Rate,Hourly\nPR2,Overtime,Rate,\n";
+    let file = write(dir.path(), "export.csv", text);
+    let mapping = nxsys_etl::schema::Mapping::parse(
+        "entity = \"payment-rates\"\n\
+         [columns]\n\"Name\" = \"Description\"\n\"Kind\" = \"Type\"\n\"Per\" = \"Units\"\n\
+         [defaults]\n\"Units\" = \"Daily\"\n[constants]\n\"Status\" = \"Active\"\n",
+        Path::new("map.toml"),
+    )
+    .expect("mapping");
+    let options = ReadOptions {
+        mapping: Some(mapping),
+        ..opts()
+    };
+    let batch = load_batch(&[file], &options).expect("readable");
+    assert!(batch.findings.is_empty(), "{:?}", batch.findings);
+    let units: Vec<_> = batch
+        .records
+        .iter()
+        .map(|r| match &r.body {
+            Body::PaymentRate(b) => (
+                b["description"].clone(),
+                b["units"].clone(),
+                b["status"].clone(),
+            ),
+            _ => panic!("payment rate"),
+        })
+        .collect();
+    assert_eq!(
+        units,
+        [
+            (json!("Basic"), json!("HOURLY"), json!("ACTIVE")),
+            (json!("Overtime"), json!("DAILY"), json!("ACTIVE"))
+        ]
+    );
+}
+
+#[test]
 fn missing_required_headers_block_every_row_and_unknown_ones_warn() {
     let dir = tempfile::tempdir().expect("temp dir");
     let text = "Code,Description,Type,Shoe Size\nPR1,Basic,RATE,9\n";

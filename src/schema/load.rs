@@ -14,7 +14,7 @@ use super::headers::{self, HeaderMap, Location};
 use super::mapping::Mapping;
 use super::record::{Body, CellFinding, Entity, Record, TimesheetDraft};
 use crate::rules::batch::BatchIndex;
-use crate::rules::{Enums, Finding};
+use crate::rules::{self, Enums, Finding};
 
 use crate::source::{self, RowBuf, SheetReader, SourceError};
 
@@ -315,11 +315,14 @@ impl Run<'_> {
         } else {
             let mut record = build::record(entity, &sheet.map, checked);
             let row_no = row.row;
-            let found = match (&record.body, record.provenance.first()) {
+            let mut found = match (&record.body, record.provenance.first()) {
                 (Body::Candidate(body), Some(at)) => self.index.check_candidate(body, at),
                 (Body::PaymentRate(body), Some(at)) => self.index.check_payment_rate(body, at),
                 _ => Vec::new(),
             };
+            if let Body::Candidate(body) = &record.body {
+                found.extend(bank_consistency(body));
+            }
             for (path, finding) in found {
                 let column = sheet.map.index_of(path);
                 record.findings.push(ctx.place(row_no, column, finding));
@@ -489,6 +492,15 @@ impl Group {
             findings: self.findings,
         }
     }
+}
+
+/// A GB IBAN given with a sort code and account number must carry them.
+fn bank_consistency(body: &serde_json::Value) -> Option<(&'static str, Finding)> {
+    let text = |p: &str| body.pointer(p).and_then(serde_json::Value::as_str);
+    let iban = text("/bankSetting/IBANReference")?;
+    let sort = text("/bankSetting/sortCode")?;
+    let account = text("/bankSetting/accountNumber")?;
+    rules::uk_bank_consistency(iban, sort, account).map(|f| ("bankSetting.IBANReference", f))
 }
 
 /// Sheets the templates (and many agencies' workbooks) use for help text.
