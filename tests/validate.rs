@@ -590,3 +590,156 @@ fn templates_are_generated_and_read_back_without_errors() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Workbooks as Excel and LibreOffice write them (fixtures from scripts/make-fixtures.sh).
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("data")
+        .join(name)
+}
+
+#[test]
+fn ods_and_xls_written_by_libreoffice_read_the_same_as_the_csv_files() {
+    let csv = load_batch(&sample_csvs(), &opts()).expect("csv");
+    for name in ["monthly-batch.ods", "monthly-batch.xls"] {
+        let book = load_batch(&[data(name)], &opts()).expect(name);
+        assert_eq!(book.sources.len(), 4, "{name}");
+        assert!(
+            book.records.iter().all(Record::is_valid),
+            "{name}: {:?}",
+            book.records
+                .iter()
+                .flat_map(errors)
+                .take(5)
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(bodies(&csv.records), bodies(&book.records), "{name}");
+    }
+}
+
+#[test]
+fn dates_of_a_1904_workbook_are_read_in_its_own_date_system() {
+    let batch = load_batch(&[data("date1904.xlsx")], &opts()).expect("readable");
+    let record = &batch.records[0];
+    assert!(record.is_valid(), "{:?}", errors(record));
+    let Body::Candidate(body) = &record.body else {
+        panic!("candidate")
+    };
+    // Serial 31622 counted from 1904 (it would be 1986-07-29 counted from 1900).
+    assert_eq!(body["generalSetting"]["DOB"], json!("1990-07-30"));
+}
+
+/// A workbook with what Excel does to data: identifiers typed as numbers, a formula cell, an
+/// error cell, merged cells and a hidden sheet.
+fn damaged_workbook(path: &Path) {
+    use rust_xlsxwriter::{Formula, Workbook};
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Workers").expect("name");
+    let headers = [
+        "Agency Ref",
+        "Forename",
+        "Surname",
+        "Date of Birth",
+        "NI Number",
+        "Address Line 1",
+        "City",
+        "Postcode",
+        "Email",
+        "Pay Frequency",
+        "Payment Model",
+        "Sort Code",
+        "Account Number",
+        "Mobile",
+    ];
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).expect("header");
+    }
+    for r in 1..=3u32 {
+        let texts = [
+            format!("XL-{r}"),
+            "Sam".into(),
+            "Jones".into(),
+            "1990-05-15".into(),
+            format!("AB12345{r}A"),
+            "1 Road".into(),
+            "York".into(),
+            "YO1 7HH".into(),
+            format!("sam{r}@example.com"),
+            "Weekly".into(),
+            "PAYE".into(),
+        ];
+        for (c, t) in texts.iter().enumerate() {
+            sheet.write_string(r, c as u16, t).expect("cell");
+        }
+        sheet.write_string(r, 11, "601613").expect("sort");
+        sheet.write_string(r, 12, "31926819").expect("account");
+    }
+    // Row 2: the sort code typed as a number (leading zero lost), mobile as a number.
+    sheet.write_number(1, 11, 12345.0).expect("sort");
+    sheet.write_number(1, 13, 7_700_900_123.0).expect("mobile");
+    // Row 3: the email from a formula (cached value read), the surname an error.
+    sheet
+        .write_formula(
+            2,
+            8,
+            Formula::new("=LOWER(\"SAM2@EXAMPLE.COM\")").set_result("sam2@example.com"),
+        )
+        .expect("formula");
+    sheet
+        .write_formula(2, 2, Formula::new("=#REF!").set_result("#REF!"))
+        .expect("error");
+    // Row 4: Pay Frequency merged down over rows 4 and 5 (row 5 otherwise empty but a name).
+    sheet
+        .merge_range(3, 9, 4, 9, "Weekly", &rust_xlsxwriter::Format::new())
+        .expect("merge");
+    let hidden = book.add_worksheet();
+    hidden.set_name("Old workers").expect("name");
+    hidden.write_string(0, 0, "Agency Ref").expect("cell");
+    hidden.set_hidden(true);
+    book.save(path).expect("save");
+}
+
+#[test]
+fn excel_damage_is_reported_precisely() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("damaged.xlsx");
+    damaged_workbook(&path);
+    let batch = load_batch(&[path], &opts()).expect("readable");
+    let notes: Vec<&str> = batch.findings.iter().map(|f| f.finding.code).collect();
+    assert!(notes.contains(&"sheet.hidden"), "{notes:?}");
+    assert!(notes.contains(&"sheet.merged_cells"), "{notes:?}");
+    let on = |row: u32| -> Vec<(&str, Option<&str>)> {
+        batch
+            .records
+            .iter()
+            .find(|r| r.provenance[0].row == row)
+            .map(|r| {
+                r.findings
+                    .iter()
+                    .map(|f| (f.finding.code, f.column.as_deref()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        on(2),
+        [
+            ("phone.lost_zero", Some("N")),
+            ("sort_code.lost_zero", Some("L"))
+        ]
+    );
+    assert_eq!(on(3), [("cell.error", Some("C"))]);
+    let row3 = batch.records.iter().find(|r| r.provenance[0].row == 3);
+    let Some(Body::Candidate(body)) = row3.map(|r| &r.body) else {
+        panic!("row 3")
+    };
+    assert_eq!(body["generalSetting"]["email"], json!("sam2@example.com"));
+    assert!(on(4).is_empty(), "{:?}", on(4));
+    // Row 5 holds only the merged Pay Frequency: every required cell but that one is missing.
+    assert!(on(5).iter().all(|(code, _)| *code == "required.missing"));
+    assert!(!on(5).iter().any(|(_, col)| *col == Some("J")));
+}
