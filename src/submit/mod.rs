@@ -14,6 +14,7 @@ mod engine;
 mod payment_rates;
 mod progress;
 pub mod remote;
+mod run;
 mod timesheets;
 
 use std::collections::HashMap;
@@ -21,6 +22,7 @@ use std::collections::HashMap;
 pub use detail::initial_detail;
 pub use engine::align;
 pub use remote::{Offline, Remote, RemoteError};
+pub use run::{ImportError, ImportOutcome, ImportRequest, import};
 
 use crate::journal::{Journal, JournalError, RecordRow};
 use crate::schema::Record;
@@ -66,3 +68,6 @@ pub async fn submit<R: Remote>(
         .run(work)
         .await
 }
+
+#[cfg(test)]
+mod tests;
