@@ -41,9 +41,14 @@ fn list(global: &Global, journal: &Journal) -> Result<Exit> {
         println!(
             "{:<22} {:<20} {:<9} {:>4} {:>7}  {}",
             run.id,
-            run.started.get(..19).unwrap_or(&run.started).replace('T', " "),
+            run.started
+                .get(..19)
+                .unwrap_or(&run.started)
+                .replace('T', " "),
             run.status.as_str(),
-            run.exit_code.map(|c| c.to_string()).unwrap_or_else(|| "-".into()),
+            run.exit_code
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "-".into()),
             records,
             files.join(", ")
         );
@@ -110,7 +115,10 @@ pub(crate) fn print_report(report: &RunReport) {
     if !attention.is_empty() {
         println!("Rows that need attention:");
         for row in attention.iter().take(20) {
-            let status = row.http_status.map(|s| format!(" HTTP {s}")).unwrap_or_default();
+            let status = row
+                .http_status
+                .map(|s| format!(" HTTP {s}"))
+                .unwrap_or_default();
             let message = row.message.lines().next().unwrap_or_default();
             println!(
                 "  {} — {} ({}{status}): {message}",

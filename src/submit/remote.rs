@@ -8,7 +8,7 @@ use std::future::Future;
 
 use serde_json::Value;
 
-use crate::plan::timesheet::ServerTimesheet;
+use crate::plan::timesheet::{ServerTimesheet, TimesheetPlan};
 
 /// Why a call failed, in the three ways the submit stage treats differently.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -107,15 +107,17 @@ pub trait Remote: Sync {
     fn get_timesheet(&self, id: &str)
     -> impl Future<Output = Result<ServerTimesheet, RemoteError>>;
 
+    /// Create the timesheet (`plan.create_body()` on the wire).
     fn create_timesheet(
         &self,
-        body: &Value,
+        plan: &TimesheetPlan,
     ) -> impl Future<Output = Result<ServerTimesheet, RemoteError>>;
 
+    /// Replace the lines of timesheet `id` (`plan.edit_body()` on the wire).
     fn update_timesheet(
         &self,
         id: &str,
-        body: &Value,
+        plan: &TimesheetPlan,
     ) -> impl Future<Output = Result<ServerTimesheet, RemoteError>>;
 }
 
@@ -169,10 +171,14 @@ impl Remote for Offline {
     async fn get_timesheet(&self, _: &str) -> Result<ServerTimesheet, RemoteError> {
         offline()
     }
-    async fn create_timesheet(&self, _: &Value) -> Result<ServerTimesheet, RemoteError> {
+    async fn create_timesheet(&self, _: &TimesheetPlan) -> Result<ServerTimesheet, RemoteError> {
         offline()
     }
-    async fn update_timesheet(&self, _: &str, _: &Value) -> Result<ServerTimesheet, RemoteError> {
+    async fn update_timesheet(
+        &self,
+        _: &str,
+        _: &TimesheetPlan,
+    ) -> Result<ServerTimesheet, RemoteError> {
         offline()
     }
 }

@@ -179,12 +179,11 @@ async fn create<R: Remote>(
     plan: &TimesheetPlan,
     detail: &mut crate::report::reconcile::RecordDetail,
 ) -> Result<(), SubmitError> {
-    let body = plan.create_body();
     let written = e
         .write_once(
             seq,
             e.was_sent(seq, Action::Create),
-            || e.remote.create_timesheet(&body),
+            || e.remote.create_timesheet(plan),
             || async {
                 let found = e
                     .remote
@@ -207,12 +206,11 @@ async fn update<R: Remote>(
     detail: &mut crate::report::reconcile::RecordDetail,
 ) -> Result<(), SubmitError> {
     let id = decision.existing_id.clone().unwrap_or_default();
-    let body = plan.edit_body();
     let written = e
         .write_once(
             seq,
             e.was_sent(seq, Action::Update),
-            || e.remote.update_timesheet(&id, &body),
+            || e.remote.update_timesheet(&id, plan),
             || async {
                 let now = e.remote.get_timesheet(&id).await?;
                 Ok(timesheet::is_same_timesheet(plan, &now).then_some(now))

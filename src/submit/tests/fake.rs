@@ -330,7 +330,11 @@ impl Remote for Fake {
             })
     }
 
-    async fn create_timesheet(&self, body: &Value) -> Result<ServerTimesheet, RemoteError> {
+    async fn create_timesheet(
+        &self,
+        plan: &crate::plan::timesheet::TimesheetPlan,
+    ) -> Result<ServerTimesheet, RemoteError> {
+        let body = plan.create_body();
         self.write(|s| {
             let t = ServerTimesheet {
                 id: next(s, "TS"),
@@ -339,7 +343,7 @@ impl Remote for Fake {
                 end_date: None,
                 tax_year: body["taxYear"].as_i64().map(|y| y as i32),
                 tax_period: body["taxPeriodConfig"].as_u64().map(|p| p as u32),
-                lines: Some(parse_lines(body)),
+                lines: Some(parse_lines(&body)),
                 net: None,
             };
             s.timesheets.push(t.clone());
@@ -350,8 +354,9 @@ impl Remote for Fake {
     async fn update_timesheet(
         &self,
         id: &str,
-        body: &Value,
+        plan: &crate::plan::timesheet::TimesheetPlan,
     ) -> Result<ServerTimesheet, RemoteError> {
+        let body = plan.edit_body();
         self.write(|s| {
             let t = s
                 .timesheets
@@ -361,7 +366,7 @@ impl Remote for Fake {
                     status: 404,
                     message: "not found".into(),
                 })?;
-            t.lines = Some(parse_lines(body));
+            t.lines = Some(parse_lines(&body));
             Ok(t.clone())
         })
     }
