@@ -9,6 +9,7 @@
 //! the journal shows as `sent` from an earlier, interrupted process is treated the same way.
 
 mod candidates;
+mod client;
 mod detail;
 mod engine;
 mod payment_rates;
@@ -19,7 +20,8 @@ mod timesheets;
 
 use std::collections::HashMap;
 
-pub use detail::initial_detail;
+pub use client::remote_error;
+pub use detail::{finding_text, initial_detail};
 pub use engine::align;
 pub use remote::{Offline, Remote, RemoteError};
 pub use run::{ImportError, ImportOutcome, ImportRequest, import};

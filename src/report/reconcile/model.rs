@@ -215,7 +215,7 @@ impl RunReport {
                 message = if message.is_empty() {
                     findings
                 } else {
-                    format!("{message}\n{findings}")
+                    format!("{findings}\n{message}")
                 };
             }
             rows.push(ReportRow {
