@@ -6,9 +6,15 @@
 //! the output, so memory stays flat however many payslips there are.
 
 pub mod cell;
+pub mod collect;
 pub mod columns;
 pub mod csv;
+pub mod filter;
+pub mod output;
+pub mod split;
+pub mod spool;
 pub mod summary;
+pub mod workers_file;
 pub mod xlsx;
 
 use thiserror::Error;

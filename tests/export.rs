@@ -1,0 +1,251 @@
+//! Payslip export: the writers read back with calamine (and the xlsx parts with zip), and — in
+//! the `sandbox` section — whole exports against the local simulator.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use calamine::{Data, Reader, Xlsx, open_workbook};
+use chrono::Utc;
+use nxsys_etl::export::collect::Collector;
+use nxsys_etl::export::columns::known_field;
+use nxsys_etl::export::filter::LocalFilter;
+use nxsys_etl::export::output::{OutputPlan, write_outputs};
+use nxsys_etl::export::split::SplitBy;
+use nxsys_etl::export::xlsx::{About, MONEY_FORMAT};
+use serde_json::{Map, Value, json};
+
+const HOSTILE_NAME: &str = "=HYPERLINK(\"x\",\"y\")";
+
+fn payslip(n: u64, worker: u64, period: u64) -> Map<String, Value> {
+    let name = if worker == 1 {
+        HOSTILE_NAME.to_owned()
+    } else {
+        format!("Worker {worker}")
+    };
+    let value = json!({
+        "id": format!("PL-{n}"), "incrementId": n, "timesheetId": format!("TS-{n}"),
+        "subcontractorId": format!("SR-{worker}"), "subcontractorName": name,
+        "agencyName": null, "taxYear": 2025, "taxPeriod": period, "payFrequency": "WEEKLY",
+        "paymentModel": "PAYE", "timesheetValue": "500.00", "margin": 15,
+        "employerNI": "40.50", "employerPension": "10.00", "apprenticeshipLevy": "0.00",
+        "gross": "434.50", "taxableGross": "421.46", "tax": "36.40", "employeeNI": "10.46",
+        "employeePension": "13.04", "studentLoan": "0.00", "net": "374.60", "materials": "0.00",
+        "payDate": "2025-04-11", "createdAt": "2025-04-10T09:30:00.000Z",
+        "holidayAccrued": "12.34", "flags": {"p45": false}
+    });
+    value.as_object().cloned().unwrap_or_default()
+}
+
+fn about() -> About {
+    About {
+        filters: vec![("Tax year".into(), "2025".into())],
+        base_url: "http://127.0.0.1:1".into(),
+        exported_at: Utc::now(),
+    }
+}
+
+/// Collect `payslips` and write them as `output` would be.
+fn export_offline(
+    payslips: &[Map<String, Value>],
+    output: &Path,
+    excel_csv: bool,
+    split_by: Option<SplitBy>,
+) -> Vec<PathBuf> {
+    let plan = OutputPlan::new(output, excel_csv, split_by).expect("plan");
+    plan.prepare().expect("output writable");
+    let mut collector = Collector::new(LocalFilter::default(), split_by).expect("collector");
+    for p in payslips {
+        assert!(collector.add(p).expect("spooled"));
+    }
+    let collected = collector.finish().expect("collected");
+    write_outputs(collected, &plan, &about(), || {}).expect("written")
+}
+
+fn sheet(path: &Path, name: &str) -> calamine::Range<Data> {
+    let mut workbook: Xlsx<_> = open_workbook(path).expect("workbook opens");
+    workbook.worksheet_range(name).expect("sheet exists")
+}
+
+fn header_index(range: &calamine::Range<Data>, label: &str) -> usize {
+    range
+        .rows()
+        .next()
+        .and_then(|header| header.iter().position(|c| *c == label))
+        .unwrap_or_else(|| panic!("no column {label}"))
+}
+
+fn zip_entry(path: &Path, entry: &str) -> String {
+    let file = std::fs::File::open(path).expect("open");
+    let mut archive = zip::ZipArchive::new(file).expect("zip");
+    let mut text = String::new();
+    archive
+        .by_name(entry)
+        .expect("entry")
+        .read_to_string(&mut text)
+        .expect("read");
+    text
+}
+
+/// The header a JSON field is exported under.
+fn label(key: &str) -> String {
+    known_field(key).map_or_else(|| key.to_owned(), |f| f.label.to_owned())
+}
+
+#[test]
+fn workbook_has_every_field_typed_cells_totals_and_a_summary() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("payslips.xlsx");
+    let payslips: Vec<_> = (1..=6).map(|n| payslip(n, n % 3, 1 + n % 2)).collect();
+    let files = export_offline(&payslips, &out, false, None);
+    assert_eq!(files, std::slice::from_ref(&out));
+
+    let range = sheet(&out, "Payslips");
+    let header: Vec<String> = range
+        .rows()
+        .next()
+        .expect("header")
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    for key in payslips[0].keys() {
+        assert!(
+            header.contains(&label(key)),
+            "field {key} has a column: {header:?}"
+        );
+    }
+    // Header + 6 payslips + totals row.
+    assert_eq!(range.height(), 8);
+
+    let net = header_index(&range, "Net pay");
+    let name = header_index(&range, "Worker name");
+    let period = header_index(&range, "Tax period");
+    let pay_date = header_index(&range, "Pay date");
+    let extra = header_index(&range, "holidayAccrued");
+    let rows: Vec<&[Data]> = range.rows().collect();
+    assert_eq!(rows[1][net], Data::Float(374.60));
+    assert_eq!(rows[1][period], Data::Float(2.0));
+    assert!(
+        matches!(rows[1][pay_date], Data::DateTime(_)),
+        "dates are dates: {:?}",
+        rows[1][pay_date]
+    );
+    assert_eq!(
+        rows[1][extra],
+        Data::String("12.34".into()),
+        "unknown fields as they came"
+    );
+    let hostile = rows
+        .iter()
+        .find(|r| r[name] == Data::String(HOSTILE_NAME.into()));
+    assert!(hostile.is_some(), "the formula-like name is a text cell");
+    assert_eq!(rows[7][0], Data::String("Total".into()));
+    let total = match &rows[7][net] {
+        Data::Float(f) => *f,
+        other => panic!("total is a number: {other:?}"),
+    };
+    assert!((total - 6.0 * 374.60).abs() < 1e-6);
+
+    // The formula text and the currency format, as stored in the file.
+    let sheet_xml = zip_entry(&out, "xl/worksheets/sheet1.xml");
+    assert!(
+        !sheet_xml.contains("<f>HYPERLINK"),
+        "no user text became a formula"
+    );
+    assert!(sheet_xml.contains("SUBTOTAL(9,"));
+    let styles = zip_entry(&out, "xl/styles.xml");
+    let escaped = MONEY_FORMAT.replace('"', "&quot;");
+    assert!(
+        styles.contains(&escaped),
+        "currency format present: {styles}"
+    );
+
+    let summary = sheet(&out, "Summary");
+    let cells: Vec<String> = summary.cells().map(|(_, _, c)| c.to_string()).collect();
+    assert!(cells.contains(&"2025/26 P1".to_owned()));
+    assert!(cells.contains(&"2025/26 P2".to_owned()));
+    assert!(cells.contains(&HOSTILE_NAME.to_owned()));
+    assert!(zip_entry(&out, "xl/charts/chart1.xml").contains("Net pay"));
+
+    let about_sheet = sheet(&out, "About");
+    let about_cells: Vec<String> = about_sheet.cells().map(|(_, _, c)| c.to_string()).collect();
+    assert!(about_cells.contains(&"http://127.0.0.1:1".to_owned()));
+    assert!(about_cells.iter().any(|c| c.contains("holidayAccrued")));
+}
+
+#[test]
+fn csv_keeps_exact_values_and_neutralises_formulas() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("payslips.csv");
+    let payslips: Vec<_> = (1..=3).map(|n| payslip(n, n, 1)).collect();
+    export_offline(&payslips, &out, true, None);
+
+    let bytes = std::fs::read(&out).expect("read");
+    assert!(
+        bytes.starts_with(b"\xEF\xBB\xBF"),
+        "--excel-csv writes a BOM"
+    );
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    let headers = reader.headers().expect("headers").clone();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(rows.len(), 3);
+    let col = |label: &str| headers.iter().position(|h| h == label).expect(label);
+    assert_eq!(&rows[0][col("Worker name")], format!("'{HOSTILE_NAME}"));
+    assert_eq!(&rows[0][col("Net pay")], "374.60", "exact decimal string");
+    assert_eq!(&rows[0][col("flags")], "{\"p45\":false}");
+    assert_eq!(&rows[0][col("Agency")], "");
+}
+
+#[test]
+fn split_by_worker_writes_one_file_per_worker() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("by-worker");
+    let payslips: Vec<_> = (1..=7).map(|n| payslip(n, 10 + n % 3, 1)).collect();
+    let files = export_offline(&payslips, &out, false, Some(SplitBy::Worker));
+    let names: Vec<String> = files
+        .iter()
+        .filter_map(|f| f.file_name()?.to_str().map(str::to_owned))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "SR-10 Worker 10.xlsx",
+            "SR-11 Worker 11.xlsx",
+            "SR-12 Worker 12.xlsx"
+        ]
+    );
+    let mut total = 0;
+    for file in &files {
+        let range = sheet(file, "Payslips");
+        let worker = header_index(&range, "Worker ID");
+        let ids: Vec<String> = range
+            .rows()
+            .skip(1)
+            .take(range.height() - 2)
+            .map(|r| r[worker].to_string())
+            .collect();
+        let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        assert!(
+            ids.iter().all(|id| stem.starts_with(&format!("{id} "))),
+            "{stem}: {ids:?}"
+        );
+        total += ids.len();
+    }
+    assert_eq!(total, 7);
+}
+
+#[test]
+fn an_empty_export_is_still_a_valid_workbook() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("none.xlsx");
+    export_offline(&[], &out, false, None);
+    let range = sheet(&out, "Payslips");
+    assert_eq!(
+        range.rows().next().map(|r| r[0].to_string()),
+        Some("Payslip ID".into())
+    );
+    assert!(
+        range
+            .cells()
+            .any(|(_, _, c)| c.to_string().contains("No payslips"))
+    );
+}
