@@ -249,3 +249,37 @@ fn an_empty_export_is_still_a_valid_workbook() {
             .any(|(_, _, c)| c.to_string().contains("No payslips"))
     );
 }
+
+/// LibreOffice (headless) opens the workbook and converts it; skipped with a notice when
+/// LibreOffice is not installed, so CI does not depend on it.
+#[test]
+fn libreoffice_opens_the_workbook() {
+    let Some(soffice) = ["soffice", "libreoffice"]
+        .into_iter()
+        .find(|cmd| std::process::Command::new(cmd).arg("--version").output().is_ok())
+    else {
+        eprintln!("notice: LibreOffice is not installed; skipping the headless-conversion check");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("lo.xlsx");
+    let payslips: Vec<_> = (1..=20).map(|n| payslip(n, n % 4, 1 + n % 3)).collect();
+    export_offline(&payslips, &out, false, None);
+
+    let profile = dir.path().join("lo-profile");
+    let converted = dir.path().join("converted");
+    let result = std::process::Command::new(soffice)
+        .arg(format!("-env:UserInstallation=file://{}", profile.display()))
+        .args(["--headless", "--norestore", "--convert-to", "csv", "--outdir"])
+        .arg(&converted)
+        .arg(&out)
+        .output()
+        .expect("soffice runs");
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(result.status.success(), "soffice failed: {stderr}");
+    assert!(!stderr.contains("Error"), "soffice reported: {stderr}");
+    let csv = std::fs::read_to_string(converted.join("lo.csv")).expect("converted csv");
+    // Header, 20 payslips, totals row.
+    assert_eq!(csv.lines().count(), 22, "{csv}");
+    assert!(csv.contains("HYPERLINK"), "the hostile name stayed text: {csv}");
+}
