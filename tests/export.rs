@@ -254,10 +254,12 @@ fn an_empty_export_is_still_a_valid_workbook() {
 /// LibreOffice is not installed, so CI does not depend on it.
 #[test]
 fn libreoffice_opens_the_workbook() {
-    let Some(soffice) = ["soffice", "libreoffice"]
-        .into_iter()
-        .find(|cmd| std::process::Command::new(cmd).arg("--version").output().is_ok())
-    else {
+    let Some(soffice) = ["soffice", "libreoffice"].into_iter().find(|cmd| {
+        std::process::Command::new(cmd)
+            .arg("--version")
+            .output()
+            .is_ok()
+    }) else {
         eprintln!("notice: LibreOffice is not installed; skipping the headless-conversion check");
         return;
     };
@@ -269,8 +271,17 @@ fn libreoffice_opens_the_workbook() {
     let profile = dir.path().join("lo-profile");
     let converted = dir.path().join("converted");
     let result = std::process::Command::new(soffice)
-        .arg(format!("-env:UserInstallation=file://{}", profile.display()))
-        .args(["--headless", "--norestore", "--convert-to", "csv", "--outdir"])
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            profile.display()
+        ))
+        .args([
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "csv",
+            "--outdir",
+        ])
         .arg(&converted)
         .arg(&out)
         .output()
@@ -281,5 +292,8 @@ fn libreoffice_opens_the_workbook() {
     let csv = std::fs::read_to_string(converted.join("lo.csv")).expect("converted csv");
     // Header, 20 payslips, totals row.
     assert_eq!(csv.lines().count(), 22, "{csv}");
-    assert!(csv.contains("HYPERLINK"), "the hostile name stayed text: {csv}");
+    assert!(
+        csv.contains("HYPERLINK"),
+        "the hostile name stayed text: {csv}"
+    );
 }
