@@ -152,9 +152,10 @@ fn payslip(n: usize) -> Map<String, Value> {
 fn writer(n: usize, out: &Path) {
     let plan = OutputPlan::new(out, false, None).expect("plan");
     plan.prepare().expect("writable");
-    let mut collector = Collector::new(LocalFilter::default(), None).expect("collector");
+    let mut collector = Collector::new(None).expect("collector");
+    let filter = LocalFilter::default();
     for i in 0..n {
-        collector.add(&payslip(i)).expect("spooled");
+        collector.add(&payslip(i), &filter).expect("spooled");
     }
     let about = About {
         filters: Vec::new(),

@@ -53,9 +53,9 @@ fn export_offline(
 ) -> Vec<PathBuf> {
     let plan = OutputPlan::new(output, excel_csv, split_by).expect("plan");
     plan.prepare().expect("output writable");
-    let mut collector = Collector::new(LocalFilter::default(), split_by).expect("collector");
+    let mut collector = Collector::new(split_by).expect("collector");
     for p in payslips {
-        assert!(collector.add(p).expect("spooled"));
+        assert!(collector.add(p, &LocalFilter::default()).expect("spooled"));
     }
     let collected = collector.finish().expect("collected");
     write_outputs(collected, &plan, &about(), || {}).expect("written")
@@ -296,4 +296,189 @@ fn libreoffice_opens_the_workbook() {
         csv.contains("HYPERLINK"),
         "the hostile name stayed text: {csv}"
     );
+}
+
+mod with_a_fake_source {
+    //! The whole export over a [`PayslipSource`] that is not the API: filters, workers, errors.
+
+    use super::*;
+    use std::cell::RefCell;
+
+    use futures::Stream;
+    use nxsys_etl::exit::{Exit, Failure, exit_for};
+    use nxsys_etl::export::ExportRequest;
+    use nxsys_etl::export::filter::PeriodRange;
+    use nxsys_etl::export::run::run_export;
+    use nxsys_etl::export::source::{PayslipQuery, PayslipSource};
+
+    /// Serves `payslips`; honours the period and worker filters only when `honest`, to show
+    /// that the export filters again itself.
+    struct Fake {
+        payslips: Vec<Map<String, Value>>,
+        honest: bool,
+        fail: bool,
+        queries: RefCell<Vec<PayslipQuery>>,
+    }
+
+    impl Fake {
+        fn new(payslips: Vec<Map<String, Value>>, honest: bool) -> Self {
+            Fake {
+                payslips,
+                honest,
+                fail: false,
+                queries: RefCell::new(Vec::new()),
+            }
+        }
+    }
+
+    impl PayslipSource for Fake {
+        fn payslips(
+            &self,
+            query: PayslipQuery,
+        ) -> impl Stream<Item = anyhow::Result<Map<String, Value>>> + '_ {
+            self.queries.borrow_mut().push(query.clone());
+            let fail = self.fail;
+            let honest = self.honest;
+            futures::stream::iter(self.payslips.iter().filter_map(move |p| {
+                if fail {
+                    return Some(Err(Failure::aborted(anyhow::anyhow!("unreachable")).into()));
+                }
+                let period = p.get("taxPeriod").and_then(Value::as_u64);
+                let worker = p
+                    .get("subcontractorId")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                let wanted = !honest
+                    || (query
+                        .tax_period
+                        .is_none_or(|t| Some(u64::from(t)) == period)
+                        && (query.candidate_ids.is_empty()
+                            || query.candidate_ids.iter().any(|id| id == worker)));
+                wanted.then(|| Ok(p.clone()))
+            }))
+        }
+
+        async fn workers_with_agency_ref(&self, agency_ref: &str) -> anyhow::Result<Vec<String>> {
+            Ok(match agency_ref {
+                "AG-2" => vec!["SR-2".into()],
+                "AG-dup" => vec!["SR-1".into(), "SR-3".into()],
+                _ => Vec::new(),
+            })
+        }
+
+        fn describe(&self) -> String {
+            "fake".into()
+        }
+    }
+
+    /// 4 workers × 6 periods.
+    fn payslips() -> Vec<Map<String, Value>> {
+        (0..24).map(|n| payslip(n, n % 4, 1 + n / 4)).collect()
+    }
+
+    fn rows_of(path: &Path) -> Vec<Vec<Data>> {
+        let range = sheet(path, "Payslips");
+        let height = range.height();
+        range
+            .rows()
+            .skip(1)
+            .take(height.saturating_sub(2))
+            .map(<[Data]>::to_vec)
+            .collect()
+    }
+
+    fn run(source: &Fake, request: &ExportRequest) -> anyhow::Result<usize> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime
+            .block_on(run_export(source, request, false))
+            .map(|s| s.payslips)
+    }
+
+    #[test]
+    fn period_ranges_filter_even_when_the_server_ignores_them() {
+        for honest in [true, false] {
+            let dir = tempfile::tempdir().expect("dir");
+            let mut request = ExportRequest::new(dir.path().join("p.xlsx"));
+            request.tax_periods = Some("2-4".parse::<PeriodRange>().expect("range"));
+            let source = Fake::new(payslips(), honest);
+            assert_eq!(
+                run(&source, &request).expect("exported"),
+                12,
+                "honest={honest}"
+            );
+            let rows = rows_of(&request.output);
+            let range = sheet(&request.output, "Payslips");
+            let period = header_index(&range, "Tax period");
+            let periods: BTreeSet<String> = rows.iter().map(|r| r[period].to_string()).collect();
+            assert_eq!(periods, ["2", "3", "4"].map(String::from).into());
+            assert_eq!(source.queries.borrow().len(), 3, "one query per period");
+        }
+    }
+
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn workers_from_a_file_mixes_ids_and_agency_refs() {
+        let dir = tempfile::tempdir().expect("dir");
+        let list = dir.path().join("workers.csv");
+        std::fs::write(&list, "Name,Agency Ref\nAnn,AG-2\n\nCy,SR-3\n").expect("write");
+        let mut request = ExportRequest::new(dir.path().join("w.csv"));
+        request.workers_from = Some(list);
+        request.workers = vec!["SR-0".into()];
+        let source = Fake::new(payslips(), false);
+        // An Agency Ref column: "SR-3" is an Agency Ref there and no worker has it.
+        let error = run(&source, &request).expect_err("SR-3 is not an Agency Ref");
+        assert_eq!(exit_for(&error), Exit::Usage);
+        let message = format!("{error:#}");
+        assert!(
+            message.contains("workers.csv, row 4, column B"),
+            "{message}"
+        );
+        assert!(message.contains("`SR-3`"), "{message}");
+
+        let list = dir.path().join("ids.csv");
+        std::fs::write(&list, "AG-2\nsr-3\n").expect("write");
+        request.workers_from = Some(list);
+        assert_eq!(run(&source, &request).expect("exported"), 18);
+        let text = std::fs::read_to_string(&request.output).expect("csv");
+        for worker in ["SR-0", "SR-2", "SR-3"] {
+            assert_eq!(text.matches(&format!(",{worker},")).count(), 6, "{worker}");
+        }
+        assert!(!text.contains(",SR-1,"));
+    }
+
+    #[test]
+    fn ambiguous_and_unknown_agency_refs_are_all_reported() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut request = ExportRequest::new(dir.path().join("w.xlsx"));
+        request.workers = vec!["AG-dup".into(), "AG-none".into()];
+        let error = run(&Fake::new(payslips(), true), &request).expect_err("refused");
+        let message = format!("{error:#}");
+        assert!(message.contains("2 worker reference(s)"), "{message}");
+        assert!(
+            message.contains("several workers (SR-1, SR-3)"),
+            "{message}"
+        );
+        assert!(message.contains("--worker AG-none"), "{message}");
+        assert!(!request.output.exists(), "nothing written");
+    }
+
+    #[test]
+    fn an_unreachable_api_exits_3_and_an_unwritable_output_exits_2() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut source = Fake::new(payslips(), true);
+        source.fail = true;
+        let request = ExportRequest::new(dir.path().join("x.xlsx"));
+        let error = run(&source, &request).expect_err("fails");
+        assert_eq!(exit_for(&error), Exit::Aborted);
+        assert!(!request.output.exists(), "no half-written file");
+
+        let request = ExportRequest::new(dir.path().join("missing/x.xlsx"));
+        let error = run(&Fake::new(payslips(), true), &request).expect_err("fails");
+        assert_eq!(exit_for(&error), Exit::Usage);
+        assert!(format!("{error:#}").contains("does not exist"));
+    }
 }

@@ -12,7 +12,6 @@ use super::spool::{Spool, SpoolReader};
 
 /// Collects fetched payslips.
 pub struct Collector {
-    filter: LocalFilter,
     spool: Spool,
     columns: ColumnSet,
     groups: Option<Groups>,
@@ -32,9 +31,8 @@ pub struct Collected {
 }
 
 impl Collector {
-    pub fn new(filter: LocalFilter, split_by: Option<SplitBy>) -> io::Result<Self> {
+    pub fn new(split_by: Option<SplitBy>) -> io::Result<Self> {
         Ok(Collector {
-            filter,
             spool: Spool::new()?,
             columns: ColumnSet::new(),
             groups: split_by.map(Groups::new),
@@ -42,9 +40,10 @@ impl Collector {
         })
     }
 
-    /// Keep the payslip if it passes the filter; `Ok(false)` when it does not.
-    pub fn add(&mut self, payslip: &Map<String, Value>) -> io::Result<bool> {
-        if !self.filter.matches(payslip) {
+    /// Keep the payslip if it passes `filter` (the filter of the query that fetched it, so a
+    /// payslip a server returns to two queries is kept once); `Ok(false)` when it does not.
+    pub fn add(&mut self, payslip: &Map<String, Value>, filter: &LocalFilter) -> io::Result<bool> {
+        if !filter.matches(payslip) {
             self.outside_filter += 1;
             return Ok(false);
         }

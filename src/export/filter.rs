@@ -10,6 +10,7 @@ use chrono::{DateTime, NaiveDate};
 use serde_json::{Map, Value};
 use thiserror::Error;
 
+use super::source::PayslipQuery;
 use super::summary::{period_of, worker_of};
 
 /// The highest tax period there is (week 53).
@@ -107,6 +108,22 @@ pub struct LocalFilter {
 }
 
 impl LocalFilter {
+    /// This filter narrowed to one list request's own period and workers: the requests of an
+    /// export do not overlap, so a payslip kept by one is never kept again by another.
+    pub fn for_query(&self, query: &PayslipQuery) -> LocalFilter {
+        let mut narrowed = self.clone();
+        if let Some(period) = query.tax_period {
+            narrowed.periods = Some(PeriodRange {
+                first: period,
+                last: period,
+            });
+        }
+        if !query.candidate_ids.is_empty() {
+            narrowed.workers = Some(query.candidate_ids.iter().cloned().collect());
+        }
+        narrowed
+    }
+
     pub fn matches(&self, payslip: &Map<String, Value>) -> bool {
         let (year, period) = period_of(payslip);
         if let (Some(want), Some(year)) = (self.tax_year, year)

@@ -11,6 +11,10 @@ pub mod columns;
 pub mod csv;
 pub mod filter;
 pub mod output;
+pub mod request;
+pub mod resolve;
+pub mod run;
+pub mod source;
 pub mod split;
 pub mod spool;
 pub mod summary;
@@ -18,6 +22,9 @@ pub mod workers_file;
 pub mod xlsx;
 
 use thiserror::Error;
+
+pub use request::{ExportRequest, ExportSummary};
+pub use split::SplitBy;
 
 /// Why writing an export file failed.
 #[derive(Debug, Error)]

@@ -199,9 +199,26 @@ fn write_file(
     let temp = NamedTempFile::new_in(folder_of(path)).map_err(io_error)?;
     let mut out = BufWriter::with_capacity(1 << 16, temp);
     match format {
-        Format::Xlsx => write_workbook(&mut out, columns, rows, about, on_row)
-            .map(drop)
-            .map_err(write_error)?,
+        Format::Xlsx => {
+            let report =
+                write_workbook(&mut out, columns, rows, about, on_row).map_err(write_error)?;
+            if report.summary.unreadable > 0 {
+                tracing::warn!(
+                    "{}: {} money value(s) could not be read as amounts; they are written as \
+                     text and left out of the totals (see the Summary sheet)",
+                    path.display(),
+                    report.summary.unreadable
+                );
+            }
+            if report.cut_texts > 0 {
+                tracing::warn!(
+                    "{}: {} text value(s) were cut to Excel's 32,767-character limit; export \
+                     to CSV for the full text",
+                    path.display(),
+                    report.cut_texts
+                );
+            }
+        }
         Format::Csv { bom } => write_csv(&mut out, columns, rows, bom, on_row)
             .map(drop)
             .map_err(write_error)?,

@@ -89,22 +89,24 @@ pub fn read(path: &Path) -> Result<Vec<WorkerEntry>, WorkersFileError> {
     Ok(entries)
 }
 
-fn entries(path: &Path, sheet: Option<String>, rows: &[Vec<String>]) -> Vec<WorkerEntry> {
-    let header = rows.first().map(|row| header_column(row)).unwrap_or(None);
+/// A row of cells and its number as the user sees it (1-based).
+type Row = (usize, Vec<String>);
+
+fn entries(path: &Path, sheet: Option<String>, rows: &[Row]) -> Vec<WorkerEntry> {
+    let header = rows.first().and_then(|(_, row)| header_column(row));
     let (column, first_row, forced) = match header {
         Some((column, kind)) => (column, 1, Some(kind)),
         None => {
             let first = rows
                 .iter()
-                .find_map(|row| row.iter().position(|c| !c.trim().is_empty()))
+                .find_map(|(_, row)| row.iter().position(|c| !c.trim().is_empty()))
                 .unwrap_or(0);
             (first, 0, None)
         }
     };
     rows.iter()
-        .enumerate()
         .skip(first_row)
-        .filter_map(|(index, row)| {
+        .filter_map(|(number, row)| {
             let value = row.get(column)?.trim();
             if value.is_empty() {
                 return None;
@@ -124,7 +126,7 @@ fn entries(path: &Path, sheet: Option<String>, rows: &[Vec<String>]) -> Vec<Work
                 place: Place {
                     file: path.into(),
                     sheet: sheet.clone(),
-                    row: index + 1,
+                    row: *number,
                     column: column_letter(column),
                 },
             })
@@ -173,7 +175,7 @@ fn column_letter(index: usize) -> String {
     String::from_utf8(letters).unwrap_or_default()
 }
 
-fn read_csv(path: &Path) -> Result<Vec<Vec<String>>, WorkersFileError> {
+fn read_csv(path: &Path) -> Result<Vec<Row>, WorkersFileError> {
     let bytes = std::fs::read(path).map_err(|source| WorkersFileError::Read {
         path: path.into(),
         source,
@@ -199,12 +201,29 @@ fn read_csv(path: &Path) -> Result<Vec<Vec<String>>, WorkersFileError> {
             path: path.into(),
             source: std::io::Error::other(e),
         })?;
-        rows.push(record.iter().map(str::to_owned).collect());
+        let number = record
+            .position()
+            .map_or(rows.len() + 1, |p| line_of(&text, p));
+        rows.push((number, record.iter().map(str::to_owned).collect()));
     }
     Ok(rows)
 }
 
-fn read_workbook(path: &Path) -> Result<(Option<String>, Vec<Vec<String>>), WorkersFileError> {
+/// The line a record starts on. The reader skips blank lines but reports the position where
+/// the skipping began, so count the line breaks it skipped.
+fn line_of(text: &str, position: &::csv::Position) -> usize {
+    let skipped = text
+        .as_bytes()
+        .get(position.byte() as usize..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|&&b| b == b'\n' || b == b'\r')
+        .filter(|&&b| b == b'\n')
+        .count();
+    position.line() as usize + skipped
+}
+
+fn read_workbook(path: &Path) -> Result<(Option<String>, Vec<Row>), WorkersFileError> {
     let failed = |message: String| WorkersFileError::Workbook {
         path: path.into(),
         message,
@@ -216,13 +235,15 @@ fn read_workbook(path: &Path) -> Result<(Option<String>, Vec<Vec<String>>), Work
         .ok_or_else(|| failed("it has no sheets".into()))?
         .map_err(|e| failed(e.to_string()))?;
     let (top, left) = range.start().unwrap_or((0, 0));
-    // Rows as the user sees them: pad the rows and columns above and left of the used range.
-    let mut rows = vec![Vec::new(); top as usize];
-    for row in range.rows() {
-        let mut cells = vec![String::new(); left as usize];
-        cells.extend(row.iter().map(cell_text));
-        rows.push(cells);
-    }
+    // Rows and columns as the user sees them: the used range may start below and right of A1.
+    let rows = (top as usize + 1..)
+        .zip(range.rows())
+        .map(|(number, row)| {
+            let mut cells = vec![String::new(); left as usize];
+            cells.extend(row.iter().map(cell_text));
+            (number, cells)
+        })
+        .collect();
     Ok((sheet, rows))
 }
 
@@ -238,9 +259,10 @@ fn cell_text(cell: &Data) -> String {
 mod tests {
     use super::*;
 
-    fn rows(text: &[&[&str]]) -> Vec<Vec<String>> {
-        text.iter()
-            .map(|r| r.iter().map(|c| c.to_string()).collect())
+    fn rows(text: &[&[&str]]) -> Vec<Row> {
+        (1..)
+            .zip(text)
+            .map(|(n, r)| (n, r.iter().map(|c| c.to_string()).collect()))
             .collect()
     }
 
