@@ -1,1 +1,24 @@
-//! The Nxsys API client: typed, tolerant models, one shared rate limiter, retries, pagination.
+//! The Nxsys API client: typed, tolerant models, one shared adaptive rate limiter, retries that
+//! never repeat a write blindly, pagination as a stream, and token refresh.
+//!
+//! Retry rules: 429 is retried for every request (honouring `Retry-After`, slowing the shared
+//! limiter after repeated ones); a connection that failed before the request was sent is
+//! retried; reads are also retried on 5xx and timeouts with exponential backoff and full
+//! jitter. A write that was sent and got no usable answer is [`ApiError::Ambiguous`]: the caller
+//! looks the record up by its natural key before sending it again. A [`ApiError::Decode`] on a
+//! write's 2xx answer means the write *was* applied but its answer could not be read.
+
+pub(crate) mod client;
+mod endpoints;
+mod error;
+pub(crate) mod limiter;
+pub mod models;
+mod paging;
+pub(crate) mod retry;
+
+pub use client::{AuthScheme, Client, ClientConfig, ClientStats, Credentials, check_base_url};
+pub use error::{ApiError, ErrorBody};
+pub use models::*;
+
+#[cfg(test)]
+mod tests;

@@ -1,10 +1,216 @@
-//! `nxsys-etl auth`.
+//! `nxsys-etl auth login | status | logout`.
 
-use anyhow::Result;
+use std::io::{BufRead, IsTerminal, Write};
+use std::time::Duration;
 
-use crate::cli::{AuthArgs, Global};
-use crate::exit::Exit;
+use anyhow::{Result, anyhow};
+use chrono::Utc;
+use secrecy::SecretString;
+use url::Url;
 
-pub async fn run(_global: &Global, _args: AuthArgs) -> Result<Exit> {
-    super::not_built("auth")
+use super::session::{Target, env_var, resolve};
+use crate::auth::StoredLogin;
+use crate::auth::login::{self, LoginOptions};
+use crate::cli::{AuthAction, AuthArgs, Global, LoginArgs};
+use crate::exit::{Exit, Failure};
+
+pub async fn run(global: &Global, args: AuthArgs) -> Result<Exit> {
+    let target = resolve(global)?;
+    match args.action {
+        AuthAction::Login(login) => login_cmd(global, &target, login).await,
+        AuthAction::Status => status(global, &target),
+        AuthAction::Logout => logout(global, &target),
+    }
+}
+
+async fn login_cmd(global: &Global, target: &Target, args: LoginArgs) -> Result<Exit> {
+    let client_id = args
+        .client_id
+        .clone()
+        .or_else(|| target.profile.as_ref().and_then(|(_, p)| p.client_id.clone()))
+        .ok_or_else(|| {
+            Failure::usage(anyhow!(
+                "no client ID: pass --client-id (or set NXSYS_CLIENT_ID, or client_id in the profile) with the Client ID from the Nxsys portal (Employers Management → Client Applications)"
+            ))
+        })?;
+    let client_secret = match env_var("NXSYS_CLIENT_SECRET") {
+        Some(s) => SecretString::from(s),
+        None => prompt_secret()?,
+    };
+    let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    let open_browser = interactive && !args.no_browser;
+    let mut opts = LoginOptions::new(
+        target.base_url.clone(),
+        client_id.clone(),
+        client_secret.clone(),
+    );
+    opts.port = args.port;
+    opts.wait = Duration::from_secs(300);
+    let quiet = global.quiet;
+    let outcome = login::run(opts, move |url: &Url| {
+        if !quiet {
+            eprintln!("Open this address in a browser and approve nxsys-etl:\n\n  {url}\n");
+            eprintln!("Waiting up to 5 minutes for the approval…");
+        }
+        if open_browser && webbrowser::open(url.as_str()).is_err() && !quiet {
+            eprintln!("(Could not open a browser; copy the address above.)");
+        }
+    })
+    .await
+    .map_err(|e| match e {
+        login::LoginError::Bind { .. } => Failure::usage(e),
+        other => Failure::aborted(other),
+    })?;
+
+    let refresh_token = outcome.tokens.refresh_token.ok_or_else(|| {
+        Failure::aborted(anyhow!(
+            "Nxsys issued no refresh token, so the sign-in cannot be kept; check the client application in the Nxsys portal"
+        ))
+    })?;
+    let expires_at = outcome
+        .tokens
+        .expires_in
+        .and_then(|s| chrono::Duration::try_seconds(s as i64))
+        .map(|d| Utc::now() + d);
+    target
+        .store
+        .save(&StoredLogin {
+            base_url: target.base_url.to_string(),
+            client_id: client_id.clone(),
+            client_secret,
+            refresh_token,
+            expires_at,
+            updated_at: Utc::now(),
+            origin: None,
+        })
+        .map_err(Failure::aborted)?;
+    if global.json {
+        println!(
+            "{}",
+            serde_json::json!({"signedIn": true, "baseUrl": target.base_url.as_str(),
+                "clientId": client_id, "store": target.store.path()})
+        );
+    } else if !global.quiet {
+        eprintln!(
+            "Signed in to {} as client {client_id}. The sign-in is kept in {}.",
+            target.describe(),
+            target.store.path().display()
+        );
+    }
+    Ok(Exit::Ok)
+}
+
+/// Read the client secret from the terminal without echo (`stty`), or refuse when there is none.
+fn prompt_secret() -> Result<SecretString> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::usage(anyhow!(
+            "no client secret: set NXSYS_CLIENT_SECRET to the Client Secret from the Nxsys portal"
+        ))
+        .into());
+    }
+    eprint!("Client secret (input hidden): ");
+    let _ = std::io::stderr().flush();
+    let hidden = std::process::Command::new("stty")
+        .arg("-echo")
+        .stdin(std::process::Stdio::inherit())
+        .status()
+        .is_ok_and(|s| s.success());
+    let mut line = String::new();
+    let read = std::io::stdin().lock().read_line(&mut line);
+    if hidden {
+        let _ = std::process::Command::new("stty")
+            .arg("echo")
+            .stdin(std::process::Stdio::inherit())
+            .status();
+    }
+    eprintln!();
+    read.map_err(|e| Failure::usage(anyhow!("could not read the client secret: {e}")))?;
+    let secret = line.trim().to_string();
+    if secret.is_empty() {
+        return Err(Failure::usage(anyhow!("no client secret was entered")).into());
+    }
+    Ok(secret.into())
+}
+
+fn status(global: &Global, target: &Target) -> Result<Exit> {
+    let env_in_use = env_var("NXSYS_REFRESH_TOKEN").is_some();
+    let stored = target.store.load().map_err(Failure::aborted)?;
+    let now = Utc::now();
+    if global.json {
+        let entry = stored.as_ref().map(|s| {
+            serde_json::json!({
+                "clientId": s.client_id, "updatedAt": s.updated_at,
+                "accessTokenExpiresAt": s.expires_at,
+            })
+        });
+        println!(
+            "{}",
+            serde_json::json!({
+                "baseUrl": target.base_url.as_str(),
+                "profile": target.profile.as_ref().map(|(n, _)| n),
+                "store": target.store.path(),
+                "signedIn": stored.is_some() || env_in_use,
+                "environmentCredentials": env_in_use,
+                "stored": entry,
+            })
+        );
+    } else {
+        println!("Nxsys API:   {}", target.describe());
+        println!("Token store: {}", target.store.path().display());
+        match &stored {
+            Some(s) => {
+                println!("Signed in:   yes, as client {}", s.client_id);
+                println!("Last token:  {}", s.updated_at.format("%Y-%m-%d %H:%M UTC"));
+                if let Some(at) = s.expires_at {
+                    let left = at - now;
+                    if left > chrono::Duration::zero() {
+                        println!(
+                            "Access:      valid for {} more minute(s); it is renewed automatically",
+                            left.num_minutes()
+                        );
+                    } else {
+                        println!(
+                            "Access:      expired {}; it is renewed automatically on the next run",
+                            at.format("%Y-%m-%d %H:%M UTC")
+                        );
+                    }
+                }
+            }
+            None => println!(
+                "Signed in:   no — run `nxsys-etl{} auth login`",
+                target.profile_flag()
+            ),
+        }
+        if env_in_use {
+            println!("Environment: NXSYS_REFRESH_TOKEN is set and takes precedence over the store");
+        }
+    }
+    Ok(if stored.is_some() || env_in_use {
+        Exit::Ok
+    } else {
+        Exit::Aborted
+    })
+}
+
+fn logout(global: &Global, target: &Target) -> Result<Exit> {
+    let removed = target.store.remove().map_err(Failure::aborted)?;
+    if global.json {
+        println!(
+            "{}",
+            serde_json::json!({"signedOut": removed, "baseUrl": target.base_url.as_str()})
+        );
+    } else if !global.quiet {
+        if removed {
+            eprintln!(
+                "Signed out of {}: the stored sign-in was deleted.",
+                target.describe()
+            );
+        } else {
+            eprintln!("There was no stored sign-in for {}.", target.describe());
+        }
+        if env_var("NXSYS_REFRESH_TOKEN").is_some() {
+            eprintln!("NXSYS_REFRESH_TOKEN is still set in the environment; unset it too.");
+        }
+    }
+    Ok(Exit::Ok)
 }

@@ -7,6 +7,7 @@ mod export;
 mod import;
 mod runs;
 mod sandbox;
+mod session;
 mod template;
 mod validate;
 

@@ -36,6 +36,27 @@ impl Entity {
             Entity::Timesheets => "timesheets",
         }
     }
+
+    /// The entity a CLI value or mapping file names (`candidates-ie`, `payment-rates`…).
+    pub fn from_name(name: &str) -> Option<Entity> {
+        Entity::ALL.into_iter().find(|e| e.name() == name.trim())
+    }
+
+    /// A title for people: "Candidates (UK)", "Payment rates".
+    pub fn title(self) -> &'static str {
+        match self {
+            Entity::Candidates => "Candidates (UK)",
+            Entity::CandidatesIe => "Candidates (Ireland)",
+            Entity::PaymentRates => "Payment rates",
+            Entity::Timesheets => "Timesheets",
+        }
+    }
+}
+
+impl std::fmt::Display for Entity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// Where a row came from, as the user sees it.
@@ -66,6 +87,45 @@ pub struct CellFinding {
 impl CellFinding {
     pub fn is_error(&self) -> bool {
         self.finding.severity == Severity::Error
+    }
+
+    /// Where the finding is, as the user sees it:
+    /// `file.xlsx, sheet Candidates, row 14, column H (NI Number)`.
+    pub fn location(&self) -> String {
+        let mut at = self.file.display().to_string();
+        if let Some(sheet) = &self.sheet {
+            at.push_str(&format!(", sheet {sheet}"));
+        }
+        if let Some(row) = self.row {
+            at.push_str(&format!(", row {row}"));
+        }
+        match (&self.column, &self.header) {
+            (Some(column), Some(header)) if !header.is_empty() => {
+                at.push_str(&format!(", column {column} ({header})"))
+            }
+            (Some(column), _) => at.push_str(&format!(", column {column}")),
+            (None, Some(header)) if !header.is_empty() => {
+                at.push_str(&format!(", column {header}"))
+            }
+            _ => {}
+        }
+        at
+    }
+
+    /// The provenance of the row the finding is on, if it is on a row.
+    pub fn provenance(&self) -> Option<Provenance> {
+        Some(Provenance {
+            file: self.file.clone(),
+            sheet: self.sheet.clone(),
+            row: self.row?,
+        })
+    }
+}
+
+impl std::fmt::Display for CellFinding {
+    /// `file.xlsx, sheet Candidates, row 14, column H (NI Number): message`
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.location(), self.finding.message)
     }
 }
 

@@ -1,2 +1,134 @@
 //! Source stage: read CSV and workbooks into rows of cells that carry their provenance
 //! (file, sheet, row as the user sees it, column letter).
+//!
+//! [`open`] turns a file into one [`SheetReader`] per sheet (a CSV file is one sheet) plus notes
+//! about what was skipped or converted. Readers fill a reused [`RowBuf`], so CSV files of any
+//! length are read in constant memory.
+
+pub mod cell;
+pub mod csv;
+pub mod workbook;
+
+use std::path::{Path, PathBuf};
+
+pub use cell::{CellView, RowBuf, column_index, column_letter, excel_serial_to_date};
+
+use crate::schema::CellFinding;
+
+/// A file that cannot be read at all (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("{}: cannot read the file: {source}", file.display())]
+    Io {
+        file: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{}: '{ext}' files are not supported; save it as CSV, xlsx, xlsm, xls or ods",
+        file.display()
+    )]
+    Unsupported { file: PathBuf, ext: String },
+    #[error("{}: cannot open the workbook ({message}); open it in Excel or LibreOffice and save it again as xlsx", file.display())]
+    Workbook { file: PathBuf, message: String },
+    #[error("{}: cannot read sheet '{sheet}' ({message})", file.display())]
+    Sheet {
+        file: PathBuf,
+        sheet: String,
+        message: String,
+    },
+    #[error("{}, line {line}: {message}", file.display())]
+    Csv {
+        file: PathBuf,
+        line: u64,
+        message: String,
+    },
+    #[error("{}: the file is {encoding}; save it as CSV UTF-8 and try again", file.display())]
+    Encoding {
+        file: PathBuf,
+        encoding: &'static str,
+    },
+}
+
+/// One sheet being read, row by row.
+pub trait SheetReader {
+    /// The file the sheet belongs to.
+    fn file(&self) -> &Path;
+    /// The sheet name; `None` for CSV.
+    fn sheet(&self) -> Option<&str>;
+    /// Dates in this workbook count from 1904.
+    fn date1904(&self) -> bool {
+        false
+    }
+    /// Read the next row into `buf` (setting `buf.row`); `false` at the end of the sheet.
+    fn next_row(&mut self, buf: &mut RowBuf) -> Result<bool, SourceError>;
+    /// Notes gathered while reading (encoding fallback, merged cells…), taken once.
+    fn take_notes(&mut self) -> Vec<CellFinding> {
+        Vec::new()
+    }
+}
+
+/// An opened file: its sheets to read and notes about sheets it skipped.
+pub struct Opened {
+    pub sheets: Vec<Box<dyn SheetReader>>,
+    pub notes: Vec<CellFinding>,
+}
+
+/// The kind of file, from its extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Csv,
+    Workbook,
+}
+
+impl FileKind {
+    /// `csv`/`txt`/`tsv` are read as delimited text; `xlsx xlsm xls ods xlsb` as workbooks.
+    pub fn of(path: &Path) -> Result<FileKind, SourceError> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" | "txt" | "tsv" => Ok(FileKind::Csv),
+            "xlsx" | "xlsm" | "xls" | "ods" | "xlsb" => Ok(FileKind::Workbook),
+            _ => Err(SourceError::Unsupported {
+                file: path.to_path_buf(),
+                ext: if ext.is_empty() {
+                    "(no extension)".into()
+                } else {
+                    ext
+                },
+            }),
+        }
+    }
+}
+
+/// Open a CSV file or workbook for reading.
+pub fn open(path: &Path) -> Result<Opened, SourceError> {
+    match FileKind::of(path)? {
+        FileKind::Csv => Ok(Opened {
+            sheets: vec![Box::new(csv::CsvSheet::open(path)?)],
+            notes: Vec::new(),
+        }),
+        FileKind::Workbook => workbook::open(path),
+    }
+}
+
+/// A note (warning) about a whole file or sheet.
+pub(crate) fn note(
+    file: &Path,
+    sheet: Option<&str>,
+    row: Option<u32>,
+    code: &'static str,
+    message: String,
+) -> CellFinding {
+    CellFinding {
+        file: file.to_path_buf(),
+        sheet: sheet.map(str::to_string),
+        row,
+        column: None,
+        header: None,
+        finding: crate::rules::Finding::warning(code, message),
+    }
+}

@@ -1,0 +1,528 @@
+//! The [`Client`]: one `reqwest` client, one adaptive limiter, a bound on requests in flight,
+//! token handling, and the retry rules for reads and writes.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use reqwest::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
+use reqwest::{Method, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use tokio::sync::Semaphore;
+use url::Url;
+
+use super::error::{ApiError, ErrorBody};
+use super::limiter::AdaptiveLimiter;
+use super::retry::{Backoff, retry_after};
+use crate::auth::{TokenStore, Tokens};
+
+/// How many 429s in a row one request rides out before giving up.
+const MAX_THROTTLE_RETRIES: u32 = 30;
+
+/// How to talk to the API.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// e.g. `https://api.nxsys.tech`; plain `http://` only for loopback hosts.
+    pub base_url: Url,
+    /// Requests per second at most (the client may go slower after 429s).
+    pub rate: u32,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Retries for 5xx, timeouts and connection errors (429s have their own, larger budget).
+    pub max_retries: u32,
+    /// Which `Authorization` scheme to start with.
+    pub auth_scheme: AuthScheme,
+}
+
+impl ClientConfig {
+    /// Defaults: 10 req/s, 8 in flight, 30 s timeout, 5 retries, `Nxsys-oauthtoken`.
+    pub fn new(base_url: Url) -> Self {
+        ClientConfig {
+            base_url,
+            rate: 10,
+            concurrency: 8,
+            timeout: Duration::from_secs(30),
+            max_retries: 5,
+            auth_scheme: AuthScheme::default(),
+        }
+    }
+}
+
+/// The scheme word in `Authorization: <scheme> <token>`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthScheme {
+    /// `Nxsys-oauthtoken <token>`, as documented.
+    #[default]
+    NxsysOauthtoken,
+    /// `Bearer <token>`.
+    Bearer,
+}
+
+/// What the client signs in with. `Debug` never shows the secrets.
+#[derive(Clone)]
+pub struct Credentials {
+    pub client_id: String,
+    pub client_secret: SecretString,
+    pub refresh_token: SecretString,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[redacted]")
+            .field("refresh_token", &"[redacted]")
+            .finish()
+    }
+}
+
+/// Counters of what the client did, for reports and tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ClientStats {
+    /// Requests sent (every attempt counts).
+    pub requests: u64,
+    /// Attempts that were retries.
+    pub retries: u64,
+    /// 429 answers.
+    pub throttled: u64,
+    /// Writes whose outcome is unknown.
+    pub ambiguous: u64,
+    /// Access tokens obtained from the token endpoint.
+    pub token_refreshes: u64,
+    /// The effective rate now (requests per second).
+    pub rate: u32,
+}
+
+#[derive(Default)]
+struct Counters {
+    requests: AtomicU64,
+    retries: AtomicU64,
+    throttled: AtomicU64,
+    ambiguous: AtomicU64,
+}
+
+fn bump(counter: &AtomicU64) {
+    counter.fetch_add(1, Ordering::Relaxed);
+}
+
+/// A connection to the Nxsys API. Cheap to clone; clones share the limiter, the connection pool
+/// and the tokens.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base: Url,
+    limiter: AdaptiveLimiter,
+    permits: Semaphore,
+    concurrency: usize,
+    tokens: Tokens,
+    backoff: Backoff,
+    max_retries: u32,
+    bearer: AtomicBool,
+    counters: Counters,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+/// An answer with a 2xx status.
+pub(crate) struct Answer {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+/// Refuse base URLs that would send credentials in clear text or cannot be an API root.
+pub fn check_base_url(url: &Url) -> Result<(), ApiError> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(url) => Ok(()),
+        "http" => Err(ApiError::Config(format!(
+            "the base URL {url} is plain http:// on a host that is not this computer; \
+             credentials would travel unencrypted. Use https://"
+        ))),
+        other => Err(ApiError::Config(format!(
+            "the base URL {url} has scheme `{other}`; use an https:// URL such as https://api.nxsys.tech"
+        ))),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// The shared `reqwest` client: rustls with verification on, gzip, pooled connections, timeouts.
+pub(crate) fn http_client(timeout: Duration) -> Result<reqwest::Client, ApiError> {
+    reqwest::Client::builder()
+        .user_agent(concat!("nxsys-etl/", env!("CARGO_PKG_VERSION")))
+        .gzip(true)
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .pool_idle_timeout(Duration::from_secs(30))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| ApiError::Config(format!("could not set up HTTPS: {}", e.without_url())))
+}
+
+/// A transport error in words, without the URL (which may carry a query with personal data).
+pub(crate) fn describe(e: reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else if e.is_body() || e.is_decode() {
+        "the answer was cut off"
+    } else {
+        "connection failed"
+    };
+    let e = e.without_url();
+    let mut detail = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        detail = format!("{detail}: {s}");
+        source = s.source();
+    }
+    format!("{kind}: {detail}")
+}
+
+impl Client {
+    /// Connect: check the base URL, get an access token with the refresh grant (persisting a
+    /// rotated refresh token to `store`), and return a ready client.
+    pub async fn connect(
+        config: ClientConfig,
+        creds: Credentials,
+        store: Option<TokenStore>,
+    ) -> Result<Client, ApiError> {
+        check_base_url(&config.base_url)?;
+        if config.base_url.cannot_be_a_base() {
+            return Err(ApiError::Config(format!(
+                "the base URL {} cannot hold API paths",
+                config.base_url
+            )));
+        }
+        let http = http_client(config.timeout)?;
+        let tokens = Tokens::new(config.base_url.clone(), creds, store);
+        let concurrency = config.concurrency.max(1);
+        let client = Client {
+            inner: Arc::new(Inner {
+                http,
+                base: config.base_url,
+                limiter: AdaptiveLimiter::new(config.rate),
+                permits: Semaphore::new(concurrency),
+                concurrency,
+                tokens,
+                backoff: Backoff::default(),
+                max_retries: config.max_retries,
+                bearer: AtomicBool::new(config.auth_scheme == AuthScheme::Bearer),
+                counters: Counters::default(),
+            }),
+        };
+        client
+            .inner
+            .tokens
+            .refresh_now(&client.inner.http, &client.inner.limiter)
+            .await?;
+        Ok(client)
+    }
+
+    /// The API root this client talks to.
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base
+    }
+
+    /// What the client has done so far.
+    pub fn stats(&self) -> ClientStats {
+        let c = &self.inner.counters;
+        ClientStats {
+            requests: c.requests.load(Ordering::Relaxed),
+            retries: c.retries.load(Ordering::Relaxed),
+            throttled: c.throttled.load(Ordering::Relaxed),
+            ambiguous: c.ambiguous.load(Ordering::Relaxed),
+            token_refreshes: self.inner.tokens.refreshes(),
+            rate: self.inner.limiter.rate(),
+        }
+    }
+
+    /// The `Authorization` scheme in use now (it may have switched to `Bearer` after a 401).
+    pub fn auth_scheme(&self) -> AuthScheme {
+        if self.inner.bearer.load(Ordering::Relaxed) {
+            AuthScheme::Bearer
+        } else {
+            AuthScheme::NxsysOauthtoken
+        }
+    }
+
+    pub(crate) fn concurrency(&self) -> usize {
+        self.inner.concurrency
+    }
+
+    /// `base` + `/nxsys/<segments…>`, each segment percent-encoded.
+    pub(crate) fn url(&self, segments: &[&str]) -> Result<Url, ApiError> {
+        let base = &self.inner.base;
+        let mut url = base.clone();
+        url.path_segments_mut()
+            .map_err(|_| ApiError::Config(format!("the base URL {base} cannot hold API paths")))?
+            .pop_if_empty()
+            .push("nxsys")
+            .extend(segments);
+        Ok(url)
+    }
+
+    fn auth_header(&self, token: &SecretString) -> Result<HeaderValue, ApiError> {
+        let scheme = match self.auth_scheme() {
+            AuthScheme::Bearer => "Bearer",
+            AuthScheme::NxsysOauthtoken => "Nxsys-oauthtoken",
+        };
+        let mut value = HeaderValue::from_str(&format!("{scheme} {}", token.expose_secret()))
+            .map_err(|_| ApiError::Unauthorized {
+                message: "the access token contains characters a header cannot carry".into(),
+            })?;
+        value.set_sensitive(true);
+        Ok(value)
+    }
+
+    /// Send one request with the retry rules of the crate docs and return a 2xx answer.
+    ///
+    /// Reads (GET) are retried on 429, 5xx, timeouts and connection errors. Writes are retried on
+    /// 429, 401 (after a refresh) and connection errors that happened before sending; any other
+    /// failure after sending is [`ApiError::Ambiguous`].
+    pub(crate) async fn execute(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Answer, ApiError> {
+        let inner = &*self.inner;
+        let is_write = method != Method::GET && method != Method::HEAD;
+        let path = url.path().to_string();
+        let m = method.as_str().to_string();
+        let mut transient = 0u32;
+        let mut throttled = 0u32;
+        let mut auth_tries = 0u32;
+        let mut refreshed = false;
+        let mut attempts = 0u32;
+        loop {
+            if attempts > 0 {
+                bump(&inner.counters.retries);
+            }
+            attempts += 1;
+            let permit = inner
+                .permits
+                .acquire()
+                .await
+                .map_err(|_| ApiError::Config("the client was shut down".into()))?;
+            inner.limiter.until_ready().await;
+            let (token, generation) = inner.tokens.current(&inner.http, &inner.limiter).await?;
+            let mut request = inner
+                .http
+                .request(method.clone(), url.clone())
+                .header(AUTHORIZATION, self.auth_header(&token)?);
+            if let Some(b) = body {
+                request = request.json(b);
+            }
+            bump(&inner.counters.requests);
+            let started = Instant::now();
+            let sent = request.send().await;
+            let result = match sent {
+                Ok(resp) => {
+                    let status = resp.status();
+                    let headers = resp.headers().clone();
+                    resp.bytes()
+                        .await
+                        .map(|b| (status, headers, b.to_vec()))
+                        .map_err(|e| (Some(status), e))
+                }
+                Err(e) => Err((None, e)),
+            };
+            drop(permit);
+            let latency_ms = started.elapsed().as_millis() as u64;
+            let (status, headers, bytes) = match result {
+                Ok(ok) => ok,
+                Err((status, e)) => {
+                    let not_sent = status.is_none() && e.is_connect();
+                    let reason = describe(e);
+                    tracing::debug!(method = %m, path = %path, error = %reason, latency_ms, "request failed");
+                    if is_write && !not_sent {
+                        bump(&inner.counters.ambiguous);
+                        return Err(ApiError::Ambiguous {
+                            method: m,
+                            path,
+                            status: status.map(|s| s.as_u16()),
+                            reason,
+                        });
+                    }
+                    if transient < inner.max_retries {
+                        transient += 1;
+                        tokio::time::sleep(inner.backoff.delay(transient)).await;
+                        continue;
+                    }
+                    return Err(ApiError::Unreachable {
+                        method: m,
+                        path,
+                        attempts,
+                        reason,
+                    });
+                }
+            };
+            tracing::debug!(method = %m, path = %path, status = status.as_u16(), latency_ms, "request");
+
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                bump(&inner.counters.throttled);
+                let wait = retry_after(&headers);
+                inner.limiter.on_throttle(wait);
+                if throttled < MAX_THROTTLE_RETRIES {
+                    throttled += 1;
+                    let pause = wait.unwrap_or_else(|| inner.backoff.delay(throttled.min(6)));
+                    tokio::time::sleep(pause).await;
+                    continue;
+                }
+                return Err(ApiError::Unreachable {
+                    method: m,
+                    path,
+                    attempts,
+                    reason: format!(
+                        "still rate limited (HTTP 429) after {throttled} waits; try a lower --rate"
+                    ),
+                });
+            }
+            inner.limiter.on_success();
+
+            if status == StatusCode::UNAUTHORIZED {
+                let said = ErrorBody::parse(&bytes);
+                if auth_tries < 2 {
+                    auth_tries += 1;
+                    let mentions_bearer = String::from_utf8_lossy(&bytes)
+                        .to_ascii_lowercase()
+                        .contains("bearer")
+                        || headers
+                            .get(WWW_AUTHENTICATE)
+                            .and_then(|v| v.to_str().ok())
+                            .is_some_and(|v| v.to_ascii_lowercase().contains("bearer"));
+                    if mentions_bearer && self.auth_scheme() != AuthScheme::Bearer {
+                        tracing::info!("the server asks for `Authorization: Bearer`; switching");
+                        inner.bearer.store(true, Ordering::Relaxed);
+                        continue;
+                    }
+                    if !refreshed {
+                        refreshed = true;
+                        inner
+                            .tokens
+                            .refresh_if_current(&inner.http, &inner.limiter, generation)
+                            .await?;
+                        continue;
+                    }
+                }
+                return Err(ApiError::Unauthorized {
+                    message: said
+                        .message
+                        .unwrap_or_else(|| "the access token was refused (HTTP 401)".into()),
+                });
+            }
+
+            if status.is_server_error() {
+                let said = ErrorBody::parse(&bytes);
+                let reason = format!(
+                    "HTTP {}{}",
+                    status.as_u16(),
+                    said.message.map(|m| format!(": {m}")).unwrap_or_default()
+                );
+                if is_write {
+                    bump(&inner.counters.ambiguous);
+                    return Err(ApiError::Ambiguous {
+                        method: m,
+                        path,
+                        status: Some(status.as_u16()),
+                        reason,
+                    });
+                }
+                if transient < inner.max_retries {
+                    transient += 1;
+                    tokio::time::sleep(inner.backoff.delay(transient)).await;
+                    continue;
+                }
+                return Err(ApiError::Unreachable {
+                    method: m,
+                    path,
+                    attempts,
+                    reason,
+                });
+            }
+
+            if !status.is_success() {
+                let said = ErrorBody::parse(&bytes);
+                return Err(ApiError::Rejected {
+                    method: m,
+                    path,
+                    status: status.as_u16(),
+                    code: said.code,
+                    message: said.message.unwrap_or_else(|| {
+                        status
+                            .canonical_reason()
+                            .unwrap_or("no reason given")
+                            .to_string()
+                    }),
+                    field: said.field,
+                });
+            }
+            return Ok(Answer {
+                status: status.as_u16(),
+                body: bytes,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_only_for_loopback() {
+        let ok = [
+            "https://api.nxsys.tech",
+            "http://127.0.0.1:8787",
+            "http://localhost:1",
+            "http://[::1]:9",
+        ];
+        for u in ok {
+            assert!(check_base_url(&Url::parse(u).unwrap()).is_ok(), "{u}");
+        }
+        let bad = ["http://api.nxsys.tech", "http://10.0.0.1", "ftp://x"];
+        for u in bad {
+            let e = check_base_url(&Url::parse(u).unwrap()).unwrap_err();
+            assert!(matches!(e, ApiError::Config(_)), "{u}");
+        }
+    }
+
+    #[test]
+    fn credentials_debug_hides_secrets() {
+        let c = Credentials {
+            client_id: "NXSYS.ID".into(),
+            client_secret: "s3cr3t-value".into(),
+            refresh_token: "r3fr3sh-value".into(),
+        };
+        let text = format!("{c:?}");
+        assert!(text.contains("NXSYS.ID"));
+        assert!(
+            !text.contains("s3cr3t") && !text.contains("r3fr3sh"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,237 @@
+//! Lists as async streams of items. The array is read from `data` or `items`, the total from
+//! `meta.totalDocs`, `totalDocs`, `total` or `meta.total`. When the total is known the remaining
+//! pages are fetched concurrently (in order); otherwise page by page until a short page.
+
+use futures::stream::{self, BoxStream, StreamExt};
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::client::Client;
+use super::error::ApiError;
+
+/// Items asked for per page (the documented maximum).
+pub(crate) const PAGE_SIZE: u64 = 100;
+
+/// One page as read.
+#[derive(Debug)]
+pub(crate) struct Page {
+    pub items: Vec<Value>,
+    pub total: Option<u64>,
+}
+
+/// Read a list answer tolerantly.
+pub(crate) fn parse_page(body: &[u8], context: &str) -> Result<Page, ApiError> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| ApiError::Decode {
+        context: context.to_string(),
+        message: format!("not JSON ({e})"),
+    })?;
+    let items = match &value {
+        Value::Array(a) => a.clone(),
+        Value::Object(o) => match o.get("data").or_else(|| o.get("items")) {
+            Some(Value::Array(a)) => a.clone(),
+            Some(Value::Object(inner)) => match inner.get("items").or_else(|| inner.get("data")) {
+                Some(Value::Array(a)) => a.clone(),
+                _ => return Err(no_list(context)),
+            },
+            _ => return Err(no_list(context)),
+        },
+        _ => return Err(no_list(context)),
+    };
+    let total = [
+        "/meta/totalDocs",
+        "/totalDocs",
+        "/total",
+        "/meta/total",
+        "/data/totalDocs",
+    ]
+    .iter()
+    .find_map(|p| value.pointer(p).and_then(as_count));
+    Ok(Page { items, total })
+}
+
+fn as_count(v: &Value) -> Option<u64> {
+    match v {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn no_list(context: &str) -> ApiError {
+    ApiError::Decode {
+        context: context.to_string(),
+        message: "no list under `data` or `items`".into(),
+    }
+}
+
+fn decode_items<T: DeserializeOwned>(page: Page, context: &str) -> Vec<Result<T, ApiError>> {
+    page.items
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            serde_json::from_value(v).map_err(|e| ApiError::Decode {
+                context: format!("{context}, item {}", i + 1),
+                message: e.to_string(),
+            })
+        })
+        .collect()
+}
+
+enum Phase {
+    First,
+    Known(BoxStream<'static, Result<Page, ApiError>>),
+    Sequential {
+        page: u64,
+        previous_first: Option<Value>,
+    },
+    Done,
+}
+
+impl Client {
+    async fn fetch_page(
+        &self,
+        segments: &[&str],
+        query: &[(&'static str, String)],
+        page: u64,
+    ) -> Result<Page, ApiError> {
+        let mut url = self.url(segments)?;
+        {
+            let mut q = url.query_pairs_mut();
+            for (k, v) in query {
+                q.append_pair(k, v);
+            }
+            q.append_pair("page", &page.to_string());
+            q.append_pair("size", &PAGE_SIZE.to_string());
+        }
+        let context = format!("GET {} page {page}", url.path());
+        let answer = self.execute(Method::GET, url, None).await?;
+        parse_page(&answer.body, &context)
+    }
+
+    /// Every item of a list endpoint, as a stream. An item that cannot be read is an `Err` in
+    /// its place; a failed page ends the stream with its error.
+    pub(crate) fn paged<T: DeserializeOwned + Send + 'static>(
+        &self,
+        segments: &'static [&'static str],
+        query: Vec<(&'static str, String)>,
+    ) -> BoxStream<'static, Result<T, ApiError>> {
+        let client = self.clone();
+        let context = format!("GET /nxsys/{}", segments.join("/"));
+        stream::unfold(Phase::First, move |phase| {
+            let client = client.clone();
+            let query = query.clone();
+            let context = context.clone();
+            async move {
+                match phase {
+                    Phase::Done => None,
+                    Phase::First => match client.fetch_page(segments, &query, 1).await {
+                        Err(e) => Some((vec![Err(e)], Phase::Done)),
+                        Ok(page) => {
+                            let next = match page.total {
+                                Some(total) => {
+                                    let pages = total.div_ceil(PAGE_SIZE);
+                                    if pages > 1 && !page.items.is_empty() {
+                                        let c = client.clone();
+                                        let q = query.clone();
+                                        let rest = stream::iter(2..=pages)
+                                            .map(move |n| {
+                                                let c = c.clone();
+                                                let q = q.clone();
+                                                async move { c.fetch_page(segments, &q, n).await }
+                                            })
+                                            .buffered(client.concurrency())
+                                            .boxed();
+                                        Phase::Known(rest)
+                                    } else {
+                                        Phase::Done
+                                    }
+                                }
+                                None if (page.items.len() as u64) < PAGE_SIZE => Phase::Done,
+                                None => Phase::Sequential {
+                                    page: 2,
+                                    previous_first: page.items.first().cloned(),
+                                },
+                            };
+                            Some((decode_items(page, &context), next))
+                        }
+                    },
+                    Phase::Known(mut rest) => match rest.next().await {
+                        None => None,
+                        Some(Err(e)) => Some((vec![Err(e)], Phase::Done)),
+                        Some(Ok(page)) => Some((decode_items(page, &context), Phase::Known(rest))),
+                    },
+                    Phase::Sequential { page: n, previous_first } => {
+                        match client.fetch_page(segments, &query, n).await {
+                            Err(e) => Some((vec![Err(e)], Phase::Done)),
+                            Ok(page) => {
+                                if page.items.is_empty() {
+                                    return None;
+                                }
+                                if page.items.first() == previous_first.as_ref() {
+                                    let e = ApiError::Decode {
+                                        context: format!("{context} page {n}"),
+                                        message: "the server sent the same page again (it seems to ignore `page`)".into(),
+                                    };
+                                    return Some((vec![Err(e)], Phase::Done));
+                                }
+                                let next = if (page.items.len() as u64) < PAGE_SIZE {
+                                    Phase::Done
+                                } else {
+                                    Phase::Sequential {
+                                        page: n + 1,
+                                        previous_first: page.items.first().cloned(),
+                                    }
+                                };
+                                Some((decode_items(page, &context), next))
+                            }
+                        }
+                    }
+                }
+            }
+        })
+        .flat_map(stream::iter)
+        .boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_data_items_and_every_total_spelling() {
+        let p = parse_page(br#"{"data":[1,2],"meta":{"totalDocs":150,"page":1}}"#, "t").unwrap();
+        assert_eq!((p.items.len(), p.total), (2, Some(150)));
+        let p = parse_page(br#"{"items":[{"a":1}],"totalDocs":"7"}"#, "t").unwrap();
+        assert_eq!((p.items.len(), p.total), (1, Some(7)));
+        let p = parse_page(br#"{"items":[],"total":0}"#, "t").unwrap();
+        assert_eq!(p.total, Some(0));
+        let p = parse_page(br#"{"data":[1]}"#, "t").unwrap();
+        assert_eq!(p.total, None);
+        let p = parse_page(br#"[1,2,3]"#, "t").unwrap();
+        assert_eq!(p.items.len(), 3);
+    }
+
+    #[test]
+    fn missing_list_is_a_decode_error() {
+        let e = parse_page(br#"{"data":{"id":"x"}}"#, "GET /nxsys/payslips").unwrap_err();
+        assert!(matches!(e, ApiError::Decode { .. }));
+        assert!(e.to_string().contains("GET /nxsys/payslips"));
+        assert!(parse_page(b"<html>", "t").is_err());
+    }
+
+    #[test]
+    fn bad_items_are_errors_in_place() {
+        #[derive(serde::Deserialize, Debug)]
+        struct Id {
+            #[allow(dead_code)]
+            id: String,
+        }
+        let page = parse_page(br#"{"data":[{"id":"a"},{"nope":1},{"id":"c"}]}"#, "ctx").unwrap();
+        let items = decode_items::<Id>(page, "ctx");
+        assert!(items[0].is_ok() && items[2].is_ok());
+        let err = items[1].as_ref().unwrap_err().to_string();
+        assert!(err.contains("item 2"), "{err}");
+    }
+}

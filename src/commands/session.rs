@@ -1,0 +1,344 @@
+//! Connecting to Nxsys for a command (`import`, `export`, `demo`): the embedded sandbox or real
+//! credentials, resolved in this order: `--sandbox`; the environment (`NXSYS_CLIENT_ID`,
+//! `NXSYS_CLIENT_SECRET`, `NXSYS_REFRESH_TOKEN`, `NXSYS_BASE_URL`); the profile; the token store
+//! written by `auth login`. Every failure is exit 3 (aborted) with what to do, except a bad
+//! configuration, which is exit 2.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, anyhow};
+use secrecy::SecretString;
+use url::Url;
+
+use crate::api::{ApiError, AuthScheme, Client, ClientConfig, Credentials, check_base_url};
+use crate::auth::{StoreError, TokenStore, fingerprint, store_key};
+use crate::cli::Global;
+use crate::config::{Config, Profile};
+use crate::exit::Failure;
+use crate::sandbox::SandboxConfig;
+use pending_sandbox::SandboxHandle;
+
+#[allow(dead_code)] // used by import, export and demo
+/// TEMPORARY: the embedded sandbox has not landed on `main` yet; replaced by
+/// `crate::sandbox::{start, SandboxHandle}` on merge.
+mod pending_sandbox {
+    use crate::sandbox::SandboxConfig;
+    pub(crate) struct SandboxHandle {
+        pub base_url: url::Url,
+        pub client_id: String,
+        pub client_secret: String,
+        pub refresh_token: String,
+    }
+    pub(crate) async fn start(_: SandboxConfig) -> Result<SandboxHandle, String> {
+        Err("the embedded sandbox is not part of this build yet".into())
+    }
+}
+
+#[allow(dead_code)] // used by import, export and demo
+/// The production API.
+pub(crate) const DEFAULT_BASE_URL: &str = "https://api.nxsys.tech";
+/// Requests per second when neither `--rate` nor the profile says.
+pub(crate) const DEFAULT_RATE: u32 = 10;
+/// Requests in flight when neither `--concurrency` nor the profile says.
+pub(crate) const DEFAULT_CONCURRENCY: usize = 8;
+
+#[allow(dead_code)] // used by import, export and demo
+/// What a command asks of the connection.
+#[derive(Debug, Default)]
+pub(crate) struct ConnectOptions {
+    /// Start an embedded sandbox with this configuration and use it.
+    pub sandbox: Option<SandboxConfig>,
+    pub rate: Option<u32>,
+    pub concurrency: Option<usize>,
+}
+
+#[allow(dead_code)] // used by import, export and demo
+/// A connected client, and the sandbox it talks to when there is one (dropping the session
+/// stops it).
+pub(crate) struct Session {
+    pub client: Client,
+    pub sandbox: Option<SandboxHandle>,
+    pub base_url: Url,
+}
+
+/// Configuration, profile, base URL and token store of this invocation.
+pub(crate) struct Target {
+    pub profile: Option<(String, Profile)>,
+    pub base_url: Url,
+    pub store: TokenStore,
+}
+
+impl Target {
+    /// "https://api.nxsys.tech (profile acme)" for messages.
+    pub fn describe(&self) -> String {
+        match &self.profile {
+            Some((name, _)) => format!("{} (profile {name})", self.base_url),
+            None => self.base_url.to_string(),
+        }
+    }
+
+    /// ` --profile NAME` when a profile is in use, for commands printed in messages.
+    pub fn profile_flag(&self) -> String {
+        self.profile
+            .as_ref()
+            .map(|(n, _)| format!(" --profile {n}"))
+            .unwrap_or_default()
+    }
+}
+
+/// Read the configuration and decide the base URL and store entry. Errors are usage errors.
+pub(crate) fn resolve(global: &Global) -> anyhow::Result<Target> {
+    let config = Config::load(global.config.as_deref()).map_err(Failure::usage)?;
+    let profile = config
+        .profile(global.profile.as_deref())
+        .map_err(Failure::usage)?;
+    let raw = global
+        .base_url
+        .clone()
+        .or_else(|| profile.as_ref().and_then(|(_, p)| p.base_url.clone()))
+        .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
+    let base_url = Url::parse(raw.trim()).map_err(|e| {
+        Failure::usage(anyhow!(
+            "the base URL `{raw}` is not a URL ({e}); use e.g. {DEFAULT_BASE_URL}"
+        ))
+    })?;
+    check_base_url(&base_url).map_err(Failure::usage)?;
+    let path = store_path().map_err(Failure::usage)?;
+    let key = store_key(profile.as_ref().map(|(n, _)| n.as_str()), &base_url);
+    Ok(Target {
+        profile,
+        base_url,
+        store: TokenStore::new(path, key),
+    })
+}
+
+/// The token store file: `NXSYS_TOKEN_STORE` when set, else the user's config directory.
+pub(crate) fn store_path() -> Result<PathBuf, StoreError> {
+    match std::env::var_os("NXSYS_TOKEN_STORE") {
+        Some(p) if !p.is_empty() => Ok(PathBuf::from(p)),
+        _ => TokenStore::default_path(),
+    }
+}
+
+/// A non-empty environment variable.
+pub(crate) fn env_var(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+#[allow(dead_code)] // used by import, export and demo
+/// Connect as the command line and environment say.
+pub(crate) async fn connect(global: &Global, opts: ConnectOptions) -> anyhow::Result<Session> {
+    if let Some(sandbox_config) = opts.sandbox {
+        let handle = pending_sandbox::start(sandbox_config)
+            .await
+            .map_err(|e| Failure::aborted(anyhow!("could not start the embedded sandbox: {e}")))?;
+        let base_url = handle.base_url.clone();
+        let mut config = ClientConfig::new(base_url.clone());
+        config.rate = opts.rate.unwrap_or(DEFAULT_RATE);
+        config.concurrency = opts.concurrency.unwrap_or(DEFAULT_CONCURRENCY);
+        let creds = Credentials {
+            client_id: handle.client_id.clone(),
+            client_secret: SecretString::from(handle.client_secret.clone()),
+            refresh_token: SecretString::from(handle.refresh_token.clone()),
+        };
+        let client = Client::connect(config, creds, None)
+            .await
+            .map_err(connect_failure)?;
+        return Ok(Session {
+            client,
+            sandbox: Some(handle),
+            base_url,
+        });
+    }
+
+    let target = resolve(global)?;
+    let profile = target
+        .profile
+        .as_ref()
+        .map(|(_, p)| p.clone())
+        .unwrap_or_default();
+    let mut config = ClientConfig::new(target.base_url.clone());
+    config.rate = opts.rate.or(profile.rate).unwrap_or(DEFAULT_RATE);
+    config.concurrency = opts
+        .concurrency
+        .or(profile.concurrency)
+        .unwrap_or(DEFAULT_CONCURRENCY);
+    config.auth_scheme = profile.auth_scheme.unwrap_or(AuthScheme::default());
+
+    let (creds, store) = credentials(&target, &profile, env_var)?;
+    tracing::info!(base_url = %target.base_url, client_id = %creds.client_id, "connecting");
+    let client = Client::connect(config, creds, Some(store))
+        .await
+        .map_err(connect_failure)
+        .with_context(|| format!("signing in to {}", target.describe()))?;
+    Ok(Session {
+        client,
+        sandbox: None,
+        base_url: target.base_url,
+    })
+}
+
+#[allow(dead_code)] // used by import, export and demo
+fn connect_failure(e: ApiError) -> anyhow::Error {
+    match e {
+        ApiError::Config(_) => Failure::usage(e).into(),
+        other => Failure::aborted(other).into(),
+    }
+}
+
+#[allow(dead_code)] // used by import, export and demo
+/// Credentials from the environment (a stored rotation of the same token wins) or the store.
+pub(crate) fn credentials(
+    target: &Target,
+    profile: &Profile,
+    env: impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<(Credentials, TokenStore)> {
+    if let Some(token) = env("NXSYS_REFRESH_TOKEN") {
+        let client_id = env("NXSYS_CLIENT_ID")
+            .or_else(|| profile.client_id.clone())
+            .ok_or_else(|| {
+                Failure::aborted(anyhow!(
+                    "NXSYS_REFRESH_TOKEN is set but NXSYS_CLIENT_ID is not (and the profile has no client_id); set it to the Client ID from the Nxsys portal"
+                ))
+            })?;
+        let client_secret = env("NXSYS_CLIENT_SECRET").ok_or_else(|| {
+            Failure::aborted(anyhow!(
+                "NXSYS_REFRESH_TOKEN is set but NXSYS_CLIENT_SECRET is not; set it to the Client Secret from the Nxsys portal"
+            ))
+        })?;
+        let token = SecretString::from(token);
+        let origin = fingerprint(&token);
+        let store = target.store.clone().with_origin(Some(origin.clone()));
+        let stored = store.load().map_err(Failure::aborted)?;
+        // The server rotates refresh tokens: if an earlier run already exchanged this very
+        // token, the store holds its successor and the variable's value is spent.
+        let refresh_token = match stored {
+            Some(entry) if entry.origin.as_deref() == Some(origin.as_str()) => {
+                tracing::info!(store = %store.path().display(), "using the rotated refresh token saved by an earlier run");
+                entry.refresh_token
+            }
+            _ => token,
+        };
+        return Ok((
+            Credentials {
+                client_id,
+                client_secret: client_secret.into(),
+                refresh_token,
+            },
+            store,
+        ));
+    }
+    let stored = target.store.load().map_err(Failure::aborted)?;
+    let Some(entry) = stored else {
+        return Err(Failure::aborted(anyhow!(
+            "not signed in to {}. Run `nxsys-etl{} auth login`, or for unattended runs set NXSYS_CLIENT_ID, NXSYS_CLIENT_SECRET and NXSYS_REFRESH_TOKEN",
+            target.describe(),
+            target.profile_flag()
+        ))
+        .into());
+    };
+    Ok((
+        Credentials {
+            client_id: entry.client_id,
+            client_secret: entry.client_secret,
+            refresh_token: entry.refresh_token,
+        },
+        target.store.clone(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::StoredLogin;
+    use secrecy::ExposeSecret;
+    use std::collections::HashMap;
+
+    fn target(dir: &std::path::Path) -> Target {
+        let base_url = Url::parse("http://127.0.0.1:1").unwrap();
+        Target {
+            profile: None,
+            store: TokenStore::new(dir.join("tokens.json"), store_key(None, &base_url)),
+            base_url,
+        }
+    }
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    fn login(token: &str, origin: Option<String>) -> StoredLogin {
+        StoredLogin {
+            base_url: "http://127.0.0.1:1".into(),
+            client_id: "NXSYS.STORED".into(),
+            client_secret: "stored-secret".into(),
+            refresh_token: token.into(),
+            expires_at: None,
+            updated_at: chrono::Utc::now(),
+            origin,
+        }
+    }
+
+    #[test]
+    fn not_signed_in_says_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = credentials(&target(dir.path()), &Profile::default(), env_of(&[])).unwrap_err();
+        let text = format!("{err:#}");
+        assert!(
+            text.contains("auth login") && text.contains("NXSYS_REFRESH_TOKEN"),
+            "{text}"
+        );
+        assert_eq!(crate::exit::exit_for(&err), crate::exit::Exit::Aborted);
+    }
+
+    #[test]
+    fn env_needs_id_and_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = credentials(
+            &target(dir.path()),
+            &Profile::default(),
+            env_of(&[("NXSYS_REFRESH_TOKEN", "r1"), ("NXSYS_CLIENT_ID", "id")]),
+        )
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("NXSYS_CLIENT_SECRET"));
+    }
+
+    #[test]
+    fn env_token_is_replaced_by_its_stored_rotation_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = target(dir.path());
+        let env = env_of(&[
+            ("NXSYS_REFRESH_TOKEN", "first"),
+            ("NXSYS_CLIENT_ID", "id"),
+            ("NXSYS_CLIENT_SECRET", "sec"),
+        ]);
+        // A stored entry from a different token: the variable wins.
+        t.store.save(&login("other", None)).unwrap();
+        let (c, _) = credentials(&t, &Profile::default(), &env).unwrap();
+        assert_eq!(c.refresh_token.expose_secret(), "first");
+        // A stored rotation of this very token: the stored successor wins.
+        let origin = fingerprint(&SecretString::from("first"));
+        t.store.save(&login("second", Some(origin))).unwrap();
+        let (c, store) = credentials(&t, &Profile::default(), &env).unwrap();
+        assert_eq!(c.refresh_token.expose_secret(), "second");
+        assert_eq!(c.client_id, "id");
+        store.update(|e| e.unwrap()).unwrap();
+    }
+
+    #[test]
+    fn store_entry_is_used_without_env() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = target(dir.path());
+        t.store.save(&login("stored-token", None)).unwrap();
+        let (c, _) = credentials(&t, &Profile::default(), env_of(&[])).unwrap();
+        assert_eq!(c.client_id, "NXSYS.STORED");
+        assert_eq!(c.refresh_token.expose_secret(), "stored-token");
+    }
+}

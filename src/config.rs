@@ -1,0 +1,170 @@
+//! Profiles: a TOML file (`--config`, default `<config dir>/nxsys-etl/config.toml`) with one
+//! profile per employer. Secrets never live here: they come from the token store or the
+//! environment.
+//!
+//! ```toml
+//! default_profile = "acme"
+//!
+//! [profiles.acme]
+//! base_url = "https://api.nxsys.tech"
+//! client_id = "NXSYS.ONZEYLYLO38TL9XEBE3JQUPGTYUQMZ7S"
+//! rate = 10          # requests per second
+//! concurrency = 8    # requests in flight
+//! auth_scheme = "bearer"   # optional; default "nxsys-oauthtoken"
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::api::AuthScheme;
+
+/// Why the configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("could not read the configuration file {path}: {source}", path = path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the configuration file {path} is not valid: {message}. Profiles take base_url, client_id, rate, concurrency and auth_scheme; secrets belong in `nxsys-etl auth login` or NXSYS_CLIENT_SECRET", path = path.display())]
+    Invalid { path: PathBuf, message: String },
+    #[error("there is no profile `{name}` in {path}; profiles there: {known}", path = path.display())]
+    UnknownProfile {
+        name: String,
+        path: PathBuf,
+        known: String,
+    },
+}
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Profile used when `--profile` is not given.
+    #[serde(default)]
+    pub default_profile: Option<String>,
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Profile>,
+    /// Where it was read from (`None`: no file).
+    #[serde(skip)]
+    pub path: Option<PathBuf>,
+}
+
+/// One employer's settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub base_url: Option<String>,
+    pub client_id: Option<String>,
+    /// Requests per second.
+    pub rate: Option<u32>,
+    /// Requests in flight at once.
+    pub concurrency: Option<usize>,
+    pub auth_scheme: Option<AuthScheme>,
+}
+
+impl Config {
+    /// `<config dir>/nxsys-etl/config.toml`.
+    pub fn default_path() -> Option<PathBuf> {
+        directories::ProjectDirs::from("tech", "nxsys", "nxsys-etl")
+            .map(|d| d.config_dir().join("config.toml"))
+    }
+
+    /// Read `explicit`, or the default file if it exists (no file there is an empty configuration;
+    /// an explicit file that is missing is an error).
+    pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+        let path = match explicit {
+            Some(p) => p.to_path_buf(),
+            None => match Self::default_path() {
+                Some(p) if p.exists() => p,
+                _ => return Ok(Config::default()),
+            },
+        };
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let mut config = Self::parse(&text).map_err(|message| ConfigError::Invalid {
+            path: path.clone(),
+            message,
+        })?;
+        config.path = Some(path);
+        Ok(config)
+    }
+
+    /// Parse TOML text.
+    pub fn parse(text: &str) -> Result<Config, String> {
+        toml::from_str(text).map_err(|e| e.message().to_string())
+    }
+
+    /// The profile `name`, else the default profile, else none.
+    pub fn profile(&self, name: Option<&str>) -> Result<Option<(String, Profile)>, ConfigError> {
+        let Some(name) = name.or(self.default_profile.as_deref()) else {
+            return Ok(None);
+        };
+        match self.profiles.get(name) {
+            Some(p) => Ok(Some((name.to_string(), p.clone()))),
+            None => Err(ConfigError::UnknownProfile {
+                name: name.to_string(),
+                path: self
+                    .path
+                    .clone()
+                    .or_else(Self::default_path)
+                    .unwrap_or_else(|| PathBuf::from("config.toml")),
+                known: if self.profiles.is_empty() {
+                    "none".to_string()
+                } else {
+                    self.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+                },
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"
+default_profile = "acme"
+[profiles.acme]
+base_url = "https://api.nxsys.tech"
+client_id = "NXSYS.A"
+rate = 5
+concurrency = 2
+[profiles.beta]
+auth_scheme = "bearer"
+"#;
+
+    #[test]
+    fn reads_profiles_and_default() {
+        let c = Config::parse(SAMPLE).unwrap();
+        let (name, p) = c.profile(None).unwrap().unwrap();
+        assert_eq!(name, "acme");
+        assert_eq!(p.rate, Some(5));
+        let (_, b) = c.profile(Some("beta")).unwrap().unwrap();
+        assert_eq!(b.auth_scheme, Some(AuthScheme::Bearer));
+    }
+
+    #[test]
+    fn unknown_profile_lists_the_known_ones() {
+        let c = Config::parse(SAMPLE).unwrap();
+        let e = c.profile(Some("gamma")).unwrap_err().to_string();
+        assert!(e.contains("gamma") && e.contains("acme, beta"), "{e}");
+    }
+
+    #[test]
+    fn secrets_and_typos_are_refused() {
+        let e = Config::parse("[profiles.a]\nclient_secret = \"x\"\n").unwrap_err();
+        assert!(e.contains("client_secret"), "{e}");
+        assert!(Config::parse("[profiles.a]\nrate = \"fast\"\n").is_err());
+    }
+
+    #[test]
+    fn missing_explicit_file_is_an_error() {
+        let e = Config::load(Some(Path::new("/nonexistent/nxsys.toml"))).unwrap_err();
+        assert!(matches!(e, ConfigError::Read { .. }));
+    }
+}

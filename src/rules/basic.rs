@@ -1,0 +1,125 @@
+//! The simple rules: free text, yes/no and API ids.
+
+use super::ident::is_scientific;
+use super::{Checked, Finding, Input, RuleResult};
+
+/// Check free text: trimmed, at most `max_len` characters, no control characters. Line breaks
+/// (Alt+Enter in Excel) become `", "` with a warning, since API fields are single lines.
+pub fn text(input: &Input<'_>, max_len: usize) -> RuleResult<String> {
+    let raw = input.text.trim();
+    let mut warnings = Vec::new();
+    let value = if raw.contains(['\n', '\r']) {
+        warnings.push(Finding::warning(
+            "text.line_break",
+            "the cell has line breaks; they were replaced by ', ' (keep each value on one line)",
+        ));
+        raw.split(['\n', '\r'])
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else {
+        raw.to_string()
+    };
+    if value.chars().any(|c| c.is_control() && c != '\t') {
+        return Err(Finding::error(
+            "text.control",
+            "the cell contains invisible control characters: re-type the text",
+        ));
+    }
+    if is_scientific(&value) {
+        warnings.push(Finding::warning(
+            "text.scientific",
+            format!(
+                "'{value}' looks like a number Excel shortened to scientific notation, which \
+                 loses digits: if it is a reference, format the column as Text and re-type it"
+            ),
+        ));
+    }
+    let len = value.chars().count();
+    if len > max_len {
+        return Err(Finding::error(
+            "text.too_long",
+            format!("the text is {len} characters long; at most {max_len} are allowed: shorten it"),
+        ));
+    }
+    Ok(Checked { value, warnings })
+}
+
+/// Check a yes/no cell: Yes/No, Y/N, True/False, T/F, 1/0, On/Off (any case).
+pub fn boolean(input: &Input<'_>) -> RuleResult<bool> {
+    let raw = input.text.trim();
+    match raw.to_lowercase().as_str() {
+        "yes" | "y" | "true" | "t" | "1" | "on" => Ok(Checked::clean(true)),
+        "no" | "n" | "false" | "f" | "0" | "off" => Ok(Checked::clean(false)),
+        _ => Err(Finding::error(
+            "bool.format",
+            format!("'{raw}' is not yes or no: write Yes or No"),
+        )),
+    }
+}
+
+/// Check an API id such as `SR-123` (`prefix` includes the dash). The value is upper case.
+pub fn api_id(input: &Input<'_>, prefix: &str) -> RuleResult<String> {
+    let raw = input.text.trim();
+    let id = raw.to_uppercase();
+    let ok = id
+        .strip_prefix(&prefix.to_uppercase())
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    if !ok {
+        return Err(Finding::error(
+            "api_id.format",
+            format!("'{raw}' is not an id of the form {prefix}123: copy the id from Nxsys"),
+        ));
+    }
+    Ok(Checked::clean(id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_rules() {
+        let t = |s, n| text(&Input::text(s), n).map_err(|f| f.code);
+        assert_eq!(t("  Flat 2 ", 10).unwrap().value, "Flat 2");
+        assert_eq!(t("Café ☕", 6).unwrap().value, "Café ☕");
+        assert_eq!(t("abcdefg", 6).unwrap_err(), "text.too_long");
+        assert_eq!(t("a\u{7}b", 6).unwrap_err(), "text.control");
+        let multi = t("1 High St\r\nFlat 2\n", 40).unwrap();
+        assert_eq!(multi.value, "1 High St, Flat 2");
+        assert_eq!(multi.warnings[0].code, "text.line_break");
+        let sci = t("1.23457E+15", 20).unwrap();
+        assert_eq!(sci.warnings[0].code, "text.scientific");
+    }
+
+    #[test]
+    fn booleans() {
+        for yes in ["Yes", "y", "TRUE", "t", "1", "on"] {
+            assert!(boolean(&Input::text(yes)).unwrap().value, "{yes}");
+        }
+        for no in ["No", "N", "false", "F", "0", "OFF"] {
+            assert!(!boolean(&Input::text(no)).unwrap().value, "{no}");
+        }
+        assert_eq!(
+            boolean(&Input::text("maybe")).unwrap_err().code,
+            "bool.format"
+        );
+        assert_eq!(boolean(&Input::text("2")).unwrap_err().code, "bool.format");
+    }
+
+    #[test]
+    fn api_ids() {
+        let id = |s| {
+            api_id(&Input::text(s), "SR-")
+                .map(|c| c.value)
+                .map_err(|f| f.code)
+        };
+        assert_eq!(id("SR-123"), Ok("SR-123".into()));
+        assert_eq!(id("sr-7"), Ok("SR-7".into()));
+        assert_eq!(id("SR-"), Err("api_id.format"));
+        assert_eq!(id("PR-12"), Err("api_id.format"));
+        assert_eq!(id("SR-12a"), Err("api_id.format"));
+        assert_eq!(id("SR 12"), Err("api_id.format"));
+    }
+}

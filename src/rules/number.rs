@@ -1,0 +1,294 @@
+//! Exact numbers: money (`£1,234.50`, `€1.234,50`, `(12.00)`), decimal quantities and whole
+//! numbers. Text is parsed digit by digit into a `Decimal`; a float never carries the value.
+//!
+//! Separators: `,` or a space groups thousands and `.` marks decimals (UK/Irish style); the
+//! continental style `1.234,50` / `1 234,50` is accepted when it cannot be misread: a comma
+//! followed by exactly three digits is always read as a thousands separator (`1,234` = 1234).
+
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+use super::{Checked, Finding, Input, RuleResult};
+
+/// Most decimal places in an amount of money (hourly rates may use 4).
+const MONEY_PLACES: u32 = 4;
+/// More decimal places than this in a quantity suggests an unrounded formula result.
+const QUANTITY_PLACES: u32 = 6;
+
+/// Which rule is parsing: decides the finding codes and whether currency signs are allowed.
+#[derive(Clone, Copy)]
+enum Kind {
+    Money,
+    Decimal,
+    Integer,
+}
+
+impl Kind {
+    fn format_code(self) -> &'static str {
+        match self {
+            Kind::Money => "money.format",
+            Kind::Decimal => "decimal.format",
+            Kind::Integer => "integer.format",
+        }
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            Kind::Money => "an amount of money",
+            Kind::Decimal => "a number",
+            Kind::Integer => "a whole number",
+        }
+    }
+
+    fn example(self) -> &'static str {
+        match self {
+            Kind::Money => "1234.50 or £1,234.50",
+            Kind::Decimal => "7.5",
+            Kind::Integer => "12",
+        }
+    }
+}
+
+/// Check an amount of money; `£`, `€`, `GBP`, `EUR`, thousands separators and accounting
+/// negatives `(12.00)` are accepted.
+pub fn money(input: &Input<'_>) -> RuleResult<Decimal> {
+    let value = parse(input, Kind::Money)?;
+    let places = value.normalize().scale();
+    if places > MONEY_PLACES {
+        return Err(Finding::error(
+            "money.precision",
+            format!(
+                "'{}' has {} decimal places: round it to 2 (for a formula, wrap it in \
+                 =ROUND(...,2))",
+                input.text, places
+            ),
+        ));
+    }
+    let mut warnings = Vec::new();
+    if input.number.is_none() && looks_like_dot_thousands(input.text) {
+        warnings.push(Finding::warning(
+            "money.ambiguous",
+            format!(
+                "'{}' was read as {value}; if a dot separates thousands here (continental style), \
+                 write it without the dot",
+                input.text
+            ),
+        ));
+    }
+    Ok(Checked { value, warnings })
+}
+
+/// Whether a typed amount such as `1.234` or `£12.500` may use a dot to group thousands.
+fn looks_like_dot_thousands(text: &str) -> bool {
+    let digits = text.trim().trim_start_matches(['£', '€', '-', '(']);
+    let Some((whole, fraction)) = digits.split_once('.') else {
+        return false;
+    };
+    (1..=3).contains(&whole.len())
+        && !whole.starts_with('0')
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.len() == 3
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Check a decimal quantity (hours, units) within inclusive bounds.
+pub fn decimal(
+    input: &Input<'_>,
+    min: Option<Decimal>,
+    max: Option<Decimal>,
+) -> RuleResult<Decimal> {
+    let value = parse(input, Kind::Decimal)?;
+    if min.is_some_and(|m| value < m) || max.is_some_and(|m| value > m) {
+        return Err(Finding::error(
+            "decimal.range",
+            format!("'{}' must be {}", input.text, describe_range(min, max)),
+        ));
+    }
+    let mut warnings = Vec::new();
+    let places = value.normalize().scale();
+    if places > QUANTITY_PLACES {
+        warnings.push(Finding::warning(
+            "decimal.precision",
+            format!(
+                "'{}' has {} decimal places, probably an unrounded formula result: round it",
+                input.text, places
+            ),
+        ));
+    }
+    Ok(Checked { value, warnings })
+}
+
+/// Check a whole number within inclusive bounds (`12`, `1,000`, `12.0`).
+pub fn integer(input: &Input<'_>, min: Option<i64>, max: Option<i64>) -> RuleResult<i64> {
+    let value = parse(input, Kind::Integer)?;
+    let whole = (value.fract().is_zero())
+        .then(|| i64::try_from(value.trunc()).ok())
+        .flatten()
+        .ok_or_else(|| {
+            Finding::error(
+                "integer.format",
+                format!("'{}' must be a whole number, e.g. 12", input.text),
+            )
+        })?;
+    if min.is_some_and(|m| whole < m) || max.is_some_and(|m| whole > m) {
+        return Err(Finding::error(
+            "integer.range",
+            format!("'{}' must be {}", input.text, describe_range(min, max)),
+        ));
+    }
+    Ok(Checked::clean(whole))
+}
+
+fn describe_range<T: std::fmt::Display>(min: Option<T>, max: Option<T>) -> String {
+    match (min, max) {
+        (Some(lo), Some(hi)) => format!("between {lo} and {hi}"),
+        (Some(lo), None) => format!("at least {lo}"),
+        (None, Some(hi)) => format!("at most {hi}"),
+        (None, None) => "a number".to_string(),
+    }
+}
+
+/// Parse the cell into an exact decimal.
+fn parse(input: &Input<'_>, kind: Kind) -> Result<Decimal, Finding> {
+    let raw = input.text.trim();
+    let bad = || {
+        Finding::error(
+            kind.format_code(),
+            format!(
+                "'{raw}' is not {}: write it like {}",
+                kind.noun(),
+                kind.example()
+            ),
+        )
+    };
+    // A numeric workbook cell whose text carries an exponent (very large or small numbers).
+    if input.number.is_some() && raw.contains(['e', 'E']) {
+        return Decimal::from_scientific(raw).map_err(|_| bad());
+    }
+    let (negative, body) = strip_sign_and_currency(raw, kind).ok_or_else(bad)?;
+    let plain = canonical_digits(body).ok_or_else(bad)?;
+    let value = Decimal::from_str(&plain).map_err(|_| bad())?;
+    Ok(if negative { -value } else { value })
+}
+
+/// Remove a sign (`-`, `−`, trailing `-`, or accounting brackets) and, for money, one
+/// currency marker. `None` if a currency marker appears where it is not allowed.
+fn strip_sign_and_currency(raw: &str, kind: Kind) -> Option<(bool, &str)> {
+    let mut s = raw;
+    let mut negative = false;
+    if let Some(inner) = s.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+        negative = true;
+        s = inner.trim();
+    }
+    let mut currency = false;
+    for _ in 0..2 {
+        let unsigned = s
+            .strip_prefix(['-', '−'])
+            .map(str::trim_start)
+            .or_else(|| s.strip_suffix(['-', '−']).map(str::trim_end));
+        if let Some(rest) = unsigned {
+            if negative {
+                return None; // two signs
+            }
+            negative = true;
+            s = rest;
+        }
+        if let Some(rest) = strip_currency(s) {
+            if currency {
+                return None; // two currency markers
+            }
+            currency = true;
+            s = rest;
+        }
+    }
+    if currency && !matches!(kind, Kind::Money) {
+        return None;
+    }
+    Some((negative, s))
+}
+
+/// `s` without a leading or trailing currency marker, if it has one.
+fn strip_currency(s: &str) -> Option<&str> {
+    const MARKERS: [&str; 6] = ["£", "€", "GBP", "EUR", "gbp", "eur"];
+    MARKERS.iter().find_map(|m| {
+        s.strip_prefix(m)
+            .map(str::trim_start)
+            .or_else(|| s.strip_suffix(m).map(str::trim_end))
+    })
+}
+
+/// Digits with thousands separators and a decimal mark → `1234.50`, or `None` if the
+/// separators are inconsistent or ambiguous.
+fn canonical_digits(body: &str) -> Option<String> {
+    let is_space = |c: char| c == ' ' || c == '\u{a0}' || c == '\u{202f}' || c == '\u{2009}';
+    if body.is_empty()
+        || !body
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',' || is_space(c))
+    {
+        return None;
+    }
+    let last_dot = body.rfind('.');
+    let last_comma = body.rfind(',');
+    let commas = body.matches(',').count();
+    let dots = body.matches('.').count();
+    // Which character marks the decimals, if any.
+    let decimal_mark = match (last_dot, last_comma) {
+        (Some(d), Some(c)) => Some(if d > c { '.' } else { ',' }),
+        (Some(_), None) if dots == 1 => Some('.'),
+        (Some(_), None) => None, // 1.234.567
+        (None, Some(c)) if commas == 1 => {
+            let after = body.len() - c - 1;
+            let leading_zero = body.trim_start().starts_with("0,");
+            // A comma followed by exactly three digits groups thousands (UK style) unless the
+            // number starts "0,", which only a decimal comma explains.
+            (after != 3 || leading_zero).then_some(',')
+        }
+        (None, _) => None,
+    };
+    let (whole, fraction) = match decimal_mark {
+        Some(mark) => body.rsplit_once(mark)?,
+        None => (body, ""),
+    };
+    if !fraction.bytes().all(|b| b.is_ascii_digit())
+        || (decimal_mark.is_some() && fraction.is_empty())
+    {
+        return None;
+    }
+    let whole = if whole.is_empty() && !fraction.is_empty() {
+        "0".to_string() // ".5"
+    } else {
+        ungroup(whole, is_space)?
+    };
+    Some(if fraction.is_empty() {
+        whole
+    } else {
+        format!("{whole}.{fraction}")
+    })
+}
+
+/// The digits of the whole part, checking that any grouping is into threes with one kind of
+/// separator.
+fn ungroup(whole: &str, is_space: impl Fn(char) -> bool) -> Option<String> {
+    let groups: Vec<&str> = whole
+        .split(|c: char| c == ',' || c == '.' || is_space(c))
+        .collect();
+    let mut separators = whole.chars().filter(|c| !c.is_ascii_digit());
+    let one_kind = match separators.next() {
+        None => true,
+        Some(first) => separators.all(|c| c == first || (is_space(c) && is_space(first))),
+    };
+    let grouped_ok = match groups.split_first() {
+        Some((_, [])) => true,
+        Some((head, rest)) => {
+            one_kind && (1..=3).contains(&head.len()) && rest.iter().all(|g| g.len() == 3)
+        }
+        None => false,
+    };
+    let digits: String = groups.concat();
+    (grouped_ok && !digits.is_empty()).then_some(digits)
+}
+
+#[cfg(test)]
+mod tests;

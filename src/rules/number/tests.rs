@@ -1,0 +1,192 @@
+use super::*;
+use proptest::prelude::*;
+
+/// A decimal from its canonical text.
+fn dec(text: &str) -> Decimal {
+    text.parse().unwrap()
+}
+
+fn m(text: &str) -> Result<Decimal, &'static str> {
+    money(&Input::text(text))
+        .map(|c| c.value)
+        .map_err(|f| f.code)
+}
+
+fn d(text: &str) -> Result<Decimal, &'static str> {
+    decimal(&Input::text(text), None, None)
+        .map(|c| c.value)
+        .map_err(|f| f.code)
+}
+
+fn i(text: &str) -> Result<i64, &'static str> {
+    integer(&Input::text(text), None, None)
+        .map(|c| c.value)
+        .map_err(|f| f.code)
+}
+
+#[test]
+fn money_forms() {
+    for (text, want) in [
+        ("1234.50", dec("1234.50")),
+        ("£1,234.50", dec("1234.50")),
+        ("£ 1,234.50", dec("1234.50")),
+        ("€1.234,50", dec("1234.50")),
+        ("1 234,50 €", dec("1234.50")),
+        ("1\u{a0}234.50", dec("1234.50")),
+        ("EUR 99", dec("99")),
+        ("12.50 GBP", dec("12.50")),
+        ("(12.00)", dec("-12.00")),
+        ("(£12.00)", dec("-12.00")),
+        ("-£12", dec("-12")),
+        ("£-12", dec("-12")),
+        ("−5.25", dec("-5.25")),
+        ("5.25-", dec("-5.25")),
+        ("12,50", dec("12.50")),
+        ("0,125", dec("0.125")),
+        ("1,234", dec("1234")),
+        ("1,234,567.89", dec("1234567.89")),
+        ("1.234.567", dec("1234567")),
+        (".5", dec("0.5")),
+        ("15.5", dec("15.5")),
+        ("12.3456", dec("12.3456")),
+        ("12.500000000", dec("12.5")),
+    ] {
+        assert_eq!(m(text), Ok(want), "{text}");
+    }
+}
+
+#[test]
+fn money_keeps_exact_scale() {
+    assert_eq!(m("1234.50").unwrap().to_string(), "1234.50");
+    // 0.1 + 0.2 style values stay exact from their text.
+    assert_eq!(m("0.30").unwrap().to_string(), "0.30");
+}
+
+#[test]
+fn dot_followed_by_three_digits_warns() {
+    let codes = |t| {
+        money(&Input::text(t))
+            .unwrap()
+            .warnings
+            .iter()
+            .map(|w| w.code)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(codes("1.234"), ["money.ambiguous"]);
+    assert_eq!(codes("£12.500"), ["money.ambiguous"]);
+    assert!(codes("0.125").is_empty());
+    assert!(codes("1234.500").is_empty());
+    assert!(codes("1.23").is_empty());
+    let cell = Input {
+        text: "1.234",
+        number: Some(1.234),
+        date1904: false,
+    };
+    assert!(money(&cell).unwrap().warnings.is_empty());
+}
+
+#[test]
+fn bad_money() {
+    for text in [
+        "",
+        "abc",
+        "$12",
+        "12 34",
+        "1,23,456",
+        "1,000.000,00",
+        "--12",
+        "(-12)",
+        "££12",
+        "12.",
+        "1.2.3",
+        "1,234,5",
+        "12e3",
+        "N/A",
+        "£",
+        "-",
+    ] {
+        assert_eq!(m(text), Err("money.format"), "{text}");
+    }
+    assert_eq!(m("12.333333333333334"), Err("money.precision"));
+}
+
+#[test]
+fn decimals_and_bounds() {
+    assert_eq!(d("7.5"), Ok(dec("7.5")));
+    assert_eq!(d("£7.5"), Err("decimal.format"));
+    let hours = |t| {
+        decimal(&Input::text(t), Some(dec("0")), Some(dec("24")))
+            .map(|c| c.value)
+            .map_err(|f| f.code)
+    };
+    assert_eq!(hours("24"), Ok(dec("24")));
+    assert_eq!(hours("0"), Ok(dec("0")));
+    assert_eq!(hours("24.01"), Err("decimal.range"));
+    assert_eq!(hours("-1"), Err("decimal.range"));
+    let noisy = decimal(&Input::text("0.30000000000000004"), None, None).unwrap();
+    assert_eq!(noisy.warnings[0].code, "decimal.precision");
+}
+
+#[test]
+fn workbook_number_with_exponent_uses_its_text() {
+    let input = Input {
+        text: "1.5E-7",
+        number: Some(1.5e-7),
+        date1904: false,
+    };
+    assert_eq!(
+        decimal(&input, None, None).unwrap().value,
+        dec("0.00000015")
+    );
+}
+
+#[test]
+fn integers() {
+    assert_eq!(i("12"), Ok(12));
+    assert_eq!(i("1,000"), Ok(1000));
+    assert_eq!(i("12.0"), Ok(12));
+    assert_eq!(i("-3"), Ok(-3));
+    assert_eq!(i("12.5"), Err("integer.format"));
+    assert_eq!(i("twelve"), Err("integer.format"));
+    assert_eq!(i("99999999999999999999"), Err("integer.format"));
+    let period = |t| integer(&Input::text(t), Some(1), Some(53)).map_err(|f| f.code);
+    assert!(period("53").is_ok());
+    assert_eq!(period("54").unwrap_err(), "integer.range");
+    assert_eq!(period("0").unwrap_err(), "integer.range");
+}
+
+proptest! {
+    #[test]
+    fn formatted_amount_parses_to_its_value(units in 0u64..10_000_000_000, cents in 0u32..100) {
+        let value = Decimal::from(units) + Decimal::new(i64::from(cents), 2);
+        let grouped = group(units, ',');
+        for text in [
+            format!("{units}.{cents:02}"),
+            format!("£{grouped}.{cents:02}"),
+            format!("€{}.{cents:02}", group(units, ' ')),
+            format!("{},{cents:02}", group(units, '.')),
+            format!("({grouped}.{cents:02})"),
+        ] {
+            let want = if text.starts_with('(') { -value } else { value };
+            prop_assert_eq!(m(&text), Ok(want), "{}", text);
+        }
+    }
+
+    #[test]
+    fn canonical_text_round_trips(v in any::<i64>(), scale in 0u32..5) {
+        let value = Decimal::new(v, scale);
+        prop_assert_eq!(m(&value.to_string()), Ok(value));
+    }
+}
+
+fn group(n: u64, sep: char) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(sep);
+        }
+        out.push(c);
+    }
+    out
+}

@@ -1,0 +1,487 @@
+//! Rows → records: each cell through its column's rule, values placed at their JSON paths,
+//! findings placed on their cells. Timesheet rows become lines, grouped by worker, tax year and
+//! tax period into [`TimesheetDraft`]s.
+
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde_json::{Map, Value as Json};
+
+use super::columns::{Column, Special};
+use super::headers::{HeaderMap, Location};
+use super::mapping::Mapping;
+use super::record::{
+    Body, CellFinding, Entity, LineDraft, PayRef, Provenance, Record, TimesheetDraft, VatRef,
+    WorkerRef,
+};
+use crate::rules::{self, Enums, Finding, Input, Rule, Value};
+use crate::source::RowBuf;
+
+/// What the builder needs besides the row.
+pub struct Context<'a> {
+    pub map: &'a HeaderMap,
+    pub at: &'a Location,
+    pub mapping: Option<&'a Mapping>,
+    pub enums: &'a Enums,
+    pub date1904: bool,
+}
+
+/// One row, checked: the values that passed, by schema column, and the findings.
+pub struct CheckedRow {
+    pub provenance: Provenance,
+    pub values: Vec<Option<Value>>,
+    /// Per schema column: the cell had an error.
+    pub failed: Vec<bool>,
+    pub findings: Vec<CellFinding>,
+}
+
+impl Context<'_> {
+    /// Run every column's rule on the row.
+    pub fn check_row(&self, row: &RowBuf) -> CheckedRow {
+        let cols = self.map.columns();
+        let mut values = Vec::with_capacity(cols.len());
+        let mut failed = Vec::with_capacity(cols.len());
+        let mut findings = Vec::new();
+        for (index, column) in cols.iter().enumerate() {
+            let before = findings.len();
+            values.push(self.check_cell(index, column, row, &mut findings));
+            failed.push(
+                findings
+                    .get(before..)
+                    .unwrap_or_default()
+                    .iter()
+                    .any(CellFinding::is_error),
+            );
+        }
+        CheckedRow {
+            provenance: Provenance {
+                file: self.at.file.clone(),
+                sheet: self.at.sheet.clone(),
+                row: row.row,
+            },
+            values,
+            failed,
+            findings,
+        }
+    }
+
+    /// A finding on schema column `index` of `row` (on the row when the column is absent).
+    pub fn place(&self, row: u32, index: Option<usize>, finding: Finding) -> CellFinding {
+        place(self.map, self.at, row, index, finding)
+    }
+
+    fn check_cell(
+        &self,
+        index: usize,
+        column: &Column,
+        row: &RowBuf,
+        findings: &mut Vec<CellFinding>,
+    ) -> Option<Value> {
+        let cell = self
+            .map
+            .source_of
+            .get(index)
+            .copied()
+            .flatten()
+            .and_then(|i| row.get(i));
+        let constant = self.mapping.and_then(|m| m.constant_for(column));
+        let input = match (constant, cell) {
+            (Some(text), _) => Input::text(text),
+            (None, Some(cell)) if cell.error => {
+                findings.push(self.place(
+                    row.row,
+                    Some(index),
+                    Finding::error(
+                        "cell.error",
+                        format!(
+                            "the cell shows the spreadsheet error {}; fix the formula it comes \
+                             from or type the value",
+                            cell.text
+                        ),
+                    ),
+                ));
+                return None;
+            }
+            (None, Some(cell)) if !cell.is_empty() => Input {
+                text: cell.text,
+                number: cell.number,
+                date1904: self.date1904,
+            },
+            _ => match self.mapping.and_then(|m| m.default_for(column)) {
+                Some(text) => Input::text(text),
+                None => {
+                    if column.required {
+                        findings.push(self.place(row.row, Some(index), required(self, index)));
+                    }
+                    return None;
+                }
+            },
+        };
+        let upper;
+        let tax_year;
+        let (rule, input) = match column.special {
+            Special::Vat if starts_with_ignore_case(input.text, "VC-") => {
+                (Rule::ApiId("VC-"), input)
+            }
+            Special::Vat => (Rule::Enum("vat_letter"), input),
+            Special::PayCode => {
+                upper = input.text.trim().to_uppercase();
+                (column.rule.clone(), Input::text(&upper))
+            }
+            Special::TaxYear => match split_tax_year(input.text) {
+                Ok(Some(year)) => {
+                    tax_year = year.to_string();
+                    (column.rule.clone(), Input::text(&tax_year))
+                }
+                Ok(None) => (column.rule.clone(), input),
+                Err(finding) => {
+                    findings.push(self.place(row.row, Some(index), finding));
+                    return None;
+                }
+            },
+            Special::None => (column.rule.clone(), input),
+        };
+        match rules::apply(&rule, &input, self.enums) {
+            Ok(checked) => {
+                for warning in checked.warnings {
+                    findings.push(self.place(row.row, Some(index), warning));
+                }
+                Some(checked.value)
+            }
+            Err(finding) => {
+                findings.push(self.place(row.row, Some(index), finding));
+                None
+            }
+        }
+    }
+}
+
+/// A finding on schema column `index` of a row (on the row when the column is absent).
+pub fn place(
+    map: &HeaderMap,
+    at: &Location,
+    row: u32,
+    index: Option<usize>,
+    finding: Finding,
+) -> CellFinding {
+    let mut placed = at.row(row, finding);
+    if let Some(index) = index {
+        match map.locate(index) {
+            Some((letter, written)) => {
+                placed.column = Some(letter);
+                placed.header = Some(written);
+            }
+            None => placed.header = map.columns().get(index).map(|c| c.header.to_string()),
+        }
+    }
+    placed
+}
+
+fn required(ctx: &Context<'_>, index: usize) -> Finding {
+    let header = ctx.map.columns().get(index).map_or("", |c| c.header);
+    if ctx.map.locate(index).is_some() {
+        Finding::error(
+            "required.missing",
+            format!("{header} is required and this cell is empty; fill it in"),
+        )
+    } else {
+        Finding::error(
+            "required.missing",
+            format!("{header} is required but the sheet has no '{header}' column; add the column"),
+        )
+    }
+}
+
+fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
+    text.trim()
+        .get(..prefix.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+}
+
+/// `2025/26` or `2025-26` → 2025 (the year the tax year starts); plain text is left to the rule.
+fn split_tax_year(text: &str) -> Result<Option<i32>, Finding> {
+    let Some((start, end)) = text.trim().split_once(['/', '-']) else {
+        return Ok(None);
+    };
+    let bad = || {
+        Finding::error(
+            "tax_year.format",
+            format!("'{text}' is not a tax year; write the year it starts, e.g. 2025, or 2025/26"),
+        )
+    };
+    let start: i32 = start.trim().parse().map_err(|_| bad())?;
+    let end: i32 = end.trim().parse().map_err(|_| bad())?;
+    let follows = if end < 100 {
+        (start + 1) % 100 == end
+    } else {
+        start + 1 == end
+    };
+    if follows { Ok(Some(start)) } else { Err(bad()) }
+}
+
+/// A value as JSON for the API payload.
+pub fn to_json(value: &Value) -> Json {
+    match value {
+        Value::Text(s) => Json::String(s.clone()),
+        Value::Date(d) => Json::String(d.format("%Y-%m-%d").to_string()),
+        Value::Decimal(d) => serde_json::Number::from_str(&d.normalize().to_string())
+            .map_or_else(|_| Json::String(d.to_string()), Json::Number),
+        Value::Integer(i) => Json::from(*i),
+        Value::Bool(b) => Json::Bool(*b),
+    }
+}
+
+/// Put `value` at a dotted path with optional array indexes (`generalSetting.address[1]`).
+pub fn set_path(root: &mut Json, path: &str, value: Json) {
+    let mut node = root;
+    let mut parts = path.split('.').peekable();
+    while let Some(part) = parts.next() {
+        let last = parts.peek().is_none();
+        let (name, index) = match part.split_once('[') {
+            Some((name, rest)) => (name, rest.trim_end_matches(']').parse::<usize>().ok()),
+            None => (part, None),
+        };
+        if !node.is_object() {
+            *node = Json::Object(Map::new());
+        }
+        let Json::Object(map) = node else { return };
+        let slot = map.entry(name.to_string()).or_insert(Json::Null);
+        node = match index {
+            Some(i) => {
+                if !slot.is_array() {
+                    *slot = Json::Array(Vec::new());
+                }
+                let Json::Array(items) = slot else { return };
+                while items.len() <= i {
+                    items.push(Json::String(String::new()));
+                }
+                match items.get_mut(i) {
+                    Some(item) => item,
+                    None => return,
+                }
+            }
+            None => slot,
+        };
+        if last {
+            *node = value;
+            return;
+        }
+    }
+}
+
+/// A candidate or payment-rate record from a checked row.
+pub fn record(entity: Entity, map: &HeaderMap, row: CheckedRow) -> Record {
+    let mut body = Json::Object(Map::new());
+    for (column, value) in map.columns().iter().zip(&row.values) {
+        if let Some(value) = value {
+            set_path(&mut body, column.path, to_json(value));
+        }
+    }
+    let key_path = match entity {
+        Entity::PaymentRates => "/code",
+        _ => "/generalSetting/agencyRef",
+    };
+    let key = body
+        .pointer(key_path)
+        .and_then(Json::as_str)
+        .unwrap_or_default()
+        .to_string();
+    Record {
+        entity,
+        provenance: vec![row.provenance],
+        key,
+        body: match entity {
+            Entity::PaymentRates => Body::PaymentRate(body),
+            _ => Body::Candidate(body),
+        },
+        findings: row.findings,
+    }
+}
+
+/// One timesheet row: the fields that decide its timesheet, and the line itself.
+pub struct TimesheetLine {
+    /// `worker|taxYear|taxPeriod`, or `None` when one of them is missing or invalid.
+    pub key: Option<String>,
+    pub draft: TimesheetDraft,
+    pub findings: Vec<CellFinding>,
+}
+
+fn text_of(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::Text(s) if !s.is_empty() => Some(s.clone()),
+        Value::Integer(i) => Some(i.to_string()),
+        Value::Decimal(d) => Some(d.to_string()),
+        _ => None,
+    }
+}
+
+fn int_of(value: Option<&Value>) -> Option<i64> {
+    match value? {
+        Value::Integer(i) => Some(*i),
+        Value::Text(s) => s.trim().parse().ok(),
+        Value::Decimal(d) if d.fract().is_zero() => d.to_string().parse().ok(),
+        _ => None,
+    }
+}
+
+fn decimal_of(value: Option<&Value>) -> Option<Decimal> {
+    match value? {
+        Value::Decimal(d) => Some(*d),
+        Value::Integer(i) => Some(Decimal::from(*i)),
+        Value::Text(s) => Decimal::from_str(s.trim()).ok(),
+        _ => None,
+    }
+}
+
+fn date_of(value: Option<&Value>) -> Option<NaiveDate> {
+    match value? {
+        Value::Date(d) => Some(*d),
+        Value::Text(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok(),
+        _ => None,
+    }
+}
+
+/// A timesheet line from a checked row. `ctx` places row-level findings.
+pub fn timesheet_line(ctx: &Context<'_>, row: CheckedRow) -> TimesheetLine {
+    let map = ctx.map;
+    let get = |path: &str| map.index_of(path).and_then(|i| row.values.get(i)?.as_ref());
+    let mut findings = row.findings;
+    let line_row = row.provenance.row;
+    let either = |a: &str, b: &str, what: &str, code: &'static str| {
+        let present = |p: &str| map.index_of(p).is_some_and(|i| map.locate(i).is_some());
+        Finding::error(
+            code,
+            if present(a) || present(b) {
+                format!("{what}: fill in one of them")
+            } else {
+                format!("{what}, and the sheet has neither column; add one")
+            },
+        )
+    };
+    let cell_failed = |path: &str| {
+        map.index_of(path)
+            .and_then(|i| row.failed.get(i))
+            .copied()
+            .unwrap_or(false)
+    };
+    let worker = match (text_of(get("subcontractorRef")), text_of(get("agencyRef"))) {
+        (Some(id), _) => Some(WorkerRef::Id(id)),
+        (None, Some(r)) => Some(WorkerRef::AgencyRef(r)),
+        (None, None) => None,
+    };
+    let worker_failed = cell_failed("subcontractorRef") || cell_failed("agencyRef");
+    let pay = match (text_of(get("rates[].rateId")), text_of(get("rates[].code"))) {
+        (Some(id), _) => Some(PayRef::Id(id)),
+        (None, Some(code)) => Some(PayRef::Code(code.to_uppercase())),
+        (None, None) => None,
+    };
+    let pay_failed = cell_failed("rates[].rateId") || cell_failed("rates[].code");
+    let mut extra = Vec::new();
+    if worker.is_none() && !worker_failed {
+        extra.push(either(
+            "agencyRef",
+            "subcontractorRef",
+            "each line needs the worker's Agency Ref or Worker ID",
+            "timesheet.worker_missing",
+        ));
+    }
+    if pay.is_none() && !pay_failed {
+        extra.push(either(
+            "rates[].code",
+            "rates[].rateId",
+            "each line needs a Pay Code or Rate ID",
+            "timesheet.pay_code_missing",
+        ));
+    }
+    findings.extend(extra.into_iter().map(|f| ctx.place(line_row, None, f)));
+    let tax_year = int_of(get("taxYear")).and_then(|y| i32::try_from(y).ok());
+    let tax_period = int_of(get("taxPeriodConfig")).and_then(|p| u32::try_from(p).ok());
+    let vat = text_of(get("rates[].vatID")).map(|v| {
+        if starts_with_ignore_case(&v, "VC-") {
+            VatRef::Id(v)
+        } else {
+            VatRef::Letter(v)
+        }
+    });
+    let key = match (&worker, tax_year, tax_period) {
+        (Some(w), Some(y), Some(p)) => Some(format!("{}|{y}|{p}", worker_text(w))),
+        _ => None,
+    };
+    let line = LineDraft {
+        provenance: row.provenance,
+        pay: pay.unwrap_or(PayRef::Code(String::new())),
+        rate: decimal_of(get("rates[].rate")).unwrap_or_default(),
+        units: decimal_of(get("rates[].units")).unwrap_or_default(),
+        vat,
+    };
+    TimesheetLine {
+        key,
+        draft: TimesheetDraft {
+            worker: worker.unwrap_or(WorkerRef::AgencyRef(String::new())),
+            assignment_ref: text_of(get("assignmentRef")),
+            start_date: date_of(get("startDate")),
+            end_date: date_of(get("endDate")),
+            tax_year: tax_year.unwrap_or_default(),
+            tax_period: tax_period.unwrap_or_default(),
+            month: int_of(get("monthConfig")).and_then(|m| u32::try_from(m).ok()),
+            lines: vec![line],
+        },
+        findings,
+    }
+}
+
+/// The worker as written in a timesheet key.
+pub fn worker_text(worker: &WorkerRef) -> &str {
+    match worker {
+        WorkerRef::AgencyRef(s) | WorkerRef::Id(s) => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn paths_build_nested_objects_and_arrays() {
+        let mut body = json!({});
+        set_path(&mut body, "generalSetting.address[0]", json!("1 High St"));
+        set_path(&mut body, "generalSetting.address[2]", json!("Leeds"));
+        set_path(
+            &mut body,
+            "generalSetting.pensionSetting.scheme",
+            json!("NEST"),
+        );
+        set_path(&mut body, "code", json!("PR1"));
+        assert_eq!(
+            body,
+            json!({
+                "generalSetting": {
+                    "address": ["1 High St", "", "Leeds"],
+                    "pensionSetting": {"scheme": "NEST"}
+                },
+                "code": "PR1"
+            })
+        );
+    }
+
+    #[test]
+    fn decimals_become_json_numbers_without_noise() {
+        let d = |s: &str| Value::Decimal(Decimal::from_str(s).expect("decimal"));
+        assert_eq!(to_json(&d("15.50")).to_string(), "15.5");
+        assert_eq!(to_json(&d("35000")).to_string(), "35000");
+        assert_eq!(to_json(&d("0.1")).to_string(), "0.1");
+    }
+
+    #[test]
+    fn tax_years_in_both_forms() {
+        assert_eq!(split_tax_year("2025").ok(), Some(None));
+        assert_eq!(split_tax_year("2025/26").ok(), Some(Some(2025)));
+        assert_eq!(split_tax_year("2099-2100").ok(), Some(Some(2099)));
+        assert_eq!(
+            split_tax_year("2025/27").err().map(|f| f.code),
+            Some("tax_year.format")
+        );
+    }
+}

@@ -1,0 +1,463 @@
+//! Reading a batch: open every file and sheet, find each header row and entity, then build the
+//! records in dependency order (candidates, payment rates, timesheets) so that batch rules can
+//! check timesheet lines against the workers and pay codes of the same batch.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use serde::Serialize;
+
+use super::build::{self, Context, TimesheetLine};
+use super::detect;
+use super::headers::{self, HeaderMap, Location};
+use super::mapping::Mapping;
+use super::record::{Body, CellFinding, Entity, Record, TimesheetDraft};
+use crate::rules::batch::BatchIndex;
+use crate::rules::{Enums, Finding};
+
+use crate::source::{self, RowBuf, SheetReader, SourceError};
+
+/// How to read the input.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Treat every file and sheet as this entity (`--entity`).
+    pub entity: Option<Entity>,
+    /// Column renames, defaults and constants (`--mapping`).
+    pub mapping: Option<Mapping>,
+    /// Enum values and aliases.
+    pub enums: Enums,
+}
+
+/// One sheet (or CSV file) that was read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceSummary {
+    pub file: PathBuf,
+    pub sheet: Option<String>,
+    /// `None` when the entity could not be told.
+    pub entity: Option<Entity>,
+    /// Data rows (blank rows not counted).
+    pub rows: u64,
+}
+
+/// Rows per entity and how many of them may be imported.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub rows: u64,
+    pub valid: u64,
+    pub invalid: u64,
+}
+
+/// The result of reading a batch without keeping its records.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ValidationSummary {
+    pub counts: BTreeMap<Entity, Counts>,
+    /// Findings not tied to a record: file and sheet notes, header problems.
+    pub findings: Vec<CellFinding>,
+    pub sources: Vec<SourceSummary>,
+}
+
+impl ValidationSummary {
+    /// Some row is invalid or some file/sheet finding is an error.
+    pub fn has_errors(&self) -> bool {
+        self.counts.values().any(|c| c.invalid > 0) || self.findings.iter().any(|f| f.is_error())
+    }
+}
+
+/// A whole batch in memory.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    /// Candidates, then payment rates, then timesheets.
+    pub records: Vec<Record>,
+    /// Findings not tied to a record.
+    pub findings: Vec<CellFinding>,
+    pub sources: Vec<SourceSummary>,
+}
+
+/// Read every file into records (timesheet lines of the same worker and period are merged,
+/// wherever they are in the batch). `Err` only when a file cannot be read at all.
+pub fn load_batch(files: &[PathBuf], opts: &ReadOptions) -> Result<Batch, SourceError> {
+    let mut records = Vec::new();
+    let summary = read(files, opts, Grouping::Whole, &mut |r| records.push(r))?;
+    Ok(Batch {
+        records,
+        findings: summary.findings,
+        sources: summary.sources,
+    })
+}
+
+/// Read every file, handing each record to `on_record` as soon as it is complete. Timesheet
+/// lines are merged when they follow each other, so memory stays flat however long the file.
+pub fn validate_files(
+    files: &[PathBuf],
+    opts: &ReadOptions,
+    mut on_record: impl FnMut(&Record),
+) -> Result<ValidationSummary, SourceError> {
+    read(files, opts, Grouping::Consecutive, &mut |r| on_record(&r))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Grouping {
+    Whole,
+    Consecutive,
+}
+
+/// A sheet whose header row has been found.
+struct Pending {
+    reader: Box<dyn SheetReader>,
+    sheet: Rc<SheetInfo>,
+    /// Rows read while looking for the header, still to be processed.
+    lookahead: Vec<RowBuf>,
+}
+
+struct SheetInfo {
+    map: HeaderMap,
+    at: Location,
+    date1904: bool,
+}
+
+const HEADER_SEARCH_ROWS: usize = 20;
+
+fn read(
+    files: &[PathBuf],
+    opts: &ReadOptions,
+    grouping: Grouping,
+    on_record: &mut dyn FnMut(Record),
+) -> Result<ValidationSummary, SourceError> {
+    let mut run = Run {
+        opts,
+        index: BatchIndex::default(),
+        grouper: Grouper {
+            grouping,
+            open: Vec::new(),
+            by_key: HashMap::new(),
+        },
+        summary: ValidationSummary::default(),
+        on_record,
+    };
+    let mut pending = Vec::new();
+    for file in files {
+        let opened = source::open(file)?;
+        run.summary.findings.extend(opened.notes);
+        for reader in opened.sheets {
+            if let Some(sheet) = run.find_header(reader)? {
+                pending.push(sheet);
+            }
+        }
+    }
+    // Dependency order, so timesheet lines can be checked against the batch's workers and codes.
+    pending.sort_by_key(|p| p.sheet.map.entity);
+    for sheet in pending {
+        run.process(sheet)?;
+    }
+    run.flush_all();
+    Ok(run.summary)
+}
+
+struct Run<'a> {
+    opts: &'a ReadOptions,
+    index: BatchIndex,
+    grouper: Grouper,
+    summary: ValidationSummary,
+    on_record: &'a mut dyn FnMut(Record),
+}
+
+impl Run<'_> {
+    /// Read up to [`HEADER_SEARCH_ROWS`] rows to find the header row (the first row naming at
+    /// least two known columns, else the first non-blank row), then the sheet's entity.
+    fn find_header(
+        &mut self,
+        mut reader: Box<dyn SheetReader>,
+    ) -> Result<Option<Pending>, SourceError> {
+        let mapping = self.opts.mapping.as_ref();
+        let forced = self.opts.entity.or(mapping.and_then(|m| m.entity));
+        let mut lookahead = Vec::new();
+        let mut header_at = None;
+        while lookahead.len() < HEADER_SEARCH_ROWS {
+            let mut buf = RowBuf::default();
+            if !reader.next_row(&mut buf)? {
+                break;
+            }
+            let score = match forced {
+                Some(entity) => headers::score(entity, &buf, mapping),
+                None => detect::from_headers(&buf, mapping).map_or(0, |(_, s)| s),
+            };
+            lookahead.push(buf);
+            if score >= 2 {
+                header_at = Some(lookahead.len() - 1);
+                break;
+            }
+        }
+        let at = Location {
+            file: reader.file().to_path_buf(),
+            sheet: reader.sheet().map(str::to_string),
+        };
+        let header_at = header_at.or_else(|| lookahead.iter().position(|r| !r.is_blank()));
+        let Some(header_at) = header_at else {
+            self.summary.findings.push(at.sheet(Finding::warning(
+                "sheet.empty",
+                "nothing to read: the sheet is empty",
+            )));
+            self.finish_sheet(&mut *reader, &at, None, 0);
+            return Ok(None);
+        };
+        let mut rest = lookahead.split_off(header_at);
+        let header = rest.remove(0);
+        let stem = file_stem(&at.file);
+        let Some(entity) = detect::detect(forced, at.sheet.as_deref(), &stem, &header, mapping)
+        else {
+            self.summary.findings.push(at.sheet(Finding::error(
+                "entity.unknown",
+                format!(
+                    "cannot tell what this sheet holds from its name or its header row (row {}); \
+                     name it Candidates, Candidates IE, Payment Rates or Timesheets, use the \
+                     template's headers, or pass --entity",
+                    header.row
+                ),
+            )));
+            self.finish_sheet(&mut *reader, &at, None, 0);
+            return Ok(None);
+        };
+        let (map, findings) = headers::map_headers(entity, &header, mapping, &at);
+        self.summary.findings.extend(findings);
+        let date1904 = reader.date1904();
+        Ok(Some(Pending {
+            reader,
+            sheet: Rc::new(SheetInfo { map, at, date1904 }),
+            lookahead: rest,
+        }))
+    }
+
+    fn finish_sheet(
+        &mut self,
+        reader: &mut dyn SheetReader,
+        at: &Location,
+        entity: Option<Entity>,
+        rows: u64,
+    ) {
+        self.summary.findings.extend(reader.take_notes());
+        self.summary.sources.push(SourceSummary {
+            file: at.file.clone(),
+            sheet: at.sheet.clone(),
+            entity,
+            rows,
+        });
+    }
+
+    /// Build and check every data row of a sheet.
+    fn process(&mut self, mut pending: Pending) -> Result<(), SourceError> {
+        let sheet = Rc::clone(&pending.sheet);
+        let mut rows = 0;
+        for row in std::mem::take(&mut pending.lookahead) {
+            rows += self.row(&sheet, &row);
+        }
+        let mut buf = RowBuf::default();
+        while pending.reader.next_row(&mut buf)? {
+            rows += self.row(&sheet, &buf);
+        }
+        if self.grouper.grouping == Grouping::Consecutive {
+            self.flush_all();
+        }
+        self.finish_sheet(
+            &mut *pending.reader,
+            &sheet.at,
+            Some(sheet.map.entity),
+            rows,
+        );
+        Ok(())
+    }
+
+    /// One data row; returns 1 when it counted (blank rows do not).
+    fn row(&mut self, sheet: &Rc<SheetInfo>, row: &RowBuf) -> u64 {
+        if row.is_blank() {
+            return 0;
+        }
+        let ctx = Context {
+            map: &sheet.map,
+            at: &sheet.at,
+            mapping: self.opts.mapping.as_ref(),
+            enums: &self.opts.enums,
+            date1904: sheet.date1904,
+        };
+        let checked = ctx.check_row(row);
+        let entity = sheet.map.entity;
+        if entity == Entity::Timesheets {
+            let mut line = build::timesheet_line(&ctx, checked);
+            if let Some(l) = line.draft.lines.first() {
+                let row_no = l.provenance.row;
+                for (path, finding) in self.index.check_line(&line.draft.worker, &l.pay, l.units) {
+                    let column = sheet.map.index_of(path);
+                    line.findings.push(ctx.place(row_no, column, finding));
+                }
+            }
+            self.push_line(line, sheet);
+        } else {
+            let mut record = build::record(entity, &sheet.map, checked);
+            let row_no = row.row;
+            let found = match (&record.body, record.provenance.first()) {
+                (Body::Candidate(body), Some(at)) => self.index.check_candidate(body, at),
+                (Body::PaymentRate(body), Some(at)) => self.index.check_payment_rate(body, at),
+                _ => Vec::new(),
+            };
+            for (path, finding) in found {
+                let column = sheet.map.index_of(path);
+                record.findings.push(ctx.place(row_no, column, finding));
+            }
+            self.emit(record);
+        }
+        1
+    }
+
+    fn emit(&mut self, record: Record) {
+        let counts = self.summary.counts.entry(record.entity).or_default();
+        let rows = record.provenance.len() as u64;
+        counts.rows += rows;
+        if record.is_valid() {
+            counts.valid += rows;
+        } else {
+            counts.invalid += rows;
+        }
+        (self.on_record)(record);
+    }
+
+    fn push_line(&mut self, line: TimesheetLine, sheet: &Rc<SheetInfo>) {
+        let Some(key) = line.key.clone() else {
+            // Without worker, tax year and period the line belongs to no timesheet.
+            let key = line
+                .draft
+                .lines
+                .first()
+                .map(|l| format!("row {}", l.provenance.row))
+                .unwrap_or_default();
+            let record = Record {
+                entity: Entity::Timesheets,
+                provenance: line
+                    .draft
+                    .lines
+                    .iter()
+                    .map(|l| l.provenance.clone())
+                    .collect(),
+                key,
+                body: Body::Timesheet(line.draft),
+                findings: line.findings,
+            };
+            self.emit(record);
+            return;
+        };
+        let existing = match self.grouper.grouping {
+            Grouping::Whole => self.grouper.by_key.get(&key).copied(),
+            Grouping::Consecutive => match self.grouper.open.last() {
+                Some(last) if last.key == key => Some(self.grouper.open.len() - 1),
+                Some(_) => {
+                    self.flush_all();
+                    None
+                }
+                None => None,
+            },
+        };
+        match existing.and_then(|i| self.grouper.open.get_mut(i)) {
+            Some(group) => group.merge(line, sheet),
+            None => {
+                self.grouper
+                    .by_key
+                    .insert(key.clone(), self.grouper.open.len());
+                self.grouper.open.push(Group {
+                    key,
+                    draft: line.draft,
+                    findings: line.findings,
+                    sheets: vec![Rc::clone(sheet)],
+                });
+            }
+        }
+    }
+
+    /// Close every open timesheet: run the whole-timesheet checks and hand the records on.
+    fn flush_all(&mut self) {
+        self.grouper.by_key.clear();
+        for group in std::mem::take(&mut self.grouper.open) {
+            let record = group.finish(&self.index);
+            self.emit(record);
+        }
+    }
+}
+
+struct Grouper {
+    grouping: Grouping,
+    open: Vec<Group>,
+    by_key: HashMap<String, usize>,
+}
+
+/// Timesheet lines of one worker and period, with the sheet each line came from.
+struct Group {
+    key: String,
+    draft: TimesheetDraft,
+    findings: Vec<CellFinding>,
+    sheets: Vec<Rc<SheetInfo>>,
+}
+
+impl Group {
+    fn merge(&mut self, mut line: TimesheetLine, sheet: &Rc<SheetInfo>) {
+        let draft = &mut line.draft;
+        if let Some(new) = draft.lines.first() {
+            let first_row = self.draft.lines.first().map_or(0, |l| l.provenance.row);
+            let mut mismatch = |path: &str, what: &str| {
+                let finding = Finding::error(
+                    "timesheet.period_mismatch",
+                    format!(
+                        "{what} differs from row {first_row}, another line of the same worker \
+                         and period; make the lines agree"
+                    ),
+                );
+                line.findings.push(build::place(
+                    &sheet.map,
+                    &sheet.at,
+                    new.provenance.row,
+                    sheet.map.index_of(path),
+                    finding,
+                ));
+            };
+            if draft.start_date.is_some() && draft.start_date != self.draft.start_date {
+                mismatch("startDate", "the start date");
+            }
+            if draft.end_date.is_some() && draft.end_date != self.draft.end_date {
+                mismatch("endDate", "the end date");
+            }
+        }
+        self.draft.lines.append(&mut line.draft.lines);
+        self.findings.append(&mut line.findings);
+        self.sheets.push(Rc::clone(sheet));
+    }
+
+    fn finish(mut self, index: &BatchIndex) -> Record {
+        for (line, path, finding) in index.check_timesheet(&self.draft) {
+            let (Some(sheet), Some(l)) = (self.sheets.get(line), self.draft.lines.get(line)) else {
+                continue;
+            };
+            self.findings.push(build::place(
+                &sheet.map,
+                &sheet.at,
+                l.provenance.row,
+                sheet.map.index_of(path),
+                finding,
+            ));
+        }
+        Record {
+            entity: Entity::Timesheets,
+            provenance: self
+                .draft
+                .lines
+                .iter()
+                .map(|l| l.provenance.clone())
+                .collect(),
+            key: self.key,
+            body: Body::Timesheet(self.draft),
+            findings: self.findings,
+        }
+    }
+}
+
+fn file_stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}

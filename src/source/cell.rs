@@ -1,0 +1,202 @@
+//! Cells as the reader hands them on: text as the user sees it, the number a workbook stored (if
+//! any), and whether the cell holds a spreadsheet error such as `#REF!`. A [`RowBuf`] holds one
+//! row and is reused from row to row, so reading does not allocate per cell.
+
+use std::fmt::Write as _;
+
+use chrono::{Duration, NaiveDate};
+
+/// One cell of the current row, borrowed from a [`RowBuf`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CellView<'a> {
+    /// The cell's text, trimmed. Dates stored by a workbook are shown as `YYYY-MM-DD`.
+    pub text: &'a str,
+    /// The number a workbook stored (date serials included); `None` for text and CSV cells.
+    pub number: Option<f64>,
+    /// The cell holds a spreadsheet error (`#REF!`, `#N/A`…); `text` is that error.
+    pub error: bool,
+}
+
+impl CellView<'_> {
+    /// Nothing typed in the cell.
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty() && !self.error
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct CellMeta {
+    start: usize,
+    end: usize,
+    number: Option<f64>,
+    error: bool,
+}
+
+/// One row of cells, reused by the readers (clear, then push each cell).
+#[derive(Debug, Default, Clone)]
+pub struct RowBuf {
+    text: String,
+    cells: Vec<CellMeta>,
+    /// 1-based row number as the user sees it (the line of a CSV record, the row of a sheet).
+    pub row: u32,
+}
+
+impl RowBuf {
+    /// Forget the previous row, keeping the allocations.
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.cells.clear();
+    }
+
+    /// Append a text cell (trimmed).
+    pub fn push_text(&mut self, text: &str) {
+        let start = self.text.len();
+        self.text.push_str(text.trim());
+        self.finish(start, None, false);
+    }
+
+    /// Append a cell whose text is formatted in place (numbers, dates), without a temporary string.
+    pub fn push_fmt(&mut self, args: std::fmt::Arguments<'_>, number: Option<f64>) {
+        let start = self.text.len();
+        let _ = self.text.write_fmt(args);
+        self.finish(start, number, false);
+    }
+
+    /// Append a cell holding a spreadsheet error, shown as e.g. `#REF!`.
+    pub fn push_error(&mut self, shown: &str) {
+        let start = self.text.len();
+        self.text.push_str(shown);
+        self.finish(start, None, true);
+    }
+
+    fn finish(&mut self, start: usize, number: Option<f64>, error: bool) {
+        self.cells.push(CellMeta {
+            start,
+            end: self.text.len(),
+            number,
+            error,
+        });
+    }
+
+    /// Number of cells in the row (trailing empty cells included).
+    pub fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    /// The row has no cells at all.
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
+    }
+
+    /// Every cell is empty.
+    pub fn is_blank(&self) -> bool {
+        self.cells().all(|c| c.is_empty())
+    }
+
+    /// The cell at 0-based column `index`; `None` past the end of the row.
+    pub fn get(&self, index: usize) -> Option<CellView<'_>> {
+        let meta = self.cells.get(index)?;
+        Some(CellView {
+            text: self.text.get(meta.start..meta.end).unwrap_or(""),
+            number: meta.number,
+            error: meta.error,
+        })
+    }
+
+    /// The cells in column order.
+    pub fn cells(&self) -> impl Iterator<Item = CellView<'_>> {
+        (0..self.cells.len()).filter_map(|i| self.get(i))
+    }
+}
+
+/// The spreadsheet letters of a 0-based column: 0 → `A`, 25 → `Z`, 26 → `AA`.
+pub fn column_letter(index: usize) -> String {
+    let mut n = index + 1;
+    let mut letters = Vec::new();
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        letters.push(b'A' + rem as u8);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    String::from_utf8(letters).unwrap_or_default()
+}
+
+/// The 0-based column of spreadsheet letters: `A` → 0, `AA` → 26. `None` if not letters.
+pub fn column_index(letters: &str) -> Option<usize> {
+    if letters.is_empty() || letters.len() > 3 {
+        return None;
+    }
+    letters
+        .bytes()
+        .try_fold(0usize, |n, b| {
+            b.is_ascii_uppercase()
+                .then(|| n * 26 + usize::from(b - b'A') + 1)
+        })
+        .map(|n| n - 1)
+}
+
+/// The calendar date of an Excel serial number, in the 1900 or 1904 date system.
+/// `None` for serials outside the range Excel can show.
+pub fn excel_serial_to_date(serial: f64, date1904: bool) -> Option<NaiveDate> {
+    if !serial.is_finite() || !(0.0..2_958_466.0).contains(&serial) {
+        return None;
+    }
+    let days = serial.trunc() as i64;
+    if date1904 {
+        NaiveDate::from_ymd_opt(1904, 1, 1)?.checked_add_signed(Duration::days(days))
+    } else {
+        // Excel counts the non-existent 29 February 1900, so serials from 61 on are one day
+        // ahead of a plain count from 31 December 1899.
+        let base = NaiveDate::from_ymd_opt(1899, 12, 30)?;
+        let days = if days < 61 { days + 1 } else { days };
+        base.checked_add_signed(Duration::days(days))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_letters() {
+        assert_eq!(column_letter(0), "A");
+        assert_eq!(column_letter(25), "Z");
+        assert_eq!(column_letter(26), "AA");
+        assert_eq!(column_letter(27), "AB");
+        assert_eq!(column_letter(701), "ZZ");
+        assert_eq!(column_letter(702), "AAA");
+        for i in [0, 25, 26, 27, 701, 702] {
+            assert_eq!(column_index(&column_letter(i)), Some(i));
+        }
+        assert_eq!(column_index("a1"), None);
+        assert_eq!(column_index(""), None);
+    }
+
+    #[test]
+    fn serials_in_both_date_systems() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        assert_eq!(excel_serial_to_date(45000.0, false), d(2023, 3, 15));
+        assert_eq!(excel_serial_to_date(1.0, false), d(1900, 1, 1));
+        assert_eq!(excel_serial_to_date(61.0, false), d(1900, 3, 1));
+        assert_eq!(excel_serial_to_date(45000.0 - 1462.0, true), d(2023, 3, 15));
+        assert_eq!(excel_serial_to_date(-1.0, false), None);
+        assert_eq!(excel_serial_to_date(f64::NAN, false), None);
+    }
+
+    #[test]
+    fn row_buffer_reuses_and_trims() {
+        let mut row = RowBuf::default();
+        row.push_text("  QQ123456C ");
+        row.push_fmt(format_args!("{}", 12.5), Some(12.5));
+        row.push_error("#REF!");
+        assert_eq!(row.len(), 3);
+        assert_eq!(row.get(0).map(|c| c.text), Some("QQ123456C"));
+        assert_eq!(row.get(1).and_then(|c| c.number), Some(12.5));
+        assert!(row.get(2).is_some_and(|c| c.error && !c.is_empty()));
+        assert!(row.get(3).is_none());
+        row.clear();
+        row.push_text("");
+        assert!(row.is_blank());
+    }
+}
