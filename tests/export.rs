@@ -482,3 +482,258 @@ mod with_a_fake_source {
         assert!(format!("{error:#}").contains("does not exist"));
     }
 }
+
+mod against_the_sandbox {
+    //! Whole exports through the real client against the local simulator.
+
+    use super::*;
+
+    use nxsys_etl::api::{Client, ClientConfig, Credentials, TimesheetCreate, TimesheetRateLine};
+    use nxsys_etl::export::filter::PeriodRange;
+    use nxsys_etl::export::source::PayslipSource;
+    use nxsys_etl::export::{ExportRequest, export};
+    use nxsys_etl::sandbox::{SandboxConfig, SandboxHandle, start};
+    use secrecy::SecretString;
+
+    async fn sandbox(seed_payslips: usize) -> (SandboxHandle, Client) {
+        let sb = start(SandboxConfig {
+            seed_payslips,
+            ..SandboxConfig::default()
+        })
+        .await
+        .expect("sandbox starts");
+        let mut config = ClientConfig::new(url::Url::parse(&sb.base_url).expect("url"));
+        config.rate = 1000;
+        let creds = Credentials {
+            client_id: sb.client_id.clone(),
+            client_secret: SecretString::from(sb.client_secret.clone()),
+            refresh_token: SecretString::from(sb.refresh_token.clone()),
+        };
+        let client = Client::connect(config, creds, None)
+            .await
+            .expect("signed in");
+        (sb, client)
+    }
+
+    /// The sandbox's own answer to `GET /nxsys/payslips?{query}`, read without our client.
+    async fn raw_list(sb: &SandboxHandle, query: &str) -> Value {
+        reqwest::Client::new()
+            .get(format!("{}/nxsys/payslips?{query}", sb.base_url))
+            .header(
+                "Authorization",
+                format!("Nxsys-oauthtoken {}", sb.access_token()),
+            )
+            .send()
+            .await
+            .expect("answer")
+            .json()
+            .await
+            .expect("json")
+    }
+
+    async fn raw_count(sb: &SandboxHandle, query: &str) -> usize {
+        let answer = raw_list(sb, &format!("{query}&size=1")).await;
+        answer["meta"]["totalDocs"]
+            .as_u64()
+            .or_else(|| answer["totalDocs"].as_u64())
+            .expect("a total") as usize
+    }
+
+    fn data_rows(path: &Path) -> usize {
+        sheet(path, "Payslips").height() - 2
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn rows_equal_the_sandbox_count_for_each_filter() {
+        let (sb, client) = sandbox(300).await;
+        let dir = tempfile::tempdir().expect("dir");
+
+        let all = ExportRequest::new(dir.path().join("all.xlsx"));
+        let summary = export(&client, &all, false).await.expect("exported");
+        assert_eq!(summary.payslips as u64, sb.stats().payslips);
+        assert_eq!(data_rows(&all.output), 300);
+
+        let mut periods = ExportRequest::new(dir.path().join("p2-4.xlsx"));
+        periods.tax_year = Some(2025);
+        periods.tax_periods = Some("2-4".parse::<PeriodRange>().expect("range"));
+        let summary = export(&client, &periods, false).await.expect("exported");
+        let mut expected = 0;
+        for period in 2..=4 {
+            expected += raw_count(&sb, &format!("taxYear=2025&taxPeriod={period}")).await;
+        }
+        assert!(expected > 0);
+        assert_eq!(summary.payslips, expected);
+        assert_eq!(data_rows(&periods.output), expected);
+
+        let mut wide = ExportRequest::new(dir.path().join("p1-45.csv"));
+        wide.tax_periods = Some("1-45".parse::<PeriodRange>().expect("range"));
+        let summary = export(&client, &wide, false).await.expect("exported");
+        let mut expected = 0;
+        for period in 1..=45 {
+            expected += raw_count(&sb, &format!("taxPeriod={period}")).await;
+        }
+        assert_eq!(
+            summary.payslips, expected,
+            "a wide range is filtered locally"
+        );
+        sb.shutdown().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_field_of_the_api_answer_is_a_column_with_money_as_numbers() {
+        let (sb, client) = sandbox(60).await;
+        let dir = tempfile::tempdir().expect("dir");
+        let request = ExportRequest::new(dir.path().join("p.xlsx"));
+        export(&client, &request, false).await.expect("exported");
+
+        let answer = raw_list(&sb, "size=1").await;
+        let first = answer["items"][0].as_object().cloned().expect("a payslip");
+        let range = sheet(&request.output, "Payslips");
+        let header: Vec<String> = range
+            .rows()
+            .next()
+            .expect("header")
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        for key in first.keys() {
+            assert!(
+                header.contains(&label(key)),
+                "{key} missing from {header:?}"
+            );
+        }
+        let row = range.rows().nth(1).expect("a payslip row");
+        for money in [
+            "gross",
+            "net",
+            "tax",
+            "employerNI",
+            "margin",
+            "timesheetValue",
+        ] {
+            let col = header_index(&range, &label(money));
+            assert!(
+                matches!(row[col], Data::Float(_)),
+                "{money} is numeric: {:?}",
+                row[col]
+            );
+        }
+        let gross = header_index(&range, "Gross");
+        let want: f64 = first["gross"]
+            .as_str()
+            .and_then(|g| g.parse().ok())
+            .expect("gross");
+        assert_eq!(row[gross], Data::Float(want));
+        sb.shutdown().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn payslips_of_timesheets_made_through_the_client_keep_hostile_names_as_text() {
+        let (sb, client) = sandbox(0).await;
+        let body = json!({
+            "generalSetting": {
+                "agencyRef": "HOST-1", "title": "MR", "gender": "MALE",
+                "forename": HOSTILE_NAME, "surname": "Smith", "DOB": "1990-05-15",
+                "NINumber": "QQ123456C", "address": ["1 High St"], "postCode": "SW1A 1AA",
+                "country": "GB", "email": "h@example.com", "payFrequency": "WEEKLY"
+            },
+            "payrollSetting": {"paymentModel": "PAYEE", "taxCode": "1257L"}
+        });
+        client
+            .create_candidate(&body)
+            .await
+            .expect("candidate created");
+        let dir = tempfile::tempdir().expect("dir");
+        let mut request = ExportRequest::new(dir.path().join("t.xlsx"));
+        request.workers = vec!["HOST-1".into()];
+        std::fs::write(dir.path().join("w.csv"), "Agency Ref\nHOST-1\n").expect("write");
+        let worker = match client
+            .workers_with_agency_ref("HOST-1")
+            .await
+            .expect("looked up")
+        {
+            ids if ids.len() == 1 => ids[0].clone(),
+            ids => panic!("one worker has Agency Ref HOST-1, not {ids:?}"),
+        };
+        for week in [1, 2] {
+            let timesheet = TimesheetCreate {
+                subcontractor_ref: worker.clone(),
+                rates: vec![TimesheetRateLine {
+                    rate_id: "PR-1".into(),
+                    rate: "18.50".parse().expect("rate"),
+                    units: "37.5".parse().expect("units"),
+                    vat_id: Some("VC-1".into()),
+                }],
+                tax_year: 2025,
+                tax_period_config: week,
+                ..TimesheetCreate::default()
+            };
+            client
+                .create_timesheet(&timesheet)
+                .await
+                .expect("timesheet created");
+        }
+        assert_eq!(sb.stats().payslips, 2);
+
+        let summary = export(&client, &request, false).await.expect("exported");
+        assert_eq!(summary.payslips, 2);
+        let range = sheet(&request.output, "Payslips");
+        let name = header_index(&range, "Worker name");
+        let names: Vec<&Data> = range.rows().skip(1).take(2).map(|r| &r[name]).collect();
+        for cell in names {
+            match cell {
+                Data::String(s) => assert!(s.starts_with("=HYPERLINK"), "{s}"),
+                other => panic!("the name is a text cell, not {other:?}"),
+            }
+        }
+
+        let mut csv_request = request.clone();
+        csv_request.output = dir.path().join("t.csv");
+        csv_request.workers = Vec::new();
+        csv_request.workers_from = Some(dir.path().join("w.csv"));
+        export(&client, &csv_request, false)
+            .await
+            .expect("exported");
+        let mut reader = csv::Reader::from_path(&csv_request.output).expect("csv");
+        let headers = reader.headers().expect("headers").clone();
+        let col = headers
+            .iter()
+            .position(|h| h == "Worker name")
+            .expect("name");
+        for record in reader.records() {
+            let record = record.expect("row");
+            assert!(record[col].starts_with("'=HYPERLINK"), "{:?}", &record[col]);
+        }
+        sb.shutdown().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn split_by_worker_and_period_against_the_sandbox() {
+        let (sb, client) = sandbox(130).await;
+        let dir = tempfile::tempdir().expect("dir");
+        let mut by_worker = ExportRequest::new(dir.path().join("workers"));
+        by_worker.split_by = Some(SplitBy::Worker);
+        let summary = export(&client, &by_worker, false).await.expect("exported");
+        assert_eq!(summary.payslips, 130);
+        assert_eq!(
+            summary.files.len(),
+            3,
+            "130 weekly payslips = 3 seeded workers"
+        );
+        let rows: usize = summary.files.iter().map(|f| data_rows(f)).sum();
+        assert_eq!(rows, 130);
+
+        let mut by_period = ExportRequest::new(dir.path().join("periods"));
+        by_period.split_by = Some(SplitBy::Period);
+        by_period.excel_csv = true;
+        let summary = export(&client, &by_period, false).await.expect("exported");
+        assert_eq!(summary.files.len(), 52);
+        let first = std::fs::read_to_string(&summary.files[0]).expect("csv");
+        assert_eq!(
+            first.lines().count(),
+            1 + 3,
+            "period 1 has one payslip per worker"
+        );
+        sb.shutdown().await;
+    }
+}

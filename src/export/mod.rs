@@ -11,6 +11,7 @@ pub mod columns;
 pub mod csv;
 pub mod filter;
 pub mod output;
+pub mod payslips;
 pub mod request;
 pub mod resolve;
 pub mod run;
@@ -23,6 +24,7 @@ pub mod xlsx;
 
 use thiserror::Error;
 
+pub use payslips::export;
 pub use request::{ExportRequest, ExportSummary};
 pub use split::SplitBy;
 
