@@ -629,6 +629,8 @@ async fn payment_rates_crud_and_rules() {
         .map(|r| r["code"].clone())
         .collect();
     assert_eq!(codes, vec![json!("PR100"), json!("PR101")]);
+    assert_eq!(seeded["data"][1]["hoursPerUnit"], "8");
+    assert_eq!(seeded["data"][0]["defaultVATCode"]["id"], "VC-1");
 
     let body = json!({"code": "PR001", "description": "Standard Hourly Rate", "type": "RATE", "units": "HOURLY",
                       "hoursPerUnit": 1, "status": "ACTIVE", "displayOnPayslip": true, "defaultVATCode": "VC-2",
