@@ -878,6 +878,22 @@ async fn timesheet_references_and_values_are_checked() {
             "rates",
         ),
         (
+            timesheet(
+                &worker,
+                json!([{"rateId": "PR-1", "rate": "79228162514264337593543950335", "units": 10}]),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "rates[0].rate",
+        ),
+        (
+            timesheet(
+                &worker,
+                json!([{"rateId": "PR-1", "rate": 10, "units": 1e300}]),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "rates[0].units",
+        ),
+        (
             json!({"subcontractorRef": worker, "rates": [line("PR-1", "VC-1")], "taxPeriodConfig": 1}),
             StatusCode::BAD_REQUEST,
             "taxYear",
