@@ -163,6 +163,31 @@ async fn oauth_flow_end_to_end() {
         "{html}"
     );
 
+    // An unknown client or a redirect off this machine gets an error page, never a redirect.
+    let bad = env
+        .http
+        .get(env.url(
+            "/oauth/authorize?responseType=code&clientId=NXSYS.X&redirectUri=http://127.0.0.1:9/cb",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert!(bad.text().await.unwrap().contains("NXSYS.X"));
+    let off_machine = [
+        ("responseType", "code"),
+        ("clientId", env.sb.client_id.as_str()),
+        ("redirectUri", "https://evil.example/cb"),
+    ];
+    let bad = env
+        .http
+        .post(env.url("/oauth/authorize/approve"))
+        .form(&off_machine)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+
     // Pressing Approve posts the form and is redirected to the callback.
     let form = [
         ("responseType", "code"),
