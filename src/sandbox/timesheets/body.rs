@@ -114,7 +114,13 @@ pub(super) fn apply(
     let frequency = data
         .candidate(ts.subcontractor)
         .map_or("WEEKLY", |c| c.pay_frequency());
-    let most = if frequency == "MONTHLY" { 12 } else { 53 };
+    // Week 53 and its fortnightly/four-weekly equivalents exist in some years.
+    let most = match frequency {
+        "MONTHLY" => 12,
+        "FOUR_WEEKLY" => 14,
+        "FORTNIGHTLY" => 27,
+        _ => 53,
+    };
     if !(1..=most).contains(&ts.tax_period) {
         return Err(ApiError::unprocessable(
             "taxPeriodConfig",
