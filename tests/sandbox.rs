@@ -707,6 +707,16 @@ async fn payment_rates_crud_and_rules() {
         (status, error_field(&bad_units)),
         (StatusCode::UNPROCESSABLE_ENTITY, "units")
     );
+    let (status, negative) = env
+        .post(
+            "/nxsys/payment-rate",
+            json!({"code": "PR005", "description": "x", "type": "RATE", "units": "DAILY", "hoursPerUnit": "-1"}),
+        )
+        .await;
+    assert_eq!(
+        (status, error_field(&negative)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "hoursPerUnit")
+    );
 
     let (status, updated) = env
         .put(

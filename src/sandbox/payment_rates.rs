@@ -159,10 +159,10 @@ impl PaymentRate {
         }
         if let Some(v) = body.get("hoursPerUnit").filter(|v| !v.is_null()) {
             let hours = decimal(v, "hoursPerUnit")?;
-            if hours <= Decimal::ZERO {
+            if hours < Decimal::ZERO {
                 return Err(ApiError::unprocessable(
                     "hoursPerUnit",
-                    "hoursPerUnit must be more than 0",
+                    "hoursPerUnit must not be negative",
                 ));
             }
             self.hours_per_unit = hours;
