@@ -55,6 +55,7 @@ pub struct Counters {
 }
 
 impl Counters {
+    /// Add one.
     pub fn bump(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
     }
@@ -92,6 +93,7 @@ pub struct Data {
 }
 
 impl Data {
+    /// Lookups by the number in the id (`SR-n`, `PR-n`, `VC-n`, `TS-n`).
     pub fn candidate(&self, n: u64) -> Option<&Candidate> {
         find(&self.candidates, n, |c| c.n)
     }
@@ -142,6 +144,7 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// Seeded state for `config`, serving at `base_url`.
     pub fn new(config: SandboxConfig, base_url: String) -> Self {
         let data = super::seed::initial_data(config.seed_payslips);
         Shared {
@@ -162,10 +165,12 @@ impl Shared {
         self.data.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The OAuth lock (same poisoning rule as [`Shared::data`]).
     pub fn tokens(&self) -> MutexGuard<'_, Tokens> {
         self.tokens.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The fault probabilities now in force.
     pub fn faults(&self) -> Faults {
         self.faults
             .lock()
@@ -173,6 +178,7 @@ impl Shared {
             .clone()
     }
 
+    /// Replace the fault probabilities.
     pub fn set_faults(&self, faults: Faults) {
         *self.faults.lock().unwrap_or_else(|e| e.into_inner()) = faults;
     }
@@ -188,6 +194,7 @@ impl Shared {
         }
     }
 
+    /// A snapshot of the counters.
     pub fn stats(&self) -> Stats {
         let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let data = self.data();
