@@ -1040,6 +1040,28 @@ async fn seeded_payslips_page_and_filter() {
         (status, error_field(&body)),
         (StatusCode::BAD_REQUEST, "candidateIds")
     );
+    // A repeated filter sees new and changed payslips at once.
+    let (_, before) = env.get("/nxsys/payslips?taxYear=2025&size=1").await;
+    assert_eq!(before["totalDocs"], 1000);
+    let worker = env.candidate("NEW-1", "WEEKLY").await;
+    let lines = json!([{"rateId": "PR-1", "rate": "10", "units": "10", "vatID": "VC-1"}]);
+    let (_, ts) = env
+        .post("/nxsys/time-sheets", timesheet(&worker, lines))
+        .await;
+    let (_, after) = env.get("/nxsys/payslips?taxYear=2025&size=1").await;
+    assert_eq!(after["totalDocs"], 1001);
+    let id = ts["data"]["id"].as_str().unwrap();
+    let (status, _) = env
+        .put(
+            &format!("/nxsys/time-sheets/{id}"),
+            json!({"taxYear": 2026}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, moved) = env.get("/nxsys/payslips?taxYear=2025&size=1").await;
+    assert_eq!(moved["totalDocs"], 1000);
+    let (_, next_year) = env.get("/nxsys/payslips?taxYear=2026").await;
+    assert_eq!(next_year["items"][0]["subcontractorId"], worker.as_str());
 }
 
 #[tokio::test]

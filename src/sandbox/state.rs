@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::candidates::Candidate;
 use super::oauth::Tokens;
 use super::payment_rates::PaymentRate;
-use super::payslips::Payslip;
+use super::payslips::{FilterCache, Payslip};
 use super::rate_limit::Bucket;
 use super::timesheets::Timesheet;
 use super::vat_codes::VatCode;
@@ -85,7 +85,11 @@ pub struct Data {
     pub vat_codes: Vec<VatCode>,
     pub payment_rates: Vec<PaymentRate>,
     pub timesheets: Vec<Timesheet>,
+    /// Payslips; change them only through [`Data::put_payslip`] (it invalidates the cache).
     pub payslips: Vec<Payslip>,
+    /// Bumped on every payslip change.
+    pub payslip_version: u64,
+    pub payslip_cache: Option<FilterCache>,
     /// Timesheet fingerprints seen at creation → count (duplicate detection).
     pub timesheet_keys: HashMap<String, u64>,
     pub duplicate_candidates: u64,
@@ -113,6 +117,19 @@ impl Data {
 
     pub fn timesheet(&self, n: u64) -> Option<&Timesheet> {
         find(&self.timesheets, n, |t| t.n)
+    }
+
+    /// Add a payslip, or replace the one with the same number.
+    pub fn put_payslip(&mut self, payslip: Payslip) {
+        match self.payslips.binary_search_by_key(&payslip.n, |p| p.n) {
+            Ok(i) => {
+                if let Some(slot) = self.payslips.get_mut(i) {
+                    *slot = payslip;
+                }
+            }
+            Err(i) => self.payslips.insert(i, payslip),
+        }
+        self.payslip_version += 1;
     }
 
     pub fn timesheet_mut(&mut self, n: u64) -> Option<&mut Timesheet> {
