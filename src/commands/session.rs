@@ -45,6 +45,16 @@ pub(crate) struct Session {
     pub base_url: Url,
 }
 
+impl Session {
+    /// Stop the embedded sandbox, if any, once the command is done with it.
+    #[allow(dead_code)] // used by import, export and demo
+    pub async fn close(self) {
+        if let Some(sandbox) = self.sandbox {
+            sandbox.shutdown().await;
+        }
+    }
+}
+
 /// Configuration, profile, base URL and token store of this invocation.
 pub(crate) struct Target {
     pub profile: Option<(String, Profile)>,
