@@ -339,4 +339,34 @@ mod tests {
         assert_eq!(c.client_id, "NXSYS.STORED");
         assert_eq!(c.refresh_token.expose_secret(), "stored-token");
     }
+
+    #[tokio::test]
+    async fn sandbox_session_is_connected_and_closes() {
+        let global = Global {
+            config: None,
+            profile: None,
+            base_url: Some("https://api.nxsys.tech".into()),
+            state_dir: None,
+            quiet: true,
+            verbose: 0,
+            json: false,
+            no_progress: true,
+        };
+        let session = connect(
+            &global,
+            ConnectOptions {
+                sandbox: Some(SandboxConfig::default()),
+                rate: Some(100),
+                concurrency: Some(2),
+            },
+        )
+        .await
+        .expect("sandbox session");
+        assert_eq!(session.base_url.host_str(), Some("127.0.0.1"));
+        assert!(session.sandbox.is_some());
+        let codes = session.client.vat_codes().await.expect("API answers");
+        assert!(!codes.is_empty());
+        assert_eq!(session.client.stats().rate, 100);
+        session.close().await;
+    }
 }
