@@ -102,6 +102,7 @@ pub(crate) struct Counters {
     pub(crate) ambiguous: AtomicU64,
 }
 
+/// Add one to a counter.
 pub(crate) fn bump(counter: &AtomicU64) {
     counter.fetch_add(1, Ordering::Relaxed);
 }
@@ -113,6 +114,7 @@ pub struct Client {
     pub(crate) inner: Arc<Inner>,
 }
 
+/// What clones of a [`Client`] share.
 pub(crate) struct Inner {
     pub(crate) http: reqwest::Client,
     base: Url,
@@ -265,6 +267,7 @@ impl Client {
         }
     }
 
+    /// Requests in flight at once (also the number of pages fetched ahead).
     pub(crate) fn concurrency(&self) -> usize {
         self.inner.concurrency
     }
@@ -281,6 +284,7 @@ impl Client {
         Ok(url)
     }
 
+    /// `Authorization: <scheme> <token>`, marked sensitive so it is never printed.
     pub(crate) fn auth_header(&self, token: &SecretString) -> Result<HeaderValue, ApiError> {
         let scheme = match self.auth_scheme() {
             AuthScheme::Bearer => "Bearer",
