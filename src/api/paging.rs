@@ -1,6 +1,7 @@
 //! Lists as async streams of items. The array is read from `data` or `items`, the total from
 //! `meta.totalDocs`, `totalDocs`, `total` or `meta.total`. When the total is known the remaining
-//! pages are fetched concurrently (in order); otherwise page by page until a short page.
+//! pages are fetched concurrently (in order); otherwise page by page until a page shorter than
+//! the first one (servers may cap `size` below what is asked) or an empty one.
 
 use futures::stream::{self, BoxStream, StreamExt};
 use reqwest::Method;
@@ -84,6 +85,7 @@ enum Phase {
     Sequential {
         page: u64,
         previous_first: Option<Value>,
+        per_page: usize,
     },
     Done,
 }
@@ -130,7 +132,15 @@ impl Client {
                         Ok(page) => {
                             let next = match page.total {
                                 Some(total) => {
-                                    let pages = total.div_ceil(PAGE_SIZE);
+                                    // A server that caps `size` lower answers short pages:
+                                    // count pages in its size, not ours.
+                                    let got = page.items.len() as u64;
+                                    let per_page = if got > 0 && got < PAGE_SIZE && got < total {
+                                        got
+                                    } else {
+                                        PAGE_SIZE
+                                    };
+                                    let pages = total.div_ceil(per_page);
                                     if pages > 1 && !page.items.is_empty() {
                                         let c = client.clone();
                                         let q = query.clone();
@@ -147,10 +157,13 @@ impl Client {
                                         Phase::Done
                                     }
                                 }
-                                None if (page.items.len() as u64) < PAGE_SIZE => Phase::Done,
+                                // No total: the first page's length is the server's page
+                                // size (it may cap ours); read on until a shorter page.
+                                None if page.items.is_empty() => Phase::Done,
                                 None => Phase::Sequential {
                                     page: 2,
                                     previous_first: page.items.first().cloned(),
+                                    per_page: page.items.len(),
                                 },
                             };
                             Some((decode_items(page, &context), next))
@@ -161,32 +174,38 @@ impl Client {
                         Some(Err(e)) => Some((vec![Err(e)], Phase::Done)),
                         Some(Ok(page)) => Some((decode_items(page, &context), Phase::Known(rest))),
                     },
-                    Phase::Sequential { page: n, previous_first } => {
-                        match client.fetch_page(segments, &query, n).await {
-                            Err(e) => Some((vec![Err(e)], Phase::Done)),
-                            Ok(page) => {
-                                if page.items.is_empty() {
-                                    return None;
-                                }
-                                if page.items.first() == previous_first.as_ref() {
-                                    let e = ApiError::Decode {
-                                        context: format!("{context} page {n}"),
-                                        message: "the server sent the same page again (it seems to ignore `page`)".into(),
-                                    };
-                                    return Some((vec![Err(e)], Phase::Done));
-                                }
-                                let next = if (page.items.len() as u64) < PAGE_SIZE {
-                                    Phase::Done
-                                } else {
-                                    Phase::Sequential {
-                                        page: n + 1,
-                                        previous_first: page.items.first().cloned(),
-                                    }
+                    Phase::Sequential {
+                        page: n,
+                        previous_first,
+                        per_page,
+                    } => match client.fetch_page(segments, &query, n).await {
+                        Err(e) => Some((vec![Err(e)], Phase::Done)),
+                        Ok(page) if page.items.is_empty() => None,
+                        Ok(page) if page.items.first() == previous_first.as_ref() => {
+                            if (per_page as u64) < PAGE_SIZE {
+                                // A short list sent whole on every page: all read already.
+                                None
+                            } else {
+                                let e = ApiError::Decode {
+                                    context: format!("{context} page {n}"),
+                                    message: "the server sent the same page again (it seems to ignore `page`)".into(),
                                 };
-                                Some((decode_items(page, &context), next))
+                                Some((vec![Err(e)], Phase::Done))
                             }
                         }
-                    }
+                        Ok(page) => {
+                            let next = if page.items.len() < per_page {
+                                Phase::Done
+                            } else {
+                                Phase::Sequential {
+                                    page: n + 1,
+                                    previous_first: page.items.first().cloned(),
+                                    per_page,
+                                }
+                            };
+                            Some((decode_items(page, &context), next))
+                        }
+                    },
                 }
             }
         })
