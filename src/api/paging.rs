@@ -111,6 +111,51 @@ impl Client {
         parse_page(&answer.body, &context)
     }
 
+    /// What follows the first page: the rest fetched concurrently when the total is known,
+    /// else page by page.
+    fn after_first(
+        &self,
+        segments: &'static [&'static str],
+        query: &[(&'static str, String)],
+        first: &Page,
+    ) -> Phase {
+        let got = first.items.len() as u64;
+        let Some(total) = first.total else {
+            // No total: the first page's length is the server's page size (it may cap ours);
+            // read on until a shorter page.
+            return if got == 0 {
+                Phase::Done
+            } else {
+                Phase::Sequential {
+                    page: 2,
+                    previous_first: first.items.first().cloned(),
+                    per_page: first.items.len(),
+                }
+            };
+        };
+        // A server that caps `size` lower answers short pages: count pages in its size.
+        let per_page = if got > 0 && got < PAGE_SIZE && got < total {
+            got
+        } else {
+            PAGE_SIZE
+        };
+        let pages = total.div_ceil(per_page);
+        if got == 0 || pages < 2 {
+            return Phase::Done;
+        }
+        let client = self.clone();
+        let query = query.to_vec();
+        let rest = stream::iter(2..=pages)
+            .map(move |n| {
+                let client = client.clone();
+                let query = query.clone();
+                async move { client.fetch_page(segments, &query, n).await }
+            })
+            .buffered(self.concurrency())
+            .boxed();
+        Phase::Known(rest)
+    }
+
     /// Every item of a list endpoint, as a stream. An item that cannot be read is an `Err` in
     /// its place; a failed page ends the stream with its error.
     pub(crate) fn paged<T: DeserializeOwned + Send + 'static>(
@@ -130,42 +175,7 @@ impl Client {
                     Phase::First => match client.fetch_page(segments, &query, 1).await {
                         Err(e) => Some((vec![Err(e)], Phase::Done)),
                         Ok(page) => {
-                            let next = match page.total {
-                                Some(total) => {
-                                    // A server that caps `size` lower answers short pages:
-                                    // count pages in its size, not ours.
-                                    let got = page.items.len() as u64;
-                                    let per_page = if got > 0 && got < PAGE_SIZE && got < total {
-                                        got
-                                    } else {
-                                        PAGE_SIZE
-                                    };
-                                    let pages = total.div_ceil(per_page);
-                                    if pages > 1 && !page.items.is_empty() {
-                                        let c = client.clone();
-                                        let q = query.clone();
-                                        let rest = stream::iter(2..=pages)
-                                            .map(move |n| {
-                                                let c = c.clone();
-                                                let q = q.clone();
-                                                async move { c.fetch_page(segments, &q, n).await }
-                                            })
-                                            .buffered(client.concurrency())
-                                            .boxed();
-                                        Phase::Known(rest)
-                                    } else {
-                                        Phase::Done
-                                    }
-                                }
-                                // No total: the first page's length is the server's page
-                                // size (it may cap ours); read on until a shorter page.
-                                None if page.items.is_empty() => Phase::Done,
-                                None => Phase::Sequential {
-                                    page: 2,
-                                    previous_first: page.items.first().cloned(),
-                                    per_page: page.items.len(),
-                                },
-                            };
+                            let next = client.after_first(segments, &query, &page);
                             Some((decode_items(page, &context), next))
                         }
                     },
