@@ -143,10 +143,12 @@ impl PaymentRate {
         }
         if let Some(v) = body.get("hoursPerUnit").filter(|v| !v.is_null()) {
             let hours = decimal(v, "hoursPerUnit")?;
-            if hours <= Decimal::ZERO {
+            // A fixed allowance or bonus stands for no hours, so 0 is allowed (a guess: the
+            // reference only shows positive values); a negative number of hours is not.
+            if hours < Decimal::ZERO {
                 return Err(ApiError::unprocessable(
                     "hoursPerUnit",
-                    "hoursPerUnit must be more than 0",
+                    "hoursPerUnit must not be negative",
                 ));
             }
             self.hours_per_unit = hours;
