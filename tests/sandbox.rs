@@ -163,6 +163,31 @@ async fn oauth_flow_end_to_end() {
         "{html}"
     );
 
+    // An unknown client or a redirect off this machine gets an error page, never a redirect.
+    let bad = env
+        .http
+        .get(env.url(
+            "/oauth/authorize?responseType=code&clientId=NXSYS.X&redirectUri=http://127.0.0.1:9/cb",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert!(bad.text().await.unwrap().contains("NXSYS.X"));
+    let off_machine = [
+        ("responseType", "code"),
+        ("clientId", env.sb.client_id.as_str()),
+        ("redirectUri", "https://evil.example/cb"),
+    ];
+    let bad = env
+        .http
+        .post(env.url("/oauth/authorize/approve"))
+        .form(&off_machine)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+
     // Pressing Approve posts the form and is redirected to the callback.
     let form = [
         ("responseType", "code"),
@@ -629,6 +654,8 @@ async fn payment_rates_crud_and_rules() {
         .map(|r| r["code"].clone())
         .collect();
     assert_eq!(codes, vec![json!("PR100"), json!("PR101")]);
+    assert_eq!(seeded["data"][1]["hoursPerUnit"], "8");
+    assert_eq!(seeded["data"][0]["defaultVATCode"]["id"], "VC-1");
 
     let body = json!({"code": "PR001", "description": "Standard Hourly Rate", "type": "RATE", "units": "HOURLY",
                       "hoursPerUnit": 1, "status": "ACTIVE", "displayOnPayslip": true, "defaultVATCode": "VC-2",
@@ -679,6 +706,16 @@ async fn payment_rates_crud_and_rules() {
     assert_eq!(
         (status, error_field(&bad_units)),
         (StatusCode::UNPROCESSABLE_ENTITY, "units")
+    );
+    let (status, negative) = env
+        .post(
+            "/nxsys/payment-rate",
+            json!({"code": "PR005", "description": "x", "type": "RATE", "units": "DAILY", "hoursPerUnit": "-1"}),
+        )
+        .await;
+    assert_eq!(
+        (status, error_field(&negative)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "hoursPerUnit")
     );
 
     let (status, updated) = env
@@ -876,6 +913,22 @@ async fn timesheet_references_and_values_are_checked() {
             "rates",
         ),
         (
+            timesheet(
+                &worker,
+                json!([{"rateId": "PR-1", "rate": "79228162514264337593543950335", "units": 10}]),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "rates[0].rate",
+        ),
+        (
+            timesheet(
+                &worker,
+                json!([{"rateId": "PR-1", "rate": 10, "units": 1e300}]),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "rates[0].units",
+        ),
+        (
             json!({"subcontractorRef": worker, "rates": [line("PR-1", "VC-1")], "taxPeriodConfig": 1}),
             StatusCode::BAD_REQUEST,
             "taxYear",
@@ -987,6 +1040,45 @@ async fn seeded_payslips_page_and_filter() {
         (status, error_field(&body)),
         (StatusCode::BAD_REQUEST, "candidateIds")
     );
+    // A repeated filter sees new and changed payslips at once.
+    let (_, before) = env.get("/nxsys/payslips?taxYear=2025&size=1").await;
+    assert_eq!(before["totalDocs"], 1000);
+    let worker = env.candidate("NEW-1", "WEEKLY").await;
+    let lines = json!([{"rateId": "PR-1", "rate": "10", "units": "10", "vatID": "VC-1"}]);
+    let (_, ts) = env
+        .post("/nxsys/time-sheets", timesheet(&worker, lines))
+        .await;
+    let (_, after) = env.get("/nxsys/payslips?taxYear=2025&size=1").await;
+    assert_eq!(after["totalDocs"], 1001);
+    let id = ts["data"]["id"].as_str().unwrap();
+    let (status, _) = env
+        .put(
+            &format!("/nxsys/time-sheets/{id}"),
+            json!({"taxYear": 2026}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, moved) = env.get("/nxsys/payslips?taxYear=2025&size=1").await;
+    assert_eq!(moved["totalDocs"], 1000);
+    let (_, next_year) = env.get("/nxsys/payslips?taxYear=2026").await;
+    assert_eq!(next_year["items"][0]["subcontractorId"], worker.as_str());
+}
+
+#[tokio::test]
+async fn a_hundred_thousand_payslips_seed_and_page() {
+    let started = Instant::now();
+    let env = Env::start(SandboxConfig {
+        seed_payslips: 100_000,
+        ..Default::default()
+    })
+    .await;
+    println!("seeded 100,000 payslips in {:?}", started.elapsed());
+    let (_, last) = env.get("/nxsys/payslips?size=100&page=1000").await;
+    assert_eq!(last["totalDocs"], 100_000);
+    assert_eq!(last["items"].as_array().unwrap().len(), 100);
+    assert_eq!(last["items"][99]["id"], "PL-100000");
+    let (_, past) = env.get("/nxsys/payslips?size=100&page=1001").await;
+    assert_eq!(past["items"].as_array().unwrap().len(), 0);
 }
 
 // ---------------------------------------------------------------- pagination and quirks
@@ -1248,6 +1340,16 @@ async fn reset_and_admin_errors() {
     env.sb.shutdown().await;
 }
 
+#[tokio::test]
+async fn listens_on_loopback_only() {
+    let config = SandboxConfig {
+        addr: "0.0.0.0:0".parse().unwrap(),
+        ..Default::default()
+    };
+    let error = sandbox::start(config).await.expect_err("refused");
+    assert!(error.to_string().contains("loopback"), "{error}");
+}
+
 // ---------------------------------------------------------------- the command
 
 #[tokio::test]
@@ -1311,6 +1413,35 @@ async fn sandbox_command_prints_json_and_serves() {
     assert_eq!(list["meta"]["totalDocs"], 2);
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+#[tokio::test]
+async fn sandbox_command_banner_names_the_url_and_credentials() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nxsys-etl"))
+        .args(["sandbox", "--addr", "127.0.0.1:0", "--token-ttl", "60"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary runs");
+    let stdout = child.stdout.take().unwrap();
+    let lines = tokio::task::spawn_blocking(move || {
+        BufReader::new(stdout)
+            .lines()
+            .take(10)
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let banner = lines.join("\n");
+    assert!(
+        banner.starts_with("Nxsys sandbox listening on http://127.0.0.1:"),
+        "{banner}"
+    );
+    assert!(banner.contains("NXSYS_CLIENT_ID=NXSYS."), "{banner}");
+    assert!(banner.contains("NXSYS_REFRESH_TOKEN="), "{banner}");
 }
 
 #[tokio::test]

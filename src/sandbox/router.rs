@@ -24,7 +24,7 @@ use super::{
 async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     Counters::bump(&shared.counters.requests);
     if let Some((low, high)) = shared.config.latency_ms {
-        let ms = rand::thread_rng().gen_range(low..=high);
+        let ms = rand::thread_rng().gen_range(low.min(high)..=high.max(low));
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }
     if let Some(bucket) = &shared.bucket {
@@ -34,7 +34,11 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
             return ApiError::too_many_requests(wait).into_response();
         }
     }
-    next.run(request).await
+    let (method, path) = (request.method().clone(), request.uri().path().to_string());
+    let response = next.run(request).await;
+    // Path only: query strings may carry a client secret (grant-token-url).
+    tracing::debug!("sandbox: {method} {path} → {}", response.status().as_u16());
+    response
 }
 
 /// The whole application.
@@ -96,6 +100,7 @@ pub fn build(shared: Arc<Shared>) -> Router {
         .route("/oauth/authorize/approve", post(oauth::approve))
         .merge(admin)
         .fallback(errors::unknown_path)
+        .method_not_allowed_fallback(errors::method_not_allowed)
         .layer(from_fn_with_state(s(), errors::shape))
         .with_state(shared)
 }
