@@ -10,6 +10,11 @@
 //! into timesheets, batch checks — and prints rows per second for both and their ratio. The
 //! issue's target is a ratio of at least 0.5. Peak memory is printed from /proc when available
 //! (it should not grow with LINES).
+//!
+//! Measured 2026-11-29 on the shared 2-core build machine (crate at opt-level 2, load ~10):
+//! raw csv 4.9 M rows/s; validate 118 k rows/s (ratio 0.02); peak memory 4 MB for 1 M lines.
+//! About half the validation time is in the cell rules (number parsing alone ~23 %), the CSV
+//! reader ~13 %, building and grouping timesheet lines ~15 %.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
