@@ -35,6 +35,8 @@ pub struct CsvSheet {
     /// Bytes after the byte-order mark, and whether the last one is a line feed.
     len: u64,
     ends_with_lf: bool,
+    /// The first line is Excel's `sep=X` hint, not data.
+    skip_sep_line: bool,
 }
 
 impl CsvSheet {
@@ -63,7 +65,9 @@ impl CsvSheet {
         };
         let body = sample.get(bom..).unwrap_or_default();
         let encoding = sniff_encoding(body);
-        let delimiter = sniff_delimiter(body);
+        // Excel writes (and honours) a first line `sep=;` naming the delimiter.
+        let sep_line = excel_sep_line(body);
+        let delimiter = sep_line.unwrap_or_else(|| sniff_delimiter(body));
         let crlf = body
             .iter()
             .position(|&b| b == b'\n')
@@ -105,6 +109,7 @@ impl CsvSheet {
             first: true,
             len,
             ends_with_lf,
+            skip_sep_line: sep_line.is_some(),
         })
     }
 
@@ -125,11 +130,12 @@ impl CsvSheet {
     /// the previous record's LF, so the start is worked back from the line the record ends on.
     fn record_line(&self) -> u64 {
         let after = self.reader.position().line();
-        let inner: u64 = self
+        let inner = self
             .record
+            .as_slice()
             .iter()
-            .map(|f| f.iter().filter(|&&b| b == b'\n').count() as u64)
-            .sum();
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
         let at_end = self.reader.position().byte() >= self.len;
         let terminator = u64::from(!self.crlf && (!at_end || self.ends_with_lf));
         let from_end = after.saturating_sub(inner + terminator);
@@ -150,6 +156,10 @@ impl SheetReader for CsvSheet {
 
     fn next_row(&mut self, buf: &mut RowBuf) -> Result<bool, SourceError> {
         buf.clear();
+        if std::mem::take(&mut self.skip_sep_line) {
+            let _ = self.reader.read_byte_record(&mut self.record);
+            self.first = false;
+        }
         let more = self
             .reader
             .read_byte_record(&mut self.record)
@@ -211,6 +221,14 @@ fn decode_1252(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
     encoding_rs::WINDOWS_1252
         .decode_without_bom_handling(bytes)
         .0
+}
+
+/// The delimiter named by a first line `sep=X` (Excel's hint), if there is one.
+fn excel_sep_line(sample: &[u8]) -> Option<u8> {
+    let rest = sample.strip_prefix(b"sep=")?;
+    let (&delimiter, after) = rest.split_first()?;
+    let line_end = after.first().is_none_or(|&b| b == b'\r' || b == b'\n');
+    (line_end && delimiter != b'"').then_some(delimiter)
 }
 
 /// UTF-8 unless the sample holds a byte sequence UTF-8 cannot (a sample cut inside the last
@@ -338,6 +356,14 @@ mod tests {
             let lines: Vec<u32> = rows.iter().map(|r| r.0).collect();
             assert_eq!(lines, [1, 2, 4, 6], "{}", String::from_utf8_lossy(text));
         }
+    }
+
+    #[test]
+    fn excel_sep_line_names_the_delimiter_and_is_not_data() {
+        let (sheet, rows) = read_all(b"sep=;\r\nCode;Rate\r\nPR1;1,5\r\n");
+        assert_eq!(sheet.delimiter(), b';');
+        assert_eq!(rows[0], (2, vec!["Code".to_string(), "Rate".to_string()]));
+        assert_eq!(rows[1], (3, vec!["PR1".to_string(), "1,5".to_string()]));
     }
 
     #[test]
