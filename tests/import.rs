@@ -581,3 +581,30 @@ async fn a_killed_import_resumes_to_the_state_of_an_uninterrupted_one() {
     );
     assert_eq!(summary["created"], batch.records(), "{summary}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_imports_the_samples_and_exports_payslips() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.toml"), "").unwrap();
+    let out = dir.path().join("demo");
+    let run = Command::new(env!("CARGO_BIN_EXE_nxsys-etl"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NXSYS_CONFIG", dir.path().join("config.toml"))
+        .env("NXSYS_TOKEN_STORE", dir.path().join("tokens.json"))
+        .args(["--json", "--no-progress", "demo", "--out"])
+        .arg(&out)
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    // 0, or 1 when the sandbox refuses some sample rows; never a usage error or an abort.
+    assert!(matches!(run.status.code(), Some(0 | 1)), "{stderr}");
+    let summary: Value = serde_json::from_slice(&run.stdout).expect("json summary");
+    assert!(
+        summary["import"]["created"].as_u64().unwrap() > 0,
+        "{summary}"
+    );
+    assert!(summary["payslips"].as_u64().unwrap() > 0, "{summary}");
+    assert!(Path::new(summary["import"]["report"].as_str().unwrap()).is_file());
+    assert!(out.join("payslips.xlsx").is_file());
+}
