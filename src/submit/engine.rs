@@ -157,6 +157,7 @@ impl<'a, R: Remote> Engine<'a, R> {
                 .filter(|(_, r)| stage.contains(&r.entity))
                 .copied()
                 .collect();
+            tracing::info!(stage = ?stage, records = items.len(), "stage starts");
             self.list_before_stage(&items).await?;
             if stage.contains(&Entity::Timesheets) {
                 timesheets::resolve_outside_refs(&self, &items).await?;
@@ -176,8 +177,10 @@ impl<'a, R: Remote> Engine<'a, R> {
         }
         progress.finish();
         if !self.options.dry_run {
+            tracing::info!("reading back what landed");
             self.read_back(work).await?;
         }
+        tracing::info!("submission finished");
         Ok(())
     }
 
