@@ -148,8 +148,10 @@ async fn create<R: Remote>(
     body: &Value,
 ) -> Result<(), SubmitError> {
     let find = || async {
-        let found = e.remote.find_candidates(key).await?;
-        Ok(with_ref(&found, &key.agency_ref).map(|c| Some(c.id.clone())))
+        e.remote
+            .find_candidate_id(key.ireland, &key.agency_ref)
+            .await
+            .map(|id| id.map(Some))
     };
     let written = e
         .write_once(

@@ -167,6 +167,27 @@ impl Remote for Client {
         Ok(out)
     }
 
+    async fn find_candidate_id(
+        &self,
+        ireland: bool,
+        agency_ref: &str,
+    ) -> Result<Option<String>, RemoteError> {
+        let filter = CandidateFilter {
+            agency_ref: Some(agency_ref.to_string()),
+            ..CandidateFilter::default()
+        };
+        let stream = if ireland {
+            self.candidates_ie(filter)
+        } else {
+            self.candidates(filter)
+        };
+        let found: Vec<Candidate> = stream.try_collect().await.map_err(remote_error)?;
+        Ok(found
+            .into_iter()
+            .find(|c| c.agency_ref.as_deref() == Some(agency_ref))
+            .and_then(|c| c.id))
+    }
+
     async fn list_candidates(
         &self,
         ireland: bool,

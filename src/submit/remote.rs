@@ -56,6 +56,13 @@ pub trait Remote: Sync {
         key: &CandidateKey,
     ) -> impl Future<Output = Result<Vec<ServerRecord>, RemoteError>>;
 
+    /// The id of the candidate with exactly this Agency Ref (one list request, no full read).
+    fn find_candidate_id(
+        &self,
+        ireland: bool,
+        agency_ref: &str,
+    ) -> impl Future<Output = Result<Option<String>, RemoteError>>;
+
     /// Every candidate (list shape: `id`, `agencyRef`, `NINumber`/`PPSNumber`, …), or `None`
     /// when there are more than `limit` (then look them up one by one instead).
     fn list_candidates(
@@ -153,6 +160,9 @@ impl Remote for Offline {
     }
     async fn find_candidates(&self, _: &CandidateKey) -> Result<Vec<ServerRecord>, RemoteError> {
         Ok(Vec::new())
+    }
+    async fn find_candidate_id(&self, _: bool, _: &str) -> Result<Option<String>, RemoteError> {
+        Ok(None)
     }
     async fn list_candidates(
         &self,

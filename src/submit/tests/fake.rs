@@ -193,6 +193,18 @@ impl Remote for Fake {
             .collect())
     }
 
+    async fn find_candidate_id(
+        &self,
+        _ireland: bool,
+        agency: &str,
+    ) -> Result<Option<String>, RemoteError> {
+        let s = self.state.lock().unwrap();
+        Ok(s.candidates
+            .iter()
+            .find(|c| c.json["generalSetting"]["agencyRef"] == agency)
+            .map(|c| c.id.clone()))
+    }
+
     async fn list_candidates(
         &self,
         _ireland: bool,
