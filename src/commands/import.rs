@@ -137,6 +137,15 @@ fn list(files: &[PathBuf]) -> String {
         .join(", ")
 }
 
+/// How to read files with the built-in columns and enum values.
+pub(crate) fn read_options_default() -> Result<ReadOptions> {
+    Ok(ReadOptions {
+        entity: None,
+        mapping: None,
+        enums: Enums::embedded_with_user(None).map_err(Failure::usage)?,
+    })
+}
+
 /// How to read the input, from `--entity`, `--mapping` and `--enums`.
 pub(crate) fn read_options(input: &InputArgs) -> Result<ReadOptions> {
     let entity = input.entity.map(|e| match e {
