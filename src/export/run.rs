@@ -82,6 +82,13 @@ pub async fn run_export<S: PayslipSource>(
         );
     }
 
+    if collected.before_since > 0 {
+        tracing::info!(
+            "{} payslip(s) created before {} left out (--since)",
+            collected.before_since,
+            request.since.map(|d| d.to_string()).unwrap_or_default()
+        );
+    }
     let count = collected.count;
     let about = About {
         filters: request.described_filters(),
