@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
 
 use super::errors::ApiError;
-use super::pagination::Query;
+use super::pagination::{ListBody, Query};
 use super::state::{Data, Shared};
 use super::validate::{
     Kind, Mode, Spec, check, decimal, now_iso, opt, parse_id, parse_object, req, str_at,
@@ -226,7 +226,7 @@ pub async fn create(State(shared): State<Arc<Shared>>, body: Bytes) -> Result<Re
 pub async fn list(
     State(shared): State<Arc<Shared>>,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ListBody<Value>>, ApiError> {
     let q = Query::parse(raw.as_deref());
     let page = q.page()?;
     let (code, status) = (q.get("code"), q.get("status"));
