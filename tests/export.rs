@@ -525,7 +525,7 @@ mod against_the_sandbox {
 
     use nxsys_etl::api::{Client, ClientConfig, Credentials, TimesheetCreate, TimesheetRateLine};
     use nxsys_etl::export::filter::PeriodRange;
-    use nxsys_etl::export::source::PayslipSource;
+    use nxsys_etl::export::source::{PayslipQuery, PayslipSource};
     use nxsys_etl::export::{ExportRequest, export};
     use nxsys_etl::sandbox::{SandboxConfig, SandboxHandle, start};
     use secrecy::SecretString;
@@ -598,6 +598,16 @@ mod against_the_sandbox {
         }
         assert!(expected > 0);
         assert_eq!(summary.payslips, expected);
+        let query = PayslipQuery {
+            tax_year: Some(2025),
+            tax_period: Some(2),
+            ..PayslipQuery::default()
+        };
+        let counted = client.count(&query).await.map(|n| n as usize);
+        assert_eq!(
+            counted,
+            Some(raw_count(&sb, "taxYear=2025&taxPeriod=2").await)
+        );
         assert_eq!(data_rows(&periods.output), expected);
 
         let mut wide = ExportRequest::new(dir.path().join("p1-45.csv"));
