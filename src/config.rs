@@ -30,6 +30,8 @@ pub enum ConfigError {
     },
     #[error("the configuration file {path} is not valid: {message}. Profiles take base_url, client_id, rate, concurrency and auth_scheme; secrets belong in `nxsys-etl auth login` or NXSYS_CLIENT_SECRET", path = path.display())]
     Invalid { path: PathBuf, message: String },
+    #[error("profile `{name}` was asked for but there is no configuration file {path}; create it with a [profiles.{name}] table (base_url, client_id, rate, concurrency) or pass --config", path = path.display())]
+    NoConfigFile { name: String, path: PathBuf },
     #[error("there is no profile `{name}` in {path}; profiles there: {known}", path = path.display())]
     UnknownProfile {
         name: String,
@@ -106,13 +108,13 @@ impl Config {
         };
         match self.profiles.get(name) {
             Some(p) => Ok(Some((name.to_string(), p.clone()))),
+            None if self.path.is_none() => Err(ConfigError::NoConfigFile {
+                name: name.to_string(),
+                path: Self::default_path().unwrap_or_else(|| PathBuf::from("config.toml")),
+            }),
             None => Err(ConfigError::UnknownProfile {
                 name: name.to_string(),
-                path: self
-                    .path
-                    .clone()
-                    .or_else(Self::default_path)
-                    .unwrap_or_else(|| PathBuf::from("config.toml")),
+                path: self.path.clone().unwrap_or_default(),
                 known: if self.profiles.is_empty() {
                     "none".to_string()
                 } else {
@@ -149,8 +151,18 @@ auth_scheme = "bearer"
     }
 
     #[test]
+    fn profile_without_a_file_says_how_to_create_one() {
+        let e = Config::default()
+            .profile(Some("acme"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("[profiles.acme]"), "{e}");
+    }
+
+    #[test]
     fn unknown_profile_lists_the_known_ones() {
-        let c = Config::parse(SAMPLE).unwrap();
+        let mut c = Config::parse(SAMPLE).unwrap();
+        c.path = Some(PathBuf::from("/etc/nxsys.toml"));
         let e = c.profile(Some("gamma")).unwrap_err().to_string();
         assert!(e.contains("gamma") && e.contains("acme, beta"), "{e}");
     }

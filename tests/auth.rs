@@ -2,9 +2,15 @@
 //! rotation.
 
 use std::os::unix::fs::PermissionsExt;
+use std::time::Duration;
 
+use futures::StreamExt;
+use nxsys_etl::api::{ApiError, Client, ClientConfig, Credentials};
+use nxsys_etl::auth::login::{self, LoginError, LoginOptions};
 use nxsys_etl::auth::{StoreError, StoredLogin, TokenStore};
-use secrecy::ExposeSecret;
+use nxsys_etl::sandbox::{self, SandboxConfig, SandboxHandle};
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
 
 fn login(token: &str) -> StoredLogin {
     StoredLogin {
@@ -102,4 +108,361 @@ fn stored_login_debug_hides_secrets() {
     let text = format!("{:?}", login("refresh-secret-xyz"));
     assert!(!text.contains("refresh-secret-xyz"));
     assert!(!text.contains("8ffcf26dfe63a2576d7e1994e8307ed1cac09f845b62fb79"));
+}
+
+// ---- Against the sandbox --------------------------------------------------------------------
+
+async fn start(config: SandboxConfig) -> SandboxHandle {
+    sandbox::start(config).await.expect("sandbox starts")
+}
+
+fn base(sb: &SandboxHandle) -> Url {
+    Url::parse(&sb.base_url).expect("sandbox URL")
+}
+
+fn creds(sb: &SandboxHandle, refresh: &str) -> Credentials {
+    Credentials {
+        client_id: sb.client_id.clone(),
+        client_secret: SecretString::from(sb.client_secret.clone()),
+        refresh_token: SecretString::from(refresh.to_string()),
+    }
+}
+
+/// Play the user's browser: open the authorize page, read its form, press Approve, follow the
+/// redirect back to the CLI's loopback listener.
+async fn approve_in_browser(url: Url) -> Result<String, String> {
+    let http = reqwest::Client::new();
+    let page = http
+        .get(url.clone())
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .text()
+        .await
+        .map_err(|e| e.to_string())?;
+    let action = regex::Regex::new(r#"<form[^>]*action="([^"]+)""#)
+        .unwrap()
+        .captures(&page)
+        .map(|c| c[1].to_string())
+        .ok_or_else(|| format!("no form in the page: {page}"))?;
+    let inputs: Vec<(String, String)> =
+        regex::Regex::new(r#"<input[^>]*name="([^"]+)"[^>]*value="([^"]*)""#)
+            .unwrap()
+            .captures_iter(&page)
+            .map(|c| (c[1].to_string(), c[2].replace("&amp;", "&")))
+            .collect();
+    let target = url.join(&action).map_err(|e| e.to_string())?;
+    let done = http
+        .post(target)
+        .form(&inputs)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(done.text().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn login_completes_when_an_http_client_approves() {
+    let sb = start(SandboxConfig::default()).await;
+    let opts = LoginOptions::new(
+        base(&sb),
+        sb.client_id.clone(),
+        SecretString::from(sb.client_secret.clone()),
+    );
+    let (page_tx, page_rx) = tokio::sync::oneshot::channel();
+    let outcome = login::run(opts, move |url: &Url| {
+        let url = url.clone();
+        assert!(
+            url.query_pairs()
+                .any(|(k, v)| k == "state" && v.len() == 32)
+        );
+        tokio::spawn(async move {
+            let _ = page_tx.send(approve_in_browser(url).await);
+        });
+    })
+    .await
+    .expect("login finishes");
+    let landing = page_rx.await.unwrap().expect("browser flow");
+    assert!(landing.contains("Signed in"), "{landing}");
+    assert_eq!(outcome.redirect_uri.host_str(), Some("127.0.0.1"));
+    let refresh = outcome.tokens.refresh_token.expect("a refresh token");
+
+    // The tokens work.
+    let client = Client::connect(
+        ClientConfig::new(base(&sb)),
+        Credentials {
+            client_id: sb.client_id.clone(),
+            client_secret: SecretString::from(sb.client_secret.clone()),
+            refresh_token: refresh,
+        },
+        None,
+    )
+    .await
+    .expect("connects with the login's refresh token");
+    client.vat_codes().await.expect("API call");
+}
+
+#[tokio::test]
+async fn login_with_a_forged_state_is_refused() {
+    let sb = start(SandboxConfig::default()).await;
+    let mut opts = LoginOptions::new(
+        base(&sb),
+        sb.client_id.clone(),
+        SecretString::from(sb.client_secret.clone()),
+    );
+    opts.wait = Duration::from_secs(30);
+    let err = login::run(opts, |url: &Url| {
+        let redirect = url
+            .query_pairs()
+            .find(|(k, _)| k == "redirectUri" || k == "redirect_uri")
+            .map(|(_, v)| v.into_owned())
+            .expect("redirect in URL");
+        tokio::spawn(async move {
+            let forged = format!("{redirect}?code=0123456789abcdef0123456789abcdef&state=forged");
+            let _ = reqwest::get(forged).await;
+        });
+    })
+    .await
+    .unwrap_err();
+    assert!(matches!(err, LoginError::StateMismatch), "{err}");
+}
+
+#[tokio::test]
+async fn login_gives_up_after_the_wait() {
+    let sb = start(SandboxConfig::default()).await;
+    let mut opts = LoginOptions::new(
+        base(&sb),
+        sb.client_id.clone(),
+        SecretString::from(sb.client_secret.clone()),
+    );
+    opts.wait = Duration::from_millis(200);
+    let err = login::run(opts, |_: &Url| {}).await.unwrap_err();
+    assert!(matches!(err, LoginError::TimedOut(_)), "{err}");
+    assert!(err.to_string().contains("auth login"));
+}
+
+#[tokio::test]
+async fn expiring_token_is_refreshed_without_a_failed_request() {
+    let sb = start(SandboxConfig {
+        token_ttl: Duration::from_secs(2),
+        ..Default::default()
+    })
+    .await;
+    let mut config = ClientConfig::new(base(&sb));
+    config.rate = 20;
+    let client = Client::connect(config, creds(&sb, &sb.refresh_token), None)
+        .await
+        .unwrap();
+    // About five seconds of steady requests: the token expires twice in the middle.
+    let started = std::time::Instant::now();
+    let mut done = 0;
+    while started.elapsed() < Duration::from_millis(5200) {
+        let results: Vec<_> = futures::stream::iter(0..4)
+            .map(|_| {
+                let c = client.clone();
+                async move { c.vat_codes().await }
+            })
+            .buffer_unordered(4)
+            .collect()
+            .await;
+        for r in results {
+            r.expect("no request fails");
+            done += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let stats = client.stats();
+    assert!(done > 20);
+    assert!(stats.token_refreshes >= 3, "{stats:?}");
+    assert_eq!(
+        sb.stats().unauthorized,
+        0,
+        "refreshed before expiry: no request was refused"
+    );
+}
+
+#[tokio::test]
+async fn rotated_refresh_token_is_persisted_and_the_old_one_is_dead() {
+    let sb = start(SandboxConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tokens.json");
+    let store = TokenStore::new(&path, "profile:test");
+    let original = sb.refresh_token.clone();
+    let client = Client::connect(
+        ClientConfig::new(base(&sb)),
+        creds(&sb, &original),
+        Some(store.clone()),
+    )
+    .await
+    .unwrap();
+    client.vat_codes().await.unwrap();
+
+    let saved = store.load().unwrap().expect("entry written on refresh");
+    let rotated = saved.refresh_token.expose_secret().to_string();
+    assert_ne!(rotated, original, "the server rotated the refresh token");
+    assert_eq!(saved.client_id, sb.client_id);
+    assert!(saved.expires_at.is_some());
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+
+    // The old token is spent; the stored one works (and rotates again).
+    let err = Client::connect(ClientConfig::new(base(&sb)), creds(&sb, &original), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ApiError::Unauthorized { .. }), "{err}");
+    assert!(err.to_string().contains("auth login"));
+    Client::connect(
+        ClientConfig::new(base(&sb)),
+        creds(&sb, &rotated),
+        Some(store.clone()),
+    )
+    .await
+    .expect("the stored token works");
+    assert_ne!(
+        store.load().unwrap().unwrap().refresh_token.expose_secret(),
+        rotated.as_str()
+    );
+}
+
+#[tokio::test]
+async fn bearer_only_server_is_answered_with_bearer() {
+    let sb = start(SandboxConfig {
+        quirks: sandbox::Quirks {
+            bearer_only: true,
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+    .await;
+    let client = Client::connect(
+        ClientConfig::new(base(&sb)),
+        creds(&sb, &sb.refresh_token),
+        None,
+    )
+    .await
+    .unwrap();
+    client
+        .vat_codes()
+        .await
+        .expect("works after switching scheme");
+    assert_eq!(client.auth_scheme(), nxsys_etl::api::AuthScheme::Bearer);
+}
+
+// ---- The `auth` subcommands, through the binary ---------------------------------------------
+
+fn cli(store: &std::path::Path, base_url: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_nxsys-etl"));
+    cmd.env("NXSYS_TOKEN_STORE", store)
+        .env("NXSYS_BASE_URL", base_url)
+        .env("NXSYS_CONFIG", store.with_extension("toml"))
+        .env_remove("NXSYS_REFRESH_TOKEN")
+        .env_remove("NXSYS_CLIENT_ID")
+        .env_remove("NXSYS_CLIENT_SECRET")
+        .env_remove("NXSYS_PROFILE")
+        .stdin(std::process::Stdio::null());
+    std::fs::write(store.with_extension("toml"), "").unwrap();
+    cmd
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auth_login_status_logout_through_the_binary() {
+    use std::io::BufRead;
+
+    let sb = start(SandboxConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("tokens.json");
+
+    // Not signed in yet: exit 3 and what to do.
+    let out = cli(&store, &sb.base_url)
+        .args(["auth", "status"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("auth login"));
+
+    // Login: the binary prints the URL on stderr; this test plays the browser.
+    let mut child = cli(&store, &sb.base_url)
+        .env("NXSYS_CLIENT_SECRET", &sb.client_secret)
+        .args([
+            "auth",
+            "login",
+            "--client-id",
+            &sb.client_id,
+            "--no-browser",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (url_tx, url_rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if let Some(u) = line.trim().strip_prefix("http") {
+                let _ = url_tx.send(format!("http{u}"));
+            }
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    let url = tokio::task::spawn_blocking(move || url_rx.recv_timeout(Duration::from_secs(30)))
+        .await
+        .unwrap()
+        .expect("the login URL is printed");
+    approve_in_browser(Url::parse(&url).unwrap())
+        .await
+        .expect("approved");
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    let printed = reader.join().unwrap();
+    assert!(status.success(), "login failed: {printed}");
+    assert!(printed.contains("Signed in"), "{printed}");
+    assert!(!printed.contains(&sb.client_secret));
+    let mode = std::fs::metadata(&store).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+
+    // Status: signed in, nothing secret shown.
+    let out = cli(&store, &sb.base_url)
+        .args(["auth", "status"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains(&sb.client_id), "{text}");
+    let stored = TokenStore::new(&store, sb.base_url.trim_end_matches('/'))
+        .load()
+        .unwrap()
+        .expect("stored under the base URL");
+    assert!(!text.contains(stored.refresh_token.expose_secret()));
+    assert!(!text.contains(&sb.client_secret));
+
+    // Logout forgets it.
+    let out = cli(&store, &sb.base_url)
+        .args(["auth", "logout"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let out = cli(&store, &sb.base_url)
+        .args(["auth", "status"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+}
+
+#[test]
+fn plain_http_to_a_remote_host_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cli(&dir.path().join("t.json"), "http://api.nxsys.tech")
+        .args(["auth", "status"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("https://"));
 }

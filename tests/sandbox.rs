@@ -989,6 +989,23 @@ async fn seeded_payslips_page_and_filter() {
     );
 }
 
+#[tokio::test]
+async fn a_hundred_thousand_payslips_seed_and_page() {
+    let started = Instant::now();
+    let env = Env::start(SandboxConfig {
+        seed_payslips: 100_000,
+        ..Default::default()
+    })
+    .await;
+    println!("seeded 100,000 payslips in {:?}", started.elapsed());
+    let (_, last) = env.get("/nxsys/payslips?size=100&page=1000").await;
+    assert_eq!(last["totalDocs"], 100_000);
+    assert_eq!(last["items"].as_array().unwrap().len(), 100);
+    assert_eq!(last["items"][99]["id"], "PL-100000");
+    let (_, past) = env.get("/nxsys/payslips?size=100&page=1001").await;
+    assert_eq!(past["items"].as_array().unwrap().len(), 0);
+}
+
 // ---------------------------------------------------------------- pagination and quirks
 
 #[tokio::test]
@@ -1248,6 +1265,16 @@ async fn reset_and_admin_errors() {
     env.sb.shutdown().await;
 }
 
+#[tokio::test]
+async fn listens_on_loopback_only() {
+    let config = SandboxConfig {
+        addr: "0.0.0.0:0".parse().unwrap(),
+        ..Default::default()
+    };
+    let error = sandbox::start(config).await.expect_err("refused");
+    assert!(error.to_string().contains("loopback"), "{error}");
+}
+
 // ---------------------------------------------------------------- the command
 
 #[tokio::test]
@@ -1311,6 +1338,35 @@ async fn sandbox_command_prints_json_and_serves() {
     assert_eq!(list["meta"]["totalDocs"], 2);
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+#[tokio::test]
+async fn sandbox_command_banner_names_the_url_and_credentials() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nxsys-etl"))
+        .args(["sandbox", "--addr", "127.0.0.1:0", "--token-ttl", "60"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary runs");
+    let stdout = child.stdout.take().unwrap();
+    let lines = tokio::task::spawn_blocking(move || {
+        BufReader::new(stdout)
+            .lines()
+            .take(10)
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let banner = lines.join("\n");
+    assert!(
+        banner.starts_with("Nxsys sandbox listening on http://127.0.0.1:"),
+        "{banner}"
+    );
+    assert!(banner.contains("NXSYS_CLIENT_ID=NXSYS."), "{banner}");
+    assert!(banner.contains("NXSYS_REFRESH_TOKEN="), "{banner}");
 }
 
 #[tokio::test]

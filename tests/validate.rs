@@ -25,8 +25,8 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 
 const CANDIDATES: &str = "\
 Agency Ref,Title,Forename,Surname,Date of Birth,NI Number,Address Line 1,Address Line 2,City,Postcode,Email,Pay Frequency,Payment Model,Sort Code,Account Number
-AG-001,Mr,Michael,Smith,1990-05-15,QQ123456C,1 High Street,Flat 2,London,SW1A 1AA,m.smith@example.com,Weekly,PAYE,60-16-13,31926819
-AG-002,Ms,Ann,Jones,15/06/1985,QQ 12 34 57 A,2 Low Road,,Leeds,LS1 4DY,ann@example.com,Weekly,PAYE,601613,31926819
+AG-001,Mr,Michael,Smith,1990-05-15,AB123456C,1 High Street,Flat 2,London,SW1A 1AA,m.smith@example.com,Weekly,PAYE,60-16-13,31926819
+AG-002,Ms,Ann,Jones,15/06/1985,AB 12 34 57 A,2 Low Road,,Leeds,LS1 4DY,ann@example.com,Weekly,PAYE,601613,31926819
 ";
 
 const CANDIDATES_IE: &str = "\
@@ -86,14 +86,15 @@ fn a_batch_of_all_four_entities_becomes_records_in_dependency_order() {
     let Body::Candidate(body) = &uk[0].body else {
         panic!("candidate body")
     };
-    assert_eq!(body["generalSetting"]["NINumber"], json!("QQ123456C"));
+    assert_eq!(body["generalSetting"]["NINumber"], json!("AB123456C"));
+    assert_eq!(body["generalSetting"]["DOB"], json!("1990-05-15"));
     assert_eq!(
         body["generalSetting"]["address"],
         json!(["1 High Street", "Flat 2"])
     );
     assert_eq!(body["generalSetting"]["title"], json!("MR"));
     assert_eq!(body["generalSetting"]["payFrequency"], json!("WEEKLY"));
-    // Sort codes are normalised (dashes removed) by the sort-code rule.
+    assert_eq!(body["bankSetting"]["sortCode"], json!("601613"));
     assert_eq!(uk[1].provenance[0].row, 3);
 
     let ie = by_entity(&batch.records, Entity::CandidatesIe);
@@ -114,7 +115,7 @@ fn a_batch_of_all_four_entities_becomes_records_in_dependency_order() {
     };
     assert_eq!(body["code"], json!("PR200"));
     assert_eq!(body["units"], json!("HOURLY"));
-    // Yes/No columns become booleans through the bool rule.
+    assert_eq!(body["includeNICalculation"], json!(true));
     assert_eq!(body["defaultVATCode"], json!("S"));
 
     let sheets = by_entity(&batch.records, Entity::Timesheets);
@@ -150,7 +151,7 @@ fn lines_of_one_timesheet_merge_across_files_in_a_whole_batch() {
 fn batch_problems_point_at_their_cells() {
     let dir = tempfile::tempdir().expect("temp dir");
     let dup = format!(
-        "{CANDIDATES}AG-001,Mr,Tom,Smith,1990-05-15,QQ123456C,1 High Street,,London,SW1A 1AA,t@example.com,Weekly,PAYE,601613,31926819\n"
+        "{CANDIDATES}AG-001,Mr,Tom,Smith,1990-05-15,AB123456C,1 High Street,,London,SW1A 1AA,t@example.com,Weekly,PAYE,601613,31926819\n"
     );
     let ts = "Agency Ref,Tax Year,Tax Period,Pay Code,Rate,Units\nAG-404,2025,1,PR200,15.50,-3\n";
     let files = [
@@ -193,6 +194,67 @@ fn batch_problems_point_at_their_cells() {
 }
 
 #[test]
+fn a_gb_iban_must_carry_the_sort_code_and_account_number() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let header = CANDIDATES.lines().next().unwrap_or_default();
+    let text = format!(
+        "{header},IBAN\n\
+         AG-001,Mr,Michael,Smith,1990-05-15,AB123456C,1 High Street,,London,SW1A 1AA,m@example.com,Weekly,PAYE,60-16-13,31926819,GB29 NWBK 6016 1331 9268 19\n\
+         AG-002,Ms,Ann,Jones,1985-06-15,AB123457A,2 Low Road,,Leeds,LS1 4DY,a@example.com,Weekly,PAYE,60-16-14,31926819,GB29NWBK60161331926819\n"
+    );
+    let file = write(dir.path(), "candidates.csv", &text);
+    let batch = load_batch(&[file], &opts()).expect("readable");
+    assert!(
+        batch.records[0].is_valid(),
+        "{:?}",
+        errors(&batch.records[0])
+    );
+    let found = &batch.records[1].findings;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].finding.code, "iban.mismatch");
+    assert_eq!(found[0].column.as_deref(), Some("P"));
+}
+
+#[test]
+fn mapping_files_rename_columns_and_fill_defaults_and_constants() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = "Pay Code,Name,Kind,Per\nPR1,Basic,Rate,Hourly\nPR2,Overtime,Rate,\n";
+    let file = write(dir.path(), "export.csv", text);
+    let mapping = nxsys_etl::schema::Mapping::parse(
+        "entity = \"payment-rates\"\n\
+         [columns]\n\"Name\" = \"Description\"\n\"Kind\" = \"Type\"\n\"Per\" = \"Units\"\n\
+         [defaults]\n\"Units\" = \"Daily\"\n[constants]\n\"Status\" = \"Active\"\n",
+        Path::new("map.toml"),
+    )
+    .expect("mapping");
+    let options = ReadOptions {
+        mapping: Some(mapping),
+        ..opts()
+    };
+    let batch = load_batch(&[file], &options).expect("readable");
+    assert!(batch.findings.is_empty(), "{:?}", batch.findings);
+    let units: Vec<_> = batch
+        .records
+        .iter()
+        .map(|r| match &r.body {
+            Body::PaymentRate(b) => (
+                b["description"].clone(),
+                b["units"].clone(),
+                b["status"].clone(),
+            ),
+            _ => panic!("payment rate"),
+        })
+        .collect();
+    assert_eq!(
+        units,
+        [
+            (json!("Basic"), json!("HOURLY"), json!("ACTIVE")),
+            (json!("Overtime"), json!("DAILY"), json!("ACTIVE"))
+        ]
+    );
+}
+
+#[test]
 fn missing_required_headers_block_every_row_and_unknown_ones_warn() {
     let dir = tempfile::tempdir().expect("temp dir");
     let text = "Code,Description,Type,Shoe Size\nPR1,Basic,RATE,9\n";
@@ -214,4 +276,470 @@ fn an_unreadable_file_is_an_error_not_a_finding() {
     assert!(err.to_string().contains("/nonexistent/x.csv"), "{err}");
     let err = load_batch(&[PathBuf::from("notes.docx")], &opts()).expect_err("unsupported");
     assert!(err.to_string().contains("docx"), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Samples, workbooks and the command line.
+
+use nxsys_etl::schema::{CellFinding, validate_files};
+use std::process::Command;
+
+fn samples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples")
+}
+
+fn sample_csvs() -> Vec<PathBuf> {
+    [
+        "candidates.csv",
+        "candidates-ie.csv",
+        "payment-rates.csv",
+        "timesheets.csv",
+    ]
+    .iter()
+    .map(|f| samples().join(f))
+    .collect()
+}
+
+/// Every record's body, without provenance, for comparing two readings of the same data.
+fn bodies(records: &[Record]) -> Vec<(Entity, String, serde_json::Value)> {
+    records
+        .iter()
+        .map(|r| {
+            let body = match &r.body {
+                Body::Timesheet(d) => {
+                    let lines: Vec<_> = d
+                        .lines
+                        .iter()
+                        .map(|l| {
+                            (
+                                format!("{:?}", l.pay),
+                                l.rate.normalize(),
+                                l.units.normalize(),
+                                format!("{:?}", l.vat),
+                            )
+                        })
+                        .collect();
+                    json!({
+                        "worker": format!("{:?}", d.worker),
+                        "start": d.start_date, "end": d.end_date,
+                        "year": d.tax_year, "period": d.tax_period,
+                        "lines": format!("{lines:?}"),
+                    })
+                }
+                Body::Candidate(v) | Body::PaymentRate(v) => v.clone(),
+            };
+            (r.entity, r.key.clone(), body)
+        })
+        .collect()
+}
+
+#[test]
+fn the_clean_sample_batch_has_no_errors() {
+    let batch = load_batch(&sample_csvs(), &opts()).expect("readable");
+    let errors: Vec<String> = batch
+        .records
+        .iter()
+        .flat_map(|r| r.findings.iter())
+        .chain(&batch.findings)
+        .filter(|f| f.is_error())
+        .map(ToString::to_string)
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let count = |e| batch.records.iter().filter(|r| r.entity == e).count();
+    assert_eq!(count(Entity::Candidates), 50);
+    assert_eq!(count(Entity::CandidatesIe), 10);
+    assert_eq!(count(Entity::PaymentRates), 10);
+    // 60 workers × 4 weekly periods.
+    assert_eq!(count(Entity::Timesheets), 240);
+}
+
+#[test]
+fn the_sample_workbook_reads_the_same_as_the_csv_files() {
+    let csv = load_batch(&sample_csvs(), &opts()).expect("csv");
+    let book = samples().join("workbook").join("monthly-batch.xlsx");
+    let xlsx = load_batch(&[book], &opts()).expect("xlsx");
+    assert_eq!(xlsx.sources.len(), 4);
+    assert_eq!(bodies(&csv.records), bodies(&xlsx.records));
+    let sheet = xlsx.records[0].provenance[0].sheet.as_deref();
+    assert_eq!(sheet, Some("Candidates"));
+}
+
+#[test]
+fn streaming_validation_counts_every_row() {
+    let mut records = 0;
+    let summary = validate_files(&sample_csvs(), &opts(), |_| records += 1).expect("readable");
+    let rows: u64 = summary.counts.values().map(|c| c.rows).sum();
+    let lines = std::fs::read_to_string(samples().join("timesheets.csv"))
+        .expect("read")
+        .lines()
+        .count() as u64
+        - 1;
+    assert_eq!(rows, 50 + 10 + 10 + lines);
+    assert!(!summary.has_errors());
+    assert_eq!(records, 70 + 240);
+}
+
+/// `| file | row | column | code | what |` lines of EXPECTED.md.
+fn planted() -> Vec<(String, u32, Option<String>, String)> {
+    let text = std::fs::read_to_string(samples().join("with-errors").join("EXPECTED.md"))
+        .expect("EXPECTED.md");
+    text.lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| File"))
+        .map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            (
+                cells[1].to_string(),
+                cells[2].parse().expect("row number"),
+                Some(cells[3].to_string()).filter(|c| !c.is_empty()),
+                cells[4].to_string(),
+            )
+        })
+        .collect()
+}
+
+fn with_errors_files() -> Vec<PathBuf> {
+    [
+        "candidates.csv",
+        "candidates-ie.csv",
+        "payment-rates.csv",
+        "timesheets.csv",
+    ]
+    .iter()
+    .map(|f| samples().join("with-errors").join(f))
+    .collect()
+}
+
+fn all_findings(files: &[PathBuf]) -> Vec<CellFinding> {
+    let mut all = Vec::new();
+    let summary = validate_files(files, &opts(), |r| all.extend(r.findings.iter().cloned()))
+        .expect("readable");
+    all.extend(summary.findings);
+    all
+}
+
+#[test]
+fn every_planted_mistake_is_reported_at_its_cell() {
+    let planted = planted();
+    assert!(planted.len() >= 20, "EXPECTED.md lists {}", planted.len());
+    let found = all_findings(&with_errors_files());
+    let mut missing = Vec::new();
+    for (file, row, column, code) in &planted {
+        let hit = found.iter().any(|f| {
+            f.file.file_name().and_then(|n| n.to_str()) == Some(file.as_str())
+                && f.row == Some(*row)
+                && f.column == *column
+                && f.finding.code == code
+        });
+        if !hit {
+            missing.push(format!("{file} row {row} column {column:?} {code}"));
+        }
+    }
+    let unexpected: Vec<String> = found
+        .iter()
+        .filter(|f| f.is_error())
+        .filter(|f| {
+            !planted.iter().any(|(file, row, _, _)| {
+                f.file.file_name().and_then(|n| n.to_str()) == Some(file.as_str())
+                    && f.row == Some(*row)
+            })
+        })
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "not reported: {missing:#?}\nfound: {found:#?}"
+    );
+    assert!(
+        unexpected.is_empty(),
+        "errors on rows nothing was planted in: {unexpected:#?}"
+    );
+}
+
+fn nxsys() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_nxsys-etl"))
+}
+
+#[test]
+fn validate_exits_0_for_clean_1_for_errors_2_for_unreadable() {
+    let clean = nxsys()
+        .arg("validate")
+        .args(sample_csvs())
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&clean.stdout);
+    assert_eq!(clean.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("No errors"), "{stdout}");
+
+    let bad = nxsys()
+        .args(["validate", "--json"])
+        .args(with_errors_files())
+        .output()
+        .expect("run");
+    assert_eq!(bad.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&bad.stdout).expect("json");
+    assert_eq!(json["ok"], json!(false));
+    assert!(json["invalid"].as_u64().unwrap_or(0) > 0);
+    let first = &json["findings"][0];
+    for key in ["file", "row", "column", "code", "message", "severity"] {
+        assert!(first.get(key).is_some(), "{key} missing in {first}");
+    }
+
+    let missing = nxsys()
+        .args(["validate", "/nonexistent/file.csv"])
+        .output()
+        .expect("run");
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/file.csv"));
+}
+
+#[test]
+fn the_fix_file_holds_the_failing_rows_and_revalidates_clean_once_corrected() {
+    let dir = tempfile::tempdir().expect("dir");
+    let src = write(
+        dir.path(),
+        "payment-rates.csv",
+        "Code,Description,Type,Units,Note\nPR1,Basic,Rate,Hourly,ok\nPR2,Overtime,Rate,Fortnightly,fix me\n",
+    );
+    let fix = dir.path().join("fix.csv");
+    let out = nxsys()
+        .args(["validate", "-q"])
+        .arg(&src)
+        .arg("--fix-file")
+        .arg(&fix)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let text = std::fs::read_to_string(&fix).expect("fix file");
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("Code,Description,Type,Units,Note,nxsys-etl errors")
+    );
+    let row = lines.next().expect("failing row");
+    assert!(
+        row.starts_with("PR2,Overtime,Rate,Fortnightly,fix me,"),
+        "{row}"
+    );
+    assert!(row.contains("column D (Units)"), "{row}");
+    assert!(lines.next().is_none(), "only the failing row: {text}");
+
+    // The user corrects the cell and validates the fix file itself.
+    std::fs::write(&fix, text.replace("Fortnightly", "Weekly")).expect("edit");
+    let again = nxsys()
+        .args(["validate", "-q"])
+        .arg(&fix)
+        .output()
+        .expect("run");
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&again.stdout)
+    );
+
+    // The xlsx form reads back too, with the bad cell's row and the error column.
+    let xlsx = dir.path().join("fix.xlsx");
+    nxsys()
+        .args(["validate", "-q"])
+        .arg(&src)
+        .arg("--fix-file")
+        .arg(&xlsx)
+        .output()
+        .expect("run");
+    let batch = load_batch(&[xlsx], &opts()).expect("fix.xlsx");
+    assert_eq!(batch.records.len(), 1);
+    assert_eq!(batch.records[0].key, "PR2");
+    assert_eq!(batch.records[0].findings[0].column.as_deref(), Some("D"));
+}
+
+#[test]
+fn templates_are_generated_and_read_back_without_errors() {
+    let dir = tempfile::tempdir().expect("dir");
+    for format in ["xlsx", "csv"] {
+        let out = nxsys()
+            .args(["template", "all", "-o"])
+            .arg(dir.path())
+            .args(["--format", format])
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(0));
+    }
+    let files: Vec<PathBuf> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    assert_eq!(files.len(), 8);
+    let batch = load_batch(&files, &opts()).expect("readable");
+    // Only the example rows, each skipped with a warning.
+    assert!(batch.records.is_empty());
+    let examples = batch
+        .findings
+        .iter()
+        .filter(|f| f.finding.code == "row.template_example")
+        .count();
+    assert_eq!(examples, 8);
+    assert!(batch.findings.iter().all(|f| !f.is_error()));
+    // The committed templates are what the command writes.
+    for entity in ["candidates", "candidates-ie", "payment-rates", "timesheets"] {
+        let committed = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("templates")
+            .join(format!("{entity}.csv"));
+        assert_eq!(
+            std::fs::read_to_string(committed).expect("committed template"),
+            std::fs::read_to_string(dir.path().join(format!("{entity}.csv"))).expect("new")
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workbooks as Excel and LibreOffice write them (fixtures from scripts/make-fixtures.sh).
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("data")
+        .join(name)
+}
+
+#[test]
+fn ods_and_xls_written_by_libreoffice_read_the_same_as_the_csv_files() {
+    let csv = load_batch(&sample_csvs(), &opts()).expect("csv");
+    for name in ["monthly-batch.ods", "monthly-batch.xls"] {
+        let book = load_batch(&[data(name)], &opts()).expect(name);
+        assert_eq!(book.sources.len(), 4, "{name}");
+        assert!(
+            book.records.iter().all(Record::is_valid),
+            "{name}: {:?}",
+            book.records
+                .iter()
+                .flat_map(errors)
+                .take(5)
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(bodies(&csv.records), bodies(&book.records), "{name}");
+    }
+}
+
+#[test]
+fn dates_of_a_1904_workbook_are_read_in_its_own_date_system() {
+    let batch = load_batch(&[data("date1904.xlsx")], &opts()).expect("readable");
+    let record = &batch.records[0];
+    assert!(record.is_valid(), "{:?}", errors(record));
+    let Body::Candidate(body) = &record.body else {
+        panic!("candidate")
+    };
+    // Serial 31622 counted from 1904 (it would be 1986-07-29 counted from 1900).
+    assert_eq!(body["generalSetting"]["DOB"], json!("1990-07-30"));
+}
+
+/// A workbook with what Excel does to data: identifiers typed as numbers, a formula cell, an
+/// error cell, merged cells and a hidden sheet.
+fn damaged_workbook(path: &Path) {
+    use rust_xlsxwriter::{Formula, Workbook};
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Workers").expect("name");
+    let headers = [
+        "Agency Ref",
+        "Forename",
+        "Surname",
+        "Date of Birth",
+        "NI Number",
+        "Address Line 1",
+        "City",
+        "Postcode",
+        "Email",
+        "Pay Frequency",
+        "Payment Model",
+        "Sort Code",
+        "Account Number",
+        "Mobile",
+    ];
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).expect("header");
+    }
+    for r in 1..=3u32 {
+        let texts = [
+            format!("XL-{r}"),
+            "Sam".into(),
+            "Jones".into(),
+            "1990-05-15".into(),
+            format!("AB12345{r}A"),
+            "1 Road".into(),
+            "York".into(),
+            "YO1 7HH".into(),
+            format!("sam{r}@example.com"),
+            "Weekly".into(),
+            "PAYE".into(),
+        ];
+        for (c, t) in texts.iter().enumerate() {
+            sheet.write_string(r, c as u16, t).expect("cell");
+        }
+        sheet.write_string(r, 11, "601613").expect("sort");
+        sheet.write_string(r, 12, "31926819").expect("account");
+    }
+    // Row 2: the sort code typed as a number (leading zero lost), mobile as a number.
+    sheet.write_number(1, 11, 12345.0).expect("sort");
+    sheet.write_number(1, 13, 7_700_900_123.0).expect("mobile");
+    // Row 3: the email from a formula (cached value read), the surname an error.
+    sheet
+        .write_formula(
+            2,
+            8,
+            Formula::new("=LOWER(\"SAM2@EXAMPLE.COM\")").set_result("sam2@example.com"),
+        )
+        .expect("formula");
+    sheet
+        .write_formula(2, 2, Formula::new("=#REF!").set_result("#REF!"))
+        .expect("error");
+    // Row 4: Pay Frequency merged down over rows 4 and 5 (row 5 otherwise empty but a name).
+    sheet
+        .merge_range(3, 9, 4, 9, "Weekly", &rust_xlsxwriter::Format::new())
+        .expect("merge");
+    let hidden = book.add_worksheet();
+    hidden.set_name("Old workers").expect("name");
+    hidden.write_string(0, 0, "Agency Ref").expect("cell");
+    hidden.set_hidden(true);
+    book.save(path).expect("save");
+}
+
+#[test]
+fn excel_damage_is_reported_precisely() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("damaged.xlsx");
+    damaged_workbook(&path);
+    let batch = load_batch(&[path], &opts()).expect("readable");
+    let notes: Vec<&str> = batch.findings.iter().map(|f| f.finding.code).collect();
+    assert!(notes.contains(&"sheet.hidden"), "{notes:?}");
+    assert!(notes.contains(&"sheet.merged_cells"), "{notes:?}");
+    let on = |row: u32| -> Vec<(&str, Option<&str>)> {
+        batch
+            .records
+            .iter()
+            .find(|r| r.provenance[0].row == row)
+            .map(|r| {
+                r.findings
+                    .iter()
+                    .map(|f| (f.finding.code, f.column.as_deref()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        on(2),
+        [
+            ("phone.lost_zero", Some("N")),
+            ("sort_code.lost_zero", Some("L"))
+        ]
+    );
+    assert_eq!(on(3), [("cell.error", Some("C"))]);
+    let row3 = batch.records.iter().find(|r| r.provenance[0].row == 3);
+    let Some(Body::Candidate(body)) = row3.map(|r| &r.body) else {
+        panic!("row 3")
+    };
+    assert_eq!(body["generalSetting"]["email"], json!("sam2@example.com"));
+    assert!(on(4).is_empty(), "{:?}", on(4));
+    // Row 5 holds only the merged Pay Frequency: every required cell but that one is missing.
+    assert!(on(5).iter().all(|(code, _)| *code == "required.missing"));
+    assert!(!on(5).iter().any(|(_, col)| *col == Some("J")));
 }

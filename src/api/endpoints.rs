@@ -69,7 +69,7 @@ impl Client {
         segments: &[&str],
         body: &impl Serialize,
     ) -> Result<Option<T>, ApiError> {
-        let json = to_json(body, &segments.join("/"))?;
+        let json = to_json(body, &format!("/nxsys/{}", segments.join("/")))?;
         self.call(method, segments, Some(&json)).await
     }
 

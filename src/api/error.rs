@@ -6,7 +6,7 @@ use serde_json::Value;
 
 /// What went wrong with a call to the API. Messages never contain secrets, request bodies or
 /// query strings (which may hold personal data): only the method, the path and what the server said.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
     /// The server refused the request (a 4xx other than 401/429). Never retried: the data or the
     /// request must change first.

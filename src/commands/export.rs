@@ -1,10 +1,98 @@
-//! `nxsys-etl export`.
+//! `nxsys-etl export payslips`: pull payslips from Nxsys into a workbook, a CSV file, or a
+//! folder of them (`--split-by`).
+
+use std::io::IsTerminal;
 
 use anyhow::Result;
 
-use crate::cli::{ExportArgs, Global};
-use crate::exit::Exit;
+use super::session::{ConnectOptions, connect};
+use crate::cli::{ExportArgs, ExportWhat, Global, PayslipExportArgs, SplitBy as SplitArg};
+use crate::exit::{Exit, Failure};
+use crate::export::filter::{PeriodRange, parse_since};
+use crate::export::{ExportRequest, ExportSummary, SplitBy, export};
+use crate::sandbox::SandboxConfig;
 
-pub async fn run(_global: &Global, _args: ExportArgs) -> Result<Exit> {
-    super::not_built("export")
+/// Payslips in the embedded sandbox of `export payslips --sandbox`: ten workers, a year of
+/// weekly pay.
+const SANDBOX_PAYSLIPS: usize = 520;
+
+pub async fn run(global: &Global, args: ExportArgs) -> Result<Exit> {
+    match args.what {
+        ExportWhat::Payslips(args) => payslips(global, args).await,
+    }
+}
+
+async fn payslips(global: &Global, args: PayslipExportArgs) -> Result<Exit> {
+    let request = request(&args)?;
+    let options = ConnectOptions {
+        sandbox: args.sandbox.then(|| SandboxConfig {
+            seed_payslips: SANDBOX_PAYSLIPS,
+            ..SandboxConfig::default()
+        }),
+        rate: args.rate,
+        concurrency: args.concurrency,
+    };
+    let session = connect(global, options).await?;
+    let progress = !global.no_progress && !global.quiet && std::io::stderr().is_terminal();
+    let summary = export(&session.client, &request, progress).await?;
+    report(global, &request, &summary)?;
+    Ok(Exit::Ok)
+}
+
+/// The export request the arguments describe; bad values are usage errors (exit 2).
+fn request(args: &PayslipExportArgs) -> Result<ExportRequest> {
+    let mut request = ExportRequest::new(&args.output);
+    request.tax_year = args.tax_year;
+    request.tax_periods = args
+        .tax_period
+        .as_deref()
+        .map(str::parse::<PeriodRange>)
+        .transpose()
+        .map_err(Failure::usage)?;
+    request.pay_frequency = args.pay_frequency.clone();
+    request.payment_model = args.payment_model.clone();
+    request.workers = args.workers.clone();
+    request.workers_from = args.workers_from.clone();
+    request.since = args
+        .since
+        .as_deref()
+        .map(parse_since)
+        .transpose()
+        .map_err(Failure::usage)?;
+    request.excel_csv = args.excel_csv;
+    request.split_by = args.split_by.map(|by| match by {
+        SplitArg::Worker => SplitBy::Worker,
+        SplitArg::Period => SplitBy::Period,
+    });
+    Ok(request)
+}
+
+fn report(global: &Global, request: &ExportRequest, summary: &ExportSummary) -> Result<()> {
+    if global.json {
+        println!("{}", serde_json::to_string(summary)?);
+        return Ok(());
+    }
+    if global.quiet {
+        return Ok(());
+    }
+    let noun = if summary.payslips == 1 {
+        "payslip"
+    } else {
+        "payslips"
+    };
+    match summary.files.as_slice() {
+        [file] if request.split_by.is_none() => {
+            println!("Exported {} {noun} to {}", summary.payslips, file.display());
+        }
+        files => println!(
+            "Exported {} {noun} into {} file(s) in {}",
+            summary.payslips,
+            files.len(),
+            request.output.display()
+        ),
+    }
+    if summary.payslips == 0 {
+        println!("No payslips matched the filters; the file lists the columns only.");
+    }
+    Ok(())
 }

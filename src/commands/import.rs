@@ -1,10 +1,228 @@
-//! `nxsys-etl import`.
+//! `nxsys-etl import`: validate, plan, submit exactly once, reconcile.
 
-use anyhow::Result;
+use std::io::IsTerminal;
+use std::path::PathBuf;
 
-use crate::cli::{Global, ImportArgs};
-use crate::exit::Exit;
+use anyhow::{Result, anyhow};
+use serde_json::json;
 
-pub async fn run(_global: &Global, _args: ImportArgs) -> Result<Exit> {
-    super::not_built("import")
+use super::runs::{open_journal, print_report};
+use super::session::{ConnectOptions, DEFAULT_CONCURRENCY, connect};
+use crate::cli::{EntityArg, Global, ImportArgs, InputArgs};
+use crate::exit::{Exit, Failure};
+use crate::report::fixfile;
+use crate::report::reconcile::{self, Outcome, RunReport};
+use crate::rules::Enums;
+use crate::rules::Finding;
+use crate::sandbox::SandboxConfig;
+use crate::schema::{self, CellFinding, Entity, Mapping, Provenance, ReadOptions, Record};
+use crate::submit::{ImportError, ImportRequest, Offline, SubmitOptions, import};
+
+pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
+    let options = read_options(&args.input)?;
+    let batch = schema::load_batch(&args.input.files, &options).map_err(Failure::usage)?;
+    refuse_unusable_files(&batch.findings)?;
+    if batch.records.is_empty() {
+        return Err(Failure::usage(anyhow!(
+            "no rows to import in {}; check the files have a header row and data",
+            list(&args.input.files)
+        ))
+        .into());
+    }
+    let journal = open_journal(global)?;
+
+    let connected = connect(
+        global,
+        ConnectOptions {
+            sandbox: args.sandbox.then(SandboxConfig::default),
+            rate: args.rate,
+            concurrency: args.concurrency,
+        },
+    )
+    .await;
+    let session = match connected {
+        Ok(session) => Some(session),
+        Err(e) if args.dry_run => {
+            if !global.quiet {
+                eprintln!("note: planning offline, the server was not consulted ({e:#})");
+            }
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    let base_url = match &session {
+        Some(s) => s.base_url.to_string(),
+        None => global
+            .base_url
+            .clone()
+            .unwrap_or_else(|| "offline".to_string()),
+    };
+    let concurrency = args.concurrency.unwrap_or(DEFAULT_CONCURRENCY).max(1);
+    let request = ImportRequest {
+        files: args.input.files.clone(),
+        base_url,
+        recorded_options: json!({
+            "rate": args.rate,
+            "concurrency": concurrency,
+            "dry_run": args.dry_run,
+            "mask_pii": args.mask_pii,
+            "sandbox": args.sandbox,
+            "allow_duplicate_batch": args.allow_duplicate_batch,
+        }),
+        resume: args.resume.clone(),
+        allow_duplicate_batch: args.allow_duplicate_batch,
+        submit: SubmitOptions {
+            concurrency,
+            dry_run: args.dry_run,
+            offline: session.is_none(),
+            progress: show_progress(global),
+        },
+    };
+    let result = match &session {
+        Some(s) => import(&s.client, &journal, &batch.records, &request).await,
+        None => import(&Offline, &journal, &batch.records, &request).await,
+    };
+    let (run_id, aborted) = match result {
+        Ok(outcome) => {
+            if outcome.resumed && !global.quiet && !global.json {
+                eprintln!("Resumed unfinished run {}.", outcome.run_id);
+            }
+            (outcome.run_id, None)
+        }
+        Err(ImportError::Aborted { run, message }) => {
+            (run.clone(), Some(ImportError::Aborted { run, message }))
+        }
+        Err(e @ ImportError::Journal(_)) => return Err(Failure::aborted(e).into()),
+        Err(e) => return Err(Failure::usage(e).into()),
+    };
+
+    let report = RunReport::from_journal(&journal, &run_id, Some(args.mask_pii))
+        .map_err(Failure::aborted)?;
+    let path = args
+        .report
+        .clone()
+        .unwrap_or_else(|| reconcile::default_path(&run_id));
+    reconcile::write(&path, &report).map_err(Failure::usage)?;
+    if let Some(fix) = &args.fix_file {
+        // The fix file holds the user's own rows, so it is matched on unmasked keys.
+        let unmasked =
+            RunReport::from_journal(&journal, &run_id, Some(false)).map_err(Failure::aborted)?;
+        write_fix_file(fix, &batch.records, &unmasked)?;
+    }
+    if global.json {
+        println!(
+            "{}",
+            serde_json::to_string(&report.summary(Some(path.clone())))?
+        );
+    } else if !global.quiet {
+        print_report(&report);
+        println!("Report: {}", path.display());
+    }
+    if let Some(e) = aborted {
+        return Err(Failure::aborted(e).into());
+    }
+    Ok(report.exit())
+}
+
+/// Progress bars only for a person watching: stderr a terminal, no `--json`/`-q`/`--no-progress`.
+fn show_progress(global: &Global) -> bool {
+    !global.no_progress && !global.json && !global.quiet && std::io::stderr().is_terminal()
+}
+
+fn list(files: &[PathBuf]) -> String {
+    files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// How to read the input, from `--entity`, `--mapping` and `--enums`.
+pub(crate) fn read_options(input: &InputArgs) -> Result<ReadOptions> {
+    let entity = input.entity.map(|e| match e {
+        EntityArg::Candidates => Entity::Candidates,
+        EntityArg::CandidatesIe => Entity::CandidatesIe,
+        EntityArg::PaymentRates => Entity::PaymentRates,
+        EntityArg::Timesheets => Entity::Timesheets,
+    });
+    let mapping = match &input.mapping {
+        Some(path) => Some(Mapping::load(path).map_err(Failure::usage)?),
+        None => None,
+    };
+    let enums = Enums::embedded_with_user(input.enums.as_deref()).map_err(Failure::usage)?;
+    Ok(ReadOptions {
+        entity,
+        mapping,
+        enums,
+    })
+}
+
+/// Errors that are about a whole file or sheet (a missing required column, an unreadable
+/// sheet) stop the import before anything is sent: their rows could not even be read.
+fn refuse_unusable_files(findings: &[CellFinding]) -> Result<()> {
+    let errors: Vec<String> = findings
+        .iter()
+        .filter(|f| f.is_error())
+        .map(|f| {
+            let place = match &f.sheet {
+                Some(sheet) => format!("{}, sheet {sheet}", f.file.display()),
+                None => f.file.display().to_string(),
+            };
+            format!("  {place}: {}", crate::submit::finding_text(f))
+        })
+        .collect();
+    if errors.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::usage(anyhow!(
+        "nothing was sent: these files cannot be imported as they are:\n{}",
+        errors.join("\n")
+    ))
+    .into())
+}
+
+/// The user's rows that did not land (invalid, rejected, blocked), in their own columns with an
+/// error column: fix them and import the fix file.
+fn write_fix_file(out: &std::path::Path, records: &[Record], report: &RunReport) -> Result<()> {
+    let failing: std::collections::HashMap<(&str, &str), &reconcile::ReportRow> = report
+        .rows
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.outcome,
+                Outcome::Invalid | Outcome::Rejected | Outcome::Blocked
+            )
+        })
+        .map(|r| ((r.entity.as_str(), r.key.as_str()), r))
+        .collect();
+    let mut rows: Vec<(Provenance, Vec<CellFinding>)> = Vec::new();
+    for record in records {
+        let Some(row) = failing.get(&(record.entity.name(), record.key.as_str())) else {
+            continue;
+        };
+        for at in &record.provenance {
+            let mut findings: Vec<CellFinding> = record
+                .findings
+                .iter()
+                .filter(|f| f.row == Some(at.row) && f.file == at.file && f.sheet == at.sheet)
+                .cloned()
+                .collect();
+            if row.outcome != Outcome::Invalid || findings.is_empty() {
+                findings.push(CellFinding {
+                    file: at.file.clone(),
+                    sheet: at.sheet.clone(),
+                    row: Some(at.row),
+                    column: None,
+                    header: None,
+                    finding: Finding::error("import.not_landed", row.message.clone()),
+                });
+            }
+            rows.push((at.clone(), findings));
+        }
+    }
+    if rows.is_empty() {
+        return Ok(());
+    }
+    fixfile::write(out, &rows).map_err(Failure::usage)?;
+    Ok(())
 }

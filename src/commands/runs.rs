@@ -1,10 +1,134 @@
-//! `nxsys-etl runs`.
+//! `nxsys-etl runs list | show RUN [--report F]`: past runs from the journal.
 
 use anyhow::Result;
 
-use crate::cli::{Global, RunsArgs};
-use crate::exit::Exit;
+use crate::cli::{Global, RunsAction, RunsArgs};
+use crate::exit::{Exit, Failure};
+use crate::journal::{self, Journal, JournalError};
+use crate::report::reconcile::{self, Outcome, RunReport};
 
-pub fn run(_global: &Global, _args: RunsArgs) -> Result<Exit> {
-    super::not_built("runs")
+pub fn run(global: &Global, args: RunsArgs) -> Result<Exit> {
+    let journal = open_journal(global)?;
+    match args.action {
+        RunsAction::List => list(global, &journal),
+        RunsAction::Show { run, report } => show(global, &journal, &run, report.as_deref()),
+    }
+}
+
+/// Open the journal in the state directory; failures abort (exit 3).
+pub(crate) fn open_journal(global: &Global) -> Result<Journal> {
+    let dir = journal::state_dir(global.state_dir.as_deref()).map_err(Failure::aborted)?;
+    Journal::open(&dir).map_err(|e| Failure::aborted(e).into())
+}
+
+fn list(global: &Global, journal: &Journal) -> Result<Exit> {
+    let runs = journal.runs().map_err(Failure::aborted)?;
+    if global.json {
+        println!("{}", serde_json::to_string(&runs)?);
+        return Ok(Exit::Ok);
+    }
+    if runs.is_empty() {
+        println!("No runs yet in {}.", journal.path().display());
+        return Ok(Exit::Ok);
+    }
+    println!(
+        "{:<22} {:<20} {:<9} {:>4} {:>7}  FILES",
+        "RUN", "STARTED (UTC)", "STATUS", "EXIT", "RECORDS"
+    );
+    for run in runs {
+        let records = journal.records(&run.id).map_err(Failure::aborted)?.len();
+        let files: Vec<String> = run.files.iter().map(|f| f.display().to_string()).collect();
+        println!(
+            "{:<22} {:<20} {:<9} {:>4} {:>7}  {}",
+            run.id,
+            run.started
+                .get(..19)
+                .unwrap_or(&run.started)
+                .replace('T', " "),
+            run.status.as_str(),
+            run.exit_code
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "-".into()),
+            records,
+            files.join(", ")
+        );
+    }
+    Ok(Exit::Ok)
+}
+
+fn show(
+    global: &Global,
+    journal: &Journal,
+    run_id: &str,
+    report_path: Option<&std::path::Path>,
+) -> Result<Exit> {
+    let report = match RunReport::from_journal(journal, run_id, None) {
+        Ok(r) => r,
+        Err(e @ JournalError::UnknownRun(_)) => return Err(Failure::usage(e).into()),
+        Err(e) => return Err(Failure::aborted(e).into()),
+    };
+    if let Some(path) = report_path {
+        reconcile::write(path, &report).map_err(Failure::usage)?;
+    }
+    if global.json {
+        let summary = report.summary(report_path.map(|p| p.to_path_buf()));
+        println!("{}", serde_json::to_string(&summary)?);
+        return Ok(Exit::Ok);
+    }
+    print_report(&report);
+    if let Some(path) = report_path {
+        println!("Report written to {}", path.display());
+    }
+    Ok(Exit::Ok)
+}
+
+/// The human summary of a run: facts, counts per entity and outcome, rows that need attention.
+pub(crate) fn print_report(report: &RunReport) {
+    let run = &report.run;
+    println!("Run {} ({})", run.id, run.status.as_str());
+    println!("  started  {}", run.started);
+    if let Some(f) = &run.finished {
+        println!("  finished {f}");
+    }
+    let files: Vec<String> = run.files.iter().map(|f| f.display().to_string()).collect();
+    println!("  files    {}", files.join(", "));
+    println!("  API      {}", run.base_url);
+    for entity in report.entities() {
+        let counts = report.counts(Some(&entity));
+        let parts: Vec<String> = counts
+            .0
+            .iter()
+            .map(|(o, n)| format!("{n} {}", o.label()))
+            .collect();
+        println!("  {entity:<14} {}", parts.join(", "));
+    }
+    let attention: Vec<_> = report
+        .rows
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.outcome,
+                Outcome::Invalid | Outcome::Rejected | Outcome::Blocked | Outcome::Pending
+            )
+        })
+        .collect();
+    if !attention.is_empty() {
+        println!("Rows that need attention:");
+        for row in attention.iter().take(20) {
+            let status = row
+                .http_status
+                .map(|s| format!(" HTTP {s}"))
+                .unwrap_or_default();
+            let message = row.message.lines().next().unwrap_or_default();
+            println!(
+                "  {} — {} ({}{status}): {message}",
+                row.source,
+                row.outcome.label(),
+                row.key
+            );
+        }
+        if attention.len() > 20 {
+            println!("  … and {} more (see the report)", attention.len() - 20);
+        }
+    }
 }

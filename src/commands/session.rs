@@ -15,35 +15,19 @@ use crate::auth::{StoreError, TokenStore, fingerprint, store_key};
 use crate::cli::Global;
 use crate::config::{Config, Profile};
 use crate::exit::Failure;
-use crate::sandbox::SandboxConfig;
-use pending_sandbox::SandboxHandle;
+use crate::sandbox::{SandboxConfig, SandboxHandle};
 
-#[allow(dead_code)] // used by import, export and demo
-/// TEMPORARY: the embedded sandbox has not landed on `main` yet; replaced by
-/// `crate::sandbox::{start, SandboxHandle}` on merge.
-mod pending_sandbox {
-    use crate::sandbox::SandboxConfig;
-    pub(crate) struct SandboxHandle {
-        pub base_url: url::Url,
-        pub client_id: String,
-        pub client_secret: String,
-        pub refresh_token: String,
-    }
-    pub(crate) async fn start(_: SandboxConfig) -> Result<SandboxHandle, String> {
-        Err("the embedded sandbox is not part of this build yet".into())
-    }
-}
-
-#[allow(dead_code)] // used by import, export and demo
 /// The production API.
 pub(crate) const DEFAULT_BASE_URL: &str = "https://api.nxsys.tech";
 /// Requests per second when neither `--rate` nor the profile says.
+#[allow(dead_code)] // used by import, export and demo
 pub(crate) const DEFAULT_RATE: u32 = 10;
 /// Requests in flight when neither `--concurrency` nor the profile says.
+#[allow(dead_code)] // used by import, export and demo
 pub(crate) const DEFAULT_CONCURRENCY: usize = 8;
 
-#[allow(dead_code)] // used by import, export and demo
 /// What a command asks of the connection.
+#[allow(dead_code)] // used by import, export and demo
 #[derive(Debug, Default)]
 pub(crate) struct ConnectOptions {
     /// Start an embedded sandbox with this configuration and use it.
@@ -52,9 +36,9 @@ pub(crate) struct ConnectOptions {
     pub concurrency: Option<usize>,
 }
 
+/// A connected client, and the embedded sandbox it talks to when there is one (it runs until
+/// `sandbox.shutdown()` or the end of the runtime).
 #[allow(dead_code)] // used by import, export and demo
-/// A connected client, and the sandbox it talks to when there is one (dropping the session
-/// stops it).
 pub(crate) struct Session {
     pub client: Client,
     pub sandbox: Option<SandboxHandle>,
@@ -128,14 +112,19 @@ pub(crate) fn env_var(name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-#[allow(dead_code)] // used by import, export and demo
 /// Connect as the command line and environment say.
+#[allow(dead_code)] // used by import, export and demo
 pub(crate) async fn connect(global: &Global, opts: ConnectOptions) -> anyhow::Result<Session> {
     if let Some(sandbox_config) = opts.sandbox {
-        let handle = pending_sandbox::start(sandbox_config)
+        let handle = crate::sandbox::start(sandbox_config)
             .await
-            .map_err(|e| Failure::aborted(anyhow!("could not start the embedded sandbox: {e}")))?;
-        let base_url = handle.base_url.clone();
+            .map_err(|e| Failure::aborted(e.context("could not start the embedded sandbox")))?;
+        let base_url = Url::parse(&handle.base_url).map_err(|e| {
+            Failure::aborted(anyhow!(
+                "the sandbox gave an unusable address {}: {e}",
+                handle.base_url
+            ))
+        })?;
         let mut config = ClientConfig::new(base_url.clone());
         config.rate = opts.rate.unwrap_or(DEFAULT_RATE);
         config.concurrency = opts.concurrency.unwrap_or(DEFAULT_CONCURRENCY);
@@ -189,7 +178,6 @@ fn connect_failure(e: ApiError) -> anyhow::Error {
     }
 }
 
-#[allow(dead_code)] // used by import, export and demo
 /// Credentials from the environment (a stored rotation of the same token wins) or the store.
 pub(crate) fn credentials(
     target: &Target,

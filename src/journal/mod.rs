@@ -1,1 +1,181 @@
 //! The journal: runs, records and outcomes in SQLite (WAL) in the state directory.
+//!
+//! It is what makes an import exactly-once across crashes: the `sent` state of a record is
+//! committed *before* its request goes out and the outcome after the answer, so a record left
+//! in `sent` after a crash is known to be ambiguous and is searched for on the server before
+//! anything is sent again. It also backs `runs list` / `runs show` and duplicate-batch refusal.
+//!
+//! The file is `<state_dir>/journal.sqlite`, created with mode 0600; the schema is versioned
+//! with SQLite's `user_version` (see [`schema`]).
+
+mod records;
+mod runs;
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::Connection;
+
+pub use records::{NewRecord, RecordRow, RecordState, RecordUpdate};
+pub use runs::{RunRow, RunStatus, new_run_id};
+
+/// Name of the journal file inside the state directory.
+pub const FILE_NAME: &str = "journal.sqlite";
+
+/// Errors of the journal. A journal error aborts an import (exit 3); the run stays resumable.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error(
+        "cannot create the state directory {path}: {source}; check the path or pass --state-dir"
+    )]
+    StateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "cannot find a data directory for the journal; pass --state-dir or set NXSYS_STATE_DIR"
+    )]
+    NoDataDir,
+    #[error("journal {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error(
+        "journal {path} has schema version {found}, newer than this nxsys-etl understands \
+         ({supported}); upgrade nxsys-etl or use another --state-dir"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    #[error("run {0} is not in the journal; `nxsys-etl runs list` shows the runs it knows")]
+    UnknownRun(String),
+    #[error("journal data for run {run} is damaged: {what}")]
+    Corrupt { run: String, what: String },
+}
+
+/// An open journal. Cheap to share behind an `Arc`; every call takes the connection lock for
+/// one short transaction.
+pub struct Journal {
+    path: PathBuf,
+    conn: Mutex<Connection>,
+}
+
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal").field("path", &self.path).finish()
+    }
+}
+
+/// The state directory: `--state-dir` when given, else the user's data directory
+/// (e.g. `~/.local/share/nxsys-etl`).
+pub fn state_dir(explicit: Option<&Path>) -> Result<PathBuf, JournalError> {
+    if let Some(dir) = explicit {
+        return Ok(dir.to_path_buf());
+    }
+    directories::ProjectDirs::from("tech", "nxsys", "nxsys-etl")
+        .map(|d| d.data_dir().to_path_buf())
+        .ok_or(JournalError::NoDataDir)
+}
+
+impl Journal {
+    /// Open (creating when needed) `<dir>/journal.sqlite`, WAL mode, schema migrated.
+    pub fn open(dir: &Path) -> Result<Journal, JournalError> {
+        create_private_dir(dir)?;
+        let path = dir.join(FILE_NAME);
+        create_private_file(&path)?;
+        let sql = |source| JournalError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let conn = Connection::open(&path).map_err(sql)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(sql)?;
+        let _mode: String = conn
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .map_err(sql)?;
+        // NORMAL in WAL mode survives a killed process (not a power cut), at a fraction of
+        // the cost of FULL; a killed process is the case the journal exists for.
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(sql)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(sql)?;
+        schema::migrate(&conn, &path)?;
+        Ok(Journal {
+            path,
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// Where the journal file is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A poisoned lock means a panic mid-call; SQLite rolled the transaction back, so the
+        // connection itself is still consistent.
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn sql_err(&self, source: rusqlite::Error) -> JournalError {
+        JournalError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+}
+
+#[cfg(unix)]
+fn create_private_dir(dir: &Path) -> Result<(), JournalError> {
+    use std::os::unix::fs::DirBuilderExt;
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|source| JournalError::StateDir {
+            path: dir.to_path_buf(),
+            source,
+        })
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &Path) -> Result<(), JournalError> {
+    std::fs::create_dir_all(dir).map_err(|source| JournalError::StateDir {
+        path: dir.to_path_buf(),
+        source,
+    })
+}
+
+/// Create the journal file with mode 0600 before SQLite opens it (SQLite gives its `-wal` and
+/// `-shm` files the same mode as the database file).
+fn create_private_file(path: &Path) -> Result<(), JournalError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+        .open(path)
+        .map(drop)
+        .map_err(|source| JournalError::StateDir {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// Now, as RFC 3339 UTC with milliseconds (sorts as text).
+pub(crate) fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+#[cfg(test)]
+mod tests;

@@ -164,6 +164,9 @@ pub fn render(summary: &ValidationSummary, findings: &[CellFinding], cap: Option
         "  {:<22} {:>8} {:>8} {:>8}",
         "", "rows", "valid", "invalid"
     );
+    if summary.counts.is_empty() {
+        let _ = writeln!(out, "  (no data rows)");
+    }
     for (entity, c) in &summary.counts {
         let _ = writeln!(
             out,

@@ -1,1 +1,55 @@
-//! The reconciliation report of an import run: summary, a sheet per entity, control totals; also CSV and JSON.
+//! The reconciliation report of an import run: what was asked, what the API acknowledged and
+//! what it holds afterwards, row by row, for an auditor.
+//!
+//! It is built from the journal alone ([`RunReport::from_journal`]), so `runs show RUN --report F`
+//! can rewrite the report of any past run. Formats by extension: `.xlsx` (Summary with a chart,
+//! one sheet per entity, Control totals), `.csv` (one row per record) and `.json`.
+
+mod mask;
+mod model;
+mod tabular;
+mod xlsx;
+
+use std::path::{Path, PathBuf};
+
+pub use mask::{mask_account, mask_ni, mask_text};
+pub use model::{ControlTotal, Counts, Outcome, RecordDetail, ReportRow, RunReport, Summary};
+
+/// Errors writing a report. Exit 2 at the command edge (the output could not be written).
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("cannot write the report {path}: {message}; check the folder exists and is writable")]
+    Write { path: PathBuf, message: String },
+    #[error("report {path}: unknown extension; use .xlsx, .csv or .json (e.g. --report run.xlsx)")]
+    Format { path: PathBuf },
+    #[error(transparent)]
+    Journal(#[from] crate::journal::JournalError),
+}
+
+/// Write the report in the format its extension names.
+pub fn write(path: &Path, report: &RunReport) -> Result<(), ReportError> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let fail = |message: String| ReportError::Write {
+        path: path.to_path_buf(),
+        message,
+    };
+    match ext.as_deref() {
+        Some("xlsx") => xlsx::write(path, report).map_err(|e| fail(e.to_string())),
+        Some("csv") => tabular::write_csv(path, report).map_err(|e| fail(e.to_string())),
+        Some("json") => tabular::write_json(path, report).map_err(|e| fail(e.to_string())),
+        _ => Err(ReportError::Format {
+            path: path.to_path_buf(),
+        }),
+    }
+}
+
+/// Where a run's report goes when `--report` is not given: `./nxsys-run-<RUN>.xlsx`.
+pub fn default_path(run_id: &str) -> PathBuf {
+    PathBuf::from(format!("nxsys-run-{run_id}.xlsx"))
+}
+
+#[cfg(test)]
+mod tests;

@@ -161,6 +161,7 @@ impl BatchIndex {
     ) -> Vec<ColumnFinding> {
         let mut findings = Vec::new();
         if let WorkerRef::AgencyRef(r) = worker
+            && !r.is_empty()
             && !self.agency_refs.contains_key(r)
         {
             findings.push((
@@ -176,6 +177,7 @@ impl BatchIndex {
             ));
         }
         if let PayRef::Code(code) = pay
+            && !code.is_empty()
             && !self.pay_codes.contains_key(code)
         {
             findings.push((
@@ -237,7 +239,18 @@ impl BatchIndex {
             .sum();
         let max = Decimal::from(24 * days);
         if hours > max {
-            let index = draft.lines.iter().position(|l| hourly(&l.pay)).unwrap_or(0);
+            // The finding goes on the line that takes the total over the limit.
+            let mut running = Decimal::ZERO;
+            let index = draft
+                .lines
+                .iter()
+                .position(|l| {
+                    if hourly(&l.pay) {
+                        running += l.units;
+                    }
+                    running > max
+                })
+                .unwrap_or(0);
             let rows: Vec<String> = draft
                 .lines
                 .iter()
@@ -383,6 +396,7 @@ mod tests {
         );
         let found = index.check_timesheet(&draft(&[100, 69], None, None));
         assert_eq!(found[0].2.code, "units.impossible");
+        assert_eq!(found[0].0, 1, "placed on the line that goes over");
         assert!(
             found[0].2.message.contains("rows 2, 3"),
             "{}",

@@ -156,3 +156,16 @@ pub async fn unknown_path(request: Request) -> ApiError {
         format!("No endpoint {} {}", request.method(), request.uri().path()),
     )
 }
+
+/// Fallback for a known path with a method it does not serve.
+pub async fn method_not_allowed(request: Request) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "invalid_request",
+        format!(
+            "{} is not allowed on {}",
+            request.method(),
+            request.uri().path()
+        ),
+    )
+}

@@ -4,7 +4,8 @@
 
 use std::collections::HashMap;
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde::ser::SerializeMap;
 
 use super::errors::ApiError;
 
@@ -88,12 +89,12 @@ impl Page {
 
     /// Pick this page from the items passing `keep`, serialising only those; returns the page
     /// and the total count of matching items.
-    pub fn select<'a, T: 'a>(
+    pub fn select<'a, T: 'a, R>(
         &self,
         items: impl Iterator<Item = &'a T>,
         keep: impl Fn(&T) -> bool,
-        render: impl Fn(&T) -> Value,
-    ) -> (Vec<Value>, usize) {
+        render: impl Fn(&'a T) -> R,
+    ) -> (Vec<R>, usize) {
         let mut total = 0;
         let mut out = Vec::new();
         let offset = self.offset();
@@ -107,24 +108,92 @@ impl Page {
     }
 
     /// The list body under `key` (`items` or `data`).
-    pub fn body(&self, key: &str, items: Vec<Value>, total: usize, meta_only: bool) -> Value {
-        let meta = json!({
-            "totalDocs": total,
-            "page": self.page,
-            "size": self.size,
-            "totalPages": total.div_ceil(self.size),
-        });
-        if meta_only {
-            json!({ key: items, "meta": meta })
-        } else {
-            json!({ key: items, "meta": meta, "totalDocs": total })
+    pub fn body<R: Serialize>(
+        &self,
+        key: &'static str,
+        items: Vec<R>,
+        total: usize,
+        meta_only: bool,
+    ) -> ListBody<R> {
+        ListBody {
+            key,
+            items,
+            meta: Meta {
+                total_docs: total,
+                page: self.page,
+                size: self.size,
+                total_pages: total.div_ceil(self.size),
+            },
+            meta_only,
         }
+    }
+}
+
+/// A list answer whose items are already JSON text (same shape as [`ListBody`]).
+pub fn raw_list_response(
+    page: &Page,
+    key: &str,
+    items: &[String],
+    total: usize,
+    meta_only: bool,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let body = page.body("", Vec::<()>::new(), total, meta_only);
+    let meta = serde_json::to_string(&body.meta).unwrap_or_else(|_| "{}".into());
+    let mut out = String::with_capacity(items.iter().map(|i| i.len() + 1).sum::<usize>() + 200);
+    out.push_str("{\"");
+    out.push_str(key);
+    out.push_str("\":[");
+    out.push_str(&items.join(","));
+    out.push_str("],\"meta\":");
+    out.push_str(&meta);
+    if !meta_only {
+        out.push_str(",\"totalDocs\":");
+        out.push_str(&total.to_string());
+    }
+    out.push('}');
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        out,
+    )
+        .into_response()
+}
+
+/// The counters of a list answer.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Meta {
+    pub total_docs: usize,
+    pub page: usize,
+    pub size: usize,
+    pub total_pages: usize,
+}
+
+/// `{<key>: […], meta: {…}, totalDocs}`, serialised straight from the page's items.
+#[derive(Debug)]
+pub struct ListBody<R> {
+    key: &'static str,
+    items: Vec<R>,
+    meta: Meta,
+    meta_only: bool,
+}
+
+impl<R: Serialize> Serialize for ListBody<R> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry(self.key, &self.items)?;
+        map.serialize_entry("meta", &self.meta)?;
+        if !self.meta_only {
+            map.serialize_entry("totalDocs", &self.meta.total_docs)?;
+        }
+        map.end()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn page_and_size_edges() {
@@ -144,7 +213,7 @@ mod tests {
         let (out, total) = page.select(items.iter(), |n| n % 2 == 1, |n| json!(n));
         assert_eq!(total, 13);
         assert_eq!(out, vec![json!(21), json!(23), json!(25)]);
-        let body = page.body("items", out, total, false);
+        let body = serde_json::to_value(page.body("items", out, total, false)).unwrap();
         assert_eq!(body["meta"]["totalPages"], 2);
         assert_eq!(body["totalDocs"], 13);
     }

@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
 
 use super::errors::ApiError;
-use super::pagination::Query;
+use super::pagination::{ListBody, Query};
 use super::state::{Data, Shared};
 use super::validate::{
     Kind, Mode, Spec, check, decimal, now_iso, opt, parse_id, parse_object, req, str_at,
@@ -143,10 +143,12 @@ impl PaymentRate {
         }
         if let Some(v) = body.get("hoursPerUnit").filter(|v| !v.is_null()) {
             let hours = decimal(v, "hoursPerUnit")?;
-            if hours <= Decimal::ZERO {
+            // A fixed allowance or bonus stands for no hours, so 0 is allowed (a guess: the
+            // reference only shows positive values); a negative number of hours is not.
+            if hours < Decimal::ZERO {
                 return Err(ApiError::unprocessable(
                     "hoursPerUnit",
-                    "hoursPerUnit must be more than 0",
+                    "hoursPerUnit must not be negative",
                 ));
             }
             self.hours_per_unit = hours;
@@ -226,7 +228,7 @@ pub async fn create(State(shared): State<Arc<Shared>>, body: Bytes) -> Result<Re
 pub async fn list(
     State(shared): State<Arc<Shared>>,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ListBody<Value>>, ApiError> {
     let q = Query::parse(raw.as_deref());
     let page = q.page()?;
     let (code, status) = (q.get("code"), q.get("status"));

@@ -34,7 +34,11 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
             return ApiError::too_many_requests(wait).into_response();
         }
     }
-    next.run(request).await
+    let (method, path) = (request.method().clone(), request.uri().path().to_string());
+    let response = next.run(request).await;
+    // Path only: query strings may carry a client secret (grant-token-url).
+    tracing::debug!("sandbox: {method} {path} → {}", response.status().as_u16());
+    response
 }
 
 /// The whole application.
@@ -96,6 +100,7 @@ pub fn build(shared: Arc<Shared>) -> Router {
         .route("/oauth/authorize/approve", post(oauth::approve))
         .merge(admin)
         .fallback(errors::unknown_path)
+        .method_not_allowed_fallback(errors::method_not_allowed)
         .layer(from_fn_with_state(s(), errors::shape))
         .with_state(shared)
 }

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use super::errors::ApiError;
-use super::pagination::Query;
+use super::pagination::{ListBody, Query};
 use super::state::Shared;
 
 /// The owning company of every seeded record.
@@ -71,7 +71,7 @@ pub fn seeded() -> Vec<VatCode> {
 pub async fn list(
     State(shared): State<Arc<Shared>>,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ListBody<Value>>, ApiError> {
     let q = Query::parse(raw.as_deref());
     let page = q.page()?;
     let letter = q.get("VATCode");

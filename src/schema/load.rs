@@ -14,7 +14,7 @@ use super::headers::{self, HeaderMap, Location};
 use super::mapping::Mapping;
 use super::record::{Body, CellFinding, Entity, Record, TimesheetDraft};
 use crate::rules::batch::BatchIndex;
-use crate::rules::{Enums, Finding};
+use crate::rules::{self, Enums, Finding};
 
 use crate::source::{self, RowBuf, SheetReader, SourceError};
 
@@ -202,6 +202,17 @@ impl Run<'_> {
     ) -> Result<Option<Pending>, SourceError> {
         let mapping = self.opts.mapping.as_ref();
         let forced = self.opts.entity.or(mapping.and_then(|m| m.entity));
+        if let Some(name) = reader.sheet().filter(|n| is_help_sheet(n)) {
+            let at = Location {
+                file: reader.file().to_path_buf(),
+                sheet: Some(name.to_string()),
+            };
+            self.summary.findings.push(at.sheet(Finding::warning(
+                "sheet.skipped",
+                format!("sheet '{name}' holds instructions, not data, and was not read"),
+            )));
+            return Ok(None);
+        }
         let mut lookahead = Vec::new();
         let mut header_at = None;
         while lookahead.len() < HEADER_SEARCH_ROWS {
@@ -310,8 +321,18 @@ impl Run<'_> {
             enums: &self.opts.enums,
             date1904: sheet.date1904,
         };
-        let checked = ctx.check_row(row);
         let entity = sheet.map.entity;
+        if self.is_template_example(sheet, row) {
+            self.summary.findings.push(sheet.at.row(
+                row.row,
+                Finding::warning(
+                    "row.template_example",
+                    "this is the template's example row; it was skipped — delete it",
+                ),
+            ));
+            return 0;
+        }
+        let checked = ctx.check_row(row);
         if entity == Entity::Timesheets {
             let mut line = build::timesheet_line(&ctx, checked);
             if let Some(l) = line.draft.lines.first() {
@@ -325,11 +346,14 @@ impl Run<'_> {
         } else {
             let mut record = build::record(entity, &sheet.map, checked);
             let row_no = row.row;
-            let found = match (&record.body, record.provenance.first()) {
+            let mut found = match (&record.body, record.provenance.first()) {
                 (Body::Candidate(body), Some(at)) => self.index.check_candidate(body, at),
                 (Body::PaymentRate(body), Some(at)) => self.index.check_payment_rate(body, at),
                 _ => Vec::new(),
             };
+            if let Body::Candidate(body) = &record.body {
+                found.extend(bank_consistency(body));
+            }
             for (path, finding) in found {
                 let column = sheet.map.index_of(path);
                 record.findings.push(ctx.place(row_no, column, finding));
@@ -337,6 +361,20 @@ impl Run<'_> {
             self.emit(record);
         }
         1
+    }
+
+    fn is_template_example(&self, sheet: &SheetInfo, row: &RowBuf) -> bool {
+        // Same test as `template::is_example`, without collecting the row.
+        let mut cells = sheet
+            .map
+            .source_of
+            .iter()
+            .map(|s| s.and_then(|i| row.get(i)).map_or("", |c| c.text));
+        sheet.map.columns().iter().all(|c| {
+            cells
+                .next()
+                .is_some_and(|cell| c.example.is_empty() || cell == c.example)
+        })
     }
 
     fn emit(&mut self, record: Record) {
@@ -485,6 +523,23 @@ impl Group {
             findings: self.findings,
         }
     }
+}
+
+/// A GB IBAN given with a sort code and account number must carry them.
+fn bank_consistency(body: &serde_json::Value) -> Option<(&'static str, Finding)> {
+    let text = |p: &str| body.pointer(p).and_then(serde_json::Value::as_str);
+    let iban = text("/bankSetting/IBANReference")?;
+    let sort = text("/bankSetting/sortCode")?;
+    let account = text("/bankSetting/accountNumber")?;
+    rules::uk_bank_consistency(iban, sort, account).map(|f| ("bankSetting.IBANReference", f))
+}
+
+/// Sheets the templates (and many agencies' workbooks) use for help text.
+fn is_help_sheet(name: &str) -> bool {
+    matches!(
+        headers::fold(name).as_str(),
+        "instructions" | "lists" | "readme" | "help" | "notes" | "guidance"
+    )
 }
 
 fn file_stem(path: &Path) -> String {

@@ -11,6 +11,7 @@ pub mod headers;
 mod load;
 pub mod mapping;
 pub mod record;
+pub mod template;
 
 pub use load::{
     Batch, Counts, ReadOptions, SourceSummary, ValidationSummary, load_batch, validate_files,

@@ -1,2 +1,75 @@
 //! Submit stage: run the plan concurrently under the shared limiter, exactly once, journaling
 //! intent before each write and the outcome after.
+//!
+//! Work goes in dependency order — candidates (UK and Ireland), then payment rates, then
+//! timesheets — each stage awaiting the previous, with `concurrency` records in flight. Per
+//! record: look it up on the server by natural key, decide (see [`crate::plan`]), commit `sent`
+//! to the journal, write, record the outcome. A write whose answer is lost is *ambiguous*: the
+//! server is searched by natural key, found → done with its id, not found → sent again. A record
+//! the journal shows as `sent` from an earlier, interrupted process is treated the same way.
+
+mod candidates;
+mod client;
+mod detail;
+mod engine;
+mod payment_rates;
+mod progress;
+pub mod remote;
+mod run;
+mod timesheets;
+
+use std::collections::HashMap;
+
+pub use client::remote_error;
+pub use detail::{finding_text, initial_detail};
+pub use engine::align;
+pub use remote::{Offline, Remote, RemoteError};
+pub use run::{ImportError, ImportOutcome, ImportRequest, import};
+
+use crate::journal::{Journal, JournalError, RecordRow};
+use crate::schema::Record;
+
+/// How to submit.
+#[derive(Debug, Clone)]
+pub struct SubmitOptions {
+    /// Records in flight at once.
+    pub concurrency: usize,
+    /// Decide only: reads to resolve ids, no writes.
+    pub dry_run: bool,
+    /// No server at all (a dry run without credentials): the server is taken as empty and
+    /// VAT codes are not checked.
+    pub offline: bool,
+    /// Draw progress bars (the caller decides: a terminal, no `--json`, `-q`, `--no-progress`).
+    pub progress: bool,
+}
+
+/// Why a submission stopped before every record reached a final state.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// Authentication failed, the API is unreachable, or it keeps losing answers. The run is
+    /// resumable: run the same `import` again.
+    #[error("{0}")]
+    Aborted(String),
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+}
+
+/// Submit `work` (journal sequence number and record) for run `run_id`. `prior` holds the
+/// journal rows of a resumed run (empty for a new one): records already final are skipped,
+/// records left `sent` are searched for before anything is sent again.
+pub async fn submit<R: Remote>(
+    remote: &R,
+    journal: &Journal,
+    run_id: &str,
+    work: &[(u32, &Record)],
+    prior: &HashMap<u32, RecordRow>,
+    options: &SubmitOptions,
+) -> Result<(), SubmitError> {
+    engine::Engine::new(remote, journal, run_id, prior, options)
+        .await?
+        .run(work)
+        .await
+}
+
+#[cfg(test)]
+mod tests;

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::errors::ApiError;
-use super::pagination::Query;
+use super::pagination::{ListBody, Query};
 use super::state::Shared;
 use super::validate::{Mode, check, merge, now_iso, parse_id, parse_object, str_at};
 
@@ -185,7 +185,7 @@ async fn list(
     shared: Arc<Shared>,
     raw: Option<String>,
     ireland: bool,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ListBody<Value>>, ApiError> {
     let q = Query::parse(raw.as_deref());
     let page = q.page()?;
     let agency_ref = q.get("agencyRef");
@@ -261,7 +261,7 @@ pub async fn create_ie(State(s): State<Arc<Shared>>, body: Bytes) -> Result<Resp
 pub async fn list_uk(
     State(s): State<Arc<Shared>>,
     RawQuery(q): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ListBody<Value>>, ApiError> {
     list(s, q, false).await
 }
 
@@ -269,7 +269,7 @@ pub async fn list_uk(
 pub async fn list_ie(
     State(s): State<Arc<Shared>>,
     RawQuery(q): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ListBody<Value>>, ApiError> {
     list(s, q, true).await
 }
 

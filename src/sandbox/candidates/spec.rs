@@ -47,19 +47,24 @@ pub const PENSION_CALCULATION: &[&str] = &["NET_PAY_ARRANGEMENT", "RELIEF_AT_SOU
 /// NI number shape: two letters, six digits, suffix A–D (shape only: the reference's own
 /// example `QQ123456C` uses a prefix HMRC never issues, so prefixes are not checked).
 pub fn ni_number(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 9
-        && b[..2].iter().all(u8::is_ascii_uppercase)
-        && b[2..8].iter().all(u8::is_ascii_digit)
-        && (b'A'..=b'D').contains(&b[8])
+    match s.as_bytes() {
+        [p1, p2, digits @ .., suffix] => {
+            digits.len() == 6
+                && p1.is_ascii_uppercase()
+                && p2.is_ascii_uppercase()
+                && digits.iter().all(u8::is_ascii_digit)
+                && (b'A'..=b'D').contains(suffix)
+        }
+        _ => false,
+    }
 }
 
 /// PPS number: seven digits and one or two letters (e.g. `1234567T`, `1234567FA`).
 pub fn pps_number(s: &str) -> bool {
     let b = s.as_bytes();
     (8..=9).contains(&b.len())
-        && b[..7].iter().all(u8::is_ascii_digit)
-        && b[7..].iter().all(u8::is_ascii_uppercase)
+        && b.iter().take(7).all(u8::is_ascii_digit)
+        && b.iter().skip(7).all(u8::is_ascii_uppercase)
 }
 
 /// ISO-3166 alpha-2 shape.
@@ -69,10 +74,11 @@ pub fn country(s: &str) -> bool {
 
 /// `123456` or `12-34-56`.
 pub fn sort_code(s: &str) -> bool {
-    let digits: String = s.chars().filter(|c| *c != '-').collect();
-    digits.len() == 6
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && (s.len() == 6 || s.len() == 8 && s.as_bytes()[2] == b'-' && s.as_bytes()[5] == b'-')
+    match s.as_bytes() {
+        b @ [_, _, _, _, _, _] => b.iter().all(u8::is_ascii_digit),
+        [a, b, b'-', c, d, b'-', e, f] => [a, b, c, d, e, f].iter().all(|x| x.is_ascii_digit()),
+        _ => false,
+    }
 }
 
 /// UK account number: 8 digits.

@@ -1,0 +1,72 @@
+//! The first pass of an export: each fetched payslip is checked against the filter, spooled to
+//! disk, and noted for the columns and (with `--split-by`) its group.
+
+use std::io;
+
+use serde_json::{Map, Value};
+
+use super::columns::{Column, ColumnSet};
+use super::filter::LocalFilter;
+use super::split::{Group, Groups, SplitBy};
+use super::spool::{Spool, SpoolReader};
+
+/// Collects fetched payslips.
+pub struct Collector {
+    spool: Spool,
+    columns: ColumnSet,
+    groups: Option<Groups>,
+    outside_filter: u64,
+}
+
+/// Everything the writers need, after the fetch.
+pub struct Collected {
+    pub reader: SpoolReader,
+    pub columns: Vec<Column>,
+    /// The files of a split export, in order; `None` for one file.
+    pub groups: Option<Vec<Group>>,
+    /// Payslips kept.
+    pub count: usize,
+    /// Payslips the API returned that the filter then excluded.
+    pub outside_filter: u64,
+}
+
+impl Collector {
+    pub fn new(split_by: Option<SplitBy>) -> io::Result<Self> {
+        Ok(Collector {
+            spool: Spool::new()?,
+            columns: ColumnSet::new(),
+            groups: split_by.map(Groups::new),
+            outside_filter: 0,
+        })
+    }
+
+    /// Keep the payslip if it passes `filter` (the filter of the query that fetched it, so a
+    /// payslip a server returns to two queries is kept once); `Ok(false)` when it does not.
+    pub fn add(&mut self, payslip: &Map<String, Value>, filter: &LocalFilter) -> io::Result<bool> {
+        if !filter.matches(payslip) {
+            self.outside_filter += 1;
+            return Ok(false);
+        }
+        let offset = self.spool.push(payslip)?;
+        self.columns.observe(payslip);
+        if let Some(groups) = &mut self.groups {
+            groups.add(payslip, offset);
+        }
+        Ok(true)
+    }
+
+    /// Payslips kept so far.
+    pub fn count(&self) -> usize {
+        self.spool.len()
+    }
+
+    pub fn finish(self) -> io::Result<Collected> {
+        Ok(Collected {
+            count: self.spool.len(),
+            reader: self.spool.into_reader()?,
+            columns: self.columns.columns(),
+            groups: self.groups.map(Groups::into_files),
+            outside_filter: self.outside_filter,
+        })
+    }
+}

@@ -1,0 +1,75 @@
+//! Payslip export from the Nxsys API: the [`Client`] as a [`PayslipSource`], and [`export`],
+//! the entry point the command and the demo use.
+//!
+//! Payslips are read as raw JSON objects through the client's pager (same limiter, retries and
+//! concurrent pages), not through the typed model, so every field reaches the file exactly as
+//! the API sent it — including fields neither this tool nor the model knows yet.
+
+use futures::{Stream, TryStreamExt};
+use serde_json::{Map, Value};
+
+use super::request::{ExportRequest, ExportSummary};
+use super::run::run_export;
+use super::source::{PayslipQuery, PayslipSource};
+use crate::api::{ApiError, CandidateFilter, Client, PayslipFilter};
+use crate::exit::Failure;
+
+/// Export payslips as `request` says. Errors carry their exit code: 2 for bad arguments or an
+/// unwritable output, 3 when the API is unreachable or refuses the credentials.
+pub async fn export(
+    client: &Client,
+    request: &ExportRequest,
+    progress: bool,
+) -> anyhow::Result<ExportSummary> {
+    run_export(client, request, progress).await
+}
+
+impl PayslipSource for Client {
+    fn payslips(
+        &self,
+        query: PayslipQuery,
+    ) -> impl Stream<Item = anyhow::Result<Map<String, Value>>> + '_ {
+        let filter = PayslipFilter {
+            tax_year: query.tax_year,
+            tax_period: query.tax_period,
+            pay_frequency: query.pay_frequency,
+            payment_model: query.payment_model,
+            candidate_ids: query.candidate_ids,
+        };
+        self.paged::<Map<String, Value>>(&["payslips"], filter.query())
+            .map_err(api_failure)
+    }
+
+    async fn workers_with_agency_ref(&self, agency_ref: &str) -> anyhow::Result<Vec<String>> {
+        let filter = CandidateFilter {
+            agency_ref: Some(agency_ref.to_owned()),
+            ..CandidateFilter::default()
+        };
+        let candidates: Vec<_> = self
+            .candidates(filter)
+            .try_collect()
+            .await
+            .map_err(api_failure)?;
+        // The filter's name is a guess: a server that ignores it returns everyone, so match
+        // exactly here (Agency Refs compared without surrounding spaces, case-sensitively).
+        Ok(candidates
+            .into_iter()
+            .filter(|c| c.agency_ref().map(str::trim) == Some(agency_ref.trim()))
+            .filter_map(|c| c.id)
+            .collect())
+    }
+
+    fn describe(&self) -> String {
+        self.base_url().to_string()
+    }
+}
+
+/// The exit code an API error deserves: a refused query (bad filter value) is the user's to
+/// fix (2); anything else — sign-in refused, unreachable, unreadable answers — aborts (3).
+fn api_failure(error: ApiError) -> anyhow::Error {
+    let failure = match &error {
+        ApiError::Rejected { status, .. } if *status != 403 => Failure::usage(error),
+        _ => Failure::aborted(error),
+    };
+    failure.into()
+}

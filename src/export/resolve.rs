@@ -1,0 +1,91 @@
+//! Turning `--worker` values and a `--workers-from` file into worker ids: `SR-…` ids are used
+//! as given, anything else is an Agency Ref looked up through the API. Every reference that
+//! cannot be used is reported at once, with where it came from.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures::StreamExt;
+
+use super::request::ExportRequest;
+use super::source::PayslipSource;
+use super::workers_file::{self, WorkerKind, looks_like_worker_id};
+use crate::exit::Failure;
+
+/// Agency Ref look-ups in flight at once (each is one request under the client's limiter).
+const LOOKUPS_IN_FLIGHT: usize = 8;
+/// Problems listed in one message.
+const PROBLEMS_SHOWN: usize = 20;
+
+/// The worker ids the request names; `None` when it names none (every worker).
+pub async fn resolve_workers<S: PayslipSource>(
+    source: &S,
+    request: &ExportRequest,
+) -> anyhow::Result<Option<BTreeSet<String>>> {
+    if request.workers.is_empty() && request.workers_from.is_none() {
+        return Ok(None);
+    }
+    let mut ids = BTreeSet::new();
+    // Agency Ref → where it was first named.
+    let mut refs: BTreeMap<String, String> = BTreeMap::new();
+    for value in &request.workers {
+        let value = value.trim();
+        if looks_like_worker_id(value) {
+            ids.insert(value.to_ascii_uppercase());
+        } else if !value.is_empty() {
+            refs.entry(value.to_owned())
+                .or_insert_with(|| format!("--worker {value}"));
+        }
+    }
+    if let Some(path) = &request.workers_from {
+        for entry in workers_file::read(path).map_err(Failure::usage)? {
+            match entry.kind {
+                WorkerKind::Id => {
+                    ids.insert(entry.value);
+                }
+                WorkerKind::AgencyRef => {
+                    refs.entry(entry.value)
+                        .or_insert_with(|| entry.place.to_string());
+                }
+            }
+        }
+    }
+
+    let mut lookups = futures::stream::iter(refs)
+        .map(|(agency_ref, origin)| async move {
+            let found = source.workers_with_agency_ref(&agency_ref).await;
+            (agency_ref, origin, found)
+        })
+        .buffer_unordered(LOOKUPS_IN_FLIGHT);
+    let mut problems = Vec::new();
+    while let Some((agency_ref, origin, found)) = lookups.next().await {
+        let found = found?;
+        match found.as_slice() {
+            [] => problems.push(format!(
+                "{origin}: no worker in Nxsys has Agency Ref `{agency_ref}`; check the \
+                 reference, or give the worker id (SR-…) instead"
+            )),
+            [id] => {
+                ids.insert(id.clone());
+            }
+            several => problems.push(format!(
+                "{origin}: Agency Ref `{agency_ref}` belongs to several workers ({}); give the \
+                 worker id (SR-…) you mean instead",
+                several.join(", ")
+            )),
+        }
+    }
+    if !problems.is_empty() {
+        problems.sort();
+        let count = problems.len();
+        let mut message = format!("{count} worker reference(s) cannot be used:");
+        for problem in problems.iter().take(PROBLEMS_SHOWN) {
+            message.push_str("\n  ");
+            message.push_str(problem);
+        }
+        if count > PROBLEMS_SHOWN {
+            message.push_str(&format!("\n  … and {} more", count - PROBLEMS_SHOWN));
+        }
+        return Err(Failure::usage(anyhow::anyhow!(message)).into());
+    }
+    Ok(Some(ids))
+}

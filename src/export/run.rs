@@ -1,0 +1,193 @@
+//! An export from start to end, over any [`PayslipSource`]: check the output, resolve the
+//! workers, fetch into the spool (first pass), write the files (second pass).
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::Utc;
+use futures::StreamExt;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::collect::Collector;
+use super::filter::LocalFilter;
+use super::output::{OutputPlan, write_outputs};
+use super::request::{ExportRequest, ExportSummary};
+use super::resolve::resolve_workers;
+use super::source::{PayslipQuery, PayslipSource};
+use super::xlsx::About;
+use crate::exit::Failure;
+
+/// Worker ids per list request (`candidateIds` is comma-separated in the URL).
+pub const WORKERS_PER_QUERY: usize = 50;
+/// A period range up to this long is fetched one period per query; a longer one in a single
+/// query filtered here (a wide range is most of the year, so the saving would be small).
+pub const MAX_PERIOD_QUERIES: u32 = 12;
+
+/// Run an export. `progress` draws progress bars on stderr.
+pub async fn run_export<S: PayslipSource>(
+    source: &S,
+    request: &ExportRequest,
+    progress: bool,
+) -> anyhow::Result<ExportSummary> {
+    let plan = OutputPlan::new(&request.output, request.excel_csv, request.split_by)
+        .map_err(Failure::usage)?;
+    plan.prepare().map_err(Failure::usage)?;
+
+    let workers = resolve_workers(source, request).await?;
+    if workers.as_ref().is_some_and(BTreeSet::is_empty) {
+        return Err(Failure::usage(anyhow::anyhow!(
+            "the worker filter names no workers; nothing to export"
+        ))
+        .into());
+    }
+    let filter = LocalFilter {
+        tax_year: request.tax_year.map(i64::from),
+        periods: request.tax_periods,
+        pay_frequency: request.pay_frequency.clone(),
+        payment_model: request.payment_model.clone(),
+        workers: workers.as_ref().map(|w| w.iter().cloned().collect()),
+        since: request.since,
+    };
+    let queries = queries(request, workers.as_ref());
+
+    let bar = fetch_bar(progress);
+    let mut collector = Collector::new(request.split_by)
+        .context("cannot create the temporary spool file")
+        .map_err(Failure::usage)?;
+    let mut fetched: u64 = 0;
+    for query in queries {
+        let query_filter = filter.for_query(&query);
+        let mut payslips = std::pin::pin!(source.payslips(query));
+        while let Some(payslip) = payslips.next().await {
+            let payslip = payslip?;
+            fetched += 1;
+            collector
+                .add(&payslip, &query_filter)
+                .context("cannot write the temporary spool file")
+                .map_err(Failure::usage)?;
+            bar.set_position(collector.count() as u64);
+        }
+    }
+    bar.finish_and_clear();
+    let collected = collector
+        .finish()
+        .context("cannot read back the temporary spool file")
+        .map_err(Failure::usage)?;
+    if collected.outside_filter > 0 {
+        tracing::warn!(
+            "the API returned {} of {fetched} payslip(s) outside the filters; they were left out \
+             (the API may not support one of the filters)",
+            collected.outside_filter
+        );
+    }
+
+    let count = collected.count;
+    let about = About {
+        filters: request.described_filters(),
+        base_url: source.describe(),
+        exported_at: Utc::now(),
+    };
+    let bar = write_bar(progress, count as u64);
+    let writer_bar = bar.clone();
+    let files = tokio::task::spawn_blocking(move || {
+        write_outputs(collected, &plan, &about, || writer_bar.inc(1))
+    })
+    .await
+    .context("the export writer stopped unexpectedly")?
+    .map_err(Failure::usage)?;
+    bar.finish_and_clear();
+    Ok(ExportSummary {
+        payslips: count,
+        files,
+    })
+}
+
+/// The list requests for a request: per period of a short range, per chunk of workers.
+pub fn queries(request: &ExportRequest, workers: Option<&BTreeSet<String>>) -> Vec<PayslipQuery> {
+    let periods: Vec<Option<u32>> = match request.tax_periods {
+        Some(range) if range.last - range.first < MAX_PERIOD_QUERIES => {
+            range.periods().map(Some).collect()
+        }
+        _ => vec![None],
+    };
+    let chunks: Vec<Vec<String>> = match workers {
+        Some(ids) => {
+            let ids: Vec<String> = ids.iter().cloned().collect();
+            ids.chunks(WORKERS_PER_QUERY)
+                .map(<[String]>::to_vec)
+                .collect()
+        }
+        None => vec![Vec::new()],
+    };
+    periods
+        .iter()
+        .flat_map(|&tax_period| {
+            chunks.iter().map(move |ids| PayslipQuery {
+                tax_year: request.tax_year,
+                tax_period,
+                pay_frequency: request.pay_frequency.clone(),
+                payment_model: request.payment_model.clone(),
+                candidate_ids: ids.clone(),
+            })
+        })
+        .collect()
+}
+
+fn fetch_bar(progress: bool) -> ProgressBar {
+    if !progress {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} fetching payslips: {pos} [{elapsed}]")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+fn write_bar(progress: bool, total: u64) -> ProgressBar {
+    if !progress {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template("writing {bar:30} {pos}/{len} payslips [{elapsed}]")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::filter::PeriodRange;
+
+    #[test]
+    fn short_period_ranges_and_worker_lists_fan_out() {
+        let mut request = ExportRequest::new("x.xlsx");
+        request.tax_year = Some(2025);
+        request.tax_periods = Some(PeriodRange { first: 2, last: 4 });
+        let workers: BTreeSet<String> = (0..120).map(|n| format!("SR-{n}")).collect();
+        let queries = queries(&request, Some(&workers));
+        assert_eq!(queries.len(), 3 * 3, "3 periods × 3 chunks of ≤50 workers");
+        assert!(queries.iter().all(|q| q.tax_year == Some(2025)));
+        let ids: usize = queries
+            .iter()
+            .filter(|q| q.tax_period == Some(2))
+            .map(|q| q.candidate_ids.len())
+            .sum();
+        assert_eq!(ids, 120);
+    }
+
+    #[test]
+    fn a_wide_range_is_one_query_filtered_locally() {
+        let mut request = ExportRequest::new("x.xlsx");
+        request.tax_periods = Some(PeriodRange { first: 1, last: 52 });
+        let queries = queries(&request, None);
+        assert_eq!(queries.len(), 1);
+        assert_eq!(queries[0].tax_period, None);
+        assert!(queries[0].candidate_ids.is_empty());
+    }
+}

@@ -1,0 +1,37 @@
+//! Where payslips come from: the Nxsys API in production (see `payslips.rs`), anything that
+//! yields payslip JSON objects in tests. The export asks for payslips with server-side filters
+//! and for the workers behind an Agency Ref; nothing else.
+
+use futures::Stream;
+use serde_json::{Map, Value};
+
+/// One list request's filters (query parameters `taxYear`, `taxPeriod`, `payFrequency`,
+/// `paymentModel`, `candidateIds`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PayslipQuery {
+    pub tax_year: Option<i32>,
+    pub tax_period: Option<u32>,
+    pub pay_frequency: Option<String>,
+    pub payment_model: Option<String>,
+    /// Worker ids (`SR-…`); empty means every worker.
+    pub candidate_ids: Vec<String>,
+}
+
+/// A source of payslips. Errors carry their exit code as a [`crate::exit::Failure`] in the
+/// chain (3 when the API is unreachable or refuses the credentials).
+pub trait PayslipSource {
+    /// Payslips matching `query`, as the API returned them (unknown fields included).
+    fn payslips(
+        &self,
+        query: PayslipQuery,
+    ) -> impl Stream<Item = anyhow::Result<Map<String, Value>>> + '_;
+
+    /// The ids of the workers whose Agency Ref is exactly `agency_ref`.
+    fn workers_with_agency_ref(
+        &self,
+        agency_ref: &str,
+    ) -> impl Future<Output = anyhow::Result<Vec<String>>>;
+
+    /// The base URL shown on the About sheet.
+    fn describe(&self) -> String;
+}

@@ -1,0 +1,202 @@
+//! Run rows: one per `import` invocation (or resumed run).
+
+use std::path::PathBuf;
+
+use rusqlite::{OptionalExtension, Row, params};
+use serde::Serialize;
+
+use super::{Journal, JournalError, now};
+
+/// How a run stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunStatus {
+    /// Started and not finished: killed, or still going. Resumable.
+    Running,
+    /// Stopped on an error that affects every row (authentication, API unreachable, journal).
+    /// Resumable.
+    Aborted,
+    /// Every record reached a final state.
+    Finished,
+    /// A `--dry-run`: planned only, nothing sent. Never resumed, never blocks a real import.
+    DryRun,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Aborted => "aborted",
+            RunStatus::Finished => "finished",
+            RunStatus::DryRun => "dry-run",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "running" => RunStatus::Running,
+            "aborted" => RunStatus::Aborted,
+            "finished" => RunStatus::Finished,
+            "dry-run" => RunStatus::DryRun,
+            _ => return None,
+        })
+    }
+
+    /// Whether `import` picks this run up again.
+    pub fn is_resumable(self) -> bool {
+        matches!(self, RunStatus::Running | RunStatus::Aborted)
+    }
+}
+
+/// One run as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunRow {
+    pub id: String,
+    pub started: String,
+    pub finished: Option<String>,
+    pub files: Vec<PathBuf>,
+    pub fingerprint: String,
+    pub base_url: String,
+    /// The options the run was started with (rate, concurrency, mask_pii, …).
+    pub options: serde_json::Value,
+    pub status: RunStatus,
+    pub exit_code: Option<i32>,
+}
+
+const RUN_COLUMNS: &str =
+    "id, started, finished, files, fingerprint, base_url, options, status, exit_code";
+
+fn read_run(row: &Row<'_>) -> rusqlite::Result<RunRow> {
+    let files: String = row.get(3)?;
+    let options: String = row.get(6)?;
+    let status: String = row.get(7)?;
+    Ok(RunRow {
+        id: row.get(0)?,
+        started: row.get(1)?,
+        finished: row.get(2)?,
+        files: serde_json::from_str(&files).unwrap_or_default(),
+        fingerprint: row.get(4)?,
+        base_url: row.get(5)?,
+        options: serde_json::from_str(&options).unwrap_or(serde_json::Value::Null),
+        status: RunStatus::parse(&status).unwrap_or(RunStatus::Aborted),
+        exit_code: row.get(8)?,
+    })
+}
+
+/// A new run id: UTC time to the second plus 4 random hex digits, e.g. `20261129-104512-3f9a`.
+/// Sorts by start time.
+pub fn new_run_id() -> String {
+    let suffix: u16 = rand::random();
+    format!(
+        "{}-{suffix:04x}",
+        chrono::Utc::now().format("%Y%m%d-%H%M%S")
+    )
+}
+
+impl Journal {
+    /// Record the start of a run (status `running`, or `dry-run`).
+    pub fn insert_run(
+        &self,
+        id: &str,
+        files: &[PathBuf],
+        fingerprint: &str,
+        base_url: &str,
+        options: &serde_json::Value,
+        status: RunStatus,
+    ) -> Result<RunRow, JournalError> {
+        let files_json = serde_json::to_string(files).unwrap_or_else(|_| "[]".into());
+        let started = now();
+        self.conn()
+            .execute(
+                "INSERT INTO runs (id, started, files, fingerprint, base_url, options, status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    id,
+                    started,
+                    files_json,
+                    fingerprint,
+                    base_url,
+                    options.to_string(),
+                    status.as_str()
+                ],
+            )
+            .map_err(|e| self.sql_err(e))?;
+        Ok(RunRow {
+            id: id.to_string(),
+            started,
+            finished: None,
+            files: files.to_vec(),
+            fingerprint: fingerprint.to_string(),
+            base_url: base_url.to_string(),
+            options: options.clone(),
+            status,
+            exit_code: None,
+        })
+    }
+
+    /// Set a run's status; `finished`/`aborted`/`dry-run` also stamp the end time and exit code.
+    pub fn set_run_status(
+        &self,
+        id: &str,
+        status: RunStatus,
+        exit_code: Option<i32>,
+    ) -> Result<(), JournalError> {
+        let finished = (status != RunStatus::Running).then(now);
+        self.conn()
+            .execute(
+                "UPDATE runs SET status = ?2, finished = ?3, exit_code = ?4 WHERE id = ?1",
+                params![id, status.as_str(), finished, exit_code],
+            )
+            .map_err(|e| self.sql_err(e))?;
+        Ok(())
+    }
+
+    /// One run by id.
+    pub fn run(&self, id: &str) -> Result<RunRow, JournalError> {
+        self.conn()
+            .query_row(
+                &format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1"),
+                [id],
+                read_run,
+            )
+            .optional()
+            .map_err(|e| self.sql_err(e))?
+            .ok_or_else(|| JournalError::UnknownRun(id.to_string()))
+    }
+
+    /// Every run, newest first.
+    pub fn runs(&self) -> Result<Vec<RunRow>, JournalError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT {RUN_COLUMNS} FROM runs ORDER BY started DESC, id DESC"
+            ))
+            .map_err(|e| self.sql_err(e))?;
+        let rows = stmt
+            .query_map([], read_run)
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.sql_err(e))?;
+        Ok(rows)
+    }
+
+    /// Runs of this batch against this API (dry runs excluded), newest first.
+    pub fn runs_with_fingerprint(
+        &self,
+        fingerprint: &str,
+        base_url: &str,
+    ) -> Result<Vec<RunRow>, JournalError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT {RUN_COLUMNS} FROM runs
+                 WHERE fingerprint = ?1 AND base_url = ?2 AND status <> 'dry-run'
+                 ORDER BY started DESC, id DESC"
+            ))
+            .map_err(|e| self.sql_err(e))?;
+        let rows = stmt
+            .query_map(params![fingerprint, base_url], read_run)
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.sql_err(e))?;
+        Ok(rows)
+    }
+}

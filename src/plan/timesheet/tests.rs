@@ -1,0 +1,173 @@
+use super::*;
+use crate::schema::record::{LineDraft, Provenance, VatRef};
+
+fn d(s: &str) -> Decimal {
+    s.parse().expect("test decimal")
+}
+
+fn line(rate_id: &str, rate: &str, units: &str, vat: Option<&str>) -> Line {
+    Line {
+        rate_id: rate_id.into(),
+        rate: d(rate),
+        units: d(units),
+        vat_id: vat.map(str::to_string),
+    }
+}
+
+fn plan(lines: Vec<Line>) -> TimesheetPlan {
+    TimesheetPlan {
+        worker_id: "SR-1".into(),
+        assignment_ref: None,
+        start_date: NaiveDate::from_ymd_opt(2025, 4, 7),
+        end_date: NaiveDate::from_ymd_opt(2025, 4, 13),
+        tax_year: 2025,
+        tax_period: 1,
+        month: None,
+        lines,
+    }
+}
+
+fn server(id: &str, lines: Option<Vec<Line>>) -> ServerTimesheet {
+    ServerTimesheet {
+        id: id.into(),
+        worker_id: Some("SR-1".into()),
+        start_date: NaiveDate::from_ymd_opt(2025, 4, 7),
+        end_date: NaiveDate::from_ymd_opt(2025, 4, 13),
+        tax_year: Some(2025),
+        tax_period: Some(1),
+        lines,
+        net: None,
+    }
+}
+
+#[test]
+fn totals_are_exact() {
+    let p = plan(vec![
+        line("PR-1", "12.345", "7.5", None),
+        line("PR-2", "100", "1", None),
+    ]);
+    let t = p.totals();
+    assert_eq!(t.lines, 2);
+    assert_eq!(t.units, d("8.5"));
+    assert_eq!(t.net, d("192.5875"));
+}
+
+#[test]
+fn same_lines_ignores_order_and_decimal_spelling() {
+    let a = vec![
+        line("PR-1", "12.50", "8", Some("VC-2")),
+        line("PR-2", "100", "1", None),
+    ];
+    let b = vec![
+        line("PR-2", "100.0", "1", Some("VC-2")),
+        line("PR-1", "12.5", "8.00", Some("VC-2")),
+    ];
+    assert!(same_lines(&a, &b));
+    let c = vec![
+        line("PR-2", "100.0", "1", None),
+        line("PR-1", "12.5", "9", None),
+    ];
+    assert!(!same_lines(&a, &c));
+    assert!(!same_lines(&a, &a[..1]));
+}
+
+#[test]
+fn decide_unchanged_update_create() {
+    let p = plan(vec![line("PR-1", "12.5", "8", Some("VC-2"))]);
+    let same = server("TS-1", Some(vec![line("PR-1", "12.50", "8", Some("VC-2"))]));
+    let d1 = decide(&p, std::slice::from_ref(&same));
+    assert_eq!(
+        (d1.action, d1.existing_id.as_deref()),
+        (Action::Unchanged, Some("TS-1"))
+    );
+
+    let other = server("TS-2", Some(vec![line("PR-1", "12.5", "7", Some("VC-2"))]));
+    let d2 = decide(&p, std::slice::from_ref(&other));
+    assert_eq!(
+        (d2.action, d2.existing_id.as_deref()),
+        (Action::Update, Some("TS-2"))
+    );
+    assert_eq!(d2.changes[0].field, "rates");
+
+    let mut elsewhere = same.clone();
+    elsewhere.tax_period = Some(2);
+    assert_eq!(decide(&p, &[elsewhere]).action, Action::Create);
+    assert_eq!(decide(&p, &[]).action, Action::Create);
+}
+
+#[test]
+fn without_echoed_lines_the_net_value_decides() {
+    let p = plan(vec![line("PR-1", "12.5", "8", None)]);
+    let mut s = server("TS-1", None);
+    s.net = Some(d("100"));
+    assert!(is_same_timesheet(&p, &s));
+    s.net = Some(d("101"));
+    assert!(!is_same_timesheet(&p, &s));
+    s.net = None;
+    assert!(!is_same_timesheet(&p, &s));
+}
+
+#[test]
+fn resolve_maps_keys_and_explains_what_is_missing() {
+    let prov = |row| Provenance {
+        file: "t.csv".into(),
+        sheet: None,
+        row,
+    };
+    let draft = TimesheetDraft {
+        worker: WorkerRef::AgencyRef("A1".into()),
+        assignment_ref: None,
+        start_date: None,
+        end_date: None,
+        tax_year: 2025,
+        tax_period: 2,
+        month: None,
+        lines: vec![
+            LineDraft {
+                provenance: prov(5),
+                pay: PayRef::Code("pr100".into()),
+                rate: d("12"),
+                units: d("8"),
+                vat: Some(VatRef::Letter("S".into())),
+            },
+            LineDraft {
+                provenance: prov(6),
+                pay: PayRef::Code("PR101".into()),
+                rate: d("100"),
+                units: d("1"),
+                vat: None,
+            },
+        ],
+    };
+    let workers = HashMap::from([("A1".to_string(), "SR-7".to_string())]);
+    let pay = HashMap::from([
+        (
+            "PR100".to_string(),
+            PayInfo {
+                id: "PR-1".into(),
+                default_vat: None,
+            },
+        ),
+        (
+            "PR101".to_string(),
+            PayInfo {
+                id: "PR-2".into(),
+                default_vat: Some("VC-9".into()),
+            },
+        ),
+    ]);
+    let vat = VatCodes::new([("VC-2".to_string(), "S".to_string())]);
+    let p = resolve(&draft, &workers, &pay, &vat).unwrap();
+    assert_eq!(p.worker_id, "SR-7");
+    assert_eq!(p.lines[0], line("PR-1", "12", "8", Some("VC-2")));
+    assert_eq!(p.lines[1].vat_id.as_deref(), Some("VC-9"));
+    let body = p.create_body();
+    assert_eq!(body["subcontractorRef"], "SR-7");
+    assert_eq!(body["taxPeriodConfig"], 2);
+    assert_eq!(body["rates"][0]["rate"], "12");
+
+    let err = resolve(&draft, &HashMap::new(), &pay, &vat).unwrap_err();
+    assert!(err.contains("'A1'"), "{err}");
+    let err = resolve(&draft, &workers, &HashMap::new(), &vat).unwrap_err();
+    assert!(err.contains("row 5") && err.contains("pr100"), "{err}");
+}

@@ -1,0 +1,176 @@
+use super::*;
+use crate::journal::{RecordRow, RecordState, RunRow, RunStatus};
+use crate::plan::timesheet::Totals;
+use serde_json::json;
+
+fn run(status: RunStatus, mask: bool) -> RunRow {
+    RunRow {
+        id: "20261129-101010-abcd".into(),
+        started: "2026-11-29T10:10:10.000Z".into(),
+        finished: Some("2026-11-29T10:11:00.000Z".into()),
+        files: vec!["batch/candidates.csv".into()],
+        fingerprint: "f".repeat(64),
+        base_url: "http://127.0.0.1:1".into(),
+        options: json!({ "mask_pii": mask }),
+        status,
+        exit_code: Some(1),
+    }
+}
+
+fn record(
+    seq: u32,
+    entity: &str,
+    state: RecordState,
+    action: &str,
+    detail: serde_json::Value,
+) -> RecordRow {
+    RecordRow {
+        run: "r".into(),
+        seq,
+        entity: entity.into(),
+        provenance: json!([{"file": "batch/candidates.csv", "sheet": null, "row": seq + 2}]),
+        natural_key: format!("K{seq}"),
+        payload_hash: "h".into(),
+        action: Some(action.into()),
+        state,
+        api_id: (state == RecordState::Done).then(|| format!("SR-{seq}")),
+        http_status: (state == RecordState::Failed).then_some(400),
+        message: (state == RecordState::Failed)
+            .then(|| "=HYPERLINK(\"x\") NI QQ123456C is taken".into()),
+        attempts: 1,
+        changed: if action == "update" {
+            json!([{"field": "bankSetting.accountNumber", "before": "12345678", "after": "87654321"}])
+        } else {
+            serde_json::Value::Null
+        },
+        detail,
+        updated: "t".into(),
+    }
+}
+
+fn totals(lines: u32, units: &str, net: &str) -> Totals {
+    Totals {
+        lines,
+        units: units.parse().unwrap(),
+        net: net.parse().unwrap(),
+    }
+}
+
+fn sample(mask: Option<bool>) -> RunReport {
+    let ts = |read_back: Totals| {
+        json!({"worker": "A1", "worker_id": "SR-0", "tax_year": 2025, "tax_period": 1,
+               "input": totals(2, "9", "200"), "acknowledged": totals(2, "9", "200"),
+               "read_back": read_back})
+    };
+    let records = vec![
+        record(
+            0,
+            "candidates",
+            RecordState::Done,
+            "create",
+            json!({"name": "Ann Lee", "identifier": "QQ123456C"}),
+        ),
+        record(
+            1,
+            "candidates",
+            RecordState::Done,
+            "update",
+            json!({"name": "=cmd|' /C calc'!A0"}),
+        ),
+        record(2, "candidates", RecordState::Failed, "create", json!({})),
+        record(
+            3,
+            "candidates",
+            RecordState::Blocked,
+            "blocked",
+            json!({"invalid": true, "findings": ["row 5, column H (NI Number): bad"]}),
+        ),
+        record(
+            4,
+            "timesheets",
+            RecordState::Done,
+            "create",
+            ts(totals(2, "9", "200")),
+        ),
+        record(
+            5,
+            "timesheets",
+            RecordState::Done,
+            "create",
+            ts(totals(2, "9", "180")),
+        ),
+    ];
+    RunReport::build(run(RunStatus::Finished, false), &records, mask)
+}
+
+#[test]
+fn outcomes_counts_summary_and_exit() {
+    let report = sample(None);
+    let s = report.summary(None);
+    assert_eq!(
+        (s.rows, s.created, s.updated, s.invalid, s.rejected),
+        (6, 3, 1, 1, 1)
+    );
+    assert_eq!(report.exit(), crate::exit::Exit::Rows);
+    assert_eq!(report.rows[0].source, "batch/candidates.csv, row 2");
+    assert!(report.rows[3].message.contains("column H"));
+    assert!(report.rows[1].changes.contains("12345678 → 87654321"));
+    assert!(report.control[0].balanced);
+    assert!(!report.control[1].balanced, "read back differs from input");
+}
+
+#[test]
+fn mask_pii_hides_identifiers_changes_and_messages() {
+    let report = sample(Some(true));
+    assert_eq!(report.rows[0].identifier, "QQ******C");
+    assert!(
+        report.rows[1].changes.contains("******78 → ******21"),
+        "{}",
+        report.rows[1].changes
+    );
+    assert!(!report.rows[2].message.contains("QQ123456C"));
+}
+
+#[test]
+fn files_in_every_format_keep_text_as_text() {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let dir = tempfile::tempdir().unwrap();
+    let report = sample(None);
+    let xlsx = dir.path().join("r.xlsx");
+    write(&xlsx, &report).unwrap();
+    let mut book: Xlsx<_> = open_workbook(&xlsx).unwrap();
+    let names = book.sheet_names();
+    assert_eq!(
+        names,
+        ["Summary", "Candidates", "Timesheets", "Control totals"]
+    );
+    let cands = book.worksheet_range("Candidates").unwrap();
+    assert_eq!(
+        cands.get((2, 2)),
+        Some(&Data::String("=cmd|' /C calc'!A0".into()))
+    );
+    assert_eq!(cands.get((3, 4)), Some(&Data::String("rejected".into())));
+    let control = book.worksheet_range("Control totals").unwrap();
+    assert_eq!(control.get((1, 7)), Some(&Data::Float(200.0)));
+    assert_eq!(control.get((2, 13)), Some(&Data::Float(180.0)));
+    assert_eq!(control.get((2, 14)), Some(&Data::String("NO".into())));
+    let formulas = book.worksheet_formula("Candidates").unwrap();
+    assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()));
+
+    let csv_path = dir.path().join("r.csv");
+    write(&csv_path, &report).unwrap();
+    let text = std::fs::read_to_string(&csv_path).unwrap();
+    assert!(text.contains("'=cmd"), "formula-like text is neutralised");
+    assert_eq!(text.lines().count(), 7);
+
+    let json_path = dir.path().join("r.json");
+    write(&json_path, &report).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
+    assert_eq!(v["summary"]["created"], 3);
+    assert_eq!(v["records"].as_array().unwrap().len(), 6);
+
+    assert!(matches!(
+        write(&dir.path().join("r.txt"), &report),
+        Err(ReportError::Format { .. })
+    ));
+}

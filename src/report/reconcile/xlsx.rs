@@ -1,0 +1,309 @@
+//! The reconciliation workbook: Summary (with a chart), a sheet per entity, Control totals.
+//! Every text cell is written as a string, never as a formula.
+
+use std::path::Path;
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use rust_xlsxwriter::{
+    Chart, ChartType, Color, Format, FormatBorder, Workbook, Worksheet, XlsxError,
+};
+
+use super::model::{ControlTotal, Outcome, RunReport};
+use crate::plan::timesheet::Totals;
+
+struct Styles {
+    header: Format,
+    bad: Format,
+    warn: Format,
+    money: Format,
+    money_bad: Format,
+    number_bad: Format,
+    bold: Format,
+}
+
+impl Styles {
+    fn new() -> Styles {
+        let red = Color::RGB(0xFFC7CE);
+        Styles {
+            header: Format::new()
+                .set_bold()
+                .set_background_color(Color::RGB(0xDDEBF7))
+                .set_border_bottom(FormatBorder::Thin),
+            bad: Format::new().set_background_color(red),
+            warn: Format::new().set_background_color(Color::RGB(0xFFEB9C)),
+            money: Format::new().set_num_format("#,##0.00##"),
+            money_bad: Format::new()
+                .set_num_format("#,##0.00##")
+                .set_background_color(red),
+            number_bad: Format::new().set_background_color(red),
+            bold: Format::new().set_bold(),
+        }
+    }
+}
+
+/// Sheet title of an entity.
+pub fn sheet_title(entity: &str) -> String {
+    match entity {
+        "candidates" => "Candidates".into(),
+        "candidates-ie" => "Candidates IE".into(),
+        "payment-rates" => "Payment rates".into(),
+        "timesheets" => "Timesheets".into(),
+        other => other.chars().take(31).collect(),
+    }
+}
+
+pub fn write(path: &Path, report: &RunReport) -> Result<(), XlsxError> {
+    let styles = Styles::new();
+    let mut workbook = Workbook::new();
+    summary_sheet(workbook.add_worksheet(), report, &styles)?;
+    for entity in report.entities() {
+        let sheet = workbook.add_worksheet();
+        entity_sheet(sheet, report, &entity, &styles)?;
+    }
+    control_sheet(workbook.add_worksheet(), &report.control, &styles)?;
+    workbook.save(path)
+}
+
+fn header(sheet: &mut Worksheet, titles: &[&str], styles: &Styles) -> Result<(), XlsxError> {
+    for (col, title) in titles.iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16, *title, &styles.header)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+fn summary_sheet(
+    sheet: &mut Worksheet,
+    report: &RunReport,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    sheet.set_name("Summary")?;
+    let run = &report.run;
+    let files: Vec<String> = run.files.iter().map(|f| f.display().to_string()).collect();
+    let exit = report.exit();
+    let facts: Vec<(&str, String)> = vec![
+        ("Run", run.id.clone()),
+        ("Status", run.status.as_str().to_string()),
+        ("Exit status", format!("{} ({exit:?})", exit.code())),
+        ("Started (UTC)", run.started.clone()),
+        ("Finished (UTC)", run.finished.clone().unwrap_or_default()),
+        ("Files", files.join("\n")),
+        ("Batch fingerprint (sha256)", run.fingerprint.clone()),
+        ("API", run.base_url.clone()),
+        ("Dry run", if report.dry_run { "yes" } else { "no" }.into()),
+        (
+            "Identifiers masked",
+            if report.mask_pii { "yes" } else { "no" }.into(),
+        ),
+    ];
+    for (row, (label, value)) in facts.iter().enumerate() {
+        sheet.write_string_with_format(row as u32, 0, *label, &styles.bold)?;
+        sheet.write_string(row as u32, 1, value)?;
+    }
+    // Counts per entity and outcome.
+    let top = facts.len() as u32 + 1;
+    let outcomes: Vec<Outcome> = Outcome::ALL
+        .into_iter()
+        .filter(|o| report.counts(None).get(*o) > 0)
+        .collect();
+    sheet.write_string_with_format(top, 0, "Entity", &styles.header)?;
+    for (i, o) in outcomes.iter().enumerate() {
+        sheet.write_string_with_format(top, i as u16 + 1, o.label(), &styles.header)?;
+    }
+    let total_col = outcomes.len() as u16 + 1;
+    sheet.write_string_with_format(top, total_col, "total", &styles.header)?;
+    let entities = report.entities();
+    for (r, entity) in entities.iter().enumerate() {
+        let row = top + 1 + r as u32;
+        let counts = report.counts(Some(entity));
+        sheet.write_string(row, 0, sheet_title(entity))?;
+        for (i, o) in outcomes.iter().enumerate() {
+            sheet.write_number(row, i as u16 + 1, counts.get(*o) as f64)?;
+        }
+        sheet.write_number(row, total_col, counts.0.values().sum::<usize>() as f64)?;
+    }
+    let total_row = top + 1 + entities.len() as u32;
+    let all = report.counts(None);
+    sheet.write_string_with_format(total_row, 0, "All", &styles.bold)?;
+    for (i, o) in outcomes.iter().enumerate() {
+        sheet.write_number_with_format(
+            total_row,
+            i as u16 + 1,
+            all.get(*o) as f64,
+            &styles.bold,
+        )?;
+    }
+    sheet.write_number_with_format(total_row, total_col, report.rows.len() as f64, &styles.bold)?;
+
+    if !outcomes.is_empty() {
+        let mut chart = Chart::new(ChartType::Column);
+        chart.title().set_name("Records by outcome");
+        chart
+            .add_series()
+            .set_name("records")
+            .set_categories(("Summary", top, 1, top, outcomes.len() as u16))
+            .set_values(("Summary", total_row, 1, total_row, outcomes.len() as u16));
+        chart.legend().set_hidden();
+        sheet.insert_chart(total_row + 2, 0, &chart)?;
+    }
+    sheet.set_column_width(0, 26)?;
+    sheet.set_column_width(1, 28)?;
+    Ok(())
+}
+
+fn entity_sheet(
+    sheet: &mut Worksheet,
+    report: &RunReport,
+    entity: &str,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    sheet.set_name(sheet_title(entity))?;
+    let titles = [
+        "Source",
+        "Key",
+        "Name",
+        "NI / PPS",
+        "Outcome",
+        "API id",
+        "HTTP status",
+        "Message",
+        "Changes",
+        "Attempts",
+    ];
+    header(sheet, &titles, styles)?;
+    let mut row = 0u32;
+    for r in report.rows.iter().filter(|r| r.entity == entity) {
+        row += 1;
+        let style = match r.outcome {
+            Outcome::Rejected | Outcome::Invalid | Outcome::Pending => Some(&styles.bad),
+            Outcome::Blocked => Some(&styles.warn),
+            _ => None,
+        };
+        let texts = [&r.source, &r.key, &r.name, &r.identifier];
+        for (col, text) in texts.iter().enumerate() {
+            sheet.write_string(row, col as u16, *text)?;
+        }
+        match style {
+            Some(s) => sheet.write_string_with_format(row, 4, r.outcome.label(), s)?,
+            None => sheet.write_string(row, 4, r.outcome.label())?,
+        };
+        sheet.write_string(row, 5, &r.api_id)?;
+        if let Some(status) = r.http_status {
+            sheet.write_number(row, 6, f64::from(status))?;
+        }
+        sheet.write_string(row, 7, &r.message)?;
+        sheet.write_string(row, 8, &r.changes)?;
+        sheet.write_number(row, 9, f64::from(r.attempts))?;
+    }
+    if row > 0 {
+        sheet.autofilter(0, 0, row, titles.len() as u16 - 1)?;
+    }
+    for (col, width) in [36, 16, 24, 14, 13, 11, 8, 60, 50, 8]
+        .into_iter()
+        .enumerate()
+    {
+        sheet.set_column_width(col as u16, width)?;
+    }
+    Ok(())
+}
+
+fn money(d: Decimal) -> f64 {
+    d.to_f64().unwrap_or(f64::NAN)
+}
+
+fn control_sheet(
+    sheet: &mut Worksheet,
+    control: &[ControlTotal],
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    sheet.set_name("Control totals")?;
+    let titles = [
+        "Worker",
+        "Worker id",
+        "Tax year",
+        "Period",
+        "Outcome",
+        "Lines (input)",
+        "Units (input)",
+        "Net (input)",
+        "Lines (acknowledged)",
+        "Units (acknowledged)",
+        "Net (acknowledged)",
+        "Lines (read back)",
+        "Units (read back)",
+        "Net (read back)",
+        "Balanced",
+    ];
+    header(sheet, &titles, styles)?;
+    let mut sums = [Totals::default(); 3];
+    for (i, c) in control.iter().enumerate() {
+        let row = i as u32 + 1;
+        sheet.write_string(row, 0, &c.worker)?;
+        sheet.write_string(row, 1, &c.worker_id)?;
+        if let Some(y) = c.tax_year {
+            sheet.write_number(row, 2, f64::from(y))?;
+        }
+        if let Some(p) = c.tax_period {
+            sheet.write_number(row, 3, f64::from(p))?;
+        }
+        sheet.write_string(row, 4, c.outcome.label())?;
+        for (k, totals) in [Some(c.input), c.acknowledged, c.read_back]
+            .iter()
+            .enumerate()
+        {
+            let col = 5 + 3 * k as u16;
+            let Some(t) = totals else { continue };
+            let differs = *t != c.input;
+            add(&mut sums[k], t);
+            let (num, mon) = if differs {
+                (Some(&styles.number_bad), &styles.money_bad)
+            } else {
+                (None, &styles.money)
+            };
+            match num {
+                Some(f) => {
+                    sheet.write_number_with_format(row, col, f64::from(t.lines), f)?;
+                    sheet.write_number_with_format(row, col + 1, money(t.units), f)?;
+                }
+                None => {
+                    sheet.write_number(row, col, f64::from(t.lines))?;
+                    sheet.write_number(row, col + 1, money(t.units))?;
+                }
+            }
+            sheet.write_number_with_format(row, col + 2, money(t.net), mon)?;
+        }
+        if c.balanced {
+            sheet.write_string(row, 14, "yes")?;
+        } else {
+            sheet.write_string_with_format(row, 14, "NO", &styles.bad)?;
+        }
+    }
+    let total_row = control.len() as u32 + 1;
+    sheet.write_string_with_format(total_row, 0, "Total", &styles.bold)?;
+    for (k, t) in sums.iter().enumerate() {
+        let col = 5 + 3 * k as u16;
+        sheet.write_number_with_format(total_row, col, f64::from(t.lines), &styles.bold)?;
+        sheet.write_number_with_format(total_row, col + 1, money(t.units), &styles.bold)?;
+        sheet.write_number_with_format(total_row, col + 2, money(t.net), &styles.money)?;
+    }
+    let balanced = control.iter().filter(|c| c.balanced).count();
+    sheet.write_string_with_format(
+        total_row,
+        14,
+        format!("{balanced} of {}", control.len()),
+        &styles.bold,
+    )?;
+    if !control.is_empty() {
+        sheet.autofilter(0, 0, control.len() as u32, titles.len() as u16 - 1)?;
+    }
+    sheet.set_column_width(0, 18)?;
+    sheet.set_column_width(1, 12)?;
+    Ok(())
+}
+
+fn add(sum: &mut Totals, t: &Totals) {
+    sum.lines += t.lines;
+    sum.units += t.units;
+    sum.net += t.net;
+}

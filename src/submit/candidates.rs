@@ -1,0 +1,215 @@
+//! Candidates (UK and Ireland): look up by Agency Ref (then NI/PPS number), create, update or
+//! leave alone. UK create answers 201 with no body, so a new worker's id is read back by
+//! Agency Ref.
+
+use serde_json::Value;
+
+use super::SubmitError;
+use super::engine::{Engine, NEW_PREFIX, Written, read};
+use super::remote::{CandidateKey, Remote, ServerRecord};
+use crate::journal::RecordState;
+use crate::plan::{Action, Decision, changed_fields};
+use crate::schema::record::Body;
+use crate::schema::{Entity, Record};
+
+fn text<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+    path.iter()
+        .try_fold(v, |v, k| v.get(k))
+        .and_then(Value::as_str)
+}
+
+/// The Agency Ref of a server candidate, in the detail shape or the list shape.
+pub fn agency_ref(json: &Value) -> Option<&str> {
+    text(json, &["generalSetting", "agencyRef"]).or_else(|| text(json, &["agencyRef"]))
+}
+
+fn identifier_of(json: &Value, ireland: bool) -> Option<String> {
+    let field = if ireland { "PPSNumber" } else { "NINumber" };
+    text(json, &["generalSetting", field])
+        .or_else(|| text(json, &[field]))
+        .map(normalise_id)
+}
+
+fn normalise_id(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase()
+}
+
+/// The server candidate with exactly this Agency Ref.
+fn with_ref<'c>(found: &'c [ServerRecord], agency: &str) -> Option<&'c ServerRecord> {
+    found.iter().find(|c| agency_ref(&c.json) == Some(agency))
+}
+
+pub async fn process<R: Remote>(
+    e: &Engine<'_, R>,
+    seq: u32,
+    record: &Record,
+) -> Result<(), SubmitError> {
+    let Body::Candidate(body) = &record.body else {
+        return e.block(seq, "internal: a candidate row without a candidate body");
+    };
+    let ireland = record.entity == Entity::CandidatesIe;
+    let key = CandidateKey {
+        ireland,
+        agency_ref: record.key.clone(),
+        identifier: identifier_of(body, ireland),
+    };
+    let found = read(e.remote.find_candidates(&key)).await?;
+    let existing = with_ref(&found, &key.agency_ref);
+    if existing.is_none()
+        && let Some(id) = &key.identifier
+        && let Some(other) = found
+            .iter()
+            .find(|c| identifier_of(&c.json, ireland).as_ref() == Some(id))
+    {
+        let what = if ireland { "PPS number" } else { "NI number" };
+        let message = format!(
+            "{what} already belongs to worker {} (Agency Ref '{}') on the server; to update \
+             that worker use Agency Ref '{}', otherwise correct the {what}",
+            other.id,
+            agency_ref(&other.json).unwrap_or("none"),
+            agency_ref(&other.json).unwrap_or(""),
+        );
+        e.remember_failure(record, &message);
+        e.set_action(seq, Action::Create, &[])?;
+        return e.finish(seq, RecordState::Failed, None, None, Some(message));
+    }
+
+    // An earlier process sent the create and died before recording the answer: it landed.
+    if e.was_sent(seq, Action::Create)
+        && let Some(server) = existing
+    {
+        e.remember_success(record, &server.id);
+        return e.finish(
+            seq,
+            RecordState::Done,
+            Some(server.id.clone()),
+            None,
+            Some(recovered()),
+        );
+    }
+
+    let decision = Decision::against(body, existing.map(|c| (c.id.as_str(), &c.json)), &[]);
+    e.set_action(seq, decision.action, &decision.changes)?;
+    match decision.action {
+        Action::Unchanged | Action::Blocked => {
+            let id = decision.existing_id.unwrap_or_default();
+            e.remember_success(record, &id);
+            e.finish(seq, RecordState::Unchanged, Some(id), None, None)
+        }
+        Action::Create if e.dry_run() => {
+            e.remember_success(record, &format!("{NEW_PREFIX}{}", record.key));
+            Ok(())
+        }
+        Action::Update if e.dry_run() => {
+            e.remember_success(record, decision.existing_id.as_deref().unwrap_or_default());
+            Ok(())
+        }
+        Action::Create => create(e, seq, record, &key, body).await,
+        Action::Update => {
+            let id = decision.existing_id.unwrap_or_default();
+            update(e, seq, record, ireland, &id, body).await
+        }
+    }
+}
+
+fn recovered() -> String {
+    "the answer was lost; found on the server by its natural key".into()
+}
+
+async fn create<R: Remote>(
+    e: &Engine<'_, R>,
+    seq: u32,
+    record: &Record,
+    key: &CandidateKey,
+    body: &Value,
+) -> Result<(), SubmitError> {
+    let find = || async {
+        let found = e.remote.find_candidates(key).await?;
+        Ok(with_ref(&found, &key.agency_ref).map(|c| Some(c.id.clone())))
+    };
+    let written = e
+        .write_once(
+            seq,
+            e.was_sent(seq, Action::Create),
+            || e.remote.create_candidate(key.ireland, body),
+            find,
+        )
+        .await?;
+    let (id, status, message) = match written {
+        Written::Sent(id) => (id, Some(201), None),
+        Written::Found(id) => (id, None, Some(recovered())),
+        Written::Rejected { status, message } => {
+            e.remember_failure(record, &message);
+            return e.finish(seq, RecordState::Failed, None, Some(status), Some(message));
+        }
+    };
+    // UK creates answer without a body: read the new worker back by Agency Ref.
+    let id = match id {
+        Some(id) => Some(id),
+        None => read(find()).await?.flatten(),
+    };
+    match id {
+        Some(id) => {
+            e.remember_success(record, &id);
+            e.finish(seq, RecordState::Done, Some(id), status, message)
+        }
+        None => {
+            let why = "created, but the API does not list it by its Agency Ref yet, so its id \
+                       is unknown; timesheets for this worker were not sent — import again later";
+            e.remember_failure(record, why);
+            e.finish(seq, RecordState::Done, None, status, Some(why.into()))
+        }
+    }
+}
+
+async fn update<R: Remote>(
+    e: &Engine<'_, R>,
+    seq: u32,
+    record: &Record,
+    ireland: bool,
+    id: &str,
+    body: &Value,
+) -> Result<(), SubmitError> {
+    let written = e
+        .write_once(
+            seq,
+            e.was_sent(seq, Action::Update),
+            || e.remote.update_candidate(ireland, id, body),
+            || async {
+                let now = e.remote.get_candidate(ireland, id).await?;
+                Ok(changed_fields(body, &now.json, &[])
+                    .is_empty()
+                    .then_some(()))
+            },
+        )
+        .await?;
+    match written {
+        Written::Sent(()) => {
+            e.remember_success(record, id);
+            e.finish(seq, RecordState::Done, Some(id.into()), Some(200), None)
+        }
+        Written::Found(()) => {
+            e.remember_success(record, id);
+            e.finish(
+                seq,
+                RecordState::Done,
+                Some(id.into()),
+                None,
+                Some(recovered()),
+            )
+        }
+        Written::Rejected { status, message } => {
+            e.remember_failure(record, &message);
+            e.finish(
+                seq,
+                RecordState::Failed,
+                Some(id.into()),
+                Some(status),
+                Some(message),
+            )
+        }
+    }
+}

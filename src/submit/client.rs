@@ -1,0 +1,356 @@
+//! The real API client as a [`Remote`]: filters re-checked on what comes back, references
+//! flattened to ids, errors sorted into refused / ambiguous / stop.
+
+use chrono::NaiveDate;
+use futures::TryStreamExt;
+use serde_json::Value;
+
+use super::remote::{CandidateKey, Remote, RemoteError, ServerRecord};
+use crate::api::{
+    ApiError, Candidate, CandidateFilter, Client, PaymentRate, PaymentRateFilter, Timesheet,
+    TimesheetCreate, TimesheetEdit, TimesheetFilter, TimesheetRateLine,
+};
+use crate::plan::timesheet::{Line, ServerTimesheet, TimesheetPlan};
+
+/// Sort an API error into what the submit stage does with it.
+pub fn remote_error(e: ApiError) -> RemoteError {
+    match e {
+        ApiError::Rejected {
+            status,
+            message,
+            field,
+            ..
+        } => RemoteError::Rejected {
+            status,
+            message: match field {
+                Some(f) if !message.contains(&f) => format!("{message} (field {f})"),
+                _ => message,
+            },
+        },
+        // A 2xx whose body could not be read: the write was applied. Searching finds it.
+        e @ (ApiError::Ambiguous { .. } | ApiError::Decode { .. }) => RemoteError::Ambiguous {
+            message: e.to_string(),
+        },
+        e => RemoteError::Abort {
+            message: e.to_string(),
+        },
+    }
+}
+
+fn normalise(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase()
+}
+
+fn record<T: serde::Serialize>(id: Option<String>, model: &T) -> ServerRecord {
+    ServerRecord {
+        id: id.unwrap_or_default(),
+        json: serde_json::to_value(model).unwrap_or(Value::Null),
+    }
+}
+
+fn rate_record(rate: PaymentRate) -> ServerRecord {
+    record(rate.id.clone(), &rate)
+}
+
+fn date(text: Option<&str>) -> Option<NaiveDate> {
+    text.and_then(|t| NaiveDate::parse_from_str(t.get(..10)?, "%Y-%m-%d").ok())
+}
+
+/// What matching needs from a timesheet; lines only when every line echoes rate and units.
+pub fn server_timesheet(t: Timesheet) -> ServerTimesheet {
+    let lines: Option<Vec<Line>> = if t.rates.is_empty() {
+        None
+    } else {
+        t.rates
+            .iter()
+            .map(|l| {
+                Some(Line {
+                    rate_id: l.payment_rate_id()?.to_string(),
+                    rate: l.rate?,
+                    units: l.units?,
+                    vat_id: l.vat_id.clone(),
+                })
+            })
+            .collect()
+    };
+    ServerTimesheet {
+        id: t.id.clone().unwrap_or_default(),
+        worker_id: t.subcontractor_ref.clone(),
+        start_date: date(t.start_date.as_deref()),
+        end_date: date(t.end_date.as_deref()),
+        tax_year: t.tax_year.and_then(|y| i32::try_from(y).ok()),
+        tax_period: t
+            .tax_period_config
+            .or(t.tax_period)
+            .and_then(|p| u32::try_from(p).ok()),
+        lines,
+        net: t.total_net,
+    }
+}
+
+fn rate_lines(plan: &TimesheetPlan) -> Vec<TimesheetRateLine> {
+    plan.lines
+        .iter()
+        .map(|l| TimesheetRateLine {
+            rate_id: l.rate_id.clone(),
+            rate: l.rate,
+            units: l.units,
+            vat_id: l.vat_id.clone(),
+        })
+        .collect()
+}
+
+impl Remote for Client {
+    async fn vat_codes(&self) -> Result<Vec<(String, String)>, RemoteError> {
+        let codes = Client::vat_codes(self).await.map_err(remote_error)?;
+        Ok(codes
+            .into_iter()
+            .filter_map(|c| Some((c.id?, c.vat_code?)))
+            .collect())
+    }
+
+    async fn find_candidates(&self, key: &CandidateKey) -> Result<Vec<ServerRecord>, RemoteError> {
+        let list = |filter: CandidateFilter| async move {
+            let stream = if key.ireland {
+                self.candidates_ie(filter)
+            } else {
+                self.candidates(filter)
+            };
+            stream
+                .try_collect::<Vec<Candidate>>()
+                .await
+                .map_err(remote_error)
+        };
+        let mut ids: Vec<String> = list(CandidateFilter {
+            agency_ref: Some(key.agency_ref.clone()),
+            ..CandidateFilter::default()
+        })
+        .await?
+        .into_iter()
+        .filter(|c| c.agency_ref.as_deref() == Some(key.agency_ref.as_str()))
+        .filter_map(|c| c.id)
+        .collect();
+        if let Some(identifier) = &key.identifier {
+            let wanted = normalise(identifier);
+            let filter = if key.ireland {
+                CandidateFilter {
+                    pps_number: Some(identifier.clone()),
+                    ..CandidateFilter::default()
+                }
+            } else {
+                CandidateFilter {
+                    ni_number: Some(identifier.clone()),
+                    ..CandidateFilter::default()
+                }
+            };
+            for c in list(filter).await? {
+                let theirs = if key.ireland {
+                    &c.pps_number
+                } else {
+                    &c.ni_number
+                };
+                if theirs.as_deref().map(normalise) == Some(wanted.clone())
+                    && let Some(id) = c.id
+                    && !ids.contains(&id)
+                {
+                    ids.push(id);
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(self.get_candidate_record(key.ireland, &id).await?);
+        }
+        Ok(out)
+    }
+
+    async fn create_candidate(
+        &self,
+        ireland: bool,
+        body: &Value,
+    ) -> Result<Option<String>, RemoteError> {
+        if ireland {
+            let made = self.create_candidate_ie(body).await.map_err(remote_error)?;
+            Ok(made.and_then(|c| c.id))
+        } else {
+            Client::create_candidate(self, body)
+                .await
+                .map_err(remote_error)?;
+            Ok(None)
+        }
+    }
+
+    async fn update_candidate(
+        &self,
+        ireland: bool,
+        id: &str,
+        body: &Value,
+    ) -> Result<(), RemoteError> {
+        let result = if ireland {
+            self.update_candidate_ie(id, body).await
+        } else {
+            Client::update_candidate(self, id, body).await
+        };
+        result.map(drop).map_err(remote_error)
+    }
+
+    async fn get_candidate(&self, ireland: bool, id: &str) -> Result<ServerRecord, RemoteError> {
+        self.get_candidate_record(ireland, id).await
+    }
+
+    async fn find_payment_rate(&self, code: &str) -> Result<Option<ServerRecord>, RemoteError> {
+        let rates: Vec<PaymentRate> = self
+            .payment_rates(PaymentRateFilter {
+                code: Some(code.to_string()),
+                ..PaymentRateFilter::default()
+            })
+            .try_collect()
+            .await
+            .map_err(remote_error)?;
+        Ok(rates
+            .into_iter()
+            .find(|r| {
+                r.code
+                    .as_deref()
+                    .is_some_and(|c| c.eq_ignore_ascii_case(code))
+            })
+            .map(rate_record))
+    }
+
+    async fn create_payment_rate(&self, body: &Value) -> Result<ServerRecord, RemoteError> {
+        let made = Client::create_payment_rate(self, body)
+            .await
+            .map_err(remote_error)?;
+        match made {
+            Some(rate) if rate.id.is_some() => Ok(rate_record(rate)),
+            // Created, but the answer held no object: find it by its code.
+            _ => {
+                let code = body.get("code").and_then(Value::as_str).unwrap_or_default();
+                self.find_payment_rate(code)
+                    .await?
+                    .ok_or(RemoteError::Ambiguous {
+                        message: format!(
+                            "payment rate {code} was created but cannot be found by its code yet"
+                        ),
+                    })
+            }
+        }
+    }
+
+    async fn update_payment_rate(
+        &self,
+        id: &str,
+        body: &Value,
+    ) -> Result<ServerRecord, RemoteError> {
+        let updated = Client::update_payment_rate(self, id, body)
+            .await
+            .map_err(remote_error)?;
+        match updated {
+            Some(rate) if rate.id.is_some() => Ok(rate_record(rate)),
+            _ => Remote::get_payment_rate(self, id).await,
+        }
+    }
+
+    async fn get_payment_rate(&self, id: &str) -> Result<ServerRecord, RemoteError> {
+        Client::get_payment_rate(self, id)
+            .await
+            .map(rate_record)
+            .map_err(remote_error)
+    }
+
+    async fn find_timesheets(
+        &self,
+        worker_id: &str,
+        tax_year: i32,
+        tax_period: u32,
+    ) -> Result<Vec<ServerTimesheet>, RemoteError> {
+        // The period is checked here, not by the server: which field its `taxPeriod` filter
+        // reads (`taxPeriod` or `taxPeriodConfig`) is not documented.
+        let all: Vec<Timesheet> = self
+            .timesheets(TimesheetFilter {
+                subcontractor_ref: Some(worker_id.to_string()),
+                tax_year: Some(tax_year),
+                tax_period: None,
+            })
+            .try_collect()
+            .await
+            .map_err(remote_error)?;
+        Ok(all
+            .into_iter()
+            .map(server_timesheet)
+            .filter(|t| {
+                t.worker_id.as_deref() == Some(worker_id)
+                    && t.tax_year == Some(tax_year)
+                    && t.tax_period == Some(tax_period)
+            })
+            .collect())
+    }
+
+    async fn get_timesheet(&self, id: &str) -> Result<ServerTimesheet, RemoteError> {
+        Client::get_timesheet(self, id)
+            .await
+            .map(server_timesheet)
+            .map_err(remote_error)
+    }
+
+    async fn create_timesheet(&self, plan: &TimesheetPlan) -> Result<ServerTimesheet, RemoteError> {
+        let body = TimesheetCreate {
+            subcontractor_ref: plan.worker_id.clone(),
+            assignment_ref: plan.assignment_ref.clone(),
+            start_date: plan.start_date,
+            end_date: plan.end_date,
+            rates: rate_lines(plan),
+            month_config: plan.month.map(i64::from),
+            tax_year: i64::from(plan.tax_year),
+            tax_period_config: i64::from(plan.tax_period),
+            ..TimesheetCreate::default()
+        };
+        Client::create_timesheet(self, &body)
+            .await
+            .map(server_timesheet)
+            .map_err(remote_error)
+    }
+
+    async fn update_timesheet(
+        &self,
+        id: &str,
+        plan: &TimesheetPlan,
+    ) -> Result<ServerTimesheet, RemoteError> {
+        let body = TimesheetEdit {
+            rates: rate_lines(plan),
+            ..TimesheetEdit::default()
+        };
+        Client::update_timesheet(self, id, &body)
+            .await
+            .map(server_timesheet)
+            .map_err(remote_error)
+    }
+}
+
+/// Reading a candidate in full (the list shape lacks the settings the comparison needs).
+trait CandidateRecord {
+    async fn get_candidate_record(
+        &self,
+        ireland: bool,
+        id: &str,
+    ) -> Result<ServerRecord, RemoteError>;
+}
+
+impl CandidateRecord for Client {
+    async fn get_candidate_record(
+        &self,
+        ireland: bool,
+        id: &str,
+    ) -> Result<ServerRecord, RemoteError> {
+        let c = if ireland {
+            self.get_candidate_ie(id).await
+        } else {
+            Client::get_candidate(self, id).await
+        }
+        .map_err(remote_error)?;
+        Ok(record(c.id.clone().or(Some(id.to_string())), &c))
+    }
+}

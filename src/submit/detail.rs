@@ -1,0 +1,85 @@
+//! The report detail recorded for each record when a run starts.
+
+use crate::plan::timesheet::Totals;
+use crate::report::reconcile::RecordDetail;
+use crate::schema::record::{Body, CellFinding, WorkerRef};
+use crate::schema::{Entity, Record};
+
+/// A finding with its place: `row 5, column H (NI Number): …`.
+pub fn finding_text(f: &CellFinding) -> String {
+    let mut place = Vec::new();
+    if let Some(row) = f.row {
+        place.push(format!("row {row}"));
+    }
+    match (&f.column, &f.header) {
+        (Some(c), Some(h)) => place.push(format!("column {c} ({h})")),
+        (Some(c), None) => place.push(format!("column {c}")),
+        _ => {}
+    }
+    if place.is_empty() {
+        f.finding.message.clone()
+    } else {
+        format!("{}: {}", place.join(", "), f.finding.message)
+    }
+}
+
+fn text_at<'a>(body: &'a serde_json::Value, path: &[&str]) -> Option<&'a str> {
+    path.iter()
+        .try_fold(body, |v, key| v.get(key))
+        .and_then(|v| v.as_str())
+}
+
+/// Name, identifier, validity, findings and input totals of a record.
+pub fn initial_detail(record: &Record) -> RecordDetail {
+    let mut detail = RecordDetail {
+        invalid: !record.is_valid(),
+        findings: record
+            .findings
+            .iter()
+            .filter(|f| f.is_error())
+            .map(finding_text)
+            .collect(),
+        ..RecordDetail::default()
+    };
+    match &record.body {
+        Body::Candidate(body) => {
+            let name = [
+                text_at(body, &["generalSetting", "forename"]),
+                text_at(body, &["generalSetting", "surname"]),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+            detail.name = (!name.is_empty()).then_some(name);
+            let id_field = if record.entity == Entity::CandidatesIe {
+                "PPSNumber"
+            } else {
+                "NINumber"
+            };
+            detail.identifier = text_at(body, &["generalSetting", id_field]).map(str::to_string);
+        }
+        Body::PaymentRate(body) => {
+            detail.name = text_at(body, &["description"]).map(str::to_string);
+        }
+        Body::Timesheet(draft) => {
+            let worker = match &draft.worker {
+                WorkerRef::AgencyRef(r) => r.clone(),
+                WorkerRef::Id(id) => {
+                    detail.worker_id = Some(id.clone());
+                    id.clone()
+                }
+            };
+            detail.name = Some(worker.clone());
+            detail.worker = Some(worker);
+            detail.tax_year = Some(draft.tax_year);
+            detail.tax_period = Some(draft.tax_period);
+            detail.input = Some(Totals {
+                lines: draft.lines.len() as u32,
+                units: draft.lines.iter().map(|l| l.units).sum(),
+                net: draft.net(),
+            });
+        }
+    }
+    detail
+}

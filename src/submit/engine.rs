@@ -1,0 +1,440 @@
+//! The engine: stages in dependency order, records concurrently, the exactly-once write loop,
+//! and what later stages learn from earlier ones (ids, failures).
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Mutex, MutexGuard};
+
+use futures::TryStreamExt;
+
+use super::progress::Progress;
+use super::remote::{Remote, RemoteError};
+use super::{SubmitError, SubmitOptions, candidates, payment_rates, timesheets};
+use crate::journal::{Journal, RecordRow, RecordState, RecordUpdate};
+use crate::plan::resolve::VatCodes;
+use crate::plan::timesheet::{PayInfo, Totals};
+use crate::plan::{Action, Change, payload_hash};
+use crate::report::reconcile::RecordDetail;
+use crate::schema::{Entity, Record};
+
+/// Sends of one write before the run gives up (and stays resumable): each lost answer is
+/// followed by a search, so only an API that keeps losing answers gets here.
+const MAX_SENDS: u32 = 8;
+
+/// Prefix of the placeholder id a dry run gives a record it would create.
+pub const NEW_PREFIX: &str = "(new) ";
+
+/// What later stages learn from earlier ones.
+#[derive(Debug, Default)]
+pub struct Refs {
+    /// Agency Ref → `SR-…`.
+    pub workers: HashMap<String, String>,
+    /// Pay code (upper case) → id and default VAT code.
+    pub pay: HashMap<String, PayInfo>,
+    /// `worker:<ref>` / `pay:<CODE>` → why that record did not land.
+    pub failed: HashMap<String, String>,
+}
+
+/// The result of a write that went through the exactly-once loop.
+pub enum Written<T> {
+    /// The server answered the write.
+    Sent(T),
+    /// An answer was lost and the record was then found on the server.
+    Found(T),
+    /// The server refused the data.
+    Rejected { status: u16, message: String },
+}
+
+pub struct Engine<'a, R: Remote> {
+    pub remote: &'a R,
+    pub journal: &'a Journal,
+    pub run: &'a str,
+    pub prior: &'a HashMap<u32, RecordRow>,
+    pub options: &'a SubmitOptions,
+    pub vat: VatCodes,
+    refs: Mutex<Refs>,
+    duplicates: HashMap<u32, String>,
+}
+
+/// Match the records of a resumed run to their journal rows by entity, natural key and payload
+/// hash (files may be given in another order); new runs number records in input order.
+pub fn align<'r>(records: &'r [Record], rows: &[RecordRow]) -> Option<Vec<(u32, &'r Record)>> {
+    if rows.is_empty() {
+        return Some(
+            records
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (i as u32, r))
+                .collect(),
+        );
+    }
+    let mut free: HashMap<(String, String, String), Vec<u32>> = HashMap::new();
+    for row in rows.iter().rev() {
+        free.entry((
+            row.entity.clone(),
+            row.natural_key.clone(),
+            row.payload_hash.clone(),
+        ))
+        .or_default()
+        .push(row.seq);
+    }
+    let mut out = Vec::with_capacity(records.len());
+    for record in records {
+        let key = (
+            record.entity.name().to_string(),
+            record.key.clone(),
+            payload_hash(record),
+        );
+        out.push((free.get_mut(&key)?.pop()?, record));
+    }
+    (out.len() == rows.len()).then_some(out)
+}
+
+impl<'a, R: Remote> Engine<'a, R> {
+    pub async fn new(
+        remote: &'a R,
+        journal: &'a Journal,
+        run: &'a str,
+        prior: &'a HashMap<u32, RecordRow>,
+        options: &'a SubmitOptions,
+    ) -> Result<Engine<'a, R>, SubmitError> {
+        let vat = if options.offline {
+            VatCodes::unchecked()
+        } else {
+            VatCodes::new(read(remote.vat_codes()).await?)
+        };
+        Ok(Engine {
+            remote,
+            journal,
+            run,
+            prior,
+            options,
+            vat,
+            refs: Mutex::new(Refs::default()),
+            duplicates: HashMap::new(),
+        })
+    }
+
+    pub fn refs(&self) -> MutexGuard<'_, Refs> {
+        self.refs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn dry_run(&self) -> bool {
+        self.options.dry_run
+    }
+
+    /// Run every stage, then read back what landed for the control totals.
+    pub async fn run(mut self, work: &[(u32, &Record)]) -> Result<(), SubmitError> {
+        self.duplicates = find_duplicates(work);
+        let totals: Vec<(Entity, u64)> = Entity::ALL
+            .iter()
+            .map(|e| {
+                (
+                    *e,
+                    work.iter().filter(|(_, r)| r.entity == *e).count() as u64,
+                )
+            })
+            .collect();
+        let progress = Progress::new(self.options.progress, &totals);
+        let stages: [&[Entity]; 3] = [
+            &[Entity::Candidates, Entity::CandidatesIe],
+            &[Entity::PaymentRates],
+            &[Entity::Timesheets],
+        ];
+        for stage in stages {
+            let items: Vec<(u32, &Record)> = work
+                .iter()
+                .filter(|(_, r)| stage.contains(&r.entity))
+                .copied()
+                .collect();
+            if stage.contains(&Entity::Timesheets) {
+                timesheets::resolve_outside_refs(&self, &items).await?;
+            }
+            let engine = &self;
+            let progress = &progress;
+            futures::stream::iter(items.into_iter().map(Ok::<_, SubmitError>))
+                .try_for_each_concurrent(
+                    self.options.concurrency.max(1),
+                    |(seq, record)| async move {
+                        engine.process(seq, record).await?;
+                        progress.inc(record.entity);
+                        Ok(())
+                    },
+                )
+                .await?;
+        }
+        progress.finish();
+        if !self.options.dry_run {
+            self.read_back(work).await?;
+        }
+        Ok(())
+    }
+
+    async fn process(&self, seq: u32, record: &Record) -> Result<(), SubmitError> {
+        if let Some(row) = self.prior.get(&seq)
+            && row.state.is_final()
+        {
+            self.remember_final(record, row);
+            return Ok(());
+        }
+        if !record.is_valid() {
+            self.remember_failure(record, "it has errors in the sheet");
+            return self.block(
+                seq,
+                "invalid: not sent; fix the cells listed and import again",
+            );
+        }
+        if let Some(first) = self.duplicates.get(&seq) {
+            self.remember_failure(record, "it is duplicated in the batch");
+            return self.block(seq, first);
+        }
+        match record.entity {
+            Entity::Candidates | Entity::CandidatesIe => {
+                candidates::process(self, seq, record).await
+            }
+            Entity::PaymentRates => payment_rates::process(self, seq, record).await,
+            Entity::Timesheets => timesheets::process(self, seq, record).await,
+        }
+    }
+
+    /// Whether an earlier process sent this record with this action and never recorded the
+    /// answer.
+    pub fn was_sent(&self, seq: u32, action: Action) -> bool {
+        self.prior.get(&seq).is_some_and(|row| {
+            row.state == RecordState::Sent && row.action.as_deref() == Some(action.as_str())
+        })
+    }
+
+    /// A final record of an earlier process: learn its id or its failure.
+    fn remember_final(&self, record: &Record, row: &RecordRow) {
+        match (row.state, &row.api_id) {
+            (RecordState::Done | RecordState::Unchanged, Some(id)) => {
+                self.remember_success(record, id);
+            }
+            _ => self.remember_failure(record, row.message.as_deref().unwrap_or("it did not land")),
+        }
+    }
+
+    /// A candidate or payment rate landed (or is already there) as `id`.
+    pub fn remember_success(&self, record: &Record, id: &str) {
+        let mut refs = self.refs();
+        match record.entity {
+            Entity::Candidates | Entity::CandidatesIe => {
+                refs.workers.insert(record.key.clone(), id.to_string());
+            }
+            Entity::PaymentRates => {
+                let default_vat = payment_rates::default_vat(self, record);
+                refs.pay.insert(
+                    record.key.to_uppercase(),
+                    PayInfo {
+                        id: id.to_string(),
+                        default_vat,
+                    },
+                );
+            }
+            Entity::Timesheets => {}
+        }
+    }
+
+    /// A candidate or payment rate did not land: timesheets that need it are blocked.
+    pub fn remember_failure(&self, record: &Record, why: &str) {
+        let key = match record.entity {
+            Entity::Candidates | Entity::CandidatesIe => format!("worker:{}", record.key),
+            Entity::PaymentRates => format!("pay:{}", record.key.to_uppercase()),
+            Entity::Timesheets => return,
+        };
+        self.refs().failed.insert(key, why.to_string());
+    }
+
+    pub fn set_action(
+        &self,
+        seq: u32,
+        action: Action,
+        changes: &[Change],
+    ) -> Result<(), SubmitError> {
+        let changed = if changes.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::to_value(changes).unwrap_or_default()
+        };
+        Ok(self
+            .journal
+            .set_action(self.run, seq, action.as_str(), &changed)?)
+    }
+
+    pub fn block(&self, seq: u32, message: &str) -> Result<(), SubmitError> {
+        self.set_action(seq, Action::Blocked, &[])?;
+        self.finish(
+            seq,
+            RecordState::Blocked,
+            None,
+            None,
+            Some(message.to_string()),
+        )
+    }
+
+    pub fn finish(
+        &self,
+        seq: u32,
+        state: RecordState,
+        api_id: Option<String>,
+        http_status: Option<u16>,
+        message: Option<String>,
+    ) -> Result<(), SubmitError> {
+        Ok(self.journal.set_state(
+            self.run,
+            seq,
+            state,
+            &RecordUpdate {
+                api_id,
+                http_status,
+                message,
+            },
+        )?)
+    }
+
+    /// Send a write exactly once. `ambiguous` says an earlier attempt (maybe by a killed
+    /// process) may have landed: search first. After each lost answer, search; found → done,
+    /// not found → send again. A refusal after a lost answer is checked by one more search
+    /// (the lost write may be why the server refuses, e.g. "code already exists").
+    pub async fn write_once<T, S, SF, F, FF>(
+        &self,
+        seq: u32,
+        mut ambiguous: bool,
+        mut send: S,
+        mut search: F,
+    ) -> Result<Written<T>, SubmitError>
+    where
+        S: FnMut() -> SF,
+        SF: Future<Output = Result<T, RemoteError>>,
+        F: FnMut() -> FF,
+        FF: Future<Output = Result<Option<T>, RemoteError>>,
+    {
+        let mut sends = 0;
+        loop {
+            if ambiguous && let Some(found) = read(search()).await? {
+                return Ok(Written::Found(found));
+            }
+            if sends >= MAX_SENDS {
+                return Err(SubmitError::Aborted(format!(
+                    "the API lost the answer to the same write {sends} times; stopped so \
+                     nothing is sent twice. Run the same import again later to resume"
+                )));
+            }
+            self.journal.mark_sent(self.run, seq)?;
+            sends += 1;
+            match send().await {
+                Ok(answer) => return Ok(Written::Sent(answer)),
+                Err(RemoteError::Ambiguous { message }) => {
+                    tracing::info!(seq, %message, "answer lost; searching before sending again");
+                    ambiguous = true;
+                }
+                Err(RemoteError::Rejected { status, message }) => {
+                    if ambiguous && let Some(found) = read(search()).await? {
+                        return Ok(Written::Found(found));
+                    }
+                    return Ok(Written::Rejected { status, message });
+                }
+                Err(RemoteError::Abort { message }) => return Err(SubmitError::Aborted(message)),
+            }
+        }
+    }
+
+    /// The report detail of a record, as stored.
+    pub fn detail(&self, seq: u32, record: &Record) -> RecordDetail {
+        self.prior
+            .get(&seq)
+            .and_then(|row| serde_json::from_value(row.detail.clone()).ok())
+            .unwrap_or_else(|| super::initial_detail(record))
+    }
+
+    pub fn set_detail(&self, seq: u32, detail: &RecordDetail) -> Result<(), SubmitError> {
+        let value = serde_json::to_value(detail).unwrap_or_default();
+        Ok(self.journal.set_detail(self.run, seq, &value)?)
+    }
+
+    /// After the run: read every timesheet that landed back from the API for the control
+    /// totals.
+    async fn read_back(&self, work: &[(u32, &Record)]) -> Result<(), SubmitError> {
+        let rows: HashMap<u32, RecordRow> = self
+            .journal
+            .records(self.run)?
+            .into_iter()
+            .map(|r| (r.seq, r))
+            .collect();
+        let targets: Vec<(u32, String, RecordDetail)> = work
+            .iter()
+            .filter(|(_, r)| r.entity == Entity::Timesheets)
+            .filter_map(|(seq, record)| {
+                let row = rows.get(seq)?;
+                let id = row.api_id.clone()?;
+                matches!(row.state, RecordState::Done | RecordState::Unchanged).then(|| {
+                    let detail = serde_json::from_value(row.detail.clone())
+                        .unwrap_or_else(|_| super::initial_detail(record));
+                    (*seq, id, detail)
+                })
+            })
+            .collect();
+        futures::stream::iter(targets.into_iter().map(Ok::<_, SubmitError>))
+            .try_for_each_concurrent(
+                self.options.concurrency.max(1),
+                |(seq, id, mut detail)| async move {
+                    let timesheet = read(self.remote.get_timesheet(&id)).await?;
+                    detail.read_back = timesheet.lines.as_deref().map(Totals::of);
+                    self.set_detail(seq, &detail)
+                },
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+/// A read: any failure stops the run (the client has already retried what can be retried).
+pub async fn read<T>(call: impl Future<Output = Result<T, RemoteError>>) -> Result<T, SubmitError> {
+    call.await.map_err(|e| match e {
+        RemoteError::Abort { message } | RemoteError::Ambiguous { message } => {
+            SubmitError::Aborted(message)
+        }
+        RemoteError::Rejected { status, message } => SubmitError::Aborted(format!(
+            "the API refused a lookup (HTTP {status}): {message}"
+        )),
+    })
+}
+
+/// Records whose natural key repeats an earlier valid record of the same kind: only the first
+/// is imported (sending both would create a duplicate or overwrite one with the other).
+fn find_duplicates(work: &[(u32, &Record)]) -> HashMap<u32, String> {
+    let mut seen: HashMap<(&str, String), &Record> = HashMap::new();
+    let mut out = HashMap::new();
+    for (seq, record) in work {
+        if !record.is_valid() {
+            continue;
+        }
+        let group = match record.entity {
+            Entity::Candidates | Entity::CandidatesIe => "worker",
+            Entity::PaymentRates => "pay",
+            Entity::Timesheets => "timesheet",
+        };
+        let key = (group, record.key.to_uppercase());
+        match seen.get(&key) {
+            Some(first) => {
+                let at = first
+                    .provenance
+                    .first()
+                    .map(|p| format!("{} row {}", p.file.display(), p.row))
+                    .unwrap_or_default();
+                out.insert(
+                    *seq,
+                    format!(
+                        "duplicate of {at} (same key '{}'); only the first is imported — remove one of the rows",
+                        record.key
+                    ),
+                );
+            }
+            None => {
+                seen.insert(key, record);
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,136 @@
+//! Payment rates: look up by code, create, update (never the code) or leave alone.
+
+use serde_json::Value;
+
+use super::SubmitError;
+use super::engine::{Engine, NEW_PREFIX, Written, read};
+use super::remote::Remote;
+use crate::journal::RecordState;
+use crate::plan::resolve::{payment_rate_body, payment_rate_edit_body};
+use crate::plan::{Action, Decision, changed_fields};
+use crate::schema::Record;
+use crate::schema::record::Body;
+
+/// The default VAT code id of a payment-rate record, resolved.
+pub fn default_vat<R: Remote>(e: &Engine<'_, R>, record: &Record) -> Option<String> {
+    let Body::PaymentRate(sheet) = &record.body else {
+        return None;
+    };
+    payment_rate_body(sheet, &e.vat)
+        .ok()?
+        .get("defaultVATCode")?
+        .as_str()
+        .map(str::to_string)
+}
+
+pub async fn process<R: Remote>(
+    e: &Engine<'_, R>,
+    seq: u32,
+    record: &Record,
+) -> Result<(), SubmitError> {
+    let Body::PaymentRate(sheet) = &record.body else {
+        return e.block(
+            seq,
+            "internal: a payment-rate row without a payment-rate body",
+        );
+    };
+    let body = match payment_rate_body(sheet, &e.vat) {
+        Ok(body) => body,
+        Err(message) => {
+            e.remember_failure(record, &message);
+            return e.block(seq, &message);
+        }
+    };
+    let code = record.key.to_uppercase();
+    let existing = read(e.remote.find_payment_rate(&code)).await?;
+    if e.was_sent(seq, Action::Create)
+        && let Some(server) = &existing
+    {
+        e.remember_success(record, &server.id);
+        return e.finish(
+            seq,
+            RecordState::Done,
+            Some(server.id.clone()),
+            None,
+            Some(recovered()),
+        );
+    }
+    let decision = Decision::against(
+        &body,
+        existing.as_ref().map(|s| (s.id.as_str(), &s.json)),
+        &["code"],
+    );
+    e.set_action(seq, decision.action, &decision.changes)?;
+    let id = decision.existing_id.clone().unwrap_or_default();
+    match decision.action {
+        Action::Unchanged | Action::Blocked => {
+            e.remember_success(record, &id);
+            e.finish(seq, RecordState::Unchanged, Some(id), None, None)
+        }
+        Action::Create if e.dry_run() => {
+            e.remember_success(record, &format!("{NEW_PREFIX}{code}"));
+            Ok(())
+        }
+        Action::Update if e.dry_run() => {
+            e.remember_success(record, &id);
+            Ok(())
+        }
+        Action::Create => {
+            let written = e
+                .write_once(
+                    seq,
+                    e.was_sent(seq, Action::Create),
+                    || async { e.remote.create_payment_rate(&body).await.map(|r| r.id) },
+                    || async { Ok(e.remote.find_payment_rate(&code).await?.map(|r| r.id)) },
+                )
+                .await?;
+            settle(e, seq, record, written, 201)
+        }
+        Action::Update => {
+            let edit = payment_rate_edit_body(&body);
+            let written = e
+                .write_once(
+                    seq,
+                    e.was_sent(seq, Action::Update),
+                    || async { e.remote.update_payment_rate(&id, &edit).await.map(|r| r.id) },
+                    || async {
+                        let now = e.remote.get_payment_rate(&id).await?;
+                        Ok(same(&edit, &now.json).then_some(now.id))
+                    },
+                )
+                .await?;
+            settle(e, seq, record, written, 200)
+        }
+    }
+}
+
+fn same(edit: &Value, server: &Value) -> bool {
+    changed_fields(edit, server, &["code"]).is_empty()
+}
+
+fn recovered() -> String {
+    "the answer was lost; found on the server by its code".into()
+}
+
+fn settle<R: Remote>(
+    e: &Engine<'_, R>,
+    seq: u32,
+    record: &Record,
+    written: Written<String>,
+    ok_status: u16,
+) -> Result<(), SubmitError> {
+    match written {
+        Written::Sent(id) => {
+            e.remember_success(record, &id);
+            e.finish(seq, RecordState::Done, Some(id), Some(ok_status), None)
+        }
+        Written::Found(id) => {
+            e.remember_success(record, &id);
+            e.finish(seq, RecordState::Done, Some(id), None, Some(recovered()))
+        }
+        Written::Rejected { status, message } => {
+            e.remember_failure(record, &message);
+            e.finish(seq, RecordState::Failed, None, Some(status), Some(message))
+        }
+    }
+}

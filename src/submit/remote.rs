@@ -1,0 +1,184 @@
+//! What the submit stage needs from the Nxsys API, as a trait: the real client implements it
+//! (`client.rs`), and so does the offline stand-in a `--dry-run` without credentials uses.
+//!
+//! Every `find_*` re-checks the natural key on what comes back: a server-side filter is never
+//! trusted blindly (an API that ignores an unknown query parameter returns everything).
+
+use std::future::Future;
+
+use serde_json::Value;
+
+use crate::plan::timesheet::{ServerTimesheet, TimesheetPlan};
+
+/// Why a call failed, in the three ways the submit stage treats differently.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RemoteError {
+    /// The server refused the data (4xx): final for this record, never retried.
+    #[error("{message}")]
+    Rejected { status: u16, message: String },
+    /// A write was sent and no answer came back (timeout, 5xx, dropped connection): it may or
+    /// may not have been applied. Search by natural key before sending again.
+    #[error("no answer to a write: {message}")]
+    Ambiguous { message: String },
+    /// Nothing can go on: authentication failed, the API is unreachable. Stops the run, which
+    /// stays resumable.
+    #[error("{message}")]
+    Abort { message: String },
+}
+
+/// A record on the server: its id and its JSON, shaped like the create body so that the plan's
+/// field comparison applies (references flattened to their ids).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerRecord {
+    pub id: String,
+    pub json: Value,
+}
+
+/// How to look a candidate up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CandidateKey {
+    /// Ireland (`/candidates/ireland`) rather than UK.
+    pub ireland: bool,
+    pub agency_ref: String,
+    /// NI number (UK) or PPS number (Ireland), when the sheet has one.
+    pub identifier: Option<String>,
+}
+
+/// The API operations the submit stage uses.
+pub trait Remote: Sync {
+    /// `(id, letter)` of every VAT code.
+    fn vat_codes(&self) -> impl Future<Output = Result<Vec<(String, String)>, RemoteError>>;
+
+    /// Candidates whose Agency Ref equals `key.agency_ref` and, separately, those whose NI/PPS
+    /// number equals `key.identifier` (full records, as `get_candidate` returns them).
+    fn find_candidates(
+        &self,
+        key: &CandidateKey,
+    ) -> impl Future<Output = Result<Vec<ServerRecord>, RemoteError>>;
+
+    /// Create a candidate; the id when the answer carries one (UK answers 201 with no body).
+    fn create_candidate(
+        &self,
+        ireland: bool,
+        body: &Value,
+    ) -> impl Future<Output = Result<Option<String>, RemoteError>>;
+
+    fn update_candidate(
+        &self,
+        ireland: bool,
+        id: &str,
+        body: &Value,
+    ) -> impl Future<Output = Result<(), RemoteError>>;
+
+    fn get_candidate(
+        &self,
+        ireland: bool,
+        id: &str,
+    ) -> impl Future<Output = Result<ServerRecord, RemoteError>>;
+
+    /// The payment rate with exactly this code, if any.
+    fn find_payment_rate(
+        &self,
+        code: &str,
+    ) -> impl Future<Output = Result<Option<ServerRecord>, RemoteError>>;
+
+    fn create_payment_rate(
+        &self,
+        body: &Value,
+    ) -> impl Future<Output = Result<ServerRecord, RemoteError>>;
+
+    fn update_payment_rate(
+        &self,
+        id: &str,
+        body: &Value,
+    ) -> impl Future<Output = Result<ServerRecord, RemoteError>>;
+
+    fn get_payment_rate(&self, id: &str)
+    -> impl Future<Output = Result<ServerRecord, RemoteError>>;
+
+    /// Timesheets of a worker in a tax year and period.
+    fn find_timesheets(
+        &self,
+        worker_id: &str,
+        tax_year: i32,
+        tax_period: u32,
+    ) -> impl Future<Output = Result<Vec<ServerTimesheet>, RemoteError>>;
+
+    fn get_timesheet(&self, id: &str)
+    -> impl Future<Output = Result<ServerTimesheet, RemoteError>>;
+
+    /// Create the timesheet (`plan.create_body()` on the wire).
+    fn create_timesheet(
+        &self,
+        plan: &TimesheetPlan,
+    ) -> impl Future<Output = Result<ServerTimesheet, RemoteError>>;
+
+    /// Replace the lines of timesheet `id` (`plan.edit_body()` on the wire).
+    fn update_timesheet(
+        &self,
+        id: &str,
+        plan: &TimesheetPlan,
+    ) -> impl Future<Output = Result<ServerTimesheet, RemoteError>>;
+}
+
+/// A stand-in for a `--dry-run` without credentials: the server looks empty and has no VAT
+/// codes; every write is refused (a dry run never writes).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Offline;
+
+fn offline<T>() -> Result<T, RemoteError> {
+    Err(RemoteError::Abort {
+        message: "offline: no writes in a dry run".into(),
+    })
+}
+
+impl Remote for Offline {
+    async fn vat_codes(&self) -> Result<Vec<(String, String)>, RemoteError> {
+        Ok(Vec::new())
+    }
+    async fn find_candidates(&self, _: &CandidateKey) -> Result<Vec<ServerRecord>, RemoteError> {
+        Ok(Vec::new())
+    }
+    async fn create_candidate(&self, _: bool, _: &Value) -> Result<Option<String>, RemoteError> {
+        offline()
+    }
+    async fn update_candidate(&self, _: bool, _: &str, _: &Value) -> Result<(), RemoteError> {
+        offline()
+    }
+    async fn get_candidate(&self, _: bool, _: &str) -> Result<ServerRecord, RemoteError> {
+        offline()
+    }
+    async fn find_payment_rate(&self, _: &str) -> Result<Option<ServerRecord>, RemoteError> {
+        Ok(None)
+    }
+    async fn create_payment_rate(&self, _: &Value) -> Result<ServerRecord, RemoteError> {
+        offline()
+    }
+    async fn update_payment_rate(&self, _: &str, _: &Value) -> Result<ServerRecord, RemoteError> {
+        offline()
+    }
+    async fn get_payment_rate(&self, _: &str) -> Result<ServerRecord, RemoteError> {
+        offline()
+    }
+    async fn find_timesheets(
+        &self,
+        _: &str,
+        _: i32,
+        _: u32,
+    ) -> Result<Vec<ServerTimesheet>, RemoteError> {
+        Ok(Vec::new())
+    }
+    async fn get_timesheet(&self, _: &str) -> Result<ServerTimesheet, RemoteError> {
+        offline()
+    }
+    async fn create_timesheet(&self, _: &TimesheetPlan) -> Result<ServerTimesheet, RemoteError> {
+        offline()
+    }
+    async fn update_timesheet(
+        &self,
+        _: &str,
+        _: &TimesheetPlan,
+    ) -> Result<ServerTimesheet, RemoteError> {
+        offline()
+    }
+}

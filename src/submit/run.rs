@@ -1,0 +1,165 @@
+//! One import run end to end, below the command line: refuse a batch already imported, resume
+//! an unfinished run of the same batch, journal the records, submit, close the run.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use super::{Remote, SubmitError, SubmitOptions, align, initial_detail, submit};
+use crate::journal::{Journal, JournalError, NewRecord, RunStatus, new_run_id};
+use crate::plan::{fingerprint, payload_hash};
+use crate::report::reconcile::RunReport;
+use crate::schema::Record;
+
+/// What to import and how.
+#[derive(Debug, Clone)]
+pub struct ImportRequest {
+    pub files: Vec<PathBuf>,
+    /// The API the run talks to; part of the duplicate-batch check (the same batch may go to
+    /// a sandbox and to Nxsys).
+    pub base_url: String,
+    /// Options recorded with the run (rate, concurrency, mask_pii, …).
+    pub recorded_options: serde_json::Value,
+    /// Resume this run instead of looking one up by fingerprint.
+    pub resume: Option<String>,
+    pub allow_duplicate_batch: bool,
+    pub submit: SubmitOptions,
+}
+
+/// Why an import did not run or did not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(
+        "this batch was already imported by run {run} (finished {finished}); nothing was sent. \
+         `nxsys-etl runs show {run}` shows what it did; to send it again anyway add \
+         --allow-duplicate-batch"
+    )]
+    DuplicateBatch { run: String, finished: String },
+    #[error(
+        "run {run} was of another batch (the files' contents differ); give the files of that run, \
+         or leave out --resume to start a new run"
+    )]
+    ResumeMismatch { run: String },
+    #[error("run {run} is {status} and cannot be resumed; `nxsys-etl runs show {run}` shows it")]
+    NotResumable { run: String, status: &'static str },
+    #[error(
+        "run {run} stopped: {message}. Nothing was sent twice; run the same import again to resume it"
+    )]
+    Aborted { run: String, message: String },
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+}
+
+/// How the run went, for the caller to report.
+#[derive(Debug, Clone)]
+pub struct ImportOutcome {
+    pub run_id: String,
+    /// Whether an unfinished run was picked up.
+    pub resumed: bool,
+}
+
+/// Import `records` (the whole batch, valid or not) through `remote`.
+pub async fn import<R: Remote>(
+    remote: &R,
+    journal: &Journal,
+    records: &[Record],
+    request: &ImportRequest,
+) -> Result<ImportOutcome, ImportError> {
+    let fingerprint = fingerprint(records);
+    let dry_run = request.submit.dry_run;
+    let existing = match &request.resume {
+        Some(id) => {
+            let run = journal.run(id)?;
+            if run.fingerprint != fingerprint {
+                return Err(ImportError::ResumeMismatch { run: run.id });
+            }
+            if !run.status.is_resumable() {
+                return Err(ImportError::NotResumable {
+                    run: run.id,
+                    status: run.status.as_str(),
+                });
+            }
+            Some(run)
+        }
+        None if dry_run => None,
+        None => {
+            let runs = journal.runs_with_fingerprint(&fingerprint, &request.base_url)?;
+            if let Some(done) = runs.iter().find(|r| r.status == RunStatus::Finished)
+                && !request.allow_duplicate_batch
+            {
+                return Err(ImportError::DuplicateBatch {
+                    run: done.id.clone(),
+                    finished: done.finished.clone().unwrap_or_default(),
+                });
+            }
+            runs.into_iter().find(|r| r.status.is_resumable())
+        }
+    };
+
+    let (run_id, resumed, prior) = match existing {
+        Some(run) => {
+            let rows = journal.records(&run.id)?;
+            journal.set_run_status(&run.id, RunStatus::Running, None)?;
+            (run.id, true, rows)
+        }
+        None => {
+            let id = new_run_id();
+            let status = if dry_run {
+                RunStatus::DryRun
+            } else {
+                RunStatus::Running
+            };
+            journal.insert_run(
+                &id,
+                &request.files,
+                &fingerprint,
+                &request.base_url,
+                &request.recorded_options,
+                status,
+            )?;
+            let new: Vec<NewRecord> = records
+                .iter()
+                .enumerate()
+                .map(|(i, r)| NewRecord {
+                    seq: i as u32,
+                    entity: r.entity.name().to_string(),
+                    provenance: serde_json::to_value(&r.provenance).unwrap_or_default(),
+                    natural_key: r.key.clone(),
+                    payload_hash: payload_hash(r),
+                    detail: serde_json::to_value(initial_detail(r)).unwrap_or_default(),
+                })
+                .collect();
+            journal.insert_records(&id, &new)?;
+            (id, false, Vec::new())
+        }
+    };
+    let Some(work) = align(records, &prior) else {
+        return Err(ImportError::ResumeMismatch { run: run_id });
+    };
+    let prior: HashMap<u32, _> = prior.into_iter().map(|r| (r.seq, r)).collect();
+
+    match submit(remote, journal, &run_id, &work, &prior, &request.submit).await {
+        Ok(()) => {
+            let report = RunReport::from_journal(journal, &run_id, None)?;
+            let status = if dry_run {
+                RunStatus::DryRun
+            } else {
+                RunStatus::Finished
+            };
+            journal.set_run_status(&run_id, status, Some(report.exit().code()))?;
+            Ok(ImportOutcome { run_id, resumed })
+        }
+        Err(SubmitError::Aborted(message)) => {
+            let status = if dry_run {
+                RunStatus::DryRun
+            } else {
+                RunStatus::Aborted
+            };
+            journal.set_run_status(&run_id, status, Some(3))?;
+            Err(ImportError::Aborted {
+                run: run_id,
+                message,
+            })
+        }
+        Err(SubmitError::Journal(e)) => Err(e.into()),
+    }
+}

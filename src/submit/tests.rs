@@ -1,0 +1,273 @@
+//! The engine against an in-memory fake API that loses answers after applying writes, refuses
+//! some data and can "crash" the run part-way: no duplicates, every record accounted for.
+
+mod fake;
+
+use std::path::PathBuf;
+
+use rust_decimal::Decimal;
+use serde_json::json;
+
+use super::*;
+use crate::journal::RecordState;
+use crate::report::reconcile::{Outcome, RunReport};
+use crate::schema::record::{
+    Body, LineDraft, PayRef, Provenance, TimesheetDraft, VatRef, WorkerRef,
+};
+use crate::schema::{Entity, Record};
+use fake::Fake;
+
+fn prov(file: &str, row: u32) -> Provenance {
+    Provenance {
+        file: PathBuf::from(file),
+        sheet: None,
+        row,
+    }
+}
+
+fn candidate(i: u32, surname: &str) -> Record {
+    let agency = format!("AG{i:04}");
+    Record {
+        entity: Entity::Candidates,
+        provenance: vec![prov("c.csv", i + 2)],
+        key: agency.clone(),
+        body: Body::Candidate(json!({
+            "generalSetting": {"agencyRef": agency, "forename": "Test", "surname": surname,
+                                "NINumber": format!("QQ{:06}C", i)},
+            "payrollSetting": {"paymentModel": "PAYEE"}
+        })),
+        findings: vec![],
+    }
+}
+
+fn rate(code: &str) -> Record {
+    Record {
+        entity: Entity::PaymentRates,
+        provenance: vec![prov("r.csv", 2)],
+        key: code.into(),
+        body: Body::PaymentRate(
+            json!({"code": code, "description": "Hourly", "type": "RATE",
+                                        "units": "HOURLY", "defaultVATCode": "S"}),
+        ),
+        findings: vec![],
+    }
+}
+
+fn timesheet(worker: u32, period: u32, hours: &str) -> Record {
+    let line = |row, code: &str, rate: &str| LineDraft {
+        provenance: prov("t.csv", row),
+        pay: PayRef::Code(code.into()),
+        rate: rate.parse::<Decimal>().unwrap(),
+        units: hours.parse::<Decimal>().unwrap(),
+        vat: Some(VatRef::Letter("S".into())),
+    };
+    let agency = format!("AG{worker:04}");
+    Record {
+        entity: Entity::Timesheets,
+        provenance: vec![prov("t.csv", worker * 10 + 2)],
+        key: format!("{agency}|2025|{period}"),
+        body: Body::Timesheet(TimesheetDraft {
+            worker: WorkerRef::AgencyRef(agency),
+            assignment_ref: None,
+            start_date: None,
+            end_date: None,
+            tax_year: 2025,
+            tax_period: period,
+            month: None,
+            lines: vec![
+                line(worker * 10 + 2, "PR200", "12.50"),
+                line(worker * 10 + 3, "PR201", "3"),
+            ],
+        }),
+        findings: vec![],
+    }
+}
+
+fn batch(workers: u32, periods: u32) -> Vec<Record> {
+    let mut records: Vec<Record> = (0..workers).map(|i| candidate(i, "Smith")).collect();
+    records.push(rate("PR200"));
+    records.push(rate("PR201"));
+    for w in 0..workers {
+        for p in 1..=periods {
+            records.push(timesheet(w, p, "7.5"));
+        }
+    }
+    records
+}
+
+fn request(dir: &std::path::Path) -> ImportRequest {
+    ImportRequest {
+        files: vec![dir.join("c.csv")],
+        base_url: "http://fake".into(),
+        recorded_options: json!({}),
+        resume: None,
+        allow_duplicate_batch: false,
+        submit: SubmitOptions {
+            concurrency: 8,
+            dry_run: false,
+            offline: false,
+            progress: false,
+        },
+    }
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+#[test]
+fn lost_answers_never_make_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(dir.path()).unwrap();
+    let fake = Fake::new().drop_after_commit_every(5).fail_before_every(7);
+    let records = batch(40, 3);
+    let out = block_on(import(&fake, &journal, &records, &request(dir.path()))).unwrap();
+    let state = fake.snapshot();
+    assert_eq!(state.candidates, 40);
+    assert_eq!(state.rates, 2);
+    assert_eq!(state.timesheets, 120);
+    assert_eq!(state.duplicate_candidates, 0);
+    assert_eq!(state.duplicate_timesheets, 0);
+    assert!(
+        state.dropped > 10,
+        "the fake really lost answers: {}",
+        state.dropped
+    );
+    let report = RunReport::from_journal(&journal, &out.run_id, None).unwrap();
+    assert_eq!(report.counts(None).get(Outcome::Created), records.len());
+    assert!(report.control.iter().all(|c| c.balanced));
+}
+
+#[test]
+fn rejected_rows_carry_the_server_message_and_block_their_timesheets() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(dir.path()).unwrap();
+    let fake = Fake::new().reject_surname("Reject");
+    let mut records = batch(5, 1);
+    records[2] = candidate(2, "Reject");
+    let out = block_on(import(&fake, &journal, &records, &request(dir.path()))).unwrap();
+    let rows = journal.records(&out.run_id).unwrap();
+    let rejected: Vec<_> = rows
+        .iter()
+        .filter(|r| r.state == RecordState::Failed)
+        .collect();
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0].http_status, Some(400));
+    assert!(
+        rejected[0]
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("surname 'Reject' refused")
+    );
+    let blocked: Vec<_> = rows
+        .iter()
+        .filter(|r| r.state == RecordState::Blocked)
+        .collect();
+    assert_eq!(blocked.len(), 1);
+    assert!(
+        blocked[0].message.as_deref().unwrap().contains("AG0002"),
+        "{:?}",
+        blocked[0].message
+    );
+    assert_eq!(fake.snapshot().candidates, 4);
+    assert_eq!(fake.snapshot().timesheets, 4);
+}
+
+#[test]
+fn second_import_is_refused_and_changed_rows_update_only_what_differs() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(dir.path()).unwrap();
+    let fake = Fake::new();
+    let records = batch(3, 1);
+    block_on(import(&fake, &journal, &records, &request(dir.path()))).unwrap();
+    let again = block_on(import(&fake, &journal, &records, &request(dir.path())));
+    assert!(
+        matches!(again, Err(ImportError::DuplicateBatch { .. })),
+        "{again:?}"
+    );
+
+    let mut changed = records.clone();
+    changed[1] = candidate(1, "Jones");
+    changed[5] = timesheet(0, 1, "8");
+    let out = block_on(import(&fake, &journal, &changed, &request(dir.path()))).unwrap();
+    let rows = journal.records(&out.run_id).unwrap();
+    let report = RunReport::from_journal(&journal, &out.run_id, None).unwrap();
+    assert_eq!(
+        report.counts(None).get(Outcome::Updated),
+        2,
+        "{:#?}",
+        report.rows
+    );
+    assert_eq!(
+        report.counts(None).get(Outcome::Unchanged),
+        records.len() - 2
+    );
+    let update = rows.iter().find(|r| r.natural_key == "AG0001").unwrap();
+    assert_eq!(update.changed[0]["field"], "generalSetting.surname");
+    assert_eq!(update.changed.as_array().unwrap().len(), 1);
+    let state = fake.snapshot();
+    assert_eq!(
+        (
+            state.candidates,
+            state.timesheets,
+            state.duplicate_timesheets
+        ),
+        (3, 3, 0)
+    );
+    assert_eq!(fake.surname_of("AG0001").as_deref(), Some("Jones"));
+}
+
+#[test]
+fn a_crashed_run_resumes_to_the_same_state_without_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(dir.path()).unwrap();
+    let records = batch(20, 2);
+    let fake = Fake::new().crash_after_writes(17);
+    let first = block_on(import(&fake, &journal, &records, &request(dir.path())));
+    let Err(ImportError::Aborted { run, .. }) = first else {
+        panic!("expected the run to stop: {first:?}")
+    };
+    assert!(
+        journal
+            .records(&run)
+            .unwrap()
+            .iter()
+            .any(|r| r.state == RecordState::Sent)
+    );
+    let fake = fake.without_crash();
+    let out = block_on(import(&fake, &journal, &records, &request(dir.path()))).unwrap();
+    assert!(out.resumed);
+    assert_eq!(out.run_id, run);
+    let state = fake.snapshot();
+    assert_eq!(
+        (state.candidates, state.rates, state.timesheets),
+        (20, 2, 40)
+    );
+    assert_eq!(state.duplicate_candidates + state.duplicate_timesheets, 0);
+    let report = RunReport::from_journal(&journal, &run, None).unwrap();
+    assert_eq!(report.counts(None).get(Outcome::Created), records.len());
+}
+
+#[test]
+fn dry_run_sends_nothing_and_plans_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(dir.path()).unwrap();
+    let fake = Fake::new();
+    let records = batch(4, 2);
+    let mut req = request(dir.path());
+    req.submit.dry_run = true;
+    let out = block_on(import(&fake, &journal, &records, &req)).unwrap();
+    assert_eq!(fake.snapshot().writes, 0);
+    let report = RunReport::from_journal(&journal, &out.run_id, None).unwrap();
+    assert_eq!(report.counts(None).get(Outcome::WouldCreate), records.len());
+    // Offline: no server at all.
+    req.submit.offline = true;
+    let out = block_on(import(&Offline, &journal, &records, &req)).unwrap();
+    let report = RunReport::from_journal(&journal, &out.run_id, None).unwrap();
+    assert_eq!(report.counts(None).get(Outcome::WouldCreate), records.len());
+}
