@@ -64,13 +64,16 @@ fn csv_line(cells: &[&str]) -> String {
     line
 }
 
-/// A candidates CSV: the header, then `GOOD` with each `(column, value)` change per row.
+/// A candidates CSV: the header, then `GOOD` (with its own reference and NI number) with each
+/// `(column, value)` change per row.
 fn candidates_csv(rows: &[&[(usize, &str)]]) -> Vec<u8> {
     let mut out = csv_line(&HEADER);
     for (i, changes) in rows.iter().enumerate() {
         let reference = format!("AG-{:03}", i + 1);
+        let ni = format!("JG{:06}A", 103_759 + i);
         let mut cells: Vec<&str> = GOOD.to_vec();
         cells[0] = &reference;
+        cells[5] = &ni;
         for &(col, value) in changes.iter() {
             cells[col] = value;
         }
@@ -84,8 +87,10 @@ fn candidates_sheet(rows: &[&[(usize, &str)]]) -> String {
     let mut data = text_row(1, &HEADER);
     for (i, changes) in rows.iter().enumerate() {
         let reference = format!("AG-{:03}", i + 1);
+        let ni = format!("JG{:06}A", 103_759 + i);
         let mut cells: Vec<&str> = GOOD.to_vec();
         cells[0] = &reference;
+        cells[5] = &ni;
         for &(col, value) in changes.iter() {
             cells[col] = value;
         }
