@@ -1,0 +1,214 @@
+//! `import` against servers that misbehave: none at all, one that answers HTML, one whose
+//! answers have an unexpected shape. Each run ends with a clear message and the right exit code,
+//! never a panic, and nothing is recorded as sent that was not.
+
+#[path = "support/run.rs"]
+mod run;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::time::Duration;
+
+const LIMIT: Duration = Duration::from_secs(120);
+
+const CANDIDATES: &str = "Agency Ref,Forename,Surname,Date of Birth,NI Number,Address Line 1,City,Postcode,Email,Pay Frequency,Payment Model\n\
+AG-001,Ann,Smith,1990-05-15,JG103759A,1 High St,London,SW1A 1AA,a@example.com,Weekly,PAYE\n";
+
+/// A loopback HTTP/1.1 server answering every request with `answer(path)`, one thread per
+/// connection, until the test ends.
+fn serve(answer: fn(&str) -> (u16, &'static str, String)) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let addr = listener.local_addr().expect("address");
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || handle(stream, answer));
+        }
+    });
+    format!("http://{addr}")
+}
+
+fn handle(stream: TcpStream, answer: fn(&str) -> (u16, &'static str, String)) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let Ok(clone) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(clone);
+    let mut out = stream;
+    loop {
+        let mut request_line = String::new();
+        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+            return;
+        }
+        let path = request_line
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or("/")
+            .to_string();
+        let mut length = 0usize;
+        loop {
+            let mut header = String::new();
+            if reader.read_line(&mut header).unwrap_or(0) == 0 {
+                return;
+            }
+            if header.trim().is_empty() {
+                break;
+            }
+            if let Some((name, value)) = header.split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut body = vec![0u8; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        let (status, content_type, text) = answer(&path);
+        let response = format!(
+            "HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{text}",
+            text.len()
+        );
+        if out.write_all(response.as_bytes()).is_err() {
+            return;
+        }
+    }
+}
+
+/// `import` of one valid candidate against `base_url`, with unattended credentials.
+fn import(dir: &Path, base_url: &str) -> run::Outcome {
+    std::fs::write(dir.join("candidates.csv"), CANDIDATES).expect("input");
+    let store = dir.join("tokens.json").display().to_string();
+    let state = dir.join("state").display().to_string();
+    run::run(
+        dir,
+        &[
+            "--no-progress",
+            "--state-dir",
+            &state,
+            "--base-url",
+            base_url,
+            "import",
+            "candidates.csv",
+            "--report",
+            "run.xlsx",
+        ],
+        &[
+            ("NXSYS_CLIENT_ID", "NXSYS.ABCDEFGHIJKLMNOPQRSTUVWXYZ123456"),
+            (
+                "NXSYS_CLIENT_SECRET",
+                "0123456789abcdef0123456789abcdef0123456789abcdef",
+            ),
+            ("NXSYS_REFRESH_TOKEN", "fedcba9876543210fedcba9876543210"),
+            ("NXSYS_TOKEN_STORE", &store),
+        ],
+        LIMIT,
+        None,
+    )
+}
+
+/// The states of the records the journal holds (empty when there is no journal).
+fn journal_states(dir: &Path) -> Vec<String> {
+    let path = dir.join("state/journal.sqlite");
+    if !path.exists() {
+        return Vec::new();
+    }
+    let db = rusqlite::Connection::open(path).expect("journal opens");
+    let mut query = db.prepare("SELECT state FROM records").expect("query");
+    query
+        .query_map([], |r| r.get::<_, String>(0))
+        .expect("rows")
+        .flatten()
+        .collect()
+}
+
+fn no_panic(out: &run::Outcome) {
+    assert!(!out.all().contains("panicked"), "{}", out.all());
+}
+
+#[test]
+fn api_down_at_start_aborts_with_exit_3_and_sends_nothing() {
+    // A port that was free a moment ago: nothing listens there.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = import(dir.path(), &format!("http://127.0.0.1:{port}"));
+    no_panic(&out);
+    assert_eq!(out.code, Some(3), "{}", out.all());
+    assert!(
+        out.stderr.contains("did not answer") && out.stderr.contains("base URL"),
+        "the message says what happened and what to check: {}",
+        out.stderr
+    );
+    let states = journal_states(dir.path());
+    assert!(
+        states.iter().all(|s| s != "sent" && s != "done"),
+        "{states:?}"
+    );
+}
+
+#[test]
+fn an_api_answering_html_aborts_cleanly() {
+    let base = serve(|_| {
+        (
+            200,
+            "text/html",
+            "<html><body>Gateway login</body></html>".into(),
+        )
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = import(dir.path(), &base);
+    no_panic(&out);
+    assert_eq!(out.code, Some(3), "{}", out.all());
+    assert!(out.stderr.contains("error"), "{}", out.all());
+    assert!(journal_states(dir.path()).iter().all(|s| s != "done"));
+}
+
+#[test]
+fn an_api_answering_500_with_html_aborts_cleanly() {
+    let base = serve(|_| (502, "text/html", "<html>Bad gateway</html>".into()));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = import(dir.path(), &base);
+    no_panic(&out);
+    assert_eq!(out.code, Some(3), "{}", out.all());
+    assert!(journal_states(dir.path()).iter().all(|s| s != "done"));
+}
+
+#[test]
+fn a_200_with_an_unexpected_shape_is_not_taken_for_success() {
+    let base = serve(|path| {
+        if path.contains("oauth/token") {
+            (
+                201,
+                "application/json",
+                r#"{"access_token":"a1","refresh_token":"r2","expires_in":3600}"#.into(),
+            )
+        } else {
+            (200, "application/json", r#"{"surprise":[1,2,3]}"#.into())
+        }
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = import(dir.path(), &base);
+    no_panic(&out);
+    assert_eq!(out.code, Some(3), "{}", out.all());
+    assert!(
+        out.stderr.contains("could not be read") && out.stderr.contains("resume"),
+        "the message says what was wrong and how to go on: {}",
+        out.stderr
+    );
+    // Whatever happened, a candidate without an API id was not recorded as done.
+    let db = dir.path().join("state/journal.sqlite");
+    if db.exists() {
+        let db = rusqlite::Connection::open(db).expect("journal");
+        let done_without_id: i64 = db
+            .query_row(
+                "SELECT COUNT(*) FROM records WHERE state = 'done' AND (api_id IS NULL OR api_id = '')",
+                [],
+                |r| r.get(0),
+            )
+            .expect("count");
+        assert_eq!(done_without_id, 0, "{}", out.all());
+    }
+}
