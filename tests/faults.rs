@@ -212,3 +212,100 @@ fn a_200_with_an_unexpected_shape_is_not_taken_for_success() {
         assert_eq!(done_without_id, 0, "{}", out.all());
     }
 }
+
+/// A batch of `n` workers, two pay codes and one timesheet per worker.
+fn write_batch(dir: &Path, n: usize) -> Vec<String> {
+    let mut candidates = String::from(
+        "Agency Ref,Forename,Surname,Date of Birth,NI Number,Address Line 1,City,Postcode,Email,Pay Frequency,Payment Model\n",
+    );
+    let mut timesheets = String::from("Agency Ref,Tax Year,Tax Period,Pay Code,Rate,Units\n");
+    for i in 0..n {
+        candidates.push_str(&format!(
+            "CR-{i:03},Ann{i},Smith,1990-05-15,JG{:06}A,{i} High St,London,SW1A 1AA,w{i}@example.com,Weekly,PAYE\n",
+            200_000 + i
+        ));
+        let code = if i % 2 == 0 { "PR300" } else { "PR301" };
+        timesheets.push_str(&format!("CR-{i:03},2025,1,{code},15.50,37.5\n"));
+    }
+    let files = [
+        ("candidates.csv", candidates),
+        (
+            "payment-rates.csv",
+            "Code,Description,Type,Units,Hours Per Unit\nPR300,Standard,Rate,Hourly,1\nPR301,Overtime,Rate,Hourly,1\n".to_string(),
+        ),
+        ("timesheets.csv", timesheets),
+    ];
+    for (name, text) in &files {
+        std::fs::write(dir.join(name), text).expect("batch file");
+    }
+    files.iter().map(|(n, _)| n.to_string()).collect()
+}
+
+/// Kill `import` with SIGKILL at ten moments across one batch, resuming each time; then let it
+/// finish. The sandbox must end up holding the batch exactly once.
+#[test]
+fn ten_sigkills_across_a_batch_leave_no_duplicate_and_nothing_missing() {
+    const WORKERS: usize = 20;
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sb = rt
+        .block_on(nxsys_etl::sandbox::start(
+            nxsys_etl::sandbox::SandboxConfig {
+                latency_ms: Some((5, 30)),
+                ..Default::default()
+            },
+        ))
+        .expect("sandbox");
+    let before = sb.stats();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let files = write_batch(dir.path(), WORKERS);
+    let store = dir.path().join("tokens.json").display().to_string();
+    let state = dir.path().join("state").display().to_string();
+    let mut args = vec![
+        "--no-progress",
+        "--state-dir",
+        &state,
+        "--base-url",
+        &sb.base_url,
+        "import",
+    ];
+    args.extend(files.iter().map(String::as_str));
+    let env = [
+        ("NXSYS_CLIENT_ID", sb.client_id.as_str()),
+        ("NXSYS_CLIENT_SECRET", sb.client_secret.as_str()),
+        ("NXSYS_REFRESH_TOKEN", sb.refresh_token.as_str()),
+        ("NXSYS_TOKEN_STORE", store.as_str()),
+    ];
+    // Ten moments, spread over a run's first seconds (a fixed seed: the same every time).
+    let mut seed: u64 = 0x5eed;
+    let mut kills = 0;
+    for _ in 0..10 {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        let after = Duration::from_millis(100 + (seed >> 33) % 1500);
+        let mut child = std::process::Command::new(run::bin())
+            .args(&args)
+            .envs(env)
+            .current_dir(dir.path())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start import");
+        std::thread::sleep(after);
+        if child.try_wait().expect("poll").is_none() {
+            child.kill().expect("SIGKILL");
+            kills += 1;
+        }
+        let _ = child.wait();
+    }
+    let last = run::run(dir.path(), &args, &env, LIMIT, None);
+    no_panic(&last);
+    assert_eq!(last.code, Some(0), "the last run completes: {}", last.all());
+    let after = sb.stats();
+    assert!(kills >= 5, "only {kills} runs were still going when killed");
+    assert_eq!(after.candidates - before.candidates, WORKERS as u64);
+    assert_eq!(after.payment_rates - before.payment_rates, 2);
+    assert_eq!(after.timesheets - before.timesheets, WORKERS as u64);
+    assert_eq!(after.duplicate_candidates, 0);
+    assert_eq!(after.duplicate_timesheets, 0);
+    rt.block_on(sb.shutdown());
+}
