@@ -1,6 +1,7 @@
-//! `import` against servers that misbehave: none at all, one that answers HTML, one whose
-//! answers have an unexpected shape. Each run ends with a clear message and the right exit code,
-//! never a panic, and nothing is recorded as sent that was not.
+//! `import` when things go wrong: no server at all, one that answers HTML or 502s, a 200 of an
+//! unexpected shape, an outage mid-run, a full disk for the report, and ten SIGKILLs across one
+//! batch. Each run ends with a clear message and the right exit code, never a panic; nothing is
+//! recorded as sent that was not, and resuming ends with every record in the sandbox once.
 
 #[path = "support/run.rs"]
 mod run;
@@ -308,4 +309,126 @@ fn ten_sigkills_across_a_batch_leave_no_duplicate_and_nothing_missing() {
     assert_eq!(after.duplicate_candidates, 0);
     assert_eq!(after.duplicate_timesheets, 0);
     rt.block_on(sb.shutdown());
+}
+
+/// The sandbox, its credentials as `NXSYS_*` variables, and a state directory.
+struct Live {
+    rt: tokio::runtime::Runtime,
+    sb: nxsys_etl::sandbox::SandboxHandle,
+    dir: tempfile::TempDir,
+}
+
+impl Live {
+    fn start(config: nxsys_etl::sandbox::SandboxConfig) -> Live {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let sb = rt
+            .block_on(nxsys_etl::sandbox::start(config))
+            .expect("sandbox");
+        let dir = tempfile::tempdir().expect("temp dir");
+        Live { rt, sb, dir }
+    }
+
+    fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("NXSYS_CLIENT_ID", self.sb.client_id.clone()),
+            ("NXSYS_CLIENT_SECRET", self.sb.client_secret.clone()),
+            ("NXSYS_REFRESH_TOKEN", self.sb.refresh_token.clone()),
+            (
+                "NXSYS_TOKEN_STORE",
+                self.dir.path().join("tokens.json").display().to_string(),
+            ),
+            ("NXSYS_BASE_URL", self.sb.base_url.clone()),
+            (
+                "NXSYS_STATE_DIR",
+                self.dir.path().join("state").display().to_string(),
+            ),
+        ]
+    }
+
+    fn run(&self, args: &[&str]) -> run::Outcome {
+        let env = self.env();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        run::run(self.dir.path(), args, &env, LIMIT, None)
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_for_the_report_keeps_the_journal_and_says_how_to_get_the_report() {
+    let live = Live::start(Default::default());
+    std::fs::write(live.dir.path().join("candidates.csv"), CANDIDATES).expect("input");
+    let full = live.dir.path().join("full.xlsx");
+    std::os::unix::fs::symlink("/dev/full", &full).expect("symlink to /dev/full");
+    let out = live.run(&[
+        "--no-progress",
+        "import",
+        "candidates.csv",
+        "--report",
+        "full.xlsx",
+    ]);
+    no_panic(&out);
+    assert_eq!(out.code, Some(2), "{}", out.all());
+    assert!(
+        out.stderr.contains("No space left") && out.stderr.contains("runs show"),
+        "{}",
+        out.stderr
+    );
+    // The row was sent and the journal says so.
+    let states = journal_states(live.dir.path());
+    assert_eq!(states, ["done"], "{}", out.all());
+    assert_eq!(live.sb.stats().candidates, 1);
+    let runs = live.run(&["runs", "list"]);
+    assert_eq!(runs.code, Some(0), "{}", runs.all());
+    assert!(runs.stdout.contains("finished"), "{}", runs.all());
+    live.rt.block_on(live.sb.shutdown());
+}
+
+#[test]
+fn an_api_going_down_mid_run_stops_it_and_the_next_run_completes_it() {
+    const WORKERS: usize = 12;
+    let live = Live::start(nxsys_etl::sandbox::SandboxConfig {
+        latency_ms: Some((10, 30)),
+        ..Default::default()
+    });
+    let files = write_batch(live.dir.path(), WORKERS);
+    let before = live.sb.stats();
+    let mut args = vec!["--no-progress", "import"];
+    args.extend(files.iter().map(String::as_str));
+    let env = live.env();
+    let child = std::process::Command::new(run::bin())
+        .args(&args)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .current_dir(live.dir.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start import");
+    // Let some writes through, then every request fails with 500 until the run gives up.
+    std::thread::sleep(Duration::from_millis(1200));
+    live.sb.set_faults(nxsys_etl::sandbox::Faults {
+        status500: 1.0,
+        ..Default::default()
+    });
+    let first = child.wait_with_output().expect("first run ends");
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(first.status.code(), Some(3), "{stderr}");
+    let partway = live.sb.stats();
+    assert!(
+        partway.candidates - before.candidates < WORKERS as u64
+            || partway.timesheets - before.timesheets < WORKERS as u64,
+        "the outage came after the run had finished; nothing was tested"
+    );
+    live.sb.set_faults(nxsys_etl::sandbox::Faults::default());
+    let second = live.run(&args);
+    no_panic(&second);
+    assert_eq!(second.code, Some(0), "{}", second.all());
+    let after = live.sb.stats();
+    assert_eq!(after.candidates - before.candidates, WORKERS as u64);
+    assert_eq!(after.payment_rates - before.payment_rates, 2);
+    assert_eq!(after.timesheets - before.timesheets, WORKERS as u64);
+    assert_eq!(after.duplicate_candidates, 0);
+    assert_eq!(after.duplicate_timesheets, 0);
+    live.rt.block_on(live.sb.shutdown());
 }
