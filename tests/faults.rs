@@ -1,7 +1,8 @@
 //! `import` when things go wrong: no server at all, one that answers HTML or 502s, a 200 of an
-//! unexpected shape, an outage mid-run, a full disk for the report, and ten SIGKILLs across one
-//! batch. Each run ends with a clear message and the right exit code, never a panic; nothing is
-//! recorded as sent that was not, and resuming ends with every record in the sandbox once.
+//! unexpected shape, an outage mid-run, a refresh refused mid-run, a full disk for the report,
+//! ten SIGKILLs across one batch, and (ignored, slow) a slow-loris server. Each run ends with a
+//! clear message and the right exit code, never a panic; nothing is recorded as sent that was
+//! not, and resuming ends with every record in the sandbox exactly once.
 
 #[path = "support/run.rs"]
 mod run;
@@ -11,7 +12,7 @@ use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::time::Duration;
 
-const LIMIT: Duration = Duration::from_secs(120);
+const LIMIT: Duration = Duration::from_secs(240);
 
 const CANDIDATES: &str = "Agency Ref,Forename,Surname,Date of Birth,NI Number,Address Line 1,City,Postcode,Email,Pay Frequency,Payment Model\n\
 AG-001,Ann,Smith,1990-05-15,JG103759A,1 High St,London,SW1A 1AA,a@example.com,Weekly,PAYE\n";
@@ -427,6 +428,145 @@ fn an_api_going_down_mid_run_stops_it_and_the_next_run_completes_it() {
     let after = live.sb.stats();
     assert_eq!(after.candidates - before.candidates, WORKERS as u64);
     assert_eq!(after.payment_rates - before.payment_rates, 2);
+    assert_eq!(after.timesheets - before.timesheets, WORKERS as u64);
+    assert_eq!(after.duplicate_candidates, 0);
+    assert_eq!(after.duplicate_timesheets, 0);
+    live.rt.block_on(live.sb.shutdown());
+}
+
+/// A server that accepts, reads the request, then trickles one byte of an answer every few
+/// seconds and never finishes it.
+fn slow_loris() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let addr = listener.local_addr().expect("address");
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf);
+                for byte in b"HTTP/1.1 200 OK\r\nX-Slow: ".iter().cycle() {
+                    if stream.write_all(&[*byte]).is_err() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_secs(3));
+                }
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// Slow: the client's 30 s timeout fires on each of its attempts (about two minutes in all).
+/// Run with `cargo test --test faults -- --ignored slow_loris`.
+#[test]
+#[ignore = "takes about two minutes: every attempt waits for the 30 s timeout"]
+fn a_slow_loris_server_times_out_and_aborts_cleanly() {
+    let base = slow_loris();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let started = std::time::Instant::now();
+    let out = import(dir.path(), &base);
+    no_panic(&out);
+    assert_eq!(out.code, Some(3), "{}", out.all());
+    assert!(out.stderr.contains("did not answer"), "{}", out.stderr);
+    // It gave up on its own (the harness would have killed it at LIMIT).
+    assert!(started.elapsed() < LIMIT, "{:?}", started.elapsed());
+    assert!(journal_states(dir.path()).iter().all(|s| s != "done"));
+}
+
+/// A loopback proxy in front of the sandbox that passes the first `allowed` token requests and
+/// answers later ones `400 invalid_grant`, as Nxsys does for a revoked refresh token. The test
+/// may raise `allowed` later.
+async fn refusing_proxy(
+    target: String,
+    allowed: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) -> String {
+    use axum::body::Bytes;
+    use axum::http::{HeaderMap, Method, StatusCode, Uri};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let seen = Arc::new(AtomicUsize::new(0));
+    let http = reqwest::Client::new();
+    let app = axum::Router::new().fallback(
+        move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+            let (seen, http, target) = (Arc::clone(&seen), http.clone(), target.clone());
+            let allowed = allowed.load(Ordering::SeqCst);
+            async move {
+                if uri.path().ends_with("/oauth/token")
+                    && seen.fetch_add(1, Ordering::SeqCst) >= allowed
+                {
+                    return (
+                        StatusCode::BAD_REQUEST,
+                        [("content-type", "application/json")],
+                        Bytes::from_static(br#"{"error":"invalid_grant"}"#),
+                    );
+                }
+                let mut request = http.request(method, format!("{target}{uri}")).body(body);
+                for (name, value) in &headers {
+                    if name != "host" && name != "content-length" {
+                        request = request.header(name, value);
+                    }
+                }
+                match request.send().await {
+                    Ok(answer) => {
+                        let status = StatusCode::from_u16(answer.status().as_u16())
+                            .unwrap_or(StatusCode::BAD_GATEWAY);
+                        let bytes = answer.bytes().await.unwrap_or_default();
+                        (status, [("content-type", "application/json")], bytes)
+                    }
+                    Err(_) => (
+                        StatusCode::BAD_GATEWAY,
+                        [("content-type", "application/json")],
+                        Bytes::new(),
+                    ),
+                }
+            }
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn a_refresh_refused_mid_run_stops_cleanly_and_the_run_resumes() {
+    const WORKERS: usize = 12;
+    // Access tokens live one second, so the run must refresh while it works.
+    let live = Live::start(nxsys_etl::sandbox::SandboxConfig {
+        latency_ms: Some((20, 40)),
+        token_ttl: Duration::from_secs(1),
+        ..Default::default()
+    });
+    let allowed = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(1));
+    let proxy = live.rt.block_on(refusing_proxy(
+        live.sb.base_url.trim_end_matches('/').to_string(),
+        std::sync::Arc::clone(&allowed),
+    ));
+    let files = write_batch(live.dir.path(), WORKERS);
+    let before = live.sb.stats();
+    let mut args = vec!["--no-progress", "--base-url", &proxy, "import"];
+    args.extend(files.iter().map(String::as_str));
+    let first = live.run(&args);
+    no_panic(&first);
+    assert_eq!(first.code, Some(3), "{}", first.all());
+    assert!(first.stderr.contains("invalid_grant"), "{}", first.stderr);
+    let partway = live.sb.stats();
+    assert!(
+        partway.timesheets - before.timesheets < WORKERS as u64,
+        "the run finished before its token expired; nothing was tested"
+    );
+    // Refreshing works again: the stored (rotated) refresh token resumes the run.
+    allowed.store(usize::MAX, std::sync::atomic::Ordering::SeqCst);
+    let second = live.run(&args);
+    no_panic(&second);
+    assert_eq!(second.code, Some(0), "{}", second.all());
+    let after = live.sb.stats();
+    assert_eq!(after.candidates - before.candidates, WORKERS as u64);
     assert_eq!(after.timesheets - before.timesheets, WORKERS as u64);
     assert_eq!(after.duplicate_candidates, 0);
     assert_eq!(after.duplicate_timesheets, 0);
