@@ -144,7 +144,38 @@ fn read(
         run.process(sheet)?;
     }
     run.flush_all();
+    for file in files {
+        run.summary.no_rows_error(file);
+    }
     Ok(run.summary)
+}
+
+impl ValidationSummary {
+    /// A file that gave no data row at all (empty, blank, a header only, only hidden or empty
+    /// sheets) is an error unless something more precise was already said about it: "no
+    /// errors" would read as "all done" when nothing was read.
+    fn no_rows_error(&mut self, file: &Path) {
+        let read_rows = self
+            .sources
+            .iter()
+            .any(|s| s.file.as_path() == file && s.rows > 0);
+        let explained = self
+            .findings
+            .iter()
+            .any(|f| f.file.as_path() == file && f.is_error());
+        if read_rows || explained {
+            return;
+        }
+        let at = Location {
+            file: file.to_path_buf(),
+            sheet: None,
+        };
+        self.findings.push(at.sheet(Finding::error(
+            "file.no_rows",
+            "no rows to import: the file is empty, holds only a header row, or its sheets are \
+             empty or hidden; add the rows under the template's headers (or unhide the sheet)",
+        )));
+    }
 }
 
 struct Run<'a> {
@@ -386,4 +417,43 @@ fn file_stem(path: &Path) -> String {
     path.file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn validate(name: &str, bytes: &[u8]) -> ValidationSummary {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).expect("write");
+        validate_files(&[path], &ReadOptions::default(), |_| {}).expect("readable")
+    }
+
+    #[test]
+    fn a_file_without_rows_is_an_error_not_a_pass() {
+        for (name, bytes) in [
+            ("empty.csv", &b""[..]),
+            ("blank.csv", b"\n\n"),
+            ("payment-rates.csv", b"Code,Description,Type,Units\n"),
+        ] {
+            let summary = validate(name, bytes);
+            assert!(summary.has_errors(), "{name}");
+            assert!(
+                summary
+                    .findings
+                    .iter()
+                    .any(|f| f.finding.code == "file.no_rows"),
+                "{name}: {:?}",
+                summary.findings
+            );
+        }
+    }
+
+    #[test]
+    fn no_rows_is_not_added_when_a_precise_error_was_given() {
+        let summary = validate("x.csv", b"Colour,Shape\nred,round\n");
+        let codes: Vec<&str> = summary.findings.iter().map(|f| f.finding.code).collect();
+        assert_eq!(codes, ["entity.unknown"]);
+    }
 }

@@ -23,7 +23,7 @@ pub enum Encoding {
 /// A CSV file read record by record.
 pub struct CsvSheet {
     file: PathBuf,
-    reader: csv::Reader<Chain<Cursor<Vec<u8>>, File>>,
+    reader: csv::Reader<LineEnds<Chain<Cursor<Vec<u8>>, File>>>,
     record: csv::ByteRecord,
     encoding: Encoding,
     delimiter: u8,
@@ -52,7 +52,10 @@ impl CsvSheet {
             .take(SAMPLE as u64)
             .read_to_end(&mut sample)
             .map_err(io)?;
-        if sample.starts_with(&[0xFF, 0xFE]) || sample.starts_with(&[0xFE, 0xFF]) {
+        if sample.starts_with(&[0xFF, 0xFE])
+            || sample.starts_with(&[0xFE, 0xFF])
+            || looks_utf16(&sample)
+        {
             return Err(SourceError::Encoding {
                 file: path.to_path_buf(),
                 encoding: "UTF-16 (Excel's \"Unicode Text\")",
@@ -72,6 +75,9 @@ impl CsvSheet {
             .iter()
             .position(|&b| b == b'\n')
             .is_some_and(|i| i > 0 && body.get(i - 1) == Some(&b'\r'));
+        // Old Mac line ends (CR alone, Excel's "CSV (Macintosh)") are read as LF, so that lines
+        // are counted right.
+        let cr_only = body.contains(&b'\r') && !body.contains(&b'\n');
         let mut notes = Vec::new();
         if encoding == Encoding::Windows1252 {
             notes.push(note(
@@ -89,14 +95,18 @@ impl CsvSheet {
             .map_err(io)?
             .len()
             .saturating_sub(bom as u64);
-        let ends_with_lf = last_byte(&mut file, sample.len()).map_err(io)? == Some(b'\n');
+        let last = last_byte(&mut file, sample.len()).map_err(io)?;
+        let ends_with_lf = last == Some(b'\n') || (cr_only && last == Some(b'\r'));
         let sample = sample.split_off(bom);
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .delimiter(delimiter)
             .buffer_capacity(SAMPLE)
-            .from_reader(Cursor::new(sample).chain(file));
+            .from_reader(LineEnds {
+                inner: Cursor::new(sample).chain(file),
+                cr_only,
+            });
         Ok(CsvSheet {
             file: path.to_path_buf(),
             reader,
@@ -202,6 +212,44 @@ impl SheetReader for CsvSheet {
     fn take_notes(&mut self) -> Vec<CellFinding> {
         std::mem::take(&mut self.notes)
     }
+}
+
+/// The bytes of a file, with every CR turned into LF when the file ends its lines with CR alone.
+pub struct LineEnds<R> {
+    inner: R,
+    cr_only: bool,
+}
+
+impl<R: Read> Read for LineEnds<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if self.cr_only {
+            for b in buf.iter_mut().take(n) {
+                if *b == b'\r' {
+                    *b = b'\n';
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// Text saved as UTF-16 without a byte-order mark: in the first 64 bytes, most even bytes (big
+/// endian) or most odd bytes (little endian) are NUL, as for ASCII text in UTF-16.
+fn looks_utf16(sample: &[u8]) -> bool {
+    let head = sample.get(..64.min(sample.len())).unwrap_or_default();
+    let pairs = head.len() / 2;
+    if pairs < 4 {
+        return false;
+    }
+    let nul_at = |parity: usize| {
+        head.iter()
+            .enumerate()
+            .filter(|&(i, &b)| i % 2 == parity && b == 0)
+            .count()
+    };
+    let (even, odd) = (nul_at(0), nul_at(1));
+    (odd * 10 >= pairs * 9 && even == 0) || (even * 10 >= pairs * 9 && odd == 0)
 }
 
 /// The file's last byte, leaving the read position at `resume`.
@@ -372,6 +420,36 @@ mod tests {
         assert_eq!(sheet.encoding(), Encoding::Windows1252);
         assert_eq!(rows[1].1, vec!["Zoë".to_string(), "£12.50".to_string()]);
         assert_eq!(sheet.take_notes()[0].finding.code, "csv.windows_1252");
+    }
+
+    #[test]
+    fn utf16_without_a_bom_is_refused_too() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("u.csv");
+        let text: Vec<u8> = "Name,Rate\nAnn,1\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        std::fs::write(&path, text).expect("write");
+        let err = CsvSheet::open(&path).err().expect("error");
+        assert!(err.to_string().contains("UTF-16"), "{err}");
+        // A file with a few NUL bytes is not taken for UTF-16.
+        assert!(!looks_utf16(b"Name,Rate\nA\0n,1\nBob,2\n"));
+    }
+
+    #[test]
+    fn old_mac_line_ends_are_lines() {
+        for text in [&b"h;n\rAnn;x\rBob;y\r"[..], &b"h;n\rAnn;x\r\rBob;y"[..]] {
+            let (_, rows) = read_all(text);
+            let lines: Vec<u32> = rows.iter().map(|r| r.0).collect();
+            let expected: &[u32] = if text.ends_with(b"\r") {
+                &[1, 2, 3]
+            } else {
+                &[1, 2, 4]
+            };
+            assert_eq!(lines, expected, "{}", String::from_utf8_lossy(text));
+            assert_eq!(rows[1].1, vec!["Ann".to_string(), "x".to_string()]);
+        }
     }
 
     #[test]
