@@ -2,6 +2,7 @@ use clap::Parser;
 use nxsys_etl::{cli::Cli, commands, exit};
 
 fn main() {
+    restore_sigpipe();
     let cli = Cli::parse();
     let code = match commands::run(cli) {
         Ok(exit) => exit.code(),
@@ -11,4 +12,14 @@ fn main() {
         }
     };
     std::process::exit(code);
+}
+
+/// Rust ignores SIGPIPE, so `nxsys-etl validate … | head` would panic on the closed pipe. Like
+/// other Unix filters, end quietly instead.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }

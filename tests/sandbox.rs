@@ -163,6 +163,31 @@ async fn oauth_flow_end_to_end() {
         "{html}"
     );
 
+    // An unknown client or a redirect off this machine gets an error page, never a redirect.
+    let bad = env
+        .http
+        .get(env.url(
+            "/oauth/authorize?responseType=code&clientId=NXSYS.X&redirectUri=http://127.0.0.1:9/cb",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert!(bad.text().await.unwrap().contains("NXSYS.X"));
+    let off_machine = [
+        ("responseType", "code"),
+        ("clientId", env.sb.client_id.as_str()),
+        ("redirectUri", "https://evil.example/cb"),
+    ];
+    let bad = env
+        .http
+        .post(env.url("/oauth/authorize/approve"))
+        .form(&off_machine)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+
     // Pressing Approve posts the form and is redirected to the callback.
     let form = [
         ("responseType", "code"),
@@ -629,6 +654,8 @@ async fn payment_rates_crud_and_rules() {
         .map(|r| r["code"].clone())
         .collect();
     assert_eq!(codes, vec![json!("PR100"), json!("PR101")]);
+    assert_eq!(seeded["data"][1]["hoursPerUnit"], "8");
+    assert_eq!(seeded["data"][0]["defaultVATCode"]["id"], "VC-1");
 
     let body = json!({"code": "PR001", "description": "Standard Hourly Rate", "type": "RATE", "units": "HOURLY",
                       "hoursPerUnit": 1, "status": "ACTIVE", "displayOnPayslip": true, "defaultVATCode": "VC-2",
@@ -679,6 +706,16 @@ async fn payment_rates_crud_and_rules() {
     assert_eq!(
         (status, error_field(&bad_units)),
         (StatusCode::UNPROCESSABLE_ENTITY, "units")
+    );
+    let (status, negative) = env
+        .post(
+            "/nxsys/payment-rate",
+            json!({"code": "PR005", "description": "x", "type": "RATE", "units": "DAILY", "hoursPerUnit": "-1"}),
+        )
+        .await;
+    assert_eq!(
+        (status, error_field(&negative)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "hoursPerUnit")
     );
 
     let (status, updated) = env
@@ -876,6 +913,22 @@ async fn timesheet_references_and_values_are_checked() {
             "rates",
         ),
         (
+            timesheet(
+                &worker,
+                json!([{"rateId": "PR-1", "rate": "79228162514264337593543950335", "units": 10}]),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "rates[0].rate",
+        ),
+        (
+            timesheet(
+                &worker,
+                json!([{"rateId": "PR-1", "rate": 10, "units": 1e300}]),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "rates[0].units",
+        ),
+        (
             json!({"subcontractorRef": worker, "rates": [line("PR-1", "VC-1")], "taxPeriodConfig": 1}),
             StatusCode::BAD_REQUEST,
             "taxYear",
@@ -987,6 +1040,28 @@ async fn seeded_payslips_page_and_filter() {
         (status, error_field(&body)),
         (StatusCode::BAD_REQUEST, "candidateIds")
     );
+    // A repeated filter sees new and changed payslips at once.
+    let (_, before) = env.get("/nxsys/payslips?taxYear=2025&size=1").await;
+    assert_eq!(before["totalDocs"], 1000);
+    let worker = env.candidate("NEW-1", "WEEKLY").await;
+    let lines = json!([{"rateId": "PR-1", "rate": "10", "units": "10", "vatID": "VC-1"}]);
+    let (_, ts) = env
+        .post("/nxsys/time-sheets", timesheet(&worker, lines))
+        .await;
+    let (_, after) = env.get("/nxsys/payslips?taxYear=2025&size=1").await;
+    assert_eq!(after["totalDocs"], 1001);
+    let id = ts["data"]["id"].as_str().unwrap();
+    let (status, _) = env
+        .put(
+            &format!("/nxsys/time-sheets/{id}"),
+            json!({"taxYear": 2026}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, moved) = env.get("/nxsys/payslips?taxYear=2025&size=1").await;
+    assert_eq!(moved["totalDocs"], 1000);
+    let (_, next_year) = env.get("/nxsys/payslips?taxYear=2026").await;
+    assert_eq!(next_year["items"][0]["subcontractorId"], worker.as_str());
 }
 
 #[tokio::test]

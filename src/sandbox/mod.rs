@@ -33,7 +33,9 @@ pub use state::Stats;
 /// `status500=0.05,status429=0.05,drop_after_commit=0.02`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Faults {
+    /// Answer 500 before anything is applied.
     pub status500: f64,
+    /// Answer 429 (`Retry-After: 1`) before anything is applied.
     pub status429: f64,
     /// Apply the write, then close the connection without an answer.
     pub drop_after_commit: f64,
@@ -140,9 +142,12 @@ pub struct SandboxConfig {
     pub rate_limit: Option<u32>,
     /// Random delay per request, inclusive range in milliseconds.
     pub latency_ms: Option<(u64, u64)>,
+    /// Fault probabilities at start (changeable with `set_faults` or `POST /_sandbox/faults`).
     pub faults: Faults,
     pub quirks: Quirks,
+    /// Access-token life (`expiresIn`).
     pub token_ttl: Duration,
+    /// Payslips generated at start (and again on reset).
     pub seed_payslips: usize,
 }
 

@@ -357,6 +357,26 @@ mod tests {
         assert!(!format!("{t:?}").contains(&t.client.secret));
     }
 
+    #[tokio::test]
+    async fn an_expired_code_is_an_invalid_grant() {
+        let shared = Arc::new(Shared::new(Default::default(), "http://127.0.0.1:1".into()));
+        let (code, id, secret) = {
+            let mut tokens = shared.tokens();
+            let code = tokens.issue_code("http://127.0.0.1:9/cb");
+            if let Some(grant) = tokens.codes.get_mut(&code) {
+                grant.expires = Instant::now();
+            }
+            (code, tokens.client.id.clone(), tokens.client.secret.clone())
+        };
+        let form = format!(
+            "grantType=authorization_code&code={code}&redirectUri=http%3A%2F%2F127.0.0.1%3A9%2Fcb\
+             &clientId={id}&clientSecret={secret}"
+        );
+        let error = token(State(shared), Bytes::from(form)).await.unwrap_err();
+        assert_eq!((error.status.as_u16(), error.code), (400, "invalid_grant"));
+        assert!(error.message.contains("expired"), "{}", error.message);
+    }
+
     #[test]
     fn only_loopback_redirects() {
         assert!(loopback_url("http://127.0.0.1:5000/cb"));

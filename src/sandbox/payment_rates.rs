@@ -79,8 +79,24 @@ impl PaymentRate {
         format!("PR-{}", self.n)
     }
 
-    /// A rate with the reference's defaults (used for seeding).
-    pub fn new(n: u64, code: &str, description: &str, units: &str, hours: i64) -> Self {
+    /// A built-in pay code (seeded): included in NI, tax, pension and holiday pay, invoiced,
+    /// standard VAT (`VC-1`).
+    pub fn seeded(n: u64, code: &str, description: &str, units: &str, hours: i64) -> Self {
+        const SEEDED_AT: &str = "2021-05-19T04:00:21.250Z";
+        PaymentRate {
+            flags: [true, false, true, true, true, true, true, true],
+            hours_per_unit: Decimal::from(hours),
+            default_vat: Some(1),
+            created_at: SEEDED_AT.into(),
+            updated_at: SEEDED_AT.into(),
+            ..PaymentRate::blank(n, code, description, units)
+        }
+    }
+
+    /// A new rate before its body is applied: active, shown on payslips, every other switch
+    /// off, one hour per unit, no default VAT code.
+    fn blank(n: u64, code: &str, description: &str, units: &str) -> Self {
+        let now = now_iso();
         PaymentRate {
             n,
             code: code.into(),
@@ -88,12 +104,12 @@ impl PaymentRate {
             rate_type: "RATE".into(),
             units: units.into(),
             status: "ACTIVE".into(),
-            hours_per_unit: Decimal::from(hours),
-            flags: [true, false, true, true, true, true, true, true],
+            hours_per_unit: Decimal::ONE,
+            flags: [true, false, false, false, false, false, false, false],
             is_statutory: None,
-            default_vat: Some(1),
-            created_at: "2021-05-19T04:00:21.250Z".into(),
-            updated_at: "2021-05-19T04:00:21.250Z".into(),
+            default_vat: None,
+            created_at: now.clone(),
+            updated_at: now,
         }
     }
 
@@ -206,17 +222,7 @@ pub async fn create(State(shared): State<Arc<Shared>>, body: Bytes) -> Result<Re
         )
         .field("code"));
     }
-    let now = now_iso();
-    let mut rate = PaymentRate {
-        n: data.next_payment_rate + 1,
-        code,
-        flags: [false; 8],
-        default_vat: None,
-        created_at: now.clone(),
-        updated_at: now,
-        ..PaymentRate::new(0, "", "", "", 1)
-    };
-    rate.flags[0] = true;
+    let mut rate = PaymentRate::blank(data.next_payment_rate + 1, &code, "", "");
     rate.apply(&map, &data)?;
     data.next_payment_rate = rate.n;
     let answer = rate.to_json(&data);

@@ -110,6 +110,77 @@ fn period_range(q: &Query) -> Result<Option<(i64, i64)>, ApiError> {
     Ok(Some((a, b)))
 }
 
+/// The filters of a payslip list request.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Filter {
+    year: Option<i64>,
+    periods: Option<(i64, i64)>,
+    frequency: Option<String>,
+    model: Option<String>,
+    ids: Option<Vec<u64>>,
+}
+
+impl Filter {
+    fn parse(q: &Query) -> Result<Filter, ApiError> {
+        let ids = q
+            .get("candidateIds")
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|id| {
+                        parse_id(id, "SR-").map_err(|_| {
+                            ApiError::invalid_parameter(
+                                "candidateIds",
+                                format!("{id:?} is not a candidate id such as SR-12"),
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<u64>, ApiError>>()
+            })
+            .transpose()?;
+        Ok(Filter {
+            year: q.int("taxYear")?,
+            periods: period_range(q)?,
+            frequency: q.get("payFrequency").map(str::to_ascii_uppercase),
+            model: q.get("paymentModel").map(str::to_ascii_uppercase),
+            ids,
+        })
+    }
+
+    fn is_empty(&self) -> bool {
+        *self == Filter::default()
+    }
+
+    fn matches(&self, p: &Payslip) -> bool {
+        self.year.is_none_or(|y| p.tax_year == y)
+            && self
+                .periods
+                .is_none_or(|(a, b)| (a..=b).contains(&p.tax_period))
+            && self
+                .frequency
+                .as_deref()
+                .is_none_or(|f| p.pay_frequency.eq_ignore_ascii_case(f))
+            && self
+                .model
+                .as_deref()
+                .is_none_or(|m| p.payment_model.eq_ignore_ascii_case(m))
+            && self
+                .ids
+                .as_ref()
+                .is_none_or(|ids| ids.contains(&p.subcontractor))
+    }
+}
+
+/// The positions matching the last filtered query, kept while the payslips are unchanged: an
+/// export pages through one filter up to a thousand times.
+#[derive(Debug)]
+pub struct FilterCache {
+    filter: Filter,
+    version: u64,
+    matches: Vec<usize>,
+}
+
 /// `GET /nxsys/payslips` → `{items, meta, totalDocs}`.
 pub async fn list(
     State(shared): State<Arc<Shared>>,
@@ -117,48 +188,9 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     let q = Query::parse(raw.as_deref());
     let page = q.page()?;
-    let year = q.int("taxYear")?;
-    let periods = period_range(&q)?;
-    let frequency = q.get("payFrequency");
-    let model = q.get("paymentModel");
-    let ids = match q.get("candidateIds") {
-        None => None,
-        Some(list) => Some(
-            list.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|id| {
-                    parse_id(id, "SR-").map_err(|_| {
-                        ApiError::invalid_parameter(
-                            "candidateIds",
-                            format!("{id:?} is not a candidate id such as SR-12"),
-                        )
-                    })
-                })
-                .collect::<Result<Vec<u64>, ApiError>>()?,
-        ),
-    };
-    let filtered = year.is_some()
-        || periods.is_some()
-        || frequency.is_some()
-        || model.is_some()
-        || ids.is_some();
-    let data = shared.data();
-    let (items, total) = if filtered {
-        page.select(
-            data.payslips.iter(),
-            |p| {
-                year.is_none_or(|y| p.tax_year == y)
-                    && periods.is_none_or(|(a, b)| (a..=b).contains(&p.tax_period))
-                    && frequency.is_none_or(|f| p.pay_frequency.eq_ignore_ascii_case(f))
-                    && model.is_none_or(|m| p.payment_model.eq_ignore_ascii_case(m))
-                    && ids
-                        .as_ref()
-                        .is_none_or(|ids| ids.contains(&p.subcontractor))
-            },
-            render,
-        )
-    } else {
+    let filter = Filter::parse(&q)?;
+    let mut data = shared.data();
+    let (items, total): (Vec<String>, usize) = if filter.is_empty() {
         let items = data
             .payslips
             .iter()
@@ -167,6 +199,33 @@ pub async fn list(
             .map(render)
             .collect();
         (items, data.payslips.len())
+    } else {
+        let fresh = data
+            .payslip_cache
+            .as_ref()
+            .is_some_and(|c| c.filter == filter && c.version == data.payslip_version);
+        if !fresh {
+            let matches = (0..data.payslips.len())
+                .filter(|&i| data.payslips.get(i).is_some_and(|p| filter.matches(p)))
+                .collect();
+            data.payslip_cache = Some(FilterCache {
+                filter,
+                version: data.payslip_version,
+                matches,
+            });
+        }
+        let matches = data
+            .payslip_cache
+            .as_ref()
+            .map_or(&[][..], |c| c.matches.as_slice());
+        let items = matches
+            .iter()
+            .skip(page.offset())
+            .take(page.size)
+            .filter_map(|&i| data.payslips.get(i))
+            .map(render)
+            .collect();
+        (items, matches.len())
     };
     Ok(raw_list_response(
         &page,

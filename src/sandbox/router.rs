@@ -24,7 +24,7 @@ use super::{
 async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     Counters::bump(&shared.counters.requests);
     if let Some((low, high)) = shared.config.latency_ms {
-        let ms = rand::thread_rng().gen_range(low..=high);
+        let ms = rand::thread_rng().gen_range(low.min(high)..=high.max(low));
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }
     if let Some(bucket) = &shared.bucket {

@@ -29,8 +29,8 @@ pub fn initial_data(payslips: usize) -> Data {
     let mut data = Data {
         vat_codes: vat_codes::seeded(),
         payment_rates: vec![
-            PaymentRate::new(1, "PR100", "Hourly", "HOURLY", 1),
-            PaymentRate::new(2, "PR101", "Daily", "DAILY", 8),
+            PaymentRate::seeded(1, "PR100", "Hourly", "HOURLY", 1),
+            PaymentRate::seeded(2, "PR101", "Daily", "DAILY", 8),
         ],
         next_payment_rate: 2,
         ..Data::default()

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::candidates::Candidate;
 use super::oauth::Tokens;
 use super::payment_rates::PaymentRate;
-use super::payslips::Payslip;
+use super::payslips::{FilterCache, Payslip};
 use super::rate_limit::Bucket;
 use super::timesheets::Timesheet;
 use super::vat_codes::VatCode;
@@ -55,6 +55,7 @@ pub struct Counters {
 }
 
 impl Counters {
+    /// Add one.
     pub fn bump(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
     }
@@ -84,7 +85,11 @@ pub struct Data {
     pub vat_codes: Vec<VatCode>,
     pub payment_rates: Vec<PaymentRate>,
     pub timesheets: Vec<Timesheet>,
+    /// Payslips; change them only through [`Data::put_payslip`] (it invalidates the cache).
     pub payslips: Vec<Payslip>,
+    /// Bumped on every payslip change.
+    pub payslip_version: u64,
+    pub payslip_cache: Option<FilterCache>,
     /// Timesheet fingerprints seen at creation → count (duplicate detection).
     pub timesheet_keys: HashMap<String, u64>,
     pub duplicate_candidates: u64,
@@ -92,6 +97,7 @@ pub struct Data {
 }
 
 impl Data {
+    /// Lookups by the number in the id (`SR-n`, `PR-n`, `VC-n`, `TS-n`).
     pub fn candidate(&self, n: u64) -> Option<&Candidate> {
         find(&self.candidates, n, |c| c.n)
     }
@@ -111,6 +117,19 @@ impl Data {
 
     pub fn timesheet(&self, n: u64) -> Option<&Timesheet> {
         find(&self.timesheets, n, |t| t.n)
+    }
+
+    /// Add a payslip, or replace the one with the same number.
+    pub fn put_payslip(&mut self, payslip: Payslip) {
+        match self.payslips.binary_search_by_key(&payslip.n, |p| p.n) {
+            Ok(i) => {
+                if let Some(slot) = self.payslips.get_mut(i) {
+                    *slot = payslip;
+                }
+            }
+            Err(i) => self.payslips.insert(i, payslip),
+        }
+        self.payslip_version += 1;
     }
 
     pub fn timesheet_mut(&mut self, n: u64) -> Option<&mut Timesheet> {
@@ -142,6 +161,7 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// Seeded state for `config`, serving at `base_url`.
     pub fn new(config: SandboxConfig, base_url: String) -> Self {
         let data = super::seed::initial_data(config.seed_payslips);
         Shared {
@@ -162,10 +182,12 @@ impl Shared {
         self.data.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The OAuth lock (same poisoning rule as [`Shared::data`]).
     pub fn tokens(&self) -> MutexGuard<'_, Tokens> {
         self.tokens.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The fault probabilities now in force.
     pub fn faults(&self) -> Faults {
         self.faults
             .lock()
@@ -173,6 +195,7 @@ impl Shared {
             .clone()
     }
 
+    /// Replace the fault probabilities.
     pub fn set_faults(&self, faults: Faults) {
         *self.faults.lock().unwrap_or_else(|e| e.into_inner()) = faults;
     }
@@ -188,6 +211,7 @@ impl Shared {
         }
     }
 
+    /// A snapshot of the counters.
     pub fn stats(&self) -> Stats {
         let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let data = self.data();

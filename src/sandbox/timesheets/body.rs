@@ -1,6 +1,7 @@
 //! Checking a timesheet body and applying it: references (`subcontractorRef`,
 //! `rates[i].rateId`, `rates[i].vatID`), dates, periods, and the lines.
 
+use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
 use super::model::{Line, Timesheet};
@@ -34,6 +35,24 @@ static LINE: Spec = Spec {
     ],
     open: false,
 };
+
+/// Largest accepted `rate` and `units` (in size): far beyond any real timesheet, and small
+/// enough that totals and payslip arithmetic can never overflow.
+const MAX_RATE: i64 = 1_000_000;
+const MAX_UNITS: i64 = 100_000;
+
+/// The decimal at `key` of a line, at most `max` in size, or an error naming `rates[i].key`.
+fn bounded(map: &Map<String, Value>, path: &str, key: &str, max: i64) -> Result<Decimal, ApiError> {
+    let field = format!("{path}.{key}");
+    let value = decimal(map.get(key).unwrap_or(&Value::Null), &field)?;
+    if value.abs() > Decimal::from(max) {
+        return Err(ApiError::unprocessable(
+            &field,
+            format!("{field} {value} is too large (at most {max} either way)"),
+        ));
+    }
+    Ok(value)
+}
 
 /// Check and apply `body` to `ts` (all fields for create, those present for update).
 pub(super) fn apply(
@@ -95,7 +114,13 @@ pub(super) fn apply(
     let frequency = data
         .candidate(ts.subcontractor)
         .map_or("WEEKLY", |c| c.pay_frequency());
-    let most = if frequency == "MONTHLY" { 12 } else { 53 };
+    // Week 53 and its fortnightly/four-weekly equivalents exist in some years.
+    let most = match frequency {
+        "MONTHLY" => 12,
+        "FOUR_WEEKLY" => 14,
+        "FORTNIGHTLY" => 27,
+        _ => 53,
+    };
     if !(1..=most).contains(&ts.tax_period) {
         return Err(ApiError::unprocessable(
             "taxPeriodConfig",
@@ -147,14 +172,8 @@ fn lines(rates: &Value, data: &Data) -> Result<Vec<Line>, ApiError> {
             };
             Ok(Line {
                 rate_id: rate_n,
-                rate: decimal(
-                    map.get("rate").unwrap_or(&Value::Null),
-                    &format!("{path}.rate"),
-                )?,
-                units: decimal(
-                    map.get("units").unwrap_or(&Value::Null),
-                    &format!("{path}.units"),
-                )?,
+                rate: bounded(map, &path, "rate", MAX_RATE)?,
+                units: bounded(map, &path, "units", MAX_UNITS)?,
                 vat_id,
             })
         })

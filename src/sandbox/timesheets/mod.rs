@@ -81,7 +81,7 @@ pub async fn create(State(shared): State<Arc<Shared>>, body: Bytes) -> Result<Re
     let payslip = payslip_for(&ts, &data, now);
     let answer = ts.to_json(&data);
     data.timesheets.push(ts);
-    data.payslips.push(payslip);
+    data.put_payslip(payslip);
     Ok((StatusCode::CREATED, Json(json!({ "data": answer }))).into_response())
 }
 
@@ -165,11 +165,7 @@ pub async fn update(
         .unwrap_or_else(now_iso);
     let payslip = payslip_for(&ts, &data, created);
     let answer = ts.to_json(&data);
-    if let Ok(i) = data.payslips.binary_search_by_key(&payslip.n, |p| p.n)
-        && let Some(slot) = data.payslips.get_mut(i)
-    {
-        *slot = payslip;
-    }
+    data.put_payslip(payslip);
     if let Some(slot) = data.timesheet_mut(n) {
         *slot = ts;
     }
