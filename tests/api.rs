@@ -52,6 +52,8 @@ fn candidate(agency_ref: &str, ni: &str) -> CandidateBody {
             country: Some("GB".into()),
             email: Some("michael@example.com".into()),
             pay_frequency: Some("WEEKLY".into()),
+            annual_salary: Some(Decimal::new(3500000, 2)),
+            rate_hour: Some(Decimal::new(155, 1)),
             ..Default::default()
         }),
         bank_setting: Some(BankSetting {

@@ -4,22 +4,18 @@
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use reqwest::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
-use reqwest::{Method, StatusCode};
+use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use tokio::sync::Semaphore;
 use url::Url;
 
-use super::error::{ApiError, ErrorBody};
+use super::error::ApiError;
 use super::limiter::AdaptiveLimiter;
-use super::retry::{Backoff, retry_after};
+use super::retry::Backoff;
 use crate::auth::{TokenStore, Tokens};
-
-/// How many 429s in a row one request rides out before giving up.
-const MAX_THROTTLE_RETRIES: u32 = 30;
 
 /// How to talk to the API.
 #[derive(Debug, Clone)]
@@ -99,14 +95,15 @@ pub struct ClientStats {
 }
 
 #[derive(Default)]
-struct Counters {
-    requests: AtomicU64,
-    retries: AtomicU64,
-    throttled: AtomicU64,
-    ambiguous: AtomicU64,
+pub(crate) struct Counters {
+    pub(crate) requests: AtomicU64,
+    pub(crate) retries: AtomicU64,
+    pub(crate) throttled: AtomicU64,
+    pub(crate) ambiguous: AtomicU64,
 }
 
-fn bump(counter: &AtomicU64) {
+/// Add one to a counter.
+pub(crate) fn bump(counter: &AtomicU64) {
     counter.fetch_add(1, Ordering::Relaxed);
 }
 
@@ -114,20 +111,21 @@ fn bump(counter: &AtomicU64) {
 /// and the tokens.
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
-struct Inner {
-    http: reqwest::Client,
+/// What clones of a [`Client`] share.
+pub(crate) struct Inner {
+    pub(crate) http: reqwest::Client,
     base: Url,
-    limiter: AdaptiveLimiter,
-    permits: Semaphore,
+    pub(crate) limiter: AdaptiveLimiter,
+    pub(crate) permits: Semaphore,
     concurrency: usize,
-    tokens: Tokens,
-    backoff: Backoff,
-    max_retries: u32,
-    bearer: AtomicBool,
-    counters: Counters,
+    pub(crate) tokens: Tokens,
+    pub(crate) backoff: Backoff,
+    pub(crate) max_retries: u32,
+    pub(crate) bearer: AtomicBool,
+    pub(crate) counters: Counters,
 }
 
 impl fmt::Debug for Client {
@@ -269,6 +267,7 @@ impl Client {
         }
     }
 
+    /// Requests in flight at once (also the number of pages fetched ahead).
     pub(crate) fn concurrency(&self) -> usize {
         self.inner.concurrency
     }
@@ -285,7 +284,8 @@ impl Client {
         Ok(url)
     }
 
-    fn auth_header(&self, token: &SecretString) -> Result<HeaderValue, ApiError> {
+    /// `Authorization: <scheme> <token>`, marked sensitive so it is never printed.
+    pub(crate) fn auth_header(&self, token: &SecretString) -> Result<HeaderValue, ApiError> {
         let scheme = match self.auth_scheme() {
             AuthScheme::Bearer => "Bearer",
             AuthScheme::NxsysOauthtoken => "Nxsys-oauthtoken",
@@ -296,196 +296,6 @@ impl Client {
             })?;
         value.set_sensitive(true);
         Ok(value)
-    }
-
-    /// Send one request with the retry rules of the crate docs and return a 2xx answer.
-    ///
-    /// Reads (GET) are retried on 429, 5xx, timeouts and connection errors. Writes are retried on
-    /// 429, 401 (after a refresh) and connection errors that happened before sending; any other
-    /// failure after sending is [`ApiError::Ambiguous`].
-    pub(crate) async fn execute(
-        &self,
-        method: Method,
-        url: Url,
-        body: Option<&serde_json::Value>,
-    ) -> Result<Answer, ApiError> {
-        let inner = &*self.inner;
-        let is_write = method != Method::GET && method != Method::HEAD;
-        let path = url.path().to_string();
-        let m = method.as_str().to_string();
-        let mut transient = 0u32;
-        let mut throttled = 0u32;
-        let mut auth_tries = 0u32;
-        let mut refreshed = false;
-        let mut attempts = 0u32;
-        loop {
-            if attempts > 0 {
-                bump(&inner.counters.retries);
-            }
-            attempts += 1;
-            let permit = inner
-                .permits
-                .acquire()
-                .await
-                .map_err(|_| ApiError::Config("the client was shut down".into()))?;
-            inner.limiter.until_ready().await;
-            let (token, generation) = inner.tokens.current(&inner.http, &inner.limiter).await?;
-            let mut request = inner
-                .http
-                .request(method.clone(), url.clone())
-                .header(AUTHORIZATION, self.auth_header(&token)?);
-            if let Some(b) = body {
-                request = request.json(b);
-            }
-            bump(&inner.counters.requests);
-            let started = Instant::now();
-            let sent = request.send().await;
-            let result = match sent {
-                Ok(resp) => {
-                    let status = resp.status();
-                    let headers = resp.headers().clone();
-                    resp.bytes()
-                        .await
-                        .map(|b| (status, headers, b.to_vec()))
-                        .map_err(|e| (Some(status), e))
-                }
-                Err(e) => Err((None, e)),
-            };
-            drop(permit);
-            let latency_ms = started.elapsed().as_millis() as u64;
-            let (status, headers, bytes) = match result {
-                Ok(ok) => ok,
-                Err((status, e)) => {
-                    let not_sent = status.is_none() && e.is_connect();
-                    let reason = describe(e);
-                    tracing::debug!(method = %m, path = %path, error = %reason, latency_ms, "request failed");
-                    if is_write && !not_sent {
-                        bump(&inner.counters.ambiguous);
-                        return Err(ApiError::Ambiguous {
-                            method: m,
-                            path,
-                            status: status.map(|s| s.as_u16()),
-                            reason,
-                        });
-                    }
-                    if transient < inner.max_retries {
-                        transient += 1;
-                        tokio::time::sleep(inner.backoff.delay(transient)).await;
-                        continue;
-                    }
-                    return Err(ApiError::Unreachable {
-                        method: m,
-                        path,
-                        attempts,
-                        reason,
-                    });
-                }
-            };
-            tracing::debug!(method = %m, path = %path, status = status.as_u16(), latency_ms, "request");
-
-            if status == StatusCode::TOO_MANY_REQUESTS {
-                bump(&inner.counters.throttled);
-                let wait = retry_after(&headers);
-                inner.limiter.on_throttle(wait);
-                if throttled < MAX_THROTTLE_RETRIES {
-                    throttled += 1;
-                    let pause = wait.unwrap_or_else(|| inner.backoff.delay(throttled.min(6)));
-                    tokio::time::sleep(pause).await;
-                    continue;
-                }
-                return Err(ApiError::Unreachable {
-                    method: m,
-                    path,
-                    attempts,
-                    reason: format!(
-                        "still rate limited (HTTP 429) after {throttled} waits; try a lower --rate"
-                    ),
-                });
-            }
-            inner.limiter.on_success();
-
-            if status == StatusCode::UNAUTHORIZED {
-                let said = ErrorBody::parse(&bytes);
-                if auth_tries < 2 {
-                    auth_tries += 1;
-                    let mentions_bearer = String::from_utf8_lossy(&bytes)
-                        .to_ascii_lowercase()
-                        .contains("bearer")
-                        || headers
-                            .get(WWW_AUTHENTICATE)
-                            .and_then(|v| v.to_str().ok())
-                            .is_some_and(|v| v.to_ascii_lowercase().contains("bearer"));
-                    if mentions_bearer && self.auth_scheme() != AuthScheme::Bearer {
-                        tracing::info!("the server asks for `Authorization: Bearer`; switching");
-                        inner.bearer.store(true, Ordering::Relaxed);
-                        continue;
-                    }
-                    if !refreshed {
-                        refreshed = true;
-                        inner
-                            .tokens
-                            .refresh_if_current(&inner.http, &inner.limiter, generation)
-                            .await?;
-                        continue;
-                    }
-                }
-                return Err(ApiError::Unauthorized {
-                    message: said
-                        .message
-                        .unwrap_or_else(|| "the access token was refused (HTTP 401)".into()),
-                });
-            }
-
-            if status.is_server_error() {
-                let said = ErrorBody::parse(&bytes);
-                let reason = format!(
-                    "HTTP {}{}",
-                    status.as_u16(),
-                    said.message.map(|m| format!(": {m}")).unwrap_or_default()
-                );
-                if is_write {
-                    bump(&inner.counters.ambiguous);
-                    return Err(ApiError::Ambiguous {
-                        method: m,
-                        path,
-                        status: Some(status.as_u16()),
-                        reason,
-                    });
-                }
-                if transient < inner.max_retries {
-                    transient += 1;
-                    tokio::time::sleep(inner.backoff.delay(transient)).await;
-                    continue;
-                }
-                return Err(ApiError::Unreachable {
-                    method: m,
-                    path,
-                    attempts,
-                    reason,
-                });
-            }
-
-            if !status.is_success() {
-                let said = ErrorBody::parse(&bytes);
-                return Err(ApiError::Rejected {
-                    method: m,
-                    path,
-                    status: status.as_u16(),
-                    code: said.code,
-                    message: said.message.unwrap_or_else(|| {
-                        status
-                            .canonical_reason()
-                            .unwrap_or("no reason given")
-                            .to_string()
-                    }),
-                    field: said.field,
-                });
-            }
-            return Ok(Answer {
-                status: status.as_u16(),
-                body: bytes,
-            });
-        }
     }
 }
 

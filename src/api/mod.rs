@@ -15,6 +15,7 @@ pub(crate) mod limiter;
 pub mod models;
 mod paging;
 pub(crate) mod retry;
+mod send;
 
 pub use client::{AuthScheme, Client, ClientConfig, ClientStats, Credentials, check_base_url};
 pub use error::{ApiError, ErrorBody};

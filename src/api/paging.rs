@@ -1,6 +1,7 @@
 //! Lists as async streams of items. The array is read from `data` or `items`, the total from
 //! `meta.totalDocs`, `totalDocs`, `total` or `meta.total`. When the total is known the remaining
-//! pages are fetched concurrently (in order); otherwise page by page until a short page.
+//! pages are fetched concurrently (in order); otherwise page by page until a page shorter than
+//! the first one (servers may cap `size` below what is asked) or an empty one.
 
 use futures::stream::{self, BoxStream, StreamExt};
 use reqwest::Method;
@@ -84,6 +85,7 @@ enum Phase {
     Sequential {
         page: u64,
         previous_first: Option<Value>,
+        per_page: usize,
     },
     Done,
 }
@@ -109,6 +111,51 @@ impl Client {
         parse_page(&answer.body, &context)
     }
 
+    /// What follows the first page: the rest fetched concurrently when the total is known,
+    /// else page by page.
+    fn after_first(
+        &self,
+        segments: &'static [&'static str],
+        query: &[(&'static str, String)],
+        first: &Page,
+    ) -> Phase {
+        let got = first.items.len() as u64;
+        let Some(total) = first.total else {
+            // No total: the first page's length is the server's page size (it may cap ours);
+            // read on until a shorter page.
+            return if got == 0 {
+                Phase::Done
+            } else {
+                Phase::Sequential {
+                    page: 2,
+                    previous_first: first.items.first().cloned(),
+                    per_page: first.items.len(),
+                }
+            };
+        };
+        // A server that caps `size` lower answers short pages: count pages in its size.
+        let per_page = if got > 0 && got < PAGE_SIZE && got < total {
+            got
+        } else {
+            PAGE_SIZE
+        };
+        let pages = total.div_ceil(per_page);
+        if got == 0 || pages < 2 {
+            return Phase::Done;
+        }
+        let client = self.clone();
+        let query = query.to_vec();
+        let rest = stream::iter(2..=pages)
+            .map(move |n| {
+                let client = client.clone();
+                let query = query.clone();
+                async move { client.fetch_page(segments, &query, n).await }
+            })
+            .buffered(self.concurrency())
+            .boxed();
+        Phase::Known(rest)
+    }
+
     /// Every item of a list endpoint, as a stream. An item that cannot be read is an `Err` in
     /// its place; a failed page ends the stream with its error.
     pub(crate) fn paged<T: DeserializeOwned + Send + 'static>(
@@ -128,31 +175,7 @@ impl Client {
                     Phase::First => match client.fetch_page(segments, &query, 1).await {
                         Err(e) => Some((vec![Err(e)], Phase::Done)),
                         Ok(page) => {
-                            let next = match page.total {
-                                Some(total) => {
-                                    let pages = total.div_ceil(PAGE_SIZE);
-                                    if pages > 1 && !page.items.is_empty() {
-                                        let c = client.clone();
-                                        let q = query.clone();
-                                        let rest = stream::iter(2..=pages)
-                                            .map(move |n| {
-                                                let c = c.clone();
-                                                let q = q.clone();
-                                                async move { c.fetch_page(segments, &q, n).await }
-                                            })
-                                            .buffered(client.concurrency())
-                                            .boxed();
-                                        Phase::Known(rest)
-                                    } else {
-                                        Phase::Done
-                                    }
-                                }
-                                None if (page.items.len() as u64) < PAGE_SIZE => Phase::Done,
-                                None => Phase::Sequential {
-                                    page: 2,
-                                    previous_first: page.items.first().cloned(),
-                                },
-                            };
+                            let next = client.after_first(segments, &query, &page);
                             Some((decode_items(page, &context), next))
                         }
                     },
@@ -161,32 +184,38 @@ impl Client {
                         Some(Err(e)) => Some((vec![Err(e)], Phase::Done)),
                         Some(Ok(page)) => Some((decode_items(page, &context), Phase::Known(rest))),
                     },
-                    Phase::Sequential { page: n, previous_first } => {
-                        match client.fetch_page(segments, &query, n).await {
-                            Err(e) => Some((vec![Err(e)], Phase::Done)),
-                            Ok(page) => {
-                                if page.items.is_empty() {
-                                    return None;
-                                }
-                                if page.items.first() == previous_first.as_ref() {
-                                    let e = ApiError::Decode {
-                                        context: format!("{context} page {n}"),
-                                        message: "the server sent the same page again (it seems to ignore `page`)".into(),
-                                    };
-                                    return Some((vec![Err(e)], Phase::Done));
-                                }
-                                let next = if (page.items.len() as u64) < PAGE_SIZE {
-                                    Phase::Done
-                                } else {
-                                    Phase::Sequential {
-                                        page: n + 1,
-                                        previous_first: page.items.first().cloned(),
-                                    }
+                    Phase::Sequential {
+                        page: n,
+                        previous_first,
+                        per_page,
+                    } => match client.fetch_page(segments, &query, n).await {
+                        Err(e) => Some((vec![Err(e)], Phase::Done)),
+                        Ok(page) if page.items.is_empty() => None,
+                        Ok(page) if page.items.first() == previous_first.as_ref() => {
+                            if (per_page as u64) < PAGE_SIZE {
+                                // A short list sent whole on every page: all read already.
+                                None
+                            } else {
+                                let e = ApiError::Decode {
+                                    context: format!("{context} page {n}"),
+                                    message: "the server sent the same page again (it seems to ignore `page`)".into(),
                                 };
-                                Some((decode_items(page, &context), next))
+                                Some((vec![Err(e)], Phase::Done))
                             }
                         }
-                    }
+                        Ok(page) => {
+                            let next = if page.items.len() < per_page {
+                                Phase::Done
+                            } else {
+                                Phase::Sequential {
+                                    page: n + 1,
+                                    previous_first: page.items.first().cloned(),
+                                    per_page,
+                                }
+                            };
+                            Some((decode_items(page, &context), next))
+                        }
+                    },
                 }
             }
         })

@@ -402,3 +402,59 @@ async fn timesheet_update_reads_the_data_array() {
         .unwrap();
     assert_eq!(t.total_net, Some(rust_decimal::Decimal::new(10050, 2)));
 }
+
+#[tokio::test]
+async fn a_server_capping_page_size_is_read_completely() {
+    let page = |n: usize| {
+        (
+            format!("GET /nxsys/payment-rate?page={n}&size=100"),
+            vec![reply(
+                200,
+                json!({"data": items((n - 1) * 50..(n * 50).min(120)), "totalDocs": 120}),
+            )],
+        )
+    };
+    let script: Vec<(String, Vec<Reply>)> = (1..=3).map(page).collect();
+    let script: Vec<(&str, Vec<Reply>)> = script
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.clone()))
+        .collect();
+    let (base, _) = server(&script).await;
+    let c = client(base).await;
+    let n = c.payment_rates(PaymentRateFilter::default()).count().await;
+    assert_eq!(n, 120);
+}
+
+#[tokio::test]
+async fn pages_without_total_follow_the_servers_page_size() {
+    let (base, shared) = server(&[
+        (
+            "GET /nxsys/candidates?page=1&size=100",
+            vec![reply(200, json!({"items": items(0..20)}))],
+        ),
+        (
+            "GET /nxsys/candidates?page=2&size=100",
+            vec![reply(200, json!({"items": items(20..40)}))],
+        ),
+        (
+            "GET /nxsys/candidates?page=3&size=100",
+            vec![reply(200, json!({"items": items(40..45)}))],
+        ),
+    ])
+    .await;
+    let c = client(base).await;
+    let n = c.candidates(CandidateFilter::default()).count().await;
+    assert_eq!(n, 45);
+    assert_eq!(calls(&shared, "GET /nxsys/candidates"), 3);
+}
+
+#[tokio::test]
+async fn a_short_list_repeated_on_every_page_is_read_once() {
+    let (base, _) = server(&[(
+        "GET /nxsys/vat-code",
+        vec![reply(200, json!({"data": items(0..3)}))],
+    )])
+    .await;
+    let c = client(base).await;
+    assert_eq!(c.vat_codes().await.unwrap().len(), 3);
+}

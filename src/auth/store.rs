@@ -151,10 +151,12 @@ impl TokenStore {
         self
     }
 
+    /// The store file.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
+    /// The entry this handle reads and writes.
     pub fn key(&self) -> &str {
         &self.key
     }

@@ -145,8 +145,7 @@ pub(crate) async fn request_token(
         }
         let raw: RawToken = serde_json::from_slice(&body).map_err(|e| ApiError::Decode {
             context: format!("POST {path}"),
-            // The serde message names the problem, never the body's content.
-            message: format!("not a token answer ({})", e.classify_kind()),
+            message: format!("not a token answer ({})", json_problem(&e)),
         })?;
         return Ok(TokenResponse {
             access_token: raw.access_token.into(),
@@ -157,18 +156,13 @@ pub(crate) async fn request_token(
     }
 }
 
-trait ClassifyKind {
-    fn classify_kind(&self) -> &'static str;
-}
-
-impl ClassifyKind for serde_json::Error {
-    fn classify_kind(&self) -> &'static str {
-        match self.classify() {
-            serde_json::error::Category::Io => "read error",
-            serde_json::error::Category::Syntax => "not JSON",
-            serde_json::error::Category::Data => "fields missing or of the wrong type",
-            serde_json::error::Category::Eof => "cut off",
-        }
+/// What is wrong with a JSON answer, without quoting it (it may hold tokens).
+fn json_problem(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Io => "read error",
+        serde_json::error::Category::Syntax => "not JSON",
+        serde_json::error::Category::Data => "fields missing or of the wrong type",
+        serde_json::error::Category::Eof => "cut off",
     }
 }
 

@@ -4,6 +4,7 @@
 mod auth;
 mod demo;
 mod export;
+mod gen_batch;
 mod import;
 mod runs;
 mod sandbox;
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
             Command::Import(args) => import::run(&global, args).await,
             Command::Export(args) => export::run(&global, args).await,
             Command::Runs(args) => runs::run(&global, args),
+            Command::GenBatch(args) => gen_batch::run(&global, args),
         }
     })
 }
@@ -57,12 +59,4 @@ fn init_logging(global: &Global) {
                 && std::io::IsTerminal::is_terminal(&std::io::stderr()),
         )
         .try_init();
-}
-
-/// What a subcommand that is not built yet answers: a clear message and exit 2.
-fn not_built(what: &str) -> Result<Exit> {
-    Err(Failure::usage(anyhow::anyhow!(
-        "`{what}` is not available in this version of nxsys-etl yet"
-    ))
-    .into())
 }

@@ -20,14 +20,11 @@ use crate::sandbox::{SandboxConfig, SandboxHandle};
 /// The production API.
 pub(crate) const DEFAULT_BASE_URL: &str = "https://api.nxsys.tech";
 /// Requests per second when neither `--rate` nor the profile says.
-#[allow(dead_code)] // used by import, export and demo
 pub(crate) const DEFAULT_RATE: u32 = 10;
 /// Requests in flight when neither `--concurrency` nor the profile says.
-#[allow(dead_code)] // used by import, export and demo
 pub(crate) const DEFAULT_CONCURRENCY: usize = 8;
 
 /// What a command asks of the connection.
-#[allow(dead_code)] // used by import, export and demo
 #[derive(Debug, Default)]
 pub(crate) struct ConnectOptions {
     /// Start an embedded sandbox with this configuration and use it.
@@ -38,11 +35,20 @@ pub(crate) struct ConnectOptions {
 
 /// A connected client, and the embedded sandbox it talks to when there is one (it runs until
 /// `sandbox.shutdown()` or the end of the runtime).
-#[allow(dead_code)] // used by import, export and demo
 pub(crate) struct Session {
     pub client: Client,
     pub sandbox: Option<SandboxHandle>,
     pub base_url: Url,
+}
+
+impl Session {
+    /// Stop the embedded sandbox, if any, once the command is done with it.
+    #[allow(dead_code)] // for import, export and demo: stop the sandbox when done
+    pub async fn close(self) {
+        if let Some(sandbox) = self.sandbox {
+            sandbox.shutdown().await;
+        }
+    }
 }
 
 /// Configuration, profile, base URL and token store of this invocation.
@@ -113,7 +119,6 @@ pub(crate) fn env_var(name: &str) -> Option<String> {
 }
 
 /// Connect as the command line and environment say.
-#[allow(dead_code)] // used by import, export and demo
 pub(crate) async fn connect(global: &Global, opts: ConnectOptions) -> anyhow::Result<Session> {
     if let Some(sandbox_config) = opts.sandbox {
         let handle = crate::sandbox::start(sandbox_config)
@@ -170,7 +175,6 @@ pub(crate) async fn connect(global: &Global, opts: ConnectOptions) -> anyhow::Re
     })
 }
 
-#[allow(dead_code)] // used by import, export and demo
 fn connect_failure(e: ApiError) -> anyhow::Error {
     match e {
         ApiError::Config(_) => Failure::usage(e).into(),
@@ -328,5 +332,35 @@ mod tests {
         let (c, _) = credentials(&t, &Profile::default(), env_of(&[])).unwrap();
         assert_eq!(c.client_id, "NXSYS.STORED");
         assert_eq!(c.refresh_token.expose_secret(), "stored-token");
+    }
+
+    #[tokio::test]
+    async fn sandbox_session_is_connected_and_closes() {
+        let global = Global {
+            config: None,
+            profile: None,
+            base_url: Some("https://api.nxsys.tech".into()),
+            state_dir: None,
+            quiet: true,
+            verbose: 0,
+            json: false,
+            no_progress: true,
+        };
+        let session = connect(
+            &global,
+            ConnectOptions {
+                sandbox: Some(SandboxConfig::default()),
+                rate: Some(100),
+                concurrency: Some(2),
+            },
+        )
+        .await
+        .expect("sandbox session");
+        assert_eq!(session.base_url.host_str(), Some("127.0.0.1"));
+        assert!(session.sandbox.is_some());
+        let codes = session.client.vat_codes().await.expect("API answers");
+        assert!(!codes.is_empty());
+        assert_eq!(session.client.stats().rate, 100);
+        session.close().await;
     }
 }

@@ -293,6 +293,7 @@ pub struct CandidateFilter {
 }
 
 impl CandidateFilter {
+    /// The query parameters of this filter (blank values left out).
     pub(crate) fn query(&self) -> Vec<(&'static str, String)> {
         let mut q = Vec::new();
         push(&mut q, "agencyRef", &self.agency_ref);
@@ -303,6 +304,7 @@ impl CandidateFilter {
     }
 }
 
+/// Add `key=value` to a query when the value is not blank.
 pub(crate) fn push(q: &mut Vec<(&'static str, String)>, key: &'static str, value: &Option<String>) {
     if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
         q.push((key, v.to_string()));

@@ -111,6 +111,7 @@ pub struct PaymentRateFilter {
 }
 
 impl PaymentRateFilter {
+    /// The query parameters of this filter (blank values left out).
     pub(crate) fn query(&self) -> Vec<(&'static str, String)> {
         let mut q = Vec::new();
         push(&mut q, "code", &self.code);

@@ -50,6 +50,7 @@ pub struct PayslipFilter {
 }
 
 impl PayslipFilter {
+    /// The query parameters of this filter (blank values left out).
     pub(crate) fn query(&self) -> Vec<(&'static str, String)> {
         let mut q = Vec::new();
         if let Some(y) = self.tax_year {

@@ -125,6 +125,7 @@ pub struct TimesheetFilter {
 }
 
 impl TimesheetFilter {
+    /// The query parameters of this filter (blank values left out).
     pub(crate) fn query(&self) -> Vec<(&'static str, String)> {
         let mut q = Vec::new();
         super::candidate::push(&mut q, "subcontractorRef", &self.subcontractor_ref);
