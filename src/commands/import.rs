@@ -92,8 +92,8 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
         Err(ImportError::Aborted { run, message }) => {
             (run.clone(), Some(ImportError::Aborted { run, message }))
         }
-        Err(e @ ImportError::Journal(_)) => return Err(Failure::aborted(e).into()),
-        Err(e) => return Err(Failure::usage(e).into()),
+        Err(e) if e.is_usage() => return Err(Failure::usage(e).into()),
+        Err(e) => return Err(Failure::aborted(e).into()),
     };
 
     let report = RunReport::from_journal(&journal, &run_id, Some(args.mask_pii))

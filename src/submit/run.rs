@@ -49,6 +49,21 @@ pub enum ImportError {
     Journal(#[from] JournalError),
 }
 
+impl ImportError {
+    /// Whether the run could not start because of what was asked (exit 2) rather than
+    /// because something failed (exit 3).
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            ImportError::DuplicateBatch { .. }
+                | ImportError::ResumeMismatch { .. }
+                | ImportError::NotResumable { .. }
+                | ImportError::Journal(JournalError::Busy { .. })
+                | ImportError::Journal(JournalError::UnknownRun(_))
+        )
+    }
+}
+
 /// How the run went, for the caller to report.
 #[derive(Debug, Clone)]
 pub struct ImportOutcome {
@@ -66,6 +81,13 @@ pub async fn import<R: Remote>(
 ) -> Result<ImportOutcome, ImportError> {
     let fingerprint = fingerprint(records);
     let dry_run = request.submit.dry_run;
+    // Held until the run ends: a second process importing the same batch is refused, not
+    // run alongside (two processes could both create the same worker).
+    let _lock = if dry_run {
+        None
+    } else {
+        Some(journal.lock_batch(&fingerprint)?)
+    };
     let existing = match &request.resume {
         Some(id) => {
             let run = journal.run(id)?;
