@@ -309,3 +309,41 @@ fn resume_by_id_checks_the_batch_and_the_run_state() {
     );
     assert!(again.unwrap_err().is_usage());
 }
+
+#[test]
+fn an_update_lost_in_a_crash_is_reported_as_updated_on_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(dir.path()).unwrap();
+    let fake = Fake::new();
+    let records = batch(2, 1);
+    block_on(import(&fake, &journal, &records, &request(dir.path()))).unwrap();
+    let writes = fake.snapshot().writes;
+
+    let mut changed = records.clone();
+    changed[0] = candidate(0, "Jones");
+    let crashing = fake.crash_after_writes(writes + 1);
+    let first = block_on(import(&crashing, &journal, &changed, &request(dir.path())));
+    let Err(ImportError::Aborted { run, .. }) = first else {
+        panic!("expected the run to stop: {first:?}")
+    };
+    let fake = crashing.without_crash();
+    let out = block_on(import(&fake, &journal, &changed, &request(dir.path()))).unwrap();
+    assert_eq!(out.run_id, run);
+    let report = RunReport::from_journal(&journal, &run, None).unwrap();
+    assert_eq!(
+        report.counts(None).get(Outcome::Updated),
+        1,
+        "{:#?}",
+        report.rows
+    );
+    assert_eq!(
+        report.counts(None).get(Outcome::Unchanged),
+        changed.len() - 1
+    );
+    assert_eq!(fake.surname_of("AG0000").as_deref(), Some("Jones"));
+    assert_eq!(
+        fake.snapshot().writes,
+        writes + 1,
+        "the update was not sent twice"
+    );
+}
