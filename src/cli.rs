@@ -68,6 +68,9 @@ pub enum Command {
     Export(ExportArgs),
     /// Past runs recorded in the journal
     Runs(RunsArgs),
+    /// Write a synthetic batch of any size (benchmarks and tests)
+    #[command(hide = true)]
+    GenBatch(GenBatchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -306,6 +309,35 @@ pub enum RunsAction {
         #[arg(long)]
         report: Option<PathBuf>,
     },
+}
+
+/// `gen-batch` (hidden): a synthetic batch, valid by construction, deterministic from the seed.
+#[derive(Debug, Args)]
+pub struct GenBatchArgs {
+    /// Workers (UK candidates)
+    #[arg(long)]
+    pub workers: u64,
+    /// Pay codes (payment rates)
+    #[arg(long)]
+    pub pay_codes: u64,
+    /// Timesheet lines in all
+    #[arg(long)]
+    pub timesheet_lines: u64,
+    /// Spread the lines over exactly this many timesheets [default: 1–3 lines each]
+    #[arg(long)]
+    pub timesheets: Option<u64>,
+    /// Share of rows carrying a planted mistake, listed in expected/planted.csv (0.05 = 5 %)
+    #[arg(long, default_value_t = 0.0)]
+    pub error_share: f64,
+    /// Seed of every random choice
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// File format
+    #[arg(long, value_enum, default_value_t = SheetFormat::Csv)]
+    pub format: SheetFormat,
+    /// Output folder (created if missing)
+    #[arg(short, long)]
+    pub output: PathBuf,
 }
 
 #[cfg(test)]

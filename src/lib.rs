@@ -27,3 +27,4 @@ pub mod sandbox;
 pub mod schema;
 pub mod source;
 pub mod submit;
+pub mod synth;

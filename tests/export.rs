@@ -451,6 +451,41 @@ mod with_a_fake_source {
     }
 
     #[test]
+    fn workers_from_a_workbook() {
+        let dir = tempfile::tempdir().expect("dir");
+        let list = dir.path().join("workers.xlsx");
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let ws = book.add_worksheet();
+        ws.set_name("Team").expect("name");
+        ws.write_string(0, 0, "Worker").expect("cell");
+        ws.write_string(1, 0, "SR-3").expect("cell");
+        ws.write_string(2, 0, "AG-2").expect("cell");
+        ws.write_number(3, 0, 1234).expect("cell");
+        book.save(&list).expect("saved");
+
+        let mut request = ExportRequest::new(dir.path().join("w.xlsx"));
+        request.workers_from = Some(list.clone());
+        let error = run(&Fake::new(payslips(), true), &request).expect_err("1234 is unknown");
+        let message = format!("{error:#}");
+        assert!(message.contains("sheet Team, row 4, column A"), "{message}");
+        assert!(
+            message.contains("`1234`"),
+            "a number reads as typed: {message}"
+        );
+
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let ws = book.add_worksheet();
+        ws.write_string(0, 0, "Worker").expect("cell");
+        ws.write_string(1, 0, "SR-3").expect("cell");
+        ws.write_string(2, 0, "AG-2").expect("cell");
+        book.save(&list).expect("saved");
+        assert_eq!(
+            run(&Fake::new(payslips(), true), &request).expect("exported"),
+            12
+        );
+    }
+
+    #[test]
     fn ambiguous_and_unknown_agency_refs_are_all_reported() {
         let dir = tempfile::tempdir().expect("dir");
         let mut request = ExportRequest::new(dir.path().join("w.xlsx"));
@@ -490,7 +525,7 @@ mod against_the_sandbox {
 
     use nxsys_etl::api::{Client, ClientConfig, Credentials, TimesheetCreate, TimesheetRateLine};
     use nxsys_etl::export::filter::PeriodRange;
-    use nxsys_etl::export::source::PayslipSource;
+    use nxsys_etl::export::source::{PayslipQuery, PayslipSource};
     use nxsys_etl::export::{ExportRequest, export};
     use nxsys_etl::sandbox::{SandboxConfig, SandboxHandle, start};
     use secrecy::SecretString;
@@ -563,6 +598,16 @@ mod against_the_sandbox {
         }
         assert!(expected > 0);
         assert_eq!(summary.payslips, expected);
+        let query = PayslipQuery {
+            tax_year: Some(2025),
+            tax_period: Some(2),
+            ..PayslipQuery::default()
+        };
+        let counted = client.count(&query).await.map(|n| n as usize);
+        assert_eq!(
+            counted,
+            Some(raw_count(&sb, "taxYear=2025&taxPeriod=2").await)
+        );
         assert_eq!(data_rows(&periods.output), expected);
 
         let mut wide = ExportRequest::new(dir.path().join("p1-45.csv"));

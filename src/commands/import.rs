@@ -119,7 +119,14 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
         .report
         .clone()
         .unwrap_or_else(|| reconcile::default_path(&run_id));
-    reconcile::write(&path, &report).map_err(Failure::usage)?;
+    reconcile::write(&path, &report)
+        .map_err(|e| {
+            anyhow!(
+                "{e}. The run itself is recorded in the journal: once there is room, write its \
+                 report with `nxsys-etl runs show {run_id} --report FILE`"
+            )
+        })
+        .map_err(Failure::usage)?;
     if let Some(fix) = &args.fix_file {
         // The fix file holds the user's own rows, so it is matched on unmasked keys.
         let unmasked =

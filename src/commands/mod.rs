@@ -4,6 +4,7 @@
 mod auth;
 mod demo;
 mod export;
+mod gen_batch;
 mod import;
 mod runs;
 mod sandbox;
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
             Command::Import(args) => import::run(&global, args).await,
             Command::Export(args) => export::run(&global, args).await,
             Command::Runs(args) => runs::run(&global, args),
+            Command::GenBatch(args) => gen_batch::run(&global, args),
         }
     })
 }

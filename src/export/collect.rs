@@ -16,6 +16,7 @@ pub struct Collector {
     columns: ColumnSet,
     groups: Option<Groups>,
     outside_filter: u64,
+    before_since: u64,
 }
 
 /// Everything the writers need, after the fetch.
@@ -26,8 +27,10 @@ pub struct Collected {
     pub groups: Option<Vec<Group>>,
     /// Payslips kept.
     pub count: usize,
-    /// Payslips the API returned that the filter then excluded.
+    /// Payslips the API returned although a filter it was sent excludes them.
     pub outside_filter: u64,
+    /// Payslips left out by `--since`.
+    pub before_since: u64,
 }
 
 impl Collector {
@@ -37,14 +40,19 @@ impl Collector {
             columns: ColumnSet::new(),
             groups: split_by.map(Groups::new),
             outside_filter: 0,
+            before_since: 0,
         })
     }
 
     /// Keep the payslip if it passes `filter` (the filter of the query that fetched it, so a
     /// payslip a server returns to two queries is kept once); `Ok(false)` when it does not.
     pub fn add(&mut self, payslip: &Map<String, Value>, filter: &LocalFilter) -> io::Result<bool> {
-        if !filter.matches(payslip) {
+        if filter.outside_server_filters(payslip) {
             self.outside_filter += 1;
+            return Ok(false);
+        }
+        if filter.created_before_since(payslip) {
+            self.before_since += 1;
             return Ok(false);
         }
         let offset = self.spool.push(payslip)?;
@@ -67,6 +75,7 @@ impl Collector {
             columns: self.columns.columns(),
             groups: self.groups.map(Groups::into_files),
             outside_filter: self.outside_filter,
+            before_since: self.before_since,
         })
     }
 }

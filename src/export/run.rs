@@ -51,7 +51,12 @@ pub async fn run_export<S: PayslipSource>(
     };
     let queries = queries(request, workers.as_ref());
 
-    let bar = fetch_bar(progress);
+    let total = if progress {
+        expected_total(source, &queries).await
+    } else {
+        None
+    };
+    let bar = fetch_bar(progress, total);
     let mut collector = Collector::new(request.split_by)
         .context("cannot create the temporary spool file")
         .map_err(Failure::usage)?;
@@ -66,7 +71,7 @@ pub async fn run_export<S: PayslipSource>(
                 .add(&payslip, &query_filter)
                 .context("cannot write the temporary spool file")
                 .map_err(Failure::usage)?;
-            bar.set_position(collector.count() as u64);
+            bar.set_position(fetched);
         }
     }
     bar.finish_and_clear();
@@ -82,6 +87,13 @@ pub async fn run_export<S: PayslipSource>(
         );
     }
 
+    if collected.before_since > 0 {
+        tracing::info!(
+            "{} payslip(s) created before {} left out (--since)",
+            collected.before_since,
+            request.since.map(|d| d.to_string()).unwrap_or_default()
+        );
+    }
     let count = collected.count;
     let about = About {
         filters: request.described_filters(),
@@ -134,15 +146,43 @@ pub fn queries(request: &ExportRequest, workers: Option<&BTreeSet<String>>) -> V
         .collect()
 }
 
-fn fetch_bar(progress: bool) -> ProgressBar {
+/// The payslips the queries match, when the source says (asked only for the progress bar, and
+/// only for a handful of queries).
+async fn expected_total<S: PayslipSource>(source: &S, queries: &[PayslipQuery]) -> Option<u64> {
+    if queries.len() > MAX_PERIOD_QUERIES as usize {
+        return None;
+    }
+    let mut total = 0;
+    for query in queries {
+        total += source.count(query).await?;
+    }
+    Some(total)
+}
+
+fn fetch_bar(progress: bool, total: Option<u64>) -> ProgressBar {
     if !progress {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::new_spinner();
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} fetching payslips: {pos} [{elapsed}]")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
+    let bar = match total {
+        Some(total) => {
+            let bar = ProgressBar::new(total);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "fetching {bar:30} {pos}/{len} payslips [{elapsed}, {eta} left]",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar
+        }
+        None => {
+            let bar = ProgressBar::new_spinner();
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} fetching payslips: {pos} [{elapsed}]")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar
+        }
+    };
     bar.enable_steady_tick(Duration::from_millis(120));
     bar
 }
