@@ -39,6 +39,8 @@ pub enum ImportError {
          or leave out --resume to start a new run"
     )]
     ResumeMismatch { run: String },
+    #[error("--dry-run plans a batch afresh and cannot resume run {run}; leave out --resume")]
+    DryRunResume { run: String },
     #[error("run {run} is {status} and cannot be resumed; `nxsys-etl runs show {run}` shows it")]
     NotResumable { run: String, status: &'static str },
     #[error(
@@ -58,6 +60,7 @@ impl ImportError {
             ImportError::DuplicateBatch { .. }
                 | ImportError::ResumeMismatch { .. }
                 | ImportError::NotResumable { .. }
+                | ImportError::DryRunResume { .. }
                 | ImportError::Journal(JournalError::Busy { .. })
                 | ImportError::Journal(JournalError::UnknownRun(_))
         )
@@ -89,6 +92,7 @@ pub async fn import<R: Remote>(
         Some(journal.lock_batch(&fingerprint)?)
     };
     let existing = match &request.resume {
+        Some(id) if dry_run => return Err(ImportError::DryRunResume { run: id.clone() }),
         Some(id) => {
             let run = journal.run(id)?;
             if run.fingerprint != fingerprint {

@@ -308,6 +308,13 @@ fn resume_by_id_checks_the_batch_and_the_run_state() {
         "{again:?}"
     );
     assert!(again.unwrap_err().is_usage());
+    // A dry run never resumes (it would mark the real run as a dry run).
+    req.submit.dry_run = true;
+    let dry = block_on(import(&fake, &journal, &records, &req));
+    assert!(
+        matches!(dry, Err(ImportError::DryRunResume { .. })),
+        "{dry:?}"
+    );
 }
 
 #[test]
