@@ -49,6 +49,8 @@ pub enum Written<T> {
     Rejected { status: u16, message: String },
 }
 
+/// One submission: the remote, the journal rows of the run, the VAT codes read once, what the
+/// stages have learnt so far, and the listings of the current stage.
 pub struct Engine<'a, R: Remote> {
     pub remote: &'a R,
     pub journal: &'a Journal,
