@@ -782,3 +782,88 @@ mod against_the_sandbox {
         sb.shutdown().await;
     }
 }
+
+mod the_command {
+    //! `nxsys-etl export payslips` as a user runs it: JSON summary and exit codes.
+
+    use super::*;
+    use std::process::{Command, Output};
+
+    fn nxsys(dir: &Path, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_nxsys-etl"))
+            .args(args)
+            .current_dir(dir)
+            .env("HOME", dir)
+            .env("XDG_CONFIG_HOME", dir.join("config"))
+            .env("XDG_DATA_HOME", dir.join("data"))
+            .env("NXSYS_TOKEN_STORE", dir.join("tokens.json"))
+            .env_remove("NXSYS_BASE_URL")
+            .env_remove("NXSYS_CONFIG")
+            .env_remove("NXSYS_PROFILE")
+            .output()
+            .expect("the binary runs")
+    }
+
+    #[test]
+    fn json_summary_and_exit_codes() {
+        let dir = tempfile::tempdir().expect("dir");
+        let out = nxsys(
+            dir.path(),
+            &[
+                "--json",
+                "export",
+                "payslips",
+                "--sandbox",
+                "--tax-period",
+                "1-2",
+                "-o",
+                "p.xlsx",
+            ],
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        let summary: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+        assert_eq!(
+            summary["payslips"],
+            json!(20),
+            "10 sandbox workers × 2 weeks"
+        );
+        assert_eq!(summary["files"], json!(["p.xlsx"]));
+        assert_eq!(sheet(&dir.path().join("p.xlsx"), "Payslips").height(), 22);
+
+        let bad_period = nxsys(
+            dir.path(),
+            &["export", "payslips", "--tax-period", "9-2", "-o", "x.xlsx"],
+        );
+        assert_eq!(bad_period.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&bad_period.stderr).contains("first-last"));
+
+        let bad_output = nxsys(
+            dir.path(),
+            &["export", "payslips", "--sandbox", "-o", "x.pdf"],
+        );
+        assert_eq!(bad_output.status.code(), Some(2));
+
+        let unreachable = Command::new(env!("CARGO_BIN_EXE_nxsys-etl"))
+            .args(["export", "payslips", "-o", "x.xlsx"])
+            .current_dir(dir.path())
+            .env("HOME", dir.path())
+            .env("NXSYS_TOKEN_STORE", dir.path().join("tokens.json"))
+            .env("NXSYS_BASE_URL", "http://127.0.0.1:9")
+            .env("NXSYS_CLIENT_ID", "NXSYS.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+            .env(
+                "NXSYS_CLIENT_SECRET",
+                "0123456789abcdef0123456789abcdef0123456789abcdef",
+            )
+            .env("NXSYS_REFRESH_TOKEN", "not-a-real-token")
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&unreachable.stderr);
+        assert_eq!(unreachable.status.code(), Some(3), "{stderr}");
+        assert!(
+            !stderr.contains("0123456789abcdef"),
+            "no secret in messages"
+        );
+        assert!(!dir.path().join("x.xlsx").exists());
+    }
+}

@@ -34,6 +34,7 @@ pub struct Collected {
 }
 
 impl Collector {
+    /// A collector with an empty spool; `split_by` also groups payslips for split files.
     pub fn new(split_by: Option<SplitBy>) -> io::Result<Self> {
         Ok(Collector {
             spool: Spool::new()?,
@@ -68,6 +69,7 @@ impl Collector {
         self.spool.len()
     }
 
+    /// End the first pass: the spool turns into a reader, the columns and groups are fixed.
     pub fn finish(self) -> io::Result<Collected> {
         Ok(Collected {
             count: self.spool.len(),

@@ -37,6 +37,7 @@ pub struct PeriodRange {
 }
 
 impl PeriodRange {
+    /// Whether `period` is in the range.
     pub fn contains(&self, period: i64) -> bool {
         (i64::from(self.first)..=i64::from(self.last)).contains(&period)
     }
@@ -124,6 +125,7 @@ impl LocalFilter {
         narrowed
     }
 
+    /// Whether the payslip belongs in the export.
     pub fn matches(&self, payslip: &Map<String, Value>) -> bool {
         !self.outside_server_filters(payslip) && !self.created_before_since(payslip)
     }

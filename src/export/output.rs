@@ -28,6 +28,7 @@ pub enum Format {
 }
 
 impl Format {
+    /// The file extension, without the dot.
     pub fn extension(self) -> &'static str {
         match self {
             Format::Xlsx => "xlsx",
@@ -45,6 +46,7 @@ pub struct OutputPlan {
     pub split_by: Option<SplitBy>,
 }
 
+/// Why the output cannot be written (exit 2: the user picks another place).
 #[derive(Debug, Error)]
 pub enum OutputError {
     #[error("-o {}: name a .xlsx or .csv file", path.display())]

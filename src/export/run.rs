@@ -9,12 +9,13 @@ use chrono::Utc;
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::collect::Collector;
+use super::collect::{Collected, Collector};
 use super::filter::LocalFilter;
 use super::output::{OutputPlan, write_outputs};
 use super::request::{ExportRequest, ExportSummary};
 use super::resolve::resolve_workers;
 use super::source::{PayslipQuery, PayslipSource};
+use super::split::SplitBy;
 use super::xlsx::About;
 use crate::exit::Failure;
 
@@ -57,36 +58,9 @@ pub async fn run_export<S: PayslipSource>(
         None
     };
     let bar = fetch_bar(progress, total);
-    let mut collector = Collector::new(request.split_by)
-        .context("cannot create the temporary spool file")
-        .map_err(Failure::usage)?;
-    let mut fetched: u64 = 0;
-    for query in queries {
-        let query_filter = filter.for_query(&query);
-        let mut payslips = std::pin::pin!(source.payslips(query));
-        while let Some(payslip) = payslips.next().await {
-            let payslip = payslip?;
-            fetched += 1;
-            collector
-                .add(&payslip, &query_filter)
-                .context("cannot write the temporary spool file")
-                .map_err(Failure::usage)?;
-            bar.set_position(fetched);
-        }
-    }
+    let fetched = fetch(source, queries, &filter, request.split_by, &bar).await;
     bar.finish_and_clear();
-    let collected = collector
-        .finish()
-        .context("cannot read back the temporary spool file")
-        .map_err(Failure::usage)?;
-    if collected.outside_filter > 0 {
-        tracing::warn!(
-            "the API returned {} of {fetched} payslip(s) outside the filters; they were left out \
-             (the API may not support one of the filters)",
-            collected.outside_filter
-        );
-    }
-
+    let collected = fetched?;
     if collected.before_since > 0 {
         tracing::info!(
             "{} payslip(s) created before {} left out (--since)",
@@ -102,17 +76,59 @@ pub async fn run_export<S: PayslipSource>(
     };
     let bar = write_bar(progress, count as u64);
     let writer_bar = bar.clone();
-    let files = tokio::task::spawn_blocking(move || {
+    let written = tokio::task::spawn_blocking(move || {
         write_outputs(collected, &plan, &about, || writer_bar.inc(1))
     })
-    .await
-    .context("the export writer stopped unexpectedly")?
-    .map_err(Failure::usage)?;
+    .await;
     bar.finish_and_clear();
+    let files = written
+        .context("the export writer stopped unexpectedly")?
+        .map_err(Failure::usage)?;
     Ok(ExportSummary {
         payslips: count,
         files,
     })
+}
+
+/// The first pass: every query's payslips, checked against the filter narrowed to that query,
+/// into the spool.
+async fn fetch<S: PayslipSource>(
+    source: &S,
+    queries: Vec<PayslipQuery>,
+    filter: &LocalFilter,
+    split_by: Option<SplitBy>,
+    bar: &ProgressBar,
+) -> anyhow::Result<Collected> {
+    let spool_failure = |what: &str, e: std::io::Error| {
+        Failure::usage(
+            anyhow::Error::new(e).context(format!("cannot {what} the temporary spool file")),
+        )
+    };
+    let mut collector = Collector::new(split_by).map_err(|e| spool_failure("create", e))?;
+    let mut fetched: u64 = 0;
+    for query in queries {
+        let query_filter = filter.for_query(&query);
+        let mut payslips = std::pin::pin!(source.payslips(query));
+        while let Some(payslip) = payslips.next().await {
+            let payslip = payslip?;
+            fetched += 1;
+            collector
+                .add(&payslip, &query_filter)
+                .map_err(|e| spool_failure("write", e))?;
+            bar.set_position(fetched);
+        }
+    }
+    let collected = collector
+        .finish()
+        .map_err(|e| spool_failure("read back", e))?;
+    if collected.outside_filter > 0 {
+        tracing::warn!(
+            "the API returned {} of {fetched} payslip(s) outside the filters; they were left out \
+             (the API may not support one of the filters)",
+            collected.outside_filter
+        );
+    }
+    Ok(collected)
 }
 
 /// The list requests for a request: per period of a short range, per chunk of workers.
