@@ -19,6 +19,23 @@ use crate::schema::{self, CellFinding, Entity, Mapping, Provenance, ReadOptions,
 use crate::submit::{ImportError, ImportRequest, Offline, SubmitOptions, import};
 
 pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
+    // Output paths are checked before anything is sent.
+    if let Some(path) = &args.report {
+        reconcile::check_path(path).map_err(Failure::usage)?;
+    }
+    if let Some(path) = &args.fix_file {
+        crate::report::findings::OutFormat::of(path).map_err(Failure::usage)?;
+        if let Some(dir) = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty() && !d.is_dir())
+        {
+            return Err(Failure::usage(anyhow!(
+                "the folder {} for the fix file does not exist",
+                dir.display()
+            ))
+            .into());
+        }
+    }
     let options = read_options(&args.input)?;
     let batch = schema::load_batch(&args.input.files, &options).map_err(Failure::usage)?;
     refuse_unusable_files(&batch.findings)?;
@@ -92,8 +109,8 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
         Err(ImportError::Aborted { run, message }) => {
             (run.clone(), Some(ImportError::Aborted { run, message }))
         }
-        Err(e @ ImportError::Journal(_)) => return Err(Failure::aborted(e).into()),
-        Err(e) => return Err(Failure::usage(e).into()),
+        Err(e) if e.is_usage() => return Err(Failure::usage(e).into()),
+        Err(e) => return Err(Failure::aborted(e).into()),
     };
 
     let report = RunReport::from_journal(&journal, &run_id, Some(args.mask_pii))
