@@ -553,6 +553,15 @@ fn workbook_cases() -> Vec<Case> {
             },
         },
         Case {
+            // Found by `cargo fuzz run workbook_reader`: calamine's compound-file reader
+            // asserted on it (kept as found, not generated).
+            name: "fuzz-crash-cfb-sector.xls",
+            exit: 2,
+            needles: &["damaged"],
+            big: false,
+            make: || include_bytes!("../data/bad/fuzz-crash-cfb-sector.xls").to_vec(),
+        },
+        Case {
             name: "random-bytes.xlsb",
             exit: 2,
             needles: &["cannot open the workbook"],
