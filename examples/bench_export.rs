@@ -12,7 +12,10 @@
 //! - `raw`: the same cells written straight with rust_xlsxwriter in constant-memory mode;
 //! - `writer`: the export's own path from payslip JSON objects (filter, spool, columns,
 //!   summary, three sheets, atomic rename), with no network;
-//! - `small`: `writer` with N/10 payslips, to show that memory does not grow with the count.
+//! - `small`: `writer` with N/10 payslips, to show that memory does not grow with the count;
+//! - `e2e`: the whole `export::export` through the real client from a sandbox *process*
+//!   (`nxsys-etl sandbox --seed-payslips N`, so the sandbox's memory is not counted), pages
+//!   fetched concurrently. Needs the binary built beside the example (`cargo build`).
 
 use std::path::Path;
 use std::process::Command;
@@ -52,6 +55,7 @@ fn main() {
             let start = Instant::now();
             match phase {
                 "raw" => raw(n, &dir.path().join("raw.xlsx")),
+                "e2e" => end_to_end(&args[3..], &dir.path().join("e2e.xlsx")),
                 _ => writer(n, &dir.path().join("export.xlsx")),
             }
             let seconds = start.elapsed().as_secs_f64();
@@ -66,9 +70,10 @@ fn main() {
 
 fn parent(n: usize) {
     let exe = std::env::current_exe().expect("own path");
-    let run = |phase: &str, n: usize| -> (f64, u64) {
+    let run_with = |phase: &str, n: usize, extra: &[String]| -> (f64, u64) {
         let out = Command::new(&exe)
             .args(["--phase", phase, &n.to_string()])
+            .args(extra)
             .output()
             .expect("child runs");
         let text = String::from_utf8_lossy(&out.stdout);
@@ -83,7 +88,8 @@ fn parent(n: usize) {
         }
         (seconds, rss)
     };
-    println!("payslip export benchmark, {n} payslips, 27 columns");
+    let run = |phase: &str, n: usize| -> (f64, u64) { run_with(phase, n, &[]) };
+    println!("payslip export benchmark, {n} payslips, 25 columns");
     let (raw_s, raw_rss) = run("raw", n);
     println!(
         "raw rust_xlsxwriter (constant memory): {raw_s:>7.3} s  peak RSS {:>6} MiB",
@@ -101,6 +107,90 @@ fn parent(n: usize) {
         n / 10,
         small_rss / 1024
     );
+    match Sandbox::start(&exe, n) {
+        Some(sandbox) => {
+            let (e2e_s, e2e_rss) = run_with("e2e", n, &sandbox.args);
+            println!(
+                "nxsys-etl export, sandbox over HTTP:   {e2e_s:>7.3} s  peak RSS {:>6} MiB  ({:.2}x raw time)",
+                e2e_rss / 1024,
+                e2e_s / raw_s
+            );
+        }
+        None => println!("end-to-end: skipped (build the binary first: cargo build)"),
+    }
+}
+
+/// A sandbox process seeded with payslips; killed when dropped.
+struct Sandbox {
+    child: std::process::Child,
+    /// base URL, client id, client secret, refresh token.
+    args: Vec<String>,
+}
+
+impl Sandbox {
+    fn start(example: &Path, n: usize) -> Option<Sandbox> {
+        use std::io::BufRead;
+        let binary = example.parent()?.parent()?.join("nxsys-etl");
+        let mut child = Command::new(binary)
+            .args([
+                "--json",
+                "sandbox",
+                "--addr",
+                "127.0.0.1:0",
+                "--seed-payslips",
+            ])
+            .arg(n.to_string())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .ok()?;
+        let mut line = String::new();
+        let stdout = child.stdout.take()?;
+        std::io::BufReader::new(stdout).read_line(&mut line).ok()?;
+        let banner: Value = serde_json::from_str(&line).ok()?;
+        let field = |k: &str| banner.get(k).and_then(Value::as_str).map(str::to_owned);
+        let args = vec![
+            field("base_url")?,
+            field("client_id")?,
+            field("client_secret")?,
+            field("refresh_token")?,
+        ];
+        Some(Sandbox { child, args })
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn end_to_end(args: &[String], out: &Path) {
+    use nxsys_etl::api::{Client, ClientConfig, Credentials};
+    use nxsys_etl::export::{ExportRequest, export};
+    use secrecy::SecretString;
+
+    let [base_url, client_id, client_secret, refresh_token] = args else {
+        panic!("e2e needs base URL, client id, secret and refresh token");
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let mut config = ClientConfig::new(url::Url::parse(base_url).expect("url"));
+        config.rate = 10_000;
+        let creds = Credentials {
+            client_id: client_id.clone(),
+            client_secret: SecretString::from(client_secret.clone()),
+            refresh_token: SecretString::from(refresh_token.clone()),
+        };
+        let client = Client::connect(config, creds, None)
+            .await
+            .expect("signed in");
+        let summary = export(&client, &ExportRequest::new(out), false)
+            .await
+            .expect("exported");
+        eprintln!("exported {} payslips", summary.payslips);
+    });
 }
 
 /// Peak resident set size of this process in KiB.

@@ -16,7 +16,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet};
 
 type Table = (Vec<&'static str>, Vec<Vec<String>>);
 
@@ -856,6 +856,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     write_csv(&out.join("payment-rates.csv"), &batch.rates)?;
     write_csv(&out.join("timesheets.csv"), &batch.timesheets)?;
     let mut book = Workbook::new();
+    // A fixed creation date keeps the regenerated workbook byte-for-byte the same.
+    book.set_properties(
+        &DocProperties::new()
+            .set_title("nxsys-etl sample monthly batch")
+            .set_creation_datetime(&ExcelDateTime::from_ymd(2025, 4, 6)?),
+    );
     write_sheet(book.add_worksheet(), "Candidates", &batch.uk)?;
     write_sheet(book.add_worksheet(), "Candidates IE", &batch.ie)?;
     write_sheet(book.add_worksheet(), "Payment Rates", &batch.rates)?;

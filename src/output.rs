@@ -16,6 +16,22 @@ pub fn neutralise_csv(cell: &str) -> Cow<'_, str> {
     }
 }
 
+/// The most characters an Excel cell holds.
+pub const EXCEL_CELL_CHARS: usize = 32_767;
+
+/// Text cut to fit one Excel cell (32,767 characters), ending in `…[cut]` when cut, so a
+/// report or fix file can always be written whatever the input held.
+pub fn fit_excel_cell(text: &str) -> Cow<'_, str> {
+    const MARK: &str = "…[cut]";
+    if text.chars().count() <= EXCEL_CELL_CHARS {
+        return Cow::Borrowed(text);
+    }
+    let keep = EXCEL_CELL_CHARS - MARK.chars().count();
+    let mut cut: String = text.chars().take(keep).collect();
+    cut.push_str(MARK);
+    Cow::Owned(cut)
+}
+
 fn is_plain_number(cell: &str) -> bool {
     let digits = cell.strip_prefix(['-', '+']).unwrap_or(cell);
     !digits.is_empty()
@@ -26,7 +42,17 @@ fn is_plain_number(cell: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::neutralise_csv;
+    use super::{EXCEL_CELL_CHARS, fit_excel_cell, neutralise_csv};
+
+    #[test]
+    fn long_text_is_cut_to_fit_an_excel_cell() {
+        assert_eq!(fit_excel_cell("short"), "short");
+        let exact = "é".repeat(EXCEL_CELL_CHARS);
+        assert_eq!(fit_excel_cell(&exact), exact.as_str());
+        let cut = fit_excel_cell(&"x".repeat(5_000_000)).into_owned();
+        assert_eq!(cut.chars().count(), EXCEL_CELL_CHARS);
+        assert!(cut.ends_with("…[cut]"));
+    }
 
     #[test]
     fn formulas_are_neutralised_numbers_are_not() {

@@ -451,6 +451,41 @@ mod with_a_fake_source {
     }
 
     #[test]
+    fn workers_from_a_workbook() {
+        let dir = tempfile::tempdir().expect("dir");
+        let list = dir.path().join("workers.xlsx");
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let ws = book.add_worksheet();
+        ws.set_name("Team").expect("name");
+        ws.write_string(0, 0, "Worker").expect("cell");
+        ws.write_string(1, 0, "SR-3").expect("cell");
+        ws.write_string(2, 0, "AG-2").expect("cell");
+        ws.write_number(3, 0, 1234).expect("cell");
+        book.save(&list).expect("saved");
+
+        let mut request = ExportRequest::new(dir.path().join("w.xlsx"));
+        request.workers_from = Some(list.clone());
+        let error = run(&Fake::new(payslips(), true), &request).expect_err("1234 is unknown");
+        let message = format!("{error:#}");
+        assert!(message.contains("sheet Team, row 4, column A"), "{message}");
+        assert!(
+            message.contains("`1234`"),
+            "a number reads as typed: {message}"
+        );
+
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let ws = book.add_worksheet();
+        ws.write_string(0, 0, "Worker").expect("cell");
+        ws.write_string(1, 0, "SR-3").expect("cell");
+        ws.write_string(2, 0, "AG-2").expect("cell");
+        book.save(&list).expect("saved");
+        assert_eq!(
+            run(&Fake::new(payslips(), true), &request).expect("exported"),
+            12
+        );
+    }
+
+    #[test]
     fn ambiguous_and_unknown_agency_refs_are_all_reported() {
         let dir = tempfile::tempdir().expect("dir");
         let mut request = ExportRequest::new(dir.path().join("w.xlsx"));
@@ -490,7 +525,7 @@ mod against_the_sandbox {
 
     use nxsys_etl::api::{Client, ClientConfig, Credentials, TimesheetCreate, TimesheetRateLine};
     use nxsys_etl::export::filter::PeriodRange;
-    use nxsys_etl::export::source::PayslipSource;
+    use nxsys_etl::export::source::{PayslipQuery, PayslipSource};
     use nxsys_etl::export::{ExportRequest, export};
     use nxsys_etl::sandbox::{SandboxConfig, SandboxHandle, start};
     use secrecy::SecretString;
@@ -563,6 +598,16 @@ mod against_the_sandbox {
         }
         assert!(expected > 0);
         assert_eq!(summary.payslips, expected);
+        let query = PayslipQuery {
+            tax_year: Some(2025),
+            tax_period: Some(2),
+            ..PayslipQuery::default()
+        };
+        let counted = client.count(&query).await.map(|n| n as usize);
+        assert_eq!(
+            counted,
+            Some(raw_count(&sb, "taxYear=2025&taxPeriod=2").await)
+        );
         assert_eq!(data_rows(&periods.output), expected);
 
         let mut wide = ExportRequest::new(dir.path().join("p1-45.csv"));
@@ -735,5 +780,90 @@ mod against_the_sandbox {
             "period 1 has one payslip per worker"
         );
         sb.shutdown().await;
+    }
+}
+
+mod the_command {
+    //! `nxsys-etl export payslips` as a user runs it: JSON summary and exit codes.
+
+    use super::*;
+    use std::process::{Command, Output};
+
+    fn nxsys(dir: &Path, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_nxsys-etl"))
+            .args(args)
+            .current_dir(dir)
+            .env("HOME", dir)
+            .env("XDG_CONFIG_HOME", dir.join("config"))
+            .env("XDG_DATA_HOME", dir.join("data"))
+            .env("NXSYS_TOKEN_STORE", dir.join("tokens.json"))
+            .env_remove("NXSYS_BASE_URL")
+            .env_remove("NXSYS_CONFIG")
+            .env_remove("NXSYS_PROFILE")
+            .output()
+            .expect("the binary runs")
+    }
+
+    #[test]
+    fn json_summary_and_exit_codes() {
+        let dir = tempfile::tempdir().expect("dir");
+        let out = nxsys(
+            dir.path(),
+            &[
+                "--json",
+                "export",
+                "payslips",
+                "--sandbox",
+                "--tax-period",
+                "1-2",
+                "-o",
+                "p.xlsx",
+            ],
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        let summary: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+        assert_eq!(
+            summary["payslips"],
+            json!(20),
+            "10 sandbox workers × 2 weeks"
+        );
+        assert_eq!(summary["files"], json!(["p.xlsx"]));
+        assert_eq!(sheet(&dir.path().join("p.xlsx"), "Payslips").height(), 22);
+
+        let bad_period = nxsys(
+            dir.path(),
+            &["export", "payslips", "--tax-period", "9-2", "-o", "x.xlsx"],
+        );
+        assert_eq!(bad_period.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&bad_period.stderr).contains("first-last"));
+
+        let bad_output = nxsys(
+            dir.path(),
+            &["export", "payslips", "--sandbox", "-o", "x.pdf"],
+        );
+        assert_eq!(bad_output.status.code(), Some(2));
+
+        let unreachable = Command::new(env!("CARGO_BIN_EXE_nxsys-etl"))
+            .args(["export", "payslips", "-o", "x.xlsx"])
+            .current_dir(dir.path())
+            .env("HOME", dir.path())
+            .env("NXSYS_TOKEN_STORE", dir.path().join("tokens.json"))
+            .env("NXSYS_BASE_URL", "http://127.0.0.1:9")
+            .env("NXSYS_CLIENT_ID", "NXSYS.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+            .env(
+                "NXSYS_CLIENT_SECRET",
+                "0123456789abcdef0123456789abcdef0123456789abcdef",
+            )
+            .env("NXSYS_REFRESH_TOKEN", "not-a-real-token")
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&unreachable.stderr);
+        assert_eq!(unreachable.status.code(), Some(3), "{stderr}");
+        assert!(
+            !stderr.contains("0123456789abcdef"),
+            "no secret in messages"
+        );
+        assert!(!dir.path().join("x.xlsx").exists());
     }
 }

@@ -578,7 +578,13 @@ fn templates_are_generated_and_read_back_without_errors() {
         .filter(|f| f.finding.code == "row.template_example")
         .count();
     assert_eq!(examples, 8);
-    assert!(batch.findings.iter().all(|f| !f.is_error()));
+    // An untouched template has nothing to import, which is the one error it may raise.
+    let errors: Vec<_> = batch.findings.iter().filter(|f| f.is_error()).collect();
+    assert!(
+        errors.iter().all(|f| f.finding.code == "file.no_rows"),
+        "{errors:?}"
+    );
+    assert_eq!(errors.len(), 8);
     // The committed templates are what the command writes.
     for entity in ["candidates", "candidates-ie", "payment-rates", "timesheets"] {
         let committed = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -742,4 +748,42 @@ fn excel_damage_is_reported_precisely() {
     // Row 5 holds only the merged Pay Frequency: every required cell but that one is missing.
     assert!(on(5).iter().all(|(code, _)| *code == "required.missing"));
     assert!(!on(5).iter().any(|(_, col)| *col == Some("J")));
+}
+
+#[test]
+fn a_csv_fix_file_from_several_sources_is_one_file_per_source() {
+    use nxsys_etl::report::fixfile;
+    let dir = tempfile::tempdir().expect("dir");
+    let rates = write(
+        dir.path(),
+        "rates.csv",
+        "Code,Description,Type,Units\nPR1,Basic,Rate,Fortnightly\n",
+    );
+    let ts = write(
+        dir.path(),
+        "hours.csv",
+        "Agency Ref,Tax Year,Tax Period,Pay Code,Rate,Units\nAG-1,2025,1,PR1,=1+1,3\n",
+    );
+    let batch = load_batch(&[rates, ts], &opts()).expect("readable");
+    let failing: Vec<_> = batch
+        .records
+        .iter()
+        .filter(|r| !r.is_valid())
+        .flat_map(|r| {
+            r.provenance
+                .iter()
+                .map(|p| (p.clone(), r.findings.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(failing.len(), 2);
+    let written = fixfile::write(&dir.path().join("fix.csv"), &failing).expect("written");
+    let names: Vec<String> = written
+        .iter()
+        .filter_map(|p| p.file_name()?.to_str().map(str::to_string))
+        .collect();
+    assert_eq!(names, ["fix-rates.csv", "fix-hours.csv"]);
+    let hours = std::fs::read_to_string(&written[1]).expect("read");
+    // The formula-like cell is neutralised so a spreadsheet does not run it.
+    assert!(hours.contains("AG-1,2025,1,PR1,'=1+1,3,"), "{hours}");
 }

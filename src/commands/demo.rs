@@ -1,10 +1,127 @@
-//! `nxsys-etl demo`.
+//! `nxsys-etl demo [--out DIR]`: the whole job on an embedded sandbox — import the clean sample
+//! batch, reconcile it, export the payslips — and say where the files are.
 
-use anyhow::Result;
+use std::path::{Path, PathBuf};
 
+use anyhow::{Context, Result, anyhow};
+use serde_json::json;
+
+use super::import::read_options_default;
+use super::runs::print_report;
+use super::session::{ConnectOptions, connect};
 use crate::cli::{DemoArgs, Global};
-use crate::exit::Exit;
+use crate::exit::{Exit, Failure};
+use crate::export::{ExportRequest, payslips};
+use crate::journal::Journal;
+use crate::report::reconcile::{self, RunReport};
+use crate::sandbox::SandboxConfig;
+use crate::schema;
+use crate::submit::{ImportRequest, SubmitOptions, import};
 
-pub async fn run(_global: &Global, _args: DemoArgs) -> Result<Exit> {
-    super::not_built("demo")
+/// The clean sample batch, in dependency order.
+const SAMPLE_FILES: [&str; 4] = [
+    "candidates.csv",
+    "candidates-ie.csv",
+    "payment-rates.csv",
+    "timesheets.csv",
+];
+
+/// `samples/` in the current directory, else the one next to the sources this was built from.
+fn samples_dir() -> Result<PathBuf> {
+    let candidates = [
+        PathBuf::from("samples"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("samples"),
+    ];
+    candidates
+        .into_iter()
+        .find(|d| d.join(SAMPLE_FILES[0]).is_file())
+        .ok_or_else(|| {
+            Failure::usage(anyhow!(
+                "cannot find the sample batch (samples/candidates.csv); run the demo from the \
+                 nxsys-etl source folder"
+            ))
+            .into()
+        })
+}
+
+pub async fn run(global: &Global, args: DemoArgs) -> Result<Exit> {
+    let out = args.out.unwrap_or_else(|| PathBuf::from("nxsys-demo"));
+    std::fs::create_dir_all(&out)
+        .with_context(|| format!("cannot create the demo folder {}", out.display()))
+        .map_err(Failure::usage)?;
+    let samples = samples_dir()?;
+    let files: Vec<PathBuf> = SAMPLE_FILES
+        .iter()
+        .map(|f| samples.join(f))
+        .filter(|p| p.is_file())
+        .collect();
+    let batch = schema::load_batch(&files, &read_options_default()?).map_err(Failure::usage)?;
+
+    let session = connect(
+        global,
+        ConnectOptions {
+            sandbox: Some(SandboxConfig::default()),
+            rate: Some(200),
+            concurrency: Some(8),
+        },
+    )
+    .await?;
+    // The demo keeps its journal in its own folder: it never mixes with real runs.
+    let journal = Journal::open(&out.join("state")).map_err(Failure::aborted)?;
+    let progress = !global.quiet && !global.json && !global.no_progress;
+    let request = ImportRequest {
+        files: files.clone(),
+        base_url: session.base_url.to_string(),
+        recorded_options: json!({ "demo": true }),
+        resume: None,
+        allow_duplicate_batch: true,
+        submit: SubmitOptions {
+            concurrency: 8,
+            dry_run: false,
+            offline: false,
+            progress: progress && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        },
+    };
+    let outcome = import(&session.client, &journal, &batch.records, &request)
+        .await
+        .map_err(Failure::aborted)?;
+    let report =
+        RunReport::from_journal(&journal, &outcome.run_id, None).map_err(Failure::aborted)?;
+    let report_path = out.join(reconcile::default_path(&outcome.run_id));
+    reconcile::write(&report_path, &report).map_err(Failure::usage)?;
+
+    let payslip_path = out.join("payslips.xlsx");
+    let exported = payslips::export(&session.client, &ExportRequest::new(&payslip_path), false)
+        .await
+        .map_err(Failure::aborted)?;
+
+    if global.json {
+        println!(
+            "{}",
+            json!({
+                "import": report.summary(Some(report_path.clone())),
+                "payslips": exported.payslips,
+                "files": exported.files,
+                "sandbox": session.base_url.as_str(),
+            })
+        );
+    } else if !global.quiet {
+        print_report(&report);
+        println!();
+        println!(
+            "Demo finished against an embedded sandbox at {}:",
+            session.base_url
+        );
+        println!("  sample batch        {}", samples.display());
+        println!("  reconciliation      {}", report_path.display());
+        for file in &exported.files {
+            println!(
+                "  payslips ({:>4})     {}",
+                exported.payslips,
+                file.display()
+            );
+        }
+        println!("  journal             {}", journal.path().display());
+    }
+    Ok(report.exit())
 }

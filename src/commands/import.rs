@@ -102,7 +102,14 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
         .report
         .clone()
         .unwrap_or_else(|| reconcile::default_path(&run_id));
-    reconcile::write(&path, &report).map_err(Failure::usage)?;
+    reconcile::write(&path, &report)
+        .map_err(|e| {
+            anyhow!(
+                "{e}. The run itself is recorded in the journal: once there is room, write its \
+                 report with `nxsys-etl runs show {run_id} --report FILE`"
+            )
+        })
+        .map_err(Failure::usage)?;
     if let Some(fix) = &args.fix_file {
         // The fix file holds the user's own rows, so it is matched on unmasked keys.
         let unmasked =
@@ -135,6 +142,15 @@ fn list(files: &[PathBuf]) -> String {
         .map(|f| f.display().to_string())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// How to read files with the built-in columns and enum values.
+pub(crate) fn read_options_default() -> Result<ReadOptions> {
+    Ok(ReadOptions {
+        entity: None,
+        mapping: None,
+        enums: Enums::embedded_with_user(None).map_err(Failure::usage)?,
+    })
 }
 
 /// How to read the input, from `--entity`, `--mapping` and `--enums`.

@@ -60,11 +60,3 @@ fn init_logging(global: &Global) {
         )
         .try_init();
 }
-
-/// What a subcommand that is not built yet answers: a clear message and exit 2.
-fn not_built(what: &str) -> Result<Exit> {
-    Err(Failure::usage(anyhow::anyhow!(
-        "`{what}` is not available in this version of nxsys-etl yet"
-    ))
-    .into())
-}

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context as _, Result};
+use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use crate::cli::{EntityArg, Global, InputArgs, ValidateArgs};
@@ -61,13 +62,16 @@ pub fn run(global: &Global, args: ValidateArgs) -> Result<Exit> {
     let want_fix = args.fix_file.is_some();
     let mut findings: Vec<CellFinding> = Vec::new();
     let mut failing: Vec<(Provenance, Vec<CellFinding>)> = Vec::new();
+    let bar = progress_bar(global);
     let summary = validate_files(&args.input.files, &opts, |record| {
+        bar.inc(record.provenance.len() as u64);
         findings.extend(record.findings.iter().cloned());
         if want_fix && !record.is_valid() {
             failing.extend(failing_rows(record));
         }
     })
     .map_err(Failure::usage)?;
+    bar.finish_and_clear();
 
     if let Some(report) = &args.report {
         let all: Vec<CellFinding> = summary.findings.iter().chain(&findings).cloned().collect();
@@ -105,6 +109,23 @@ pub fn run(global: &Global, args: ValidateArgs) -> Result<Exit> {
     } else {
         Exit::Ok
     })
+}
+
+/// A spinner counting rows on stderr, on a terminal only and not with `--no-progress`, `-q`
+/// or `--json`.
+fn progress_bar(global: &Global) -> ProgressBar {
+    let wanted = !global.no_progress
+        && !global.quiet
+        && !global.json
+        && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    if !wanted {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner();
+    if let Ok(style) = ProgressStyle::with_template("{spinner} checking rows: {pos} ({per_sec})") {
+        bar.set_style(style);
+    }
+    bar
 }
 
 /// The rows of an invalid record, each with its own findings. A timesheet line that is fine

@@ -16,6 +16,7 @@ pub struct Collector {
     columns: ColumnSet,
     groups: Option<Groups>,
     outside_filter: u64,
+    before_since: u64,
 }
 
 /// Everything the writers need, after the fetch.
@@ -26,25 +27,33 @@ pub struct Collected {
     pub groups: Option<Vec<Group>>,
     /// Payslips kept.
     pub count: usize,
-    /// Payslips the API returned that the filter then excluded.
+    /// Payslips the API returned although a filter it was sent excludes them.
     pub outside_filter: u64,
+    /// Payslips left out by `--since`.
+    pub before_since: u64,
 }
 
 impl Collector {
+    /// A collector with an empty spool; `split_by` also groups payslips for split files.
     pub fn new(split_by: Option<SplitBy>) -> io::Result<Self> {
         Ok(Collector {
             spool: Spool::new()?,
             columns: ColumnSet::new(),
             groups: split_by.map(Groups::new),
             outside_filter: 0,
+            before_since: 0,
         })
     }
 
     /// Keep the payslip if it passes `filter` (the filter of the query that fetched it, so a
     /// payslip a server returns to two queries is kept once); `Ok(false)` when it does not.
     pub fn add(&mut self, payslip: &Map<String, Value>, filter: &LocalFilter) -> io::Result<bool> {
-        if !filter.matches(payslip) {
+        if filter.outside_server_filters(payslip) {
             self.outside_filter += 1;
+            return Ok(false);
+        }
+        if filter.created_before_since(payslip) {
+            self.before_since += 1;
             return Ok(false);
         }
         let offset = self.spool.push(payslip)?;
@@ -60,6 +69,7 @@ impl Collector {
         self.spool.len()
     }
 
+    /// End the first pass: the spool turns into a reader, the columns and groups are fixed.
     pub fn finish(self) -> io::Result<Collected> {
         Ok(Collected {
             count: self.spool.len(),
@@ -67,6 +77,7 @@ impl Collector {
             columns: self.columns.columns(),
             groups: self.groups.map(Groups::into_files),
             outside_filter: self.outside_filter,
+            before_since: self.before_since,
         })
     }
 }

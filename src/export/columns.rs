@@ -98,6 +98,7 @@ pub struct ColumnSet {
 }
 
 impl ColumnSet {
+    /// No payslip seen yet.
     pub fn new() -> Self {
         ColumnSet {
             seen_known: vec![false; KNOWN_FIELDS.len()],

@@ -37,6 +37,7 @@ pub struct PeriodRange {
 }
 
 impl PeriodRange {
+    /// Whether `period` is in the range.
     pub fn contains(&self, period: i64) -> bool {
         (i64::from(self.first)..=i64::from(self.last)).contains(&period)
     }
@@ -124,7 +125,22 @@ impl LocalFilter {
         narrowed
     }
 
+    /// Whether the payslip belongs in the export.
     pub fn matches(&self, payslip: &Map<String, Value>) -> bool {
+        !self.outside_server_filters(payslip) && !self.created_before_since(payslip)
+    }
+
+    /// Whether the payslip fails a filter the API was asked to apply (so the API did not).
+    pub fn outside_server_filters(&self, payslip: &Map<String, Value>) -> bool {
+        !self.server_filters_match(payslip)
+    }
+
+    /// Whether `--since` (applied here only; the API has no such filter) leaves it out.
+    pub fn created_before_since(&self, payslip: &Map<String, Value>) -> bool {
+        matches!((self.since, created_on(payslip)), (Some(since), Some(created)) if created < since)
+    }
+
+    fn server_filters_match(&self, payslip: &Map<String, Value>) -> bool {
         let (year, period) = period_of(payslip);
         if let (Some(want), Some(year)) = (self.tax_year, year)
             && want != year
@@ -146,11 +162,6 @@ impl LocalFilter {
             if !id.is_empty() && !workers.contains(&id) {
                 return false;
             }
-        }
-        if let (Some(since), Some(created)) = (self.since, created_on(payslip))
-            && created < since
-        {
-            return false;
         }
         true
     }
@@ -248,5 +259,22 @@ mod tests {
             filter.matches(&payslip(json!({}))),
             "fields the payslip lacks are not judged"
         );
+    }
+
+    #[test]
+    fn since_is_told_apart_from_the_filters_sent_to_the_api() {
+        let filter = LocalFilter {
+            tax_year: Some(2025),
+            since: NaiveDate::from_ymd_opt(2025, 5, 1),
+            ..LocalFilter::default()
+        };
+        let old = payslip(json!({"taxYear": 2025, "createdAt": "2025-04-30T23:00:00-02:00"}));
+        assert!(!filter.created_before_since(&old), "01:00 UTC on 1 May");
+        let old = payslip(json!({"taxYear": 2025, "createdAt": "2025-04-30T10:00:00Z"}));
+        assert!(filter.created_before_since(&old));
+        assert!(!filter.outside_server_filters(&old));
+        let wrong_year = payslip(json!({"taxYear": 2024, "createdAt": "2025-06-01"}));
+        assert!(filter.outside_server_filters(&wrong_year));
+        assert!(!filter.created_before_since(&wrong_year));
     }
 }

@@ -28,6 +28,7 @@ pub enum Format {
 }
 
 impl Format {
+    /// The file extension, without the dot.
     pub fn extension(self) -> &'static str {
         match self {
             Format::Xlsx => "xlsx",
@@ -45,6 +46,7 @@ pub struct OutputPlan {
     pub split_by: Option<SplitBy>,
 }
 
+/// Why the output cannot be written (exit 2: the user picks another place).
 #[derive(Debug, Error)]
 pub enum OutputError {
     #[error("-o {}: name a .xlsx or .csv file", path.display())]
@@ -115,7 +117,7 @@ impl OutputPlan {
                     path: self.path.clone(),
                 });
             }
-            NamedTempFile::new_in(&self.path).map_err(io_error)?;
+            temp_file_in(&self.path).map_err(io_error)?;
         } else {
             let folder = folder_of(&self.path);
             if !folder.is_dir() {
@@ -124,7 +126,7 @@ impl OutputPlan {
                     folder: folder.to_path_buf(),
                 });
             }
-            NamedTempFile::new_in(folder).map_err(io_error)?;
+            temp_file_in(folder).map_err(io_error)?;
         }
         Ok(())
     }
@@ -196,7 +198,7 @@ fn write_file(
         path: path.to_path_buf(),
         source,
     };
-    let temp = NamedTempFile::new_in(folder_of(path)).map_err(io_error)?;
+    let temp = temp_file_in(folder_of(path)).map_err(io_error)?;
     let mut out = BufWriter::with_capacity(1 << 16, temp);
     match format {
         Format::Xlsx => {
@@ -228,6 +230,19 @@ fn write_file(
     temp.as_file().sync_all().map_err(io_error)?;
     temp.persist(path).map_err(|e| io_error(e.error))?;
     Ok(())
+}
+
+/// A temporary file in `folder`, named so a crash leaves something recognisable, with the
+/// permissions of an ordinary new file (0666 less the umask, not tempfile's private 0600).
+fn temp_file_in(folder: &Path) -> io::Result<NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".nxsys-export-").suffix(".partial");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder.tempfile_in(folder)
 }
 
 /// The folder a file is in (`.` for a bare file name).

@@ -6,6 +6,7 @@
 //! the API sent it — including fields neither this tool nor the model knows yet.
 
 use futures::{Stream, TryStreamExt};
+use reqwest::Method;
 use serde_json::{Map, Value};
 
 use super::request::{ExportRequest, ExportSummary};
@@ -29,15 +30,23 @@ impl PayslipSource for Client {
         &self,
         query: PayslipQuery,
     ) -> impl Stream<Item = anyhow::Result<Map<String, Value>>> + '_ {
-        let filter = PayslipFilter {
-            tax_year: query.tax_year,
-            tax_period: query.tax_period,
-            pay_frequency: query.pay_frequency,
-            payment_model: query.payment_model,
-            candidate_ids: query.candidate_ids,
-        };
-        self.paged::<Map<String, Value>>(&["payslips"], filter.query())
+        self.paged::<Map<String, Value>>(&["payslips"], filter(query).query())
             .map_err(api_failure)
+    }
+
+    /// One page of one payslip, for the list's total. Any failure is `None`: the fetch itself
+    /// reports errors.
+    async fn count(&self, query: &PayslipQuery) -> Option<u64> {
+        let mut url = self.url(&["payslips"]).ok()?;
+        url.query_pairs_mut()
+            .extend_pairs(filter(query.clone()).query())
+            .append_pair("page", "1")
+            .append_pair("size", "1");
+        let answer = self.execute(Method::GET, url, None).await.ok()?;
+        let value: Value = serde_json::from_slice(&answer.body).ok()?;
+        ["/meta/totalDocs", "/totalDocs", "/total", "/meta/total"]
+            .iter()
+            .find_map(|pointer| value.pointer(pointer).and_then(Value::as_u64))
     }
 
     async fn workers_with_agency_ref(&self, agency_ref: &str) -> anyhow::Result<Vec<String>> {
@@ -61,6 +70,16 @@ impl PayslipSource for Client {
 
     fn describe(&self) -> String {
         self.base_url().to_string()
+    }
+}
+
+fn filter(query: PayslipQuery) -> PayslipFilter {
+    PayslipFilter {
+        tax_year: query.tax_year,
+        tax_period: query.tax_period,
+        pay_frequency: query.pay_frequency,
+        payment_model: query.payment_model,
+        candidate_ids: query.candidate_ids,
     }
 }
 

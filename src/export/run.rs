@@ -9,12 +9,13 @@ use chrono::Utc;
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::collect::Collector;
+use super::collect::{Collected, Collector};
 use super::filter::LocalFilter;
 use super::output::{OutputPlan, write_outputs};
 use super::request::{ExportRequest, ExportSummary};
 use super::resolve::resolve_workers;
 use super::source::{PayslipQuery, PayslipSource};
+use super::split::SplitBy;
 use super::xlsx::About;
 use crate::exit::Failure;
 
@@ -51,10 +52,59 @@ pub async fn run_export<S: PayslipSource>(
     };
     let queries = queries(request, workers.as_ref());
 
-    let bar = fetch_bar(progress);
-    let mut collector = Collector::new(request.split_by)
-        .context("cannot create the temporary spool file")
+    let total = if progress {
+        expected_total(source, &queries).await
+    } else {
+        None
+    };
+    let bar = fetch_bar(progress, total);
+    let fetched = fetch(source, queries, &filter, request.split_by, &bar).await;
+    bar.finish_and_clear();
+    let collected = fetched?;
+    if collected.before_since > 0 {
+        tracing::info!(
+            "{} payslip(s) created before {} left out (--since)",
+            collected.before_since,
+            request.since.map(|d| d.to_string()).unwrap_or_default()
+        );
+    }
+    let count = collected.count;
+    let about = About {
+        filters: request.described_filters(),
+        base_url: source.describe(),
+        exported_at: Utc::now(),
+    };
+    let bar = write_bar(progress, count as u64);
+    let writer_bar = bar.clone();
+    let written = tokio::task::spawn_blocking(move || {
+        write_outputs(collected, &plan, &about, || writer_bar.inc(1))
+    })
+    .await;
+    bar.finish_and_clear();
+    let files = written
+        .context("the export writer stopped unexpectedly")?
         .map_err(Failure::usage)?;
+    Ok(ExportSummary {
+        payslips: count,
+        files,
+    })
+}
+
+/// The first pass: every query's payslips, checked against the filter narrowed to that query,
+/// into the spool.
+async fn fetch<S: PayslipSource>(
+    source: &S,
+    queries: Vec<PayslipQuery>,
+    filter: &LocalFilter,
+    split_by: Option<SplitBy>,
+    bar: &ProgressBar,
+) -> anyhow::Result<Collected> {
+    let spool_failure = |what: &str, e: std::io::Error| {
+        Failure::usage(
+            anyhow::Error::new(e).context(format!("cannot {what} the temporary spool file")),
+        )
+    };
+    let mut collector = Collector::new(split_by).map_err(|e| spool_failure("create", e))?;
     let mut fetched: u64 = 0;
     for query in queries {
         let query_filter = filter.for_query(&query);
@@ -64,16 +114,13 @@ pub async fn run_export<S: PayslipSource>(
             fetched += 1;
             collector
                 .add(&payslip, &query_filter)
-                .context("cannot write the temporary spool file")
-                .map_err(Failure::usage)?;
-            bar.set_position(collector.count() as u64);
+                .map_err(|e| spool_failure("write", e))?;
+            bar.set_position(fetched);
         }
     }
-    bar.finish_and_clear();
     let collected = collector
         .finish()
-        .context("cannot read back the temporary spool file")
-        .map_err(Failure::usage)?;
+        .map_err(|e| spool_failure("read back", e))?;
     if collected.outside_filter > 0 {
         tracing::warn!(
             "the API returned {} of {fetched} payslip(s) outside the filters; they were left out \
@@ -81,26 +128,7 @@ pub async fn run_export<S: PayslipSource>(
             collected.outside_filter
         );
     }
-
-    let count = collected.count;
-    let about = About {
-        filters: request.described_filters(),
-        base_url: source.describe(),
-        exported_at: Utc::now(),
-    };
-    let bar = write_bar(progress, count as u64);
-    let writer_bar = bar.clone();
-    let files = tokio::task::spawn_blocking(move || {
-        write_outputs(collected, &plan, &about, || writer_bar.inc(1))
-    })
-    .await
-    .context("the export writer stopped unexpectedly")?
-    .map_err(Failure::usage)?;
-    bar.finish_and_clear();
-    Ok(ExportSummary {
-        payslips: count,
-        files,
-    })
+    Ok(collected)
 }
 
 /// The list requests for a request: per period of a short range, per chunk of workers.
@@ -134,15 +162,43 @@ pub fn queries(request: &ExportRequest, workers: Option<&BTreeSet<String>>) -> V
         .collect()
 }
 
-fn fetch_bar(progress: bool) -> ProgressBar {
+/// The payslips the queries match, when the source says (asked only for the progress bar, and
+/// only for a handful of queries).
+async fn expected_total<S: PayslipSource>(source: &S, queries: &[PayslipQuery]) -> Option<u64> {
+    if queries.len() > MAX_PERIOD_QUERIES as usize {
+        return None;
+    }
+    let mut total = 0;
+    for query in queries {
+        total += source.count(query).await?;
+    }
+    Some(total)
+}
+
+fn fetch_bar(progress: bool, total: Option<u64>) -> ProgressBar {
     if !progress {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::new_spinner();
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} fetching payslips: {pos} [{elapsed}]")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
+    let bar = match total {
+        Some(total) => {
+            let bar = ProgressBar::new(total);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "fetching {bar:30} {pos}/{len} payslips [{elapsed}, {eta} left]",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar
+        }
+        None => {
+            let bar = ProgressBar::new_spinner();
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} fetching payslips: {pos} [{elapsed}]")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar
+        }
+    };
     bar.enable_steady_tick(Duration::from_millis(120));
     bar
 }

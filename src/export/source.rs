@@ -32,6 +32,13 @@ pub trait PayslipSource {
         agency_ref: &str,
     ) -> impl Future<Output = anyhow::Result<Vec<String>>>;
 
+    /// How many payslips `query` matches, if the source can say cheaply (for the progress bar
+    /// only: `None` is always acceptable).
+    fn count(&self, query: &PayslipQuery) -> impl Future<Output = Option<u64>> {
+        let _ = query;
+        async { None }
+    }
+
     /// The base URL shown on the About sheet.
     fn describe(&self) -> String;
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde_json::{Map, Value};
 
-use super::summary::{PeriodKey, period_of, worker_of};
+use super::summary::{PeriodKey, WorkerId, period_of, worker_of};
 
 /// What to split an export by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,7 +18,7 @@ pub enum SplitBy {
 /// The group a payslip belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum GroupKey {
-    Worker(String),
+    Worker(WorkerId),
     Period(PeriodKey),
 }
 
@@ -55,7 +55,7 @@ impl Groups {
                     (false, true) => id.clone(),
                     (false, false) => format!("{id} {name}"),
                 };
-                (GroupKey::Worker(id), stem)
+                (GroupKey::Worker(WorkerId(id)), stem)
             }
             SplitBy::Period => {
                 let key = period_of(payslip);

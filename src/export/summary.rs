@@ -1,6 +1,7 @@
 //! Totals per tax period and per worker, added up while the payslips stream past: memory is
 //! bounded by the number of distinct periods and workers, never by the number of payslips.
 
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
@@ -36,6 +37,57 @@ impl Totals {
 /// A tax year and period; either may be missing from a payslip.
 pub type PeriodKey = (Option<i64>, Option<i64>);
 
+/// A worker id, ordered as people count: `SR-2` before `SR-10`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct WorkerId(pub String);
+
+impl Ord for WorkerId {
+    fn cmp(&self, other: &Self) -> Ordering {
+        natural_cmp(&self.0, &other.0)
+    }
+}
+
+impl PartialOrd for WorkerId {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Compare runs of digits as numbers and everything else as text; equal only when the strings
+/// are (`SR-01` and `SR-1` differ, the shorter first).
+pub fn natural_cmp(a: &str, b: &str) -> Ordering {
+    let (mut x, mut y) = (a, b);
+    loop {
+        let (run_x, rest_x) = split_run(x);
+        let (run_y, rest_y) = split_run(y);
+        let order = match (run_x, run_y) {
+            ("", "") => return a.cmp(b),
+            (rx, ry) if is_digits(rx) && is_digits(ry) => {
+                let (tx, ty) = (rx.trim_start_matches('0'), ry.trim_start_matches('0'));
+                tx.len().cmp(&ty.len()).then_with(|| tx.cmp(ty))
+            }
+            (rx, ry) => rx.cmp(ry),
+        };
+        if order != Ordering::Equal {
+            return order;
+        }
+        (x, y) = (rest_x, rest_y);
+    }
+}
+
+fn is_digits(run: &str) -> bool {
+    run.starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// The leading run of digits or of non-digits, and the rest.
+fn split_run(text: &str) -> (&str, &str) {
+    let digits = is_digits(text);
+    let end = text
+        .find(|c: char| c.is_ascii_digit() != digits)
+        .unwrap_or(text.len());
+    text.split_at(end)
+}
+
 /// Totals of one worker.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WorkerTotals {
@@ -49,7 +101,7 @@ pub struct WorkerTotals {
 pub struct Summary {
     pub all: Totals,
     pub by_period: BTreeMap<PeriodKey, Totals>,
-    pub by_worker: BTreeMap<String, WorkerTotals>,
+    pub by_worker: BTreeMap<WorkerId, WorkerTotals>,
     /// Money values that could not be read as decimals and so are missing from the totals:
     /// `(payslip id, field, value)`, the first few only; `unreadable` counts them all.
     pub unreadable_examples: Vec<(String, String, String)>,
@@ -86,10 +138,13 @@ impl Summary {
             .or_default()
             .add(&amounts);
         let (id, name) = worker_of(payslip);
-        let worker = self.by_worker.entry(id).or_insert_with(|| WorkerTotals {
-            name,
-            totals: Totals::default(),
-        });
+        let worker = self
+            .by_worker
+            .entry(WorkerId(id))
+            .or_insert_with(|| WorkerTotals {
+                name,
+                totals: Totals::default(),
+            });
         worker.totals.add(&amounts);
     }
 
@@ -194,7 +249,7 @@ mod tests {
         assert_eq!(p1.net, dec("80.15"));
         assert_eq!(p1.deductions, dec("20.05"));
         assert_eq!(p1.employer_costs, dec("13.00"));
-        let ann = &summary.by_worker["SR-1"];
+        let ann = &summary.by_worker[&WorkerId("SR-1".into())];
         assert_eq!(ann.name, "Ann");
         assert_eq!(ann.totals.payslips, 2);
         assert_eq!(ann.totals.deductions, dec("20.15"));
@@ -213,6 +268,24 @@ mod tests {
             [("PL-9".into(), "gross".into(), "\"lots\"".into())]
         );
         assert_eq!(summary.all.net, dec("1.00"));
+    }
+
+    #[test]
+    fn worker_ids_sort_as_people_count() {
+        let mut ids: Vec<WorkerId> = [
+            "SR-10", "SR-2", "SR-1", "SR-01", "", "AB-3", "SR-2a", "SR-100",
+        ]
+        .iter()
+        .map(|s| WorkerId((*s).into()))
+        .collect();
+        ids.sort();
+        let sorted: Vec<&str> = ids.iter().map(|w| w.0.as_str()).collect();
+        assert_eq!(
+            sorted,
+            [
+                "", "AB-3", "SR-01", "SR-1", "SR-2", "SR-2a", "SR-10", "SR-100"
+            ]
+        );
     }
 
     #[test]

@@ -1,15 +1,13 @@
 //! `--workers-from FILE`: a column of worker ids (`SR-…`) or Agency Refs in a CSV file or a
 //! workbook (first sheet). A header such as "Worker ID" or "Agency Ref" picks the column;
 //! without one, the first column is read from the first row on.
-//!
-//! A minimal reader of its own: the `source` stage's readers were not available when this was
-//! written (one small file, so it is read whole).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use calamine::{Data, Reader, open_workbook_auto};
 use thiserror::Error;
+
+use crate::source::{self, RowBuf, SourceError};
 
 /// Headers that name a column of worker ids.
 const ID_HEADERS: &[&str] = &[
@@ -61,27 +59,15 @@ impl fmt::Display for Place {
 
 #[derive(Debug, Error)]
 pub enum WorkersFileError {
-    #[error("--workers-from {}: cannot read the file: {source}", path.display())]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("--workers-from {}: cannot read the workbook: {message}", path.display())]
-    Workbook { path: PathBuf, message: String },
+    #[error("--workers-from: {0}")]
+    Source(#[from] SourceError),
     #[error("--workers-from {}: the file names no workers; put worker ids (SR-…) or Agency Refs in the first column", path.display())]
     Empty { path: PathBuf },
 }
 
 /// Read the workers named in `path`.
 pub fn read(path: &Path) -> Result<Vec<WorkerEntry>, WorkersFileError> {
-    let extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    let (sheet, rows) = match extension.as_deref() {
-        Some("xlsx" | "xlsm" | "xlsb" | "xls" | "ods") => read_workbook(path)?,
-        _ => (None, read_csv(path)?),
-    };
+    let (sheet, rows) = read_rows(path)?;
     let entries = entries(path, sheet, &rows);
     if entries.is_empty() {
         return Err(WorkersFileError::Empty { path: path.into() });
@@ -127,7 +113,7 @@ fn entries(path: &Path, sheet: Option<String>, rows: &[Row]) -> Vec<WorkerEntry>
                     file: path.into(),
                     sheet: sheet.clone(),
                     row: *number,
-                    column: column_letter(column),
+                    column: source::column_letter(column),
                 },
             })
         })
@@ -163,96 +149,22 @@ pub fn looks_like_worker_id(value: &str) -> bool {
     }
 }
 
-fn column_letter(index: usize) -> String {
-    let mut n = index + 1;
-    let mut letters = Vec::new();
-    while n > 0 {
-        let rem = (n - 1) % 26;
-        letters.push(b'A' + rem as u8);
-        n = (n - 1) / 26;
-    }
-    letters.reverse();
-    String::from_utf8(letters).unwrap_or_default()
-}
-
-fn read_csv(path: &Path) -> Result<Vec<Row>, WorkersFileError> {
-    let bytes = std::fs::read(path).map_err(|source| WorkersFileError::Read {
-        path: path.into(),
-        source,
-    })?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    let text = match std::str::from_utf8(bytes) {
-        Ok(text) => text.to_owned(),
-        Err(_) => encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned(),
+/// Every row of the file's first sheet (a CSV file is one sheet), through the `source` stage's
+/// readers: encodings, delimiters, numbers typed into Excel and row numbers as the user sees them
+/// are handled as for every other input.
+fn read_rows(path: &Path) -> Result<(Option<String>, Vec<Row>), WorkersFileError> {
+    let opened = source::open(path)?;
+    let Some(mut sheet) = opened.sheets.into_iter().next() else {
+        return Err(WorkersFileError::Empty { path: path.into() });
     };
-    let first_line = text.lines().next().unwrap_or("");
-    let delimiter = [b',', b';', b'\t']
-        .into_iter()
-        .max_by_key(|&d| first_line.bytes().filter(|&b| b == d).count())
-        .unwrap_or(b',');
-    let mut reader = ::csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
+    let name = sheet.sheet().map(str::to_owned);
+    let mut buf = RowBuf::default();
     let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| WorkersFileError::Read {
-            path: path.into(),
-            source: std::io::Error::other(e),
-        })?;
-        let number = record
-            .position()
-            .map_or(rows.len() + 1, |p| line_of(&text, p));
-        rows.push((number, record.iter().map(str::to_owned).collect()));
+    while sheet.next_row(&mut buf)? {
+        let cells = buf.cells().map(|c| c.text.to_owned()).collect();
+        rows.push((buf.row as usize, cells));
     }
-    Ok(rows)
-}
-
-/// The line a record starts on. The reader skips blank lines but reports the position where
-/// the skipping began, so count the line breaks it skipped.
-fn line_of(text: &str, position: &::csv::Position) -> usize {
-    let skipped = text
-        .as_bytes()
-        .get(position.byte() as usize..)
-        .unwrap_or_default()
-        .iter()
-        .take_while(|&&b| b == b'\n' || b == b'\r')
-        .filter(|&&b| b == b'\n')
-        .count();
-    position.line() as usize + skipped
-}
-
-fn read_workbook(path: &Path) -> Result<(Option<String>, Vec<Row>), WorkersFileError> {
-    let failed = |message: String| WorkersFileError::Workbook {
-        path: path.into(),
-        message,
-    };
-    let mut workbook = open_workbook_auto(path).map_err(|e| failed(e.to_string()))?;
-    let sheet = workbook.sheet_names().first().cloned();
-    let range = workbook
-        .worksheet_range_at(0)
-        .ok_or_else(|| failed("it has no sheets".into()))?
-        .map_err(|e| failed(e.to_string()))?;
-    let (top, left) = range.start().unwrap_or((0, 0));
-    // Rows and columns as the user sees them: the used range may start below and right of A1.
-    let rows = (top as usize + 1..)
-        .zip(range.rows())
-        .map(|(number, row)| {
-            let mut cells = vec![String::new(); left as usize];
-            cells.extend(row.iter().map(cell_text));
-            (number, cells)
-        })
-        .collect();
-    Ok((sheet, rows))
-}
-
-fn cell_text(cell: &Data) -> String {
-    match cell {
-        // A reference typed as a number (1234) reads back as 1234.0.
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        other => other.to_string(),
-    }
+    Ok((name, rows))
 }
 
 #[cfg(test)]
@@ -310,15 +222,6 @@ mod tests {
             "w.csv, row 2, column A",
             "messages point at the cell"
         );
-    }
-
-    #[test]
-    fn column_letters_go_past_z() {
-        assert_eq!(column_letter(0), "A");
-        assert_eq!(column_letter(25), "Z");
-        assert_eq!(column_letter(26), "AA");
-        assert_eq!(column_letter(701), "ZZ");
-        assert_eq!(column_letter(702), "AAA");
     }
 
     #[test]

@@ -58,12 +58,22 @@ pub struct Totals {
 }
 
 impl Totals {
-    pub fn of(lines: &[Line]) -> Totals {
+    /// Totals with the decimals normalised (`543.750` → `543.75`), so equal amounts compare
+    /// and print the same.
+    pub fn new(lines: u32, units: Decimal, net: Decimal) -> Totals {
         Totals {
-            lines: lines.len() as u32,
-            units: lines.iter().map(|l| l.units).sum(),
-            net: lines.iter().map(|l| l.rate * l.units).sum(),
+            lines,
+            units: units.normalize(),
+            net: net.normalize(),
         }
+    }
+
+    pub fn of(lines: &[Line]) -> Totals {
+        Totals::new(
+            lines.len() as u32,
+            lines.iter().map(|l| l.units).sum(),
+            lines.iter().map(|l| l.rate * l.units).sum(),
+        )
     }
 }
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use rust_xlsxwriter::{Color, Format, Workbook};
 
-use crate::output::neutralise_csv;
+use crate::output::{fit_excel_cell, neutralise_csv};
 use crate::rules::Severity;
 use crate::schema::{CellFinding, ValidationSummary};
 
@@ -122,10 +122,12 @@ fn write_xlsx(out: &Path, findings: &[CellFinding]) -> Result<(), ReportError> {
                     .map_err(xlsx)?;
             } else if c == 5 && f.is_error() {
                 sheet
-                    .write_string_with_format(r, c as u16, value, &error)
+                    .write_string_with_format(r, c as u16, fit_excel_cell(value).as_ref(), &error)
                     .map_err(xlsx)?;
             } else {
-                sheet.write_string(r, c as u16, value).map_err(xlsx)?;
+                sheet
+                    .write_string(r, c as u16, fit_excel_cell(value).as_ref())
+                    .map_err(xlsx)?;
             }
         }
     }

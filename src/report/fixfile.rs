@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use rust_xlsxwriter::{Color, Format, Note, Workbook, Worksheet};
 
 use super::findings::{OutFormat, ReportError};
-use crate::output::neutralise_csv;
+use crate::output::{fit_excel_cell, neutralise_csv};
 use crate::schema::detect;
 use crate::schema::headers::ERROR_COLUMN;
 use crate::schema::{CellFinding, Provenance};
@@ -250,7 +250,7 @@ fn write_xlsx(out: &Path, sheets: &[Copied]) -> Result<(), ReportError> {
         ws.set_name(&sheet.name).map_err(xlsx)?;
         let width = sheet.header.len();
         for (c, h) in sheet.header.iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, h, &bold)
+            ws.write_string_with_format(0, c as u16, fit_excel_cell(h).as_ref(), &bold)
                 .map_err(xlsx)?;
             ws.set_column_format(c as u16, &text).map_err(xlsx)?;
             ws.set_column_width(c as u16, (h.chars().count() + 4).clamp(10, 40) as f64)
@@ -272,16 +272,22 @@ fn write_xlsx(out: &Path, sheets: &[Copied]) -> Result<(), ReportError> {
         {
             let r = i as u32 + 1;
             for (c, value) in cells.iter().enumerate().take(width) {
-                ws.write_string(r, c as u16, value).map_err(xlsx)?;
+                ws.write_string(r, c as u16, fit_excel_cell(value).as_ref())
+                    .map_err(xlsx)?;
             }
             for (c, note) in bad.iter().filter(|(c, _)| *c < width) {
                 let value = cells.get(*c).map_or("", String::as_str);
-                ws.write_string_with_format(r, *c as u16, value, &highlight)
-                    .map_err(xlsx)?;
-                ws.insert_note(r, *c as u16, &Note::new(note).set_author("nxsys-etl"))
-                    .map_err(xlsx)?;
+                ws.write_string_with_format(
+                    r,
+                    *c as u16,
+                    fit_excel_cell(value).as_ref(),
+                    &highlight,
+                )
+                .map_err(xlsx)?;
+                let note = Note::new(fit_excel_cell(note).as_ref()).set_author("nxsys-etl");
+                ws.insert_note(r, *c as u16, &note).map_err(xlsx)?;
             }
-            ws.write_string_with_format(r, error_col, message, &wrap)
+            ws.write_string_with_format(r, error_col, fit_excel_cell(message).as_ref(), &wrap)
                 .map_err(xlsx)?;
         }
     }

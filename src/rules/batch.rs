@@ -6,7 +6,7 @@
 //! of the same batch. Each check returns findings with the JSON path of the column they are
 //! about; the schema stage turns that into a cell reference.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use chrono::NaiveDate;
@@ -27,6 +27,8 @@ pub struct BatchIndex {
     pps_numbers: HashMap<String, Provenance>,
     pay_codes: HashMap<String, (Provenance, Option<String>)>,
     pay_frequency: HashMap<String, String>,
+    /// References already reported as outside the batch (each is reported once).
+    reported: HashSet<String>,
 }
 
 struct Where<'a>(&'a Provenance);
@@ -152,9 +154,10 @@ impl BatchIndex {
     }
 
     /// A timesheet line's references: a worker or pay code that is neither in the batch nor an
-    /// API id is a warning (the import step asks the server). Negative units are an error.
+    /// API id is a warning (the import step asks the server), on its first line only so a long
+    /// file does not repeat it. Negative units are an error.
     pub fn check_line(
-        &self,
+        &mut self,
         worker: &WorkerRef,
         pay: &PayRef,
         units: Decimal,
@@ -163,6 +166,7 @@ impl BatchIndex {
         if let WorkerRef::AgencyRef(r) = worker
             && !r.is_empty()
             && !self.agency_refs.contains_key(r)
+            && self.reported.insert(format!("worker|{r}"))
         {
             findings.push((
                 "agencyRef",
@@ -171,7 +175,7 @@ impl BatchIndex {
                     format!(
                         "worker '{r}' is not among the candidates of this batch; import \
                          checks that Nxsys knows them — add their row, or use their Worker \
-                         ID (SR-…)"
+                         ID (SR-…). Their other lines are not reported again"
                     ),
                 ),
             ));
@@ -179,6 +183,7 @@ impl BatchIndex {
         if let PayRef::Code(code) = pay
             && !code.is_empty()
             && !self.pay_codes.contains_key(code)
+            && self.reported.insert(format!("code|{code}"))
         {
             findings.push((
                 "rates[].code",
@@ -186,7 +191,8 @@ impl BatchIndex {
                     "reference.not_in_batch",
                     format!(
                         "pay code '{code}' is not among the payment rates of this batch; \
-                         import checks that Nxsys has it — add it, or use its Rate ID (PR-…)"
+                         import checks that Nxsys has it — add it, or use its Rate ID (PR-…). \
+                         Its other lines are not reported again"
                     ),
                 ),
             ));
@@ -336,8 +342,8 @@ mod tests {
     }
 
     #[test]
-    fn references_outside_the_batch_warn_and_ids_do_not() {
-        let index = BatchIndex::default();
+    fn references_outside_the_batch_warn_once_and_ids_do_not() {
+        let mut index = BatchIndex::default();
         let found = index.check_line(
             &WorkerRef::AgencyRef("A9".into()),
             &PayRef::Code("PR9".into()),

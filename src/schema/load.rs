@@ -2,17 +2,19 @@
 //! records in dependency order (candidates, payment rates, timesheets) so that batch rules can
 //! check timesheet lines against the workers and pay codes of the same batch.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use serde::Serialize;
 
-use super::build::{self, Context, TimesheetLine};
+use super::build::{self, Context};
 use super::detect;
+use super::group::{Grouper, Grouping};
 use super::headers::{self, HeaderMap, Location};
 use super::mapping::Mapping;
-use super::record::{Body, CellFinding, Entity, Record, TimesheetDraft};
+use super::record::{Body, CellFinding, Entity, Record};
+use super::timesheet::{self, TimesheetLine};
 use crate::rules::batch::BatchIndex;
 use crate::rules::{self, Enums, Finding};
 
@@ -96,12 +98,6 @@ pub fn validate_files(
     read(files, opts, Grouping::Consecutive, &mut |r| on_record(&r))
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Grouping {
-    Whole,
-    Consecutive,
-}
-
 /// A sheet whose header row has been found.
 struct Pending {
     reader: Box<dyn SheetReader>,
@@ -110,10 +106,11 @@ struct Pending {
     lookahead: Vec<RowBuf>,
 }
 
-struct SheetInfo {
-    map: HeaderMap,
-    at: Location,
-    date1904: bool,
+/// A sheet's header map and place, shared by the records built from it.
+pub(super) struct SheetInfo {
+    pub map: HeaderMap,
+    pub at: Location,
+    pub date1904: bool,
 }
 
 const HEADER_SEARCH_ROWS: usize = 20;
@@ -127,11 +124,7 @@ fn read(
     let mut run = Run {
         opts,
         index: BatchIndex::default(),
-        grouper: Grouper {
-            grouping,
-            open: Vec::new(),
-            by_key: HashMap::new(),
-        },
+        grouper: Grouper::new(grouping),
         summary: ValidationSummary::default(),
         on_record,
     };
@@ -151,7 +144,38 @@ fn read(
         run.process(sheet)?;
     }
     run.flush_all();
+    for file in files {
+        run.summary.no_rows_error(file);
+    }
     Ok(run.summary)
+}
+
+impl ValidationSummary {
+    /// A file that gave no data row at all (empty, blank, a header only, only hidden or empty
+    /// sheets) is an error unless something more precise was already said about it: "no
+    /// errors" would read as "all done" when nothing was read.
+    fn no_rows_error(&mut self, file: &Path) {
+        let read_rows = self
+            .sources
+            .iter()
+            .any(|s| s.file.as_path() == file && s.rows > 0);
+        let explained = self
+            .findings
+            .iter()
+            .any(|f| f.file.as_path() == file && f.is_error());
+        if read_rows || explained {
+            return;
+        }
+        let at = Location {
+            file: file.to_path_buf(),
+            sheet: None,
+        };
+        self.findings.push(at.sheet(Finding::error(
+            "file.no_rows",
+            "no rows to import: the file is empty, holds only a header row, or its sheets are \
+             empty or hidden; add the rows under the template's headers (or unhide the sheet)",
+        )));
+    }
 }
 
 struct Run<'a> {
@@ -266,7 +290,7 @@ impl Run<'_> {
         while pending.reader.next_row(&mut buf)? {
             rows += self.row(&sheet, &buf);
         }
-        if self.grouper.grouping == Grouping::Consecutive {
+        if self.grouper.grouping() == Grouping::Consecutive {
             self.flush_all();
         }
         self.finish_sheet(
@@ -303,7 +327,7 @@ impl Run<'_> {
         }
         let checked = ctx.check_row(row);
         if entity == Entity::Timesheets {
-            let mut line = build::timesheet_line(&ctx, checked);
+            let mut line = timesheet::timesheet_line(&ctx, checked);
             if let Some(l) = line.draft.lines.first() {
                 let row_no = l.provenance.row;
                 for (path, finding) in self.index.check_line(&line.draft.worker, &l.pay, l.units) {
@@ -359,137 +383,15 @@ impl Run<'_> {
     }
 
     fn push_line(&mut self, line: TimesheetLine, sheet: &Rc<SheetInfo>) {
-        let Some(key) = line.key.clone() else {
-            // Without worker, tax year and period the line belongs to no timesheet.
-            let key = line
-                .draft
-                .lines
-                .first()
-                .map(|l| format!("row {}", l.provenance.row))
-                .unwrap_or_default();
-            let record = Record {
-                entity: Entity::Timesheets,
-                provenance: line
-                    .draft
-                    .lines
-                    .iter()
-                    .map(|l| l.provenance.clone())
-                    .collect(),
-                key,
-                body: Body::Timesheet(line.draft),
-                findings: line.findings,
-            };
+        for record in self.grouper.push(line, sheet, &self.index) {
             self.emit(record);
-            return;
-        };
-        let existing = match self.grouper.grouping {
-            Grouping::Whole => self.grouper.by_key.get(&key).copied(),
-            Grouping::Consecutive => match self.grouper.open.last() {
-                Some(last) if last.key == key => Some(self.grouper.open.len() - 1),
-                Some(_) => {
-                    self.flush_all();
-                    None
-                }
-                None => None,
-            },
-        };
-        match existing.and_then(|i| self.grouper.open.get_mut(i)) {
-            Some(group) => group.merge(line, sheet),
-            None => {
-                self.grouper
-                    .by_key
-                    .insert(key.clone(), self.grouper.open.len());
-                self.grouper.open.push(Group {
-                    key,
-                    draft: line.draft,
-                    findings: line.findings,
-                    sheets: vec![Rc::clone(sheet)],
-                });
-            }
         }
     }
 
-    /// Close every open timesheet: run the whole-timesheet checks and hand the records on.
+    /// Close every open timesheet and hand the records on.
     fn flush_all(&mut self) {
-        self.grouper.by_key.clear();
-        for group in std::mem::take(&mut self.grouper.open) {
-            let record = group.finish(&self.index);
+        for record in self.grouper.flush(&self.index) {
             self.emit(record);
-        }
-    }
-}
-
-struct Grouper {
-    grouping: Grouping,
-    open: Vec<Group>,
-    by_key: HashMap<String, usize>,
-}
-
-/// Timesheet lines of one worker and period, with the sheet each line came from.
-struct Group {
-    key: String,
-    draft: TimesheetDraft,
-    findings: Vec<CellFinding>,
-    sheets: Vec<Rc<SheetInfo>>,
-}
-
-impl Group {
-    fn merge(&mut self, mut line: TimesheetLine, sheet: &Rc<SheetInfo>) {
-        let draft = &mut line.draft;
-        if let Some(new) = draft.lines.first() {
-            let first_row = self.draft.lines.first().map_or(0, |l| l.provenance.row);
-            let mut mismatch = |path: &str, what: &str| {
-                let finding = Finding::error(
-                    "timesheet.period_mismatch",
-                    format!(
-                        "{what} differs from row {first_row}, another line of the same worker \
-                         and period; make the lines agree"
-                    ),
-                );
-                line.findings.push(build::place(
-                    &sheet.map,
-                    &sheet.at,
-                    new.provenance.row,
-                    sheet.map.index_of(path),
-                    finding,
-                ));
-            };
-            if draft.start_date.is_some() && draft.start_date != self.draft.start_date {
-                mismatch("startDate", "the start date");
-            }
-            if draft.end_date.is_some() && draft.end_date != self.draft.end_date {
-                mismatch("endDate", "the end date");
-            }
-        }
-        self.draft.lines.append(&mut line.draft.lines);
-        self.findings.append(&mut line.findings);
-        self.sheets.push(Rc::clone(sheet));
-    }
-
-    fn finish(mut self, index: &BatchIndex) -> Record {
-        for (line, path, finding) in index.check_timesheet(&self.draft) {
-            let (Some(sheet), Some(l)) = (self.sheets.get(line), self.draft.lines.get(line)) else {
-                continue;
-            };
-            self.findings.push(build::place(
-                &sheet.map,
-                &sheet.at,
-                l.provenance.row,
-                sheet.map.index_of(path),
-                finding,
-            ));
-        }
-        Record {
-            entity: Entity::Timesheets,
-            provenance: self
-                .draft
-                .lines
-                .iter()
-                .map(|l| l.provenance.clone())
-                .collect(),
-            key: self.key,
-            body: Body::Timesheet(self.draft),
-            findings: self.findings,
         }
     }
 }
@@ -515,4 +417,43 @@ fn file_stem(path: &Path) -> String {
     path.file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn validate(name: &str, bytes: &[u8]) -> ValidationSummary {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).expect("write");
+        validate_files(&[path], &ReadOptions::default(), |_| {}).expect("readable")
+    }
+
+    #[test]
+    fn a_file_without_rows_is_an_error_not_a_pass() {
+        for (name, bytes) in [
+            ("empty.csv", &b""[..]),
+            ("blank.csv", b"\n\n"),
+            ("payment-rates.csv", b"Code,Description,Type,Units\n"),
+        ] {
+            let summary = validate(name, bytes);
+            assert!(summary.has_errors(), "{name}");
+            assert!(
+                summary
+                    .findings
+                    .iter()
+                    .any(|f| f.finding.code == "file.no_rows"),
+                "{name}: {:?}",
+                summary.findings
+            );
+        }
+    }
+
+    #[test]
+    fn no_rows_is_not_added_when_a_precise_error_was_given() {
+        let summary = validate("x.csv", b"Colour,Shape\nred,round\n");
+        let codes: Vec<&str> = summary.findings.iter().map(|f| f.finding.code).collect();
+        assert_eq!(codes, ["entity.unknown"]);
+    }
 }

@@ -7,11 +7,13 @@
 pub mod build;
 pub mod columns;
 pub mod detect;
+mod group;
 pub mod headers;
 mod load;
 pub mod mapping;
 pub mod record;
 pub mod template;
+pub mod timesheet;
 
 pub use load::{
     Batch, Counts, ReadOptions, SourceSummary, ValidationSummary, load_batch, validate_files,

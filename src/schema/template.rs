@@ -8,7 +8,9 @@
 
 use std::path::{Path, PathBuf};
 
-use rust_xlsxwriter::{Color, DataValidation, Format, Formula, Workbook, XlsxError};
+use rust_xlsxwriter::{
+    Color, DataValidation, DocProperties, ExcelDateTime, Format, Formula, Workbook, XlsxError,
+};
 
 use super::columns::{Column, columns};
 use super::record::Entity;
@@ -74,6 +76,12 @@ pub fn write_xlsx(entity: Entity, enums: &Enums, out: &Path) -> Result<(), Templ
 fn build_xlsx(entity: Entity, enums: &Enums, out: &Path) -> Result<(), XlsxError> {
     let cols = columns(entity);
     let mut book = Workbook::new();
+    // A fixed creation date keeps regenerated templates byte-for-byte the same.
+    book.set_properties(
+        &DocProperties::new()
+            .set_title(format!("nxsys-etl template: {}", entity.title()))
+            .set_creation_datetime(&ExcelDateTime::from_ymd(2025, 4, 6)?),
+    );
     let header = Format::new()
         .set_bold()
         .set_background_color(Color::RGB(0xDDEBF7))

@@ -23,7 +23,7 @@ pub enum Encoding {
 /// A CSV file read record by record.
 pub struct CsvSheet {
     file: PathBuf,
-    reader: csv::Reader<Chain<Cursor<Vec<u8>>, File>>,
+    reader: csv::Reader<LineEnds<Chain<Cursor<Vec<u8>>, File>>>,
     record: csv::ByteRecord,
     encoding: Encoding,
     delimiter: u8,
@@ -35,6 +35,8 @@ pub struct CsvSheet {
     /// Bytes after the byte-order mark, and whether the last one is a line feed.
     len: u64,
     ends_with_lf: bool,
+    /// The first line is Excel's `sep=X` hint, not data.
+    skip_sep_line: bool,
 }
 
 impl CsvSheet {
@@ -50,7 +52,10 @@ impl CsvSheet {
             .take(SAMPLE as u64)
             .read_to_end(&mut sample)
             .map_err(io)?;
-        if sample.starts_with(&[0xFF, 0xFE]) || sample.starts_with(&[0xFE, 0xFF]) {
+        if sample.starts_with(&[0xFF, 0xFE])
+            || sample.starts_with(&[0xFE, 0xFF])
+            || looks_utf16(&sample)
+        {
             return Err(SourceError::Encoding {
                 file: path.to_path_buf(),
                 encoding: "UTF-16 (Excel's \"Unicode Text\")",
@@ -63,11 +68,16 @@ impl CsvSheet {
         };
         let body = sample.get(bom..).unwrap_or_default();
         let encoding = sniff_encoding(body);
-        let delimiter = sniff_delimiter(body);
+        // Excel writes (and honours) a first line `sep=;` naming the delimiter.
+        let sep_line = excel_sep_line(body);
+        let delimiter = sep_line.unwrap_or_else(|| sniff_delimiter(body));
         let crlf = body
             .iter()
             .position(|&b| b == b'\n')
             .is_some_and(|i| i > 0 && body.get(i - 1) == Some(&b'\r'));
+        // Old Mac line ends (CR alone, Excel's "CSV (Macintosh)") are read as LF, so that lines
+        // are counted right.
+        let cr_only = body.contains(&b'\r') && !body.contains(&b'\n');
         let mut notes = Vec::new();
         if encoding == Encoding::Windows1252 {
             notes.push(note(
@@ -85,14 +95,18 @@ impl CsvSheet {
             .map_err(io)?
             .len()
             .saturating_sub(bom as u64);
-        let ends_with_lf = last_byte(&mut file, sample.len()).map_err(io)? == Some(b'\n');
+        let last = last_byte(&mut file, sample.len()).map_err(io)?;
+        let ends_with_lf = last == Some(b'\n') || (cr_only && last == Some(b'\r'));
         let sample = sample.split_off(bom);
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .delimiter(delimiter)
             .buffer_capacity(SAMPLE)
-            .from_reader(Cursor::new(sample).chain(file));
+            .from_reader(LineEnds {
+                inner: Cursor::new(sample).chain(file),
+                cr_only,
+            });
         Ok(CsvSheet {
             file: path.to_path_buf(),
             reader,
@@ -105,6 +119,7 @@ impl CsvSheet {
             first: true,
             len,
             ends_with_lf,
+            skip_sep_line: sep_line.is_some(),
         })
     }
 
@@ -125,11 +140,12 @@ impl CsvSheet {
     /// the previous record's LF, so the start is worked back from the line the record ends on.
     fn record_line(&self) -> u64 {
         let after = self.reader.position().line();
-        let inner: u64 = self
+        let inner = self
             .record
+            .as_slice()
             .iter()
-            .map(|f| f.iter().filter(|&&b| b == b'\n').count() as u64)
-            .sum();
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
         let at_end = self.reader.position().byte() >= self.len;
         let terminator = u64::from(!self.crlf && (!at_end || self.ends_with_lf));
         let from_end = after.saturating_sub(inner + terminator);
@@ -150,6 +166,10 @@ impl SheetReader for CsvSheet {
 
     fn next_row(&mut self, buf: &mut RowBuf) -> Result<bool, SourceError> {
         buf.clear();
+        if std::mem::take(&mut self.skip_sep_line) {
+            let _ = self.reader.read_byte_record(&mut self.record);
+            self.first = false;
+        }
         let more = self
             .reader
             .read_byte_record(&mut self.record)
@@ -194,6 +214,44 @@ impl SheetReader for CsvSheet {
     }
 }
 
+/// The bytes of a file, with every CR turned into LF when the file ends its lines with CR alone.
+pub struct LineEnds<R> {
+    inner: R,
+    cr_only: bool,
+}
+
+impl<R: Read> Read for LineEnds<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if self.cr_only {
+            for b in buf.iter_mut().take(n) {
+                if *b == b'\r' {
+                    *b = b'\n';
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// Text saved as UTF-16 without a byte-order mark: in the first 64 bytes, most even bytes (big
+/// endian) or most odd bytes (little endian) are NUL, as for ASCII text in UTF-16.
+fn looks_utf16(sample: &[u8]) -> bool {
+    let head = sample.get(..64.min(sample.len())).unwrap_or_default();
+    let pairs = head.len() / 2;
+    if pairs < 4 {
+        return false;
+    }
+    let nul_at = |parity: usize| {
+        head.iter()
+            .enumerate()
+            .filter(|&(i, &b)| i % 2 == parity && b == 0)
+            .count()
+    };
+    let (even, odd) = (nul_at(0), nul_at(1));
+    (odd * 10 >= pairs * 9 && even == 0) || (even * 10 >= pairs * 9 && odd == 0)
+}
+
 /// The file's last byte, leaving the read position at `resume`.
 fn last_byte(file: &mut File, resume: usize) -> std::io::Result<Option<u8>> {
     use std::io::{Seek, SeekFrom};
@@ -211,6 +269,14 @@ fn decode_1252(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
     encoding_rs::WINDOWS_1252
         .decode_without_bom_handling(bytes)
         .0
+}
+
+/// The delimiter named by a first line `sep=X` (Excel's hint), if there is one.
+fn excel_sep_line(sample: &[u8]) -> Option<u8> {
+    let rest = sample.strip_prefix(b"sep=")?;
+    let (&delimiter, after) = rest.split_first()?;
+    let line_end = after.first().is_none_or(|&b| b == b'\r' || b == b'\n');
+    (line_end && delimiter != b'"').then_some(delimiter)
 }
 
 /// UTF-8 unless the sample holds a byte sequence UTF-8 cannot (a sample cut inside the last
@@ -341,11 +407,49 @@ mod tests {
     }
 
     #[test]
+    fn excel_sep_line_names_the_delimiter_and_is_not_data() {
+        let (sheet, rows) = read_all(b"sep=;\r\nCode;Rate\r\nPR1;1,5\r\n");
+        assert_eq!(sheet.delimiter(), b';');
+        assert_eq!(rows[0], (2, vec!["Code".to_string(), "Rate".to_string()]));
+        assert_eq!(rows[1], (3, vec!["PR1".to_string(), "1,5".to_string()]));
+    }
+
+    #[test]
     fn windows_1252_is_detected_and_converted() {
         let (mut sheet, rows) = read_all(b"Name,Rate\nZo\xEB,\xA312.50\n");
         assert_eq!(sheet.encoding(), Encoding::Windows1252);
         assert_eq!(rows[1].1, vec!["Zoë".to_string(), "£12.50".to_string()]);
         assert_eq!(sheet.take_notes()[0].finding.code, "csv.windows_1252");
+    }
+
+    #[test]
+    fn utf16_without_a_bom_is_refused_too() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("u.csv");
+        let text: Vec<u8> = "Name,Rate\nAnn,1\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        std::fs::write(&path, text).expect("write");
+        let err = CsvSheet::open(&path).err().expect("error");
+        assert!(err.to_string().contains("UTF-16"), "{err}");
+        // A file with a few NUL bytes is not taken for UTF-16.
+        assert!(!looks_utf16(b"Name,Rate\nA\0n,1\nBob,2\n"));
+    }
+
+    #[test]
+    fn old_mac_line_ends_are_lines() {
+        for text in [&b"h;n\rAnn;x\rBob;y\r"[..], &b"h;n\rAnn;x\r\rBob;y"[..]] {
+            let (_, rows) = read_all(text);
+            let lines: Vec<u32> = rows.iter().map(|r| r.0).collect();
+            let expected: &[u32] = if text.ends_with(b"\r") {
+                &[1, 2, 3]
+            } else {
+                &[1, 2, 4]
+            };
+            assert_eq!(lines, expected, "{}", String::from_utf8_lossy(text));
+            assert_eq!(rows[1].1, vec!["Ann".to_string(), "x".to_string()]);
+        }
     }
 
     #[test]

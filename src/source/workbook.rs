@@ -26,11 +26,18 @@ pub fn open(path: &Path) -> Result<Opened, SourceError> {
         file: path.to_path_buf(),
         message,
     };
+    check_unzipped_size(path)?;
     let mut workbook = open_workbook_auto(path).map_err(|e| match e {
         calamine::Error::Io(source) => SourceError::Io {
             file: path.to_path_buf(),
             source,
         },
+        calamine::Error::Xlsx(calamine::XlsxError::Password)
+        | calamine::Error::Xls(calamine::XlsError::Password) => workbook_error(
+            "it is protected with a password to open; remove the password (Excel: File › Info › \
+             Protect Workbook › Encrypt with Password, clear it)"
+                .into(),
+        ),
         other => workbook_error(other.to_string()),
     })?;
     let date1904 = match &workbook {
@@ -60,13 +67,7 @@ pub fn open(path: &Path) -> Result<Opened, SourceError> {
             ));
             continue;
         }
-        let mut range = workbook
-            .worksheet_range(&sheet.name)
-            .map_err(|e| SourceError::Sheet {
-                file: path.to_path_buf(),
-                sheet: sheet.name.clone(),
-                message: e.to_string(),
-            })?;
+        let mut range = load_range(&mut workbook, path, &sheet.name)?;
         let merged = match &mut workbook {
             Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(&sheet.name).unwrap_or_default(),
             Sheets::Xls(x) => x.merge_cells_by_sheet_name(&sheet.name).unwrap_or_default(),
@@ -98,8 +99,118 @@ pub fn open(path: &Path) -> Result<Opened, SourceError> {
     Ok(opened)
 }
 
-/// Copy the value of each merged region's top-left cell into the cells it covers. Returns the
-/// first region (as `A2:A5`) when there was any.
+/// A part of a zipped workbook may unzip to this much whatever its compression…
+const UNZIPPED_PART_OK: u64 = 256 * 1024 * 1024;
+/// …and past that, to at most this many times its compressed size (real sheets compress
+/// 5–30×; a zip bomb 1000×).
+const MAX_RATIO: u64 = 100;
+/// No workbook unzips to more than this in total.
+const MAX_UNZIPPED: u64 = 4 * 1024 * 1024 * 1024;
+
+/// Refuse a zipped workbook (xlsx, xlsm, xlsb, ods) whose parts would unzip to an absurd size
+/// (a "zip bomb"), from the sizes its directory declares, before anything is decompressed.
+/// Files that are not zip archives are left to calamine to diagnose.
+fn check_unzipped_size(path: &Path) -> Result<(), SourceError> {
+    let Ok(file) = std::fs::File::open(path) else {
+        return Ok(());
+    };
+    let Ok(mut archive) = zip::ZipArchive::new(std::io::BufReader::new(file)) else {
+        return Ok(());
+    };
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let Ok(part) = archive.by_index_raw(i) else {
+            continue;
+        };
+        let (size, packed) = (part.size(), part.compressed_size().max(1));
+        total = total.saturating_add(size);
+        if (size > UNZIPPED_PART_OK && size / packed > MAX_RATIO) || total > MAX_UNZIPPED {
+            return Err(SourceError::Workbook {
+                file: path.to_path_buf(),
+                message: format!(
+                    "its part {} would be {} MB once unzipped, from {} KB: this is not an \
+                     ordinary workbook and was not opened",
+                    part.name().unwrap_or_default(),
+                    size / 1_000_000,
+                    packed / 1_000
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The most cells a sheet's used area may span. calamine holds a sheet as one dense grid, so a
+/// single stray cell at `XFD1048576` would ask for 17 billion cells; past this (about 512 MB)
+/// the sheet is refused with advice instead.
+pub const MAX_SHEET_CELLS: u64 = 16 * 1024 * 1024;
+
+/// Load a worksheet. For xlsx the used cells are read first and the grid is built only when
+/// its span is sane; other formats cap their own size (xls: 65,536 × 256).
+fn load_range(
+    workbook: &mut Sheets<std::io::BufReader<std::fs::File>>,
+    path: &Path,
+    name: &str,
+) -> Result<Range<Data>, SourceError> {
+    let sheet_error = |message: String| SourceError::Sheet {
+        file: path.to_path_buf(),
+        sheet: name.to_string(),
+        message,
+    };
+    let Sheets::Xlsx(xlsx) = workbook else {
+        return workbook
+            .worksheet_range(name)
+            .map_err(|e| sheet_error(e.to_string()));
+    };
+    let mut reader = xlsx
+        .worksheet_cells_reader(name)
+        .map_err(|e| sheet_error(e.to_string()))?;
+    let mut cells = Vec::new();
+    let (mut first, mut last) = ((u32::MAX, u32::MAX), (0u32, 0u32));
+    while let Some(cell) = reader.next_cell().map_err(|e| sheet_error(e.to_string()))? {
+        if matches!(cell.get_value(), calamine::DataRef::Empty) {
+            continue;
+        }
+        let (r, c) = cell.get_position();
+        first = (first.0.min(r), first.1.min(c));
+        last = (last.0.max(r), last.1.max(c));
+        cells.push(calamine::Cell::new(
+            (r, c),
+            Data::from(cell.get_value().clone()),
+        ));
+    }
+    drop(reader);
+    if let Some(span) = oversized(first, last, cells.len()) {
+        return Err(sheet_error(span));
+    }
+    Ok(Range::from_sparse(cells))
+}
+
+/// When the used area from `first` to `last` (0-based, inclusive) is too big to hold, why.
+fn oversized(first: (u32, u32), last: (u32, u32), used: usize) -> Option<String> {
+    if used == 0 {
+        return None;
+    }
+    let rows = u64::from(last.0.saturating_sub(first.0)) + 1;
+    let cols = u64::from(last.1.saturating_sub(first.1)) + 1;
+    (rows * cols > MAX_SHEET_CELLS).then(|| {
+        format!(
+            "its cells span {}{}:{}{} ({} rows × {} columns), too many to check; delete the rows \
+             and columns past your data (Ctrl+End shows the last cell Excel thinks is used) or \
+             save the sheet as CSV",
+            column_letter(first.1 as usize),
+            first.0 + 1,
+            column_letter(last.1 as usize),
+            last.0 + 1,
+            rows,
+            cols
+        )
+    })
+}
+
+/// Copy the value of each merged region's top-left cell into the cells it covers (only those
+/// inside the used area, so a region as big as the sheet costs nothing). Returns the first
+/// region (as `A2:A5`) when there was any.
 fn spread_merged(range: &mut Range<Data>, merged: &[calamine::Dimensions]) -> Option<String> {
     let mut first = None;
     for region in merged {
@@ -115,11 +226,14 @@ fn spread_merged(range: &mut Range<Data>, merged: &[calamine::Dimensions]) -> Op
                 r1 + 1
             )
         });
+        let (Some((top, left)), Some((bottom, right))) = (range.start(), range.end()) else {
+            continue;
+        };
         if value == Data::Empty {
             continue;
         }
-        for r in r0..=r1 {
-            for c in c0..=c1 {
+        for r in r0.max(top)..=r1.min(bottom) {
+            for c in c0.max(left)..=c1.min(right) {
                 if (r, c) != (r0, c0) && range.get_value((r, c)).is_some() {
                     range.set_value((r, c), value.clone());
                 }
@@ -201,5 +315,32 @@ fn push_cell(buf: &mut RowBuf, cell: &Data, date1904: bool) {
         Data::DateTimeIso(s) => buf.push_text(s.strip_suffix("T00:00:00").unwrap_or(s)),
         Data::DurationIso(s) => buf.push_text(s),
         Data::Error(e) => buf.push_error(&e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stray_far_cell_is_refused_with_its_address() {
+        let why = oversized((0, 0), (1_048_575, 16_383), 13).expect("too big");
+        assert!(why.contains("A1:XFD1048576"), "{why}");
+        assert!(why.contains("Ctrl+End"), "{why}");
+        assert_eq!(oversized((0, 0), (99_999, 59), 6_000_000), None);
+        assert_eq!(oversized((0, 0), (0, 0), 0), None);
+    }
+
+    #[test]
+    fn a_merged_region_bigger_than_the_sheet_fills_only_the_used_area() {
+        let mut range = Range::new((0, 0), (2, 2));
+        range.set_value((0, 0), Data::String("x".into()));
+        let whole = calamine::Dimensions::new((0, 0), (1_048_575, 16_383));
+        assert_eq!(
+            spread_merged(&mut range, &[whole]).as_deref(),
+            Some("A1:XFD1048576")
+        );
+        assert_eq!(range.get_value((2, 2)), Some(&Data::String("x".into())));
+        assert_eq!(range.get_size(), (3, 3));
     }
 }

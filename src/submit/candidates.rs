@@ -42,6 +42,24 @@ fn with_ref<'c>(found: &'c [ServerRecord], agency: &str) -> Option<&'c ServerRec
     found.iter().find(|c| agency_ref(&c.json) == Some(agency))
 }
 
+/// The candidates of a stage-start listing with this Agency Ref or NI/PPS number, read in full.
+async fn from_list<R: Remote>(
+    e: &Engine<'_, R>,
+    list: &[ServerRecord],
+    key: &CandidateKey,
+) -> Result<Vec<ServerRecord>, SubmitError> {
+    let mut out = Vec::new();
+    for c in list {
+        let same_ref = agency_ref(&c.json) == Some(key.agency_ref.as_str());
+        let same_id =
+            key.identifier.is_some() && identifier_of(&c.json, key.ireland) == key.identifier;
+        if same_ref || same_id {
+            out.push(read(e.remote.get_candidate(key.ireland, &c.id)).await?);
+        }
+    }
+    Ok(out)
+}
+
 pub async fn process<R: Remote>(
     e: &Engine<'_, R>,
     seq: u32,
@@ -56,7 +74,10 @@ pub async fn process<R: Remote>(
         agency_ref: record.key.clone(),
         identifier: identifier_of(body, ireland),
     };
-    let found = read(e.remote.find_candidates(&key)).await?;
+    let found = match e.candidate_lists.get(&ireland) {
+        Some(list) => from_list(e, list, &key).await?,
+        None => read(e.remote.find_candidates(&key)).await?,
+    };
     let existing = with_ref(&found, &key.agency_ref);
     if existing.is_none()
         && let Some(id) = &key.identifier
@@ -127,8 +148,10 @@ async fn create<R: Remote>(
     body: &Value,
 ) -> Result<(), SubmitError> {
     let find = || async {
-        let found = e.remote.find_candidates(key).await?;
-        Ok(with_ref(&found, &key.agency_ref).map(|c| Some(c.id.clone())))
+        e.remote
+            .find_candidate_id(key.ireland, &key.agency_ref)
+            .await
+            .map(|id| id.map(Some))
     };
     let written = e
         .write_once(

@@ -2,7 +2,7 @@
 //! flattened to ids, errors sorted into refused / ambiguous / stop.
 
 use chrono::NaiveDate;
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
 use super::remote::{CandidateKey, Remote, RemoteError, ServerRecord};
@@ -167,6 +167,53 @@ impl Remote for Client {
         Ok(out)
     }
 
+    async fn find_candidate_id(
+        &self,
+        ireland: bool,
+        agency_ref: &str,
+    ) -> Result<Option<String>, RemoteError> {
+        let filter = CandidateFilter {
+            agency_ref: Some(agency_ref.to_string()),
+            ..CandidateFilter::default()
+        };
+        let stream = if ireland {
+            self.candidates_ie(filter)
+        } else {
+            self.candidates(filter)
+        };
+        let found: Vec<Candidate> = stream.try_collect().await.map_err(remote_error)?;
+        Ok(found
+            .into_iter()
+            .find(|c| c.agency_ref.as_deref() == Some(agency_ref))
+            .and_then(|c| c.id))
+    }
+
+    async fn list_candidates(
+        &self,
+        ireland: bool,
+        limit: usize,
+    ) -> Result<Option<Vec<ServerRecord>>, RemoteError> {
+        let stream = if ireland {
+            self.candidates_ie(CandidateFilter::default())
+        } else {
+            self.candidates(CandidateFilter::default())
+        };
+        let items: Vec<Candidate> = stream
+            .take(limit.saturating_add(1))
+            .try_collect()
+            .await
+            .map_err(remote_error)?;
+        if items.len() > limit {
+            return Ok(None);
+        }
+        Ok(Some(
+            items
+                .into_iter()
+                .map(|c| record(c.id.clone(), &c))
+                .collect(),
+        ))
+    }
+
     async fn create_candidate(
         &self,
         ireland: bool,
@@ -287,6 +334,33 @@ impl Remote for Client {
                     && t.tax_period == Some(tax_period)
             })
             .collect())
+    }
+
+    async fn list_timesheets(
+        &self,
+        tax_year: i32,
+        limit: usize,
+    ) -> Result<Option<Vec<ServerTimesheet>>, RemoteError> {
+        let items: Vec<Timesheet> = self
+            .timesheets(TimesheetFilter {
+                tax_year: Some(tax_year),
+                ..TimesheetFilter::default()
+            })
+            .take(limit.saturating_add(1))
+            .try_collect()
+            .await
+            .map_err(remote_error)?;
+        if items.len() > limit {
+            return Ok(None);
+        }
+        // The filter is re-checked: a server that ignores it returns other years too.
+        Ok(Some(
+            items
+                .into_iter()
+                .map(server_timesheet)
+                .filter(|t| t.tax_year == Some(tax_year))
+                .collect(),
+        ))
     }
 
     async fn get_timesheet(&self, id: &str) -> Result<ServerTimesheet, RemoteError> {

@@ -74,11 +74,11 @@ pub fn initial_detail(record: &Record) -> RecordDetail {
             detail.worker = Some(worker);
             detail.tax_year = Some(draft.tax_year);
             detail.tax_period = Some(draft.tax_period);
-            detail.input = Some(Totals {
-                lines: draft.lines.len() as u32,
-                units: draft.lines.iter().map(|l| l.units).sum(),
-                net: draft.net(),
-            });
+            detail.input = Some(Totals::new(
+                draft.lines.len() as u32,
+                draft.lines.iter().map(|l| l.units).sum(),
+                draft.net(),
+            ));
         }
     }
     detail

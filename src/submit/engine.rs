@@ -8,11 +8,11 @@ use std::sync::{Mutex, MutexGuard};
 use futures::TryStreamExt;
 
 use super::progress::Progress;
-use super::remote::{Remote, RemoteError};
+use super::remote::{Remote, RemoteError, ServerRecord};
 use super::{SubmitError, SubmitOptions, candidates, payment_rates, timesheets};
 use crate::journal::{Journal, RecordRow, RecordState, RecordUpdate};
 use crate::plan::resolve::VatCodes;
-use crate::plan::timesheet::{PayInfo, Totals};
+use crate::plan::timesheet::{PayInfo, ServerTimesheet, Totals};
 use crate::plan::{Action, Change, payload_hash};
 use crate::report::reconcile::RecordDetail;
 use crate::schema::{Entity, Record};
@@ -20,6 +20,10 @@ use crate::schema::{Entity, Record};
 /// Sends of one write before the run gives up (and stays resumable): each lost answer is
 /// followed by a search, so only an API that keeps losing answers gets here.
 const MAX_SENDS: u32 = 8;
+
+/// A stage reads the whole list of what it may touch in one go (a page holds 100) when that
+/// costs fewer requests than looking each record up: up to this many items per record.
+const LIST_ITEMS_PER_RECORD: usize = 50;
 
 /// Prefix of the placeholder id a dry run gives a record it would create.
 pub const NEW_PREFIX: &str = "(new) ";
@@ -54,6 +58,10 @@ pub struct Engine<'a, R: Remote> {
     pub vat: VatCodes,
     refs: Mutex<Refs>,
     duplicates: HashMap<u32, String>,
+    /// Candidates listed at the start of the stage (list shape), per country (`true` = Ireland).
+    pub candidate_lists: HashMap<bool, Vec<ServerRecord>>,
+    /// Timesheets listed at the start of the stage, per tax year.
+    pub timesheet_lists: HashMap<i32, Vec<ServerTimesheet>>,
 }
 
 /// Match the records of a resumed run to their journal rows by entity, natural key and payload
@@ -112,6 +120,8 @@ impl<'a, R: Remote> Engine<'a, R> {
             vat,
             refs: Mutex::new(Refs::default()),
             duplicates: HashMap::new(),
+            candidate_lists: HashMap::new(),
+            timesheet_lists: HashMap::new(),
         })
     }
 
@@ -147,6 +157,8 @@ impl<'a, R: Remote> Engine<'a, R> {
                 .filter(|(_, r)| stage.contains(&r.entity))
                 .copied()
                 .collect();
+            tracing::info!(stage = ?stage, records = items.len(), "stage starts");
+            self.list_before_stage(&items).await?;
             if stage.contains(&Entity::Timesheets) {
                 timesheets::resolve_outside_refs(&self, &items).await?;
             }
@@ -165,7 +177,47 @@ impl<'a, R: Remote> Engine<'a, R> {
         }
         progress.finish();
         if !self.options.dry_run {
+            tracing::info!("reading back what landed");
             self.read_back(work).await?;
+        }
+        tracing::info!("submission finished");
+        Ok(())
+    }
+
+    /// Read in one listing what the stage's records may already be, when that is cheaper than
+    /// one look-up per record (a server with too many is looked up record by record).
+    async fn list_before_stage(&mut self, items: &[(u32, &Record)]) -> Result<(), SubmitError> {
+        self.candidate_lists.clear();
+        self.timesheet_lists.clear();
+        for ireland in [false, true] {
+            let entity = if ireland {
+                Entity::CandidatesIe
+            } else {
+                Entity::Candidates
+            };
+            let n = items.iter().filter(|(_, r)| r.entity == entity).count();
+            if n == 0 {
+                continue;
+            }
+            let limit = (n * LIST_ITEMS_PER_RECORD).max(1000);
+            if let Some(list) = read(self.remote.list_candidates(ireland, limit)).await? {
+                self.candidate_lists.insert(ireland, list);
+            }
+        }
+        let mut years: Vec<(i32, usize)> = Vec::new();
+        for (_, record) in items {
+            if let crate::schema::record::Body::Timesheet(t) = &record.body {
+                match years.iter_mut().find(|(y, _)| *y == t.tax_year) {
+                    Some((_, n)) => *n += 1,
+                    None => years.push((t.tax_year, 1)),
+                }
+            }
+        }
+        for (year, n) in years {
+            let limit = (n * LIST_ITEMS_PER_RECORD).max(1000);
+            if let Some(list) = read(self.remote.list_timesheets(year, limit)).await? {
+                self.timesheet_lists.insert(year, list);
+            }
         }
         Ok(())
     }
@@ -362,6 +414,24 @@ impl<'a, R: Remote> Engine<'a, R> {
             .into_iter()
             .map(|r| (r.seq, r))
             .collect();
+        let mut listed: HashMap<String, ServerTimesheet> = HashMap::new();
+        let mut years: Vec<i32> = work
+            .iter()
+            .filter_map(|(_, r)| match &r.body {
+                crate::schema::record::Body::Timesheet(t) => Some(t.tax_year),
+                _ => None,
+            })
+            .collect();
+        years.sort_unstable();
+        years.dedup();
+        for year in years {
+            let n = work.len();
+            let limit = (n * LIST_ITEMS_PER_RECORD).max(1000);
+            if let Some(list) = read(self.remote.list_timesheets(year, limit)).await? {
+                listed.extend(list.into_iter().map(|t| (t.id.clone(), t)));
+            }
+        }
+        let listed = &listed;
         let targets: Vec<(u32, String, RecordDetail)> = work
             .iter()
             .filter(|(_, r)| r.entity == Entity::Timesheets)
@@ -379,7 +449,10 @@ impl<'a, R: Remote> Engine<'a, R> {
             .try_for_each_concurrent(
                 self.options.concurrency.max(1),
                 |(seq, id, mut detail)| async move {
-                    let timesheet = read(self.remote.get_timesheet(&id)).await?;
+                    let timesheet = match listed.get(&id) {
+                        Some(t) => t.clone(),
+                        None => read(self.remote.get_timesheet(&id)).await?,
+                    };
                     detail.read_back = timesheet.lines.as_deref().map(Totals::of);
                     self.set_detail(seq, &detail)
                 },

@@ -56,6 +56,21 @@ pub trait Remote: Sync {
         key: &CandidateKey,
     ) -> impl Future<Output = Result<Vec<ServerRecord>, RemoteError>>;
 
+    /// The id of the candidate with exactly this Agency Ref (one list request, no full read).
+    fn find_candidate_id(
+        &self,
+        ireland: bool,
+        agency_ref: &str,
+    ) -> impl Future<Output = Result<Option<String>, RemoteError>>;
+
+    /// Every candidate (list shape: `id`, `agencyRef`, `NINumber`/`PPSNumber`, …), or `None`
+    /// when there are more than `limit` (then look them up one by one instead).
+    fn list_candidates(
+        &self,
+        ireland: bool,
+        limit: usize,
+    ) -> impl Future<Output = Result<Option<Vec<ServerRecord>>, RemoteError>>;
+
     /// Create a candidate; the id when the answer carries one (UK answers 201 with no body).
     fn create_candidate(
         &self,
@@ -104,6 +119,13 @@ pub trait Remote: Sync {
         tax_period: u32,
     ) -> impl Future<Output = Result<Vec<ServerTimesheet>, RemoteError>>;
 
+    /// Every timesheet of a tax year, or `None` when there are more than `limit`.
+    fn list_timesheets(
+        &self,
+        tax_year: i32,
+        limit: usize,
+    ) -> impl Future<Output = Result<Option<Vec<ServerTimesheet>>, RemoteError>>;
+
     fn get_timesheet(&self, id: &str)
     -> impl Future<Output = Result<ServerTimesheet, RemoteError>>;
 
@@ -139,6 +161,16 @@ impl Remote for Offline {
     async fn find_candidates(&self, _: &CandidateKey) -> Result<Vec<ServerRecord>, RemoteError> {
         Ok(Vec::new())
     }
+    async fn find_candidate_id(&self, _: bool, _: &str) -> Result<Option<String>, RemoteError> {
+        Ok(None)
+    }
+    async fn list_candidates(
+        &self,
+        _: bool,
+        _: usize,
+    ) -> Result<Option<Vec<ServerRecord>>, RemoteError> {
+        Ok(Some(Vec::new()))
+    }
     async fn create_candidate(&self, _: bool, _: &Value) -> Result<Option<String>, RemoteError> {
         offline()
     }
@@ -167,6 +199,13 @@ impl Remote for Offline {
         _: u32,
     ) -> Result<Vec<ServerTimesheet>, RemoteError> {
         Ok(Vec::new())
+    }
+    async fn list_timesheets(
+        &self,
+        _: i32,
+        _: usize,
+    ) -> Result<Option<Vec<ServerTimesheet>>, RemoteError> {
+        Ok(Some(Vec::new()))
     }
     async fn get_timesheet(&self, _: &str) -> Result<ServerTimesheet, RemoteError> {
         offline()

@@ -137,6 +137,11 @@ pub async fn process<R: Remote>(
         || plan.lines.iter().any(|l| l.rate_id.starts_with(NEW_PREFIX));
     let existing = if placeholder {
         Vec::new()
+    } else if let Some(list) = e.timesheet_lists.get(&plan.tax_year) {
+        list.iter()
+            .filter(|t| timesheet::same_slot(&plan, t))
+            .cloned()
+            .collect()
     } else {
         read(
             e.remote

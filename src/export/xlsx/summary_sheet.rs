@@ -81,6 +81,11 @@ pub fn write(sheet: &mut Worksheet, summary: &Summary, styles: &Styles) -> Resul
     write_headers(sheet, row, &WORKER_HEADERS, styles)?;
     for (id, worker) in &summary.by_worker {
         row += 1;
+        let id = if id.0.is_empty() {
+            "(no worker id)"
+        } else {
+            &id.0
+        };
         write_text(sheet, row, 0, id, None)?;
         write_text(sheet, row, 1, &worker.name, None)?;
         write_totals(sheet, row, 2, &worker.totals, styles, false)?;

@@ -75,7 +75,9 @@ pub fn write_text(
 
 /// A date Excel can show (years 1900–9999); `None` otherwise, and the caller writes text.
 fn excel_date(date: &NaiveDate) -> Option<ExcelDateTime> {
-    let year = u16::try_from(date.year()).ok()?;
+    let year = u16::try_from(date.year())
+        .ok()
+        .filter(|y| (1900..=9999).contains(y))?;
     ExcelDateTime::from_ymd(year, date.month() as u8, date.day() as u8).ok()
 }
 
@@ -89,4 +91,27 @@ fn excel_datetime(datetime: &NaiveDateTime) -> Option<ExcelDateTime> {
             millis,
         )
         .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_xlsxwriter::Workbook;
+
+    #[test]
+    fn texts_beyond_excels_limit_are_cut_and_reported() {
+        let mut workbook = Workbook::new();
+        let sheet = workbook.add_worksheet();
+        let long = "é".repeat(MAX_CELL_CHARS + 5);
+        assert!(write_text(sheet, 0, 0, &long, None).expect("written"));
+        assert!(!write_text(sheet, 1, 0, &long[..2 * MAX_CELL_CHARS], None).expect("written"));
+    }
+
+    #[test]
+    fn dates_excel_cannot_show_fall_back_to_text() {
+        assert!(excel_date(&NaiveDate::from_ymd_opt(1899, 12, 31).expect("date")).is_none());
+        assert!(excel_date(&NaiveDate::from_ymd_opt(10000, 1, 1).expect("date")).is_none());
+        assert!(excel_date(&NaiveDate::from_ymd_opt(1900, 1, 1).expect("date")).is_some());
+        assert!(excel_date(&NaiveDate::from_ymd_opt(2025, 4, 5).expect("date")).is_some());
+    }
 }

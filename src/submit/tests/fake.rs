@@ -193,6 +193,33 @@ impl Remote for Fake {
             .collect())
     }
 
+    async fn find_candidate_id(
+        &self,
+        _ireland: bool,
+        agency: &str,
+    ) -> Result<Option<String>, RemoteError> {
+        let s = self.state.lock().unwrap();
+        Ok(s.candidates
+            .iter()
+            .find(|c| c.json["generalSetting"]["agencyRef"] == agency)
+            .map(|c| c.id.clone()))
+    }
+
+    async fn list_candidates(
+        &self,
+        _ireland: bool,
+        limit: usize,
+    ) -> Result<Option<Vec<ServerRecord>>, RemoteError> {
+        let s = self.state.lock().unwrap();
+        let mut list = s.candidates.clone();
+        for c in &mut list {
+            // The list shape: agencyRef at the top.
+            c.json["agencyRef"] = c.json["generalSetting"]["agencyRef"].clone();
+            c.json["NINumber"] = c.json["generalSetting"]["NINumber"].clone();
+        }
+        Ok((list.len() <= limit).then_some(list))
+    }
+
     async fn create_candidate(
         &self,
         _ireland: bool,
@@ -316,6 +343,21 @@ impl Remote for Fake {
             })
             .cloned()
             .collect())
+    }
+
+    async fn list_timesheets(
+        &self,
+        year: i32,
+        limit: usize,
+    ) -> Result<Option<Vec<ServerTimesheet>>, RemoteError> {
+        let s = self.state.lock().unwrap();
+        let list: Vec<ServerTimesheet> = s
+            .timesheets
+            .iter()
+            .filter(|t| t.tax_year == Some(year))
+            .cloned()
+            .collect();
+        Ok((list.len() <= limit).then_some(list))
     }
 
     async fn get_timesheet(&self, id: &str) -> Result<ServerTimesheet, RemoteError> {
