@@ -24,7 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         other => return Err(format!("unknown mode '{other}': use csv or calamine").into()),
     };
     let seconds = start.elapsed().as_secs_f64();
-    println!("{rows} {seconds:.3} {}", peak_rss_kib());
+    println!("{rows} {seconds:.6} {}", peak_rss_kib());
     Ok(())
 }
 

@@ -70,6 +70,32 @@ pub fn from_serial(serial: f64, date1904: bool, raw: &str) -> Result<NaiveDate, 
 
 /// Parse a date written as text.
 fn parse_text(raw: &str) -> RuleResult<NaiveDate> {
+    match iso_date(raw) {
+        Some(date) => Ok(Checked::clean(date)),
+        None => parse_general(raw),
+    }
+}
+
+/// Fast path for the most common spelling, a real date as `YYYY-MM-DD`: the same answer as
+/// [`parse_general`] without splitting the text into a vector (profiled: dates were about a
+/// tenth of validation time).
+fn iso_date(raw: &str) -> Option<NaiveDate> {
+    let b = raw.as_bytes();
+    let digits = |range: std::ops::Range<usize>| {
+        b.get(range.clone())
+            .filter(|s| s.iter().all(u8::is_ascii_digit))
+            .and_then(|_| raw.get(range))
+            .and_then(|s| s.parse::<u32>().ok())
+    };
+    if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+        return None;
+    }
+    let year = i32::try_from(digits(0..4)?).ok()?;
+    NaiveDate::from_ymd_opt(year, digits(5..7)?, digits(8..10)?)
+}
+
+/// Any spelling `parse_text` accepts.
+fn parse_general(raw: &str) -> RuleResult<NaiveDate> {
     // Drop a time of day written after the date ("2024-01-15T14:15:22Z", "01/03/2025 00:00").
     let text = raw
         .find(':')

@@ -162,14 +162,36 @@ fn parse(input: &Input<'_>, kind: Kind) -> Result<Decimal, Finding> {
             ),
         )
     };
+    // Fast path for the common cell, plain digits with at most one inner dot (`40`, `15.50`):
+    // the general path below would hand `Decimal` the very same text, only after allocating.
+    if is_plain_number(raw) {
+        return Decimal::from_str(raw).map_err(|_| bad());
+    }
+    parse_general(input, raw, kind).ok_or_else(bad)
+}
+
+/// Any spelling `parse` accepts: signs, brackets, currency, grouping, decimal comma.
+fn parse_general(input: &Input<'_>, raw: &str, kind: Kind) -> Option<Decimal> {
     // A numeric workbook cell whose text carries an exponent (very large or small numbers).
     if input.number.is_some() && raw.contains(['e', 'E']) {
-        return Decimal::from_scientific(raw).map_err(|_| bad());
+        return Decimal::from_scientific(raw).ok();
     }
-    let (negative, body) = strip_sign_and_currency(raw, kind).ok_or_else(bad)?;
-    let plain = canonical_digits(body).ok_or_else(bad)?;
-    let value = Decimal::from_str(&plain).map_err(|_| bad())?;
-    Ok(if negative { -value } else { value })
+    let (negative, body) = strip_sign_and_currency(raw, kind)?;
+    let plain = canonical_digits(body)?;
+    let value = Decimal::from_str(&plain).ok()?;
+    Some(if negative { -value } else { value })
+}
+
+/// ASCII digits with at most one dot, which is neither first nor last.
+fn is_plain_number(raw: &str) -> bool {
+    let bytes = raw.as_bytes();
+    let (Some(first), Some(last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
+    first.is_ascii_digit()
+        && last.is_ascii_digit()
+        && bytes.iter().all(|b| b.is_ascii_digit() || *b == b'.')
+        && bytes.iter().filter(|b| **b == b'.').count() <= 1
 }
 
 /// Remove a sign (`-`, `−`, trailing `-`, or accounting brackets) and, for money, one

@@ -130,6 +130,17 @@ fn excel_serials() {
 
 proptest! {
     #[test]
+    fn the_iso_fast_path_agrees_with_the_general_parser(y in 0i32..10000, m in 0u32..14, d in 0u32..33) {
+        let raw = format!("{y:04}-{m:02}-{d:02}");
+        if let Some(fast) = iso_date(&raw) {
+            let general = parse_general(&raw).map(|c| (c.value, c.warnings.len()));
+            prop_assert_eq!(general.ok(), Some((fast, 0)), "{}", raw);
+        } else {
+            prop_assert!(parse_general(&raw).is_err(), "{}", raw);
+        }
+    }
+
+    #[test]
     fn iso_and_day_first_forms_agree(days in 0i64..73000) {
         let d = ymd(1900, 1, 1) + chrono::Duration::days(days);
         let iso = d.format("%Y-%m-%d").to_string();
@@ -143,5 +154,20 @@ proptest! {
     #[test]
     fn serial_systems_differ_by_1462_days(s in 5200.0f64..70000.0) {
         prop_assert_eq!(serial(s, false), serial(s - 1462.0, true));
+    }
+}
+
+#[test]
+fn only_ten_character_iso_dates_take_the_fast_path() {
+    assert_eq!(iso_date("2025-04-06"), Some(ymd(2025, 4, 6)));
+    for other in [
+        "2025-02-30",
+        "2025-4-6",
+        "06/04/2025",
+        "2025/04/06",
+        "2025-04-06T10:00",
+        "+025-04-06",
+    ] {
+        assert_eq!(iso_date(other), None, "{other}");
     }
 }

@@ -157,6 +157,16 @@ fn integers() {
 
 proptest! {
     #[test]
+    fn the_plain_number_fast_path_agrees_with_the_general_parser(text in "[0-9]{1,20}(\\.[0-9]{1,8})?") {
+        prop_assert!(is_plain_number(&text));
+        for kind in [Kind::Money, Kind::Decimal, Kind::Integer] {
+            let fast = parse(&Input::text(&text), kind).ok();
+            let general = parse_general(&Input::text(&text), &text, kind);
+            prop_assert_eq!(fast, general, "{}", text);
+        }
+    }
+
+    #[test]
     fn formatted_amount_parses_to_its_value(units in 0u64..10_000_000_000, cents in 0u32..100) {
         let value = Decimal::from(units) + Decimal::new(i64::from(cents), 2);
         let grouped = group(units, ',');
@@ -189,4 +199,16 @@ fn group(n: u64, sep: char) -> String {
         out.push(c);
     }
     out
+}
+
+#[test]
+fn only_plain_digits_take_the_fast_path() {
+    for plain in ["0", "40", "15.50", "007"] {
+        assert!(is_plain_number(plain), "{plain}");
+    }
+    for other in [
+        "", ".5", "5.", "1.2.3", "-5", "1,234", "£5", "1 234", "15.5O", "1e3",
+    ] {
+        assert!(!is_plain_number(other), "{other}");
+    }
 }
