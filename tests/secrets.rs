@@ -337,6 +337,13 @@ fn the_whole_flow_at_vv_leaks_no_secret_and_keeps_the_store_private() {
             out.all()
         );
         assert!(!out.all().contains("panicked"), "{args:?}: {}", out.all());
+        if args.contains(&"--mask-pii") {
+            assert!(
+                !out.all().contains("JG103759A"),
+                "--mask-pii output shows an NI number: {}",
+                out.all()
+            );
+        }
         outputs.push((args.join(" "), out.all()));
     }
     let journal = world.state().join("journal.sqlite");

@@ -578,13 +578,7 @@ fn templates_are_generated_and_read_back_without_errors() {
         .filter(|f| f.finding.code == "row.template_example")
         .count();
     assert_eq!(examples, 8);
-    // An untouched template has nothing to import, which is the one error it may raise.
-    let errors: Vec<_> = batch.findings.iter().filter(|f| f.is_error()).collect();
-    assert!(
-        errors.iter().all(|f| f.finding.code == "file.no_rows"),
-        "{errors:?}"
-    );
-    assert_eq!(errors.len(), 8);
+    assert!(batch.findings.iter().all(|f| !f.is_error()));
     // The committed templates are what the command writes.
     for entity in ["candidates", "candidates-ie", "payment-rates", "timesheets"] {
         let committed = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -8,18 +8,34 @@ use serde_json::json;
 
 use super::runs::{open_journal, print_report};
 use super::session::{ConnectOptions, DEFAULT_CONCURRENCY, connect};
-use crate::cli::{EntityArg, Global, ImportArgs, InputArgs};
+use crate::cli::{Global, ImportArgs};
 use crate::exit::{Exit, Failure};
 use crate::report::fixfile;
 use crate::report::reconcile::{self, Outcome, RunReport};
-use crate::rules::Enums;
 use crate::rules::Finding;
 use crate::sandbox::SandboxConfig;
-use crate::schema::{self, CellFinding, Entity, Mapping, Provenance, ReadOptions, Record};
+use crate::schema::{self, CellFinding, Provenance, Record};
 use crate::submit::{ImportError, ImportRequest, Offline, SubmitOptions, import};
 
 pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
-    let options = read_options(&args.input)?;
+    // Output paths are checked before anything is sent.
+    if let Some(path) = &args.report {
+        reconcile::check_path(path).map_err(Failure::usage)?;
+    }
+    if let Some(path) = &args.fix_file {
+        crate::report::findings::OutFormat::of(path).map_err(Failure::usage)?;
+        if let Some(dir) = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty() && !d.is_dir())
+        {
+            return Err(Failure::usage(anyhow!(
+                "the folder {} for the fix file does not exist",
+                dir.display()
+            ))
+            .into());
+        }
+    }
+    let options = super::validate::read_options(&args.input)?;
     let batch = schema::load_batch(&args.input.files, &options).map_err(Failure::usage)?;
     refuse_unusable_files(&batch.findings)?;
     if batch.records.is_empty() {
@@ -92,8 +108,8 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
         Err(ImportError::Aborted { run, message }) => {
             (run.clone(), Some(ImportError::Aborted { run, message }))
         }
-        Err(e @ ImportError::Journal(_)) => return Err(Failure::aborted(e).into()),
-        Err(e) => return Err(Failure::usage(e).into()),
+        Err(e) if e.is_usage() => return Err(Failure::usage(e).into()),
+        Err(e) => return Err(Failure::aborted(e).into()),
     };
 
     let report = RunReport::from_journal(&journal, &run_id, Some(args.mask_pii))
@@ -142,35 +158,6 @@ fn list(files: &[PathBuf]) -> String {
         .map(|f| f.display().to_string())
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// How to read files with the built-in columns and enum values.
-pub(crate) fn read_options_default() -> Result<ReadOptions> {
-    Ok(ReadOptions {
-        entity: None,
-        mapping: None,
-        enums: Enums::embedded_with_user(None).map_err(Failure::usage)?,
-    })
-}
-
-/// How to read the input, from `--entity`, `--mapping` and `--enums`.
-pub(crate) fn read_options(input: &InputArgs) -> Result<ReadOptions> {
-    let entity = input.entity.map(|e| match e {
-        EntityArg::Candidates => Entity::Candidates,
-        EntityArg::CandidatesIe => Entity::CandidatesIe,
-        EntityArg::PaymentRates => Entity::PaymentRates,
-        EntityArg::Timesheets => Entity::Timesheets,
-    });
-    let mapping = match &input.mapping {
-        Some(path) => Some(Mapping::load(path).map_err(Failure::usage)?),
-        None => None,
-    };
-    let enums = Enums::embedded_with_user(input.enums.as_deref()).map_err(Failure::usage)?;
-    Ok(ReadOptions {
-        entity,
-        mapping,
-        enums,
-    })
 }
 
 /// Errors that are about a whole file or sheet (a missing required column, an unreadable

@@ -8,6 +8,7 @@
 //! The file is `<state_dir>/journal.sqlite`, created with mode 0600; the schema is versioned
 //! with SQLite's `user_version` (see [`schema`]).
 
+mod lock;
 mod records;
 mod runs;
 mod schema;
@@ -17,6 +18,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
+pub use lock::BatchLock;
 pub use records::{NewRecord, RecordRow, RecordState, RecordUpdate};
 pub use runs::{RunRow, RunStatus, new_run_id};
 
@@ -51,6 +53,11 @@ pub enum JournalError {
         found: i64,
         supported: i64,
     },
+    #[error(
+        "another nxsys-etl is importing this batch right now (lock {path}); wait for it to \
+         finish, then run the import again"
+    )]
+    Busy { path: PathBuf },
     #[error("run {0} is not in the journal; `nxsys-etl runs list` shows the runs it knows")]
     UnknownRun(String),
     #[error("journal data for run {run} is damaged: {what}")]

@@ -26,6 +26,27 @@ pub enum ReportError {
     Journal(#[from] crate::journal::JournalError),
 }
 
+/// Check, before a run starts, that a report can be written at `path`: a known extension and an
+/// existing folder. (An import that landed must not end on "cannot write the report".)
+pub fn check_path(path: &Path) -> Result<(), ReportError> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    if !matches!(ext.as_deref(), Some("xlsx" | "csv" | "json")) {
+        return Err(ReportError::Format {
+            path: path.to_path_buf(),
+        });
+    }
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => Err(ReportError::Write {
+            path: path.to_path_buf(),
+            message: format!("the folder {} does not exist", dir.display()),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Write the report in the format its extension names.
 pub fn write(path: &Path, report: &RunReport) -> Result<(), ReportError> {
     let ext = path

@@ -31,6 +31,17 @@ pub struct ReadOptions {
     pub enums: Enums,
 }
 
+impl ReadOptions {
+    /// The built-in columns and enum values, nothing overridden.
+    pub fn embedded() -> Self {
+        ReadOptions {
+            entity: None,
+            mapping: None,
+            enums: Enums::embedded(),
+        }
+    }
+}
+
 /// One sheet (or CSV file) that was read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SourceSummary {
@@ -152,17 +163,18 @@ fn read(
 
 impl ValidationSummary {
     /// A file that gave no data row at all (empty, blank, a header only, only hidden or empty
-    /// sheets) is an error unless something more precise was already said about it: "no
-    /// errors" would read as "all done" when nothing was read.
+    /// sheets) is an error unless something more precise was already said about it (an error,
+    /// or that a template's example row was skipped): "no errors" would read as "all done" when
+    /// nothing was read.
     fn no_rows_error(&mut self, file: &Path) {
         let read_rows = self
             .sources
             .iter()
             .any(|s| s.file.as_path() == file && s.rows > 0);
-        let explained = self
-            .findings
-            .iter()
-            .any(|f| f.file.as_path() == file && f.is_error());
+        // An untouched template says its example row was skipped; that is explanation enough.
+        let explained = self.findings.iter().any(|f| {
+            f.file.as_path() == file && (f.is_error() || f.finding.code == "row.template_example")
+        });
         if read_rows || explained {
             return;
         }

@@ -20,8 +20,52 @@ pub struct WorkbookSheet {
     notes: Vec<CellFinding>,
 }
 
-/// Open every visible worksheet of a workbook.
+/// Open every visible worksheet of a workbook. A damaged file that makes the workbook reader
+/// itself panic (calamine asserts on some malformed compound files) is reported as a workbook
+/// that cannot be opened, like any other damage.
 pub fn open(path: &Path) -> Result<Opened, SourceError> {
+    contain_panics(path, || open_unguarded(path))
+}
+
+thread_local! {
+    /// Set while a guarded read runs on this thread: its panics are reported as errors, so the
+    /// panic hook stays quiet about them.
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Run `read`, turning a panic inside it into [`SourceError::Workbook`].
+fn contain_panics<T>(
+    path: &Path,
+    read: impl FnOnce() -> Result<T, SourceError>,
+) -> Result<T, SourceError> {
+    static QUIET_HOOK: std::sync::Once = std::sync::Once::new();
+    QUIET_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !GUARDED.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    GUARDED.with(|g| g.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
+    GUARDED.with(|g| g.set(false));
+    result.unwrap_or_else(|payload| {
+        let why = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        tracing::debug!(file = %path.display(), "workbook reader panicked: {why}");
+        Err(SourceError::Workbook {
+            file: path.to_path_buf(),
+            message: "the file is damaged: its structure makes no sense to the workbook reader"
+                .into(),
+        })
+    })
+}
+
+fn open_unguarded(path: &Path) -> Result<Opened, SourceError> {
     let workbook_error = |message: String| SourceError::Workbook {
         file: path.to_path_buf(),
         message,
@@ -321,6 +365,30 @@ fn push_cell(buf: &mut RowBuf, cell: &Data, date1904: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const FUZZ_CRASH_XLS: &[u8] = include_bytes!("../../tests/data/bad/fuzz-crash-cfb-sector.xls");
+
+    #[test]
+    fn a_panic_in_the_workbook_reader_is_an_error() {
+        let path = Path::new("damaged.xls");
+        let result: Result<(), SourceError> = contain_panics(path, || panic!("cfb sector"));
+        let err = result.expect_err("contained");
+        assert!(err.to_string().contains("damaged.xls"), "{err}");
+        assert!(err.to_string().contains("damaged"), "{err}");
+        // The guard is off again: later reads are not affected.
+        assert!(!GUARDED.with(std::cell::Cell::get));
+    }
+
+    /// Found by `cargo fuzz run workbook_reader`: a compound file whose sector chain ends in a
+    /// one-byte sector made calamine's xls reader assert.
+    #[test]
+    fn fuzz_crash_damaged_xls_sector_is_an_error() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("crash.xls");
+        std::fs::write(&path, FUZZ_CRASH_XLS).expect("write");
+        let err = open(&path).err().expect("refused");
+        assert!(err.to_string().contains("crash.xls"), "{err}");
+    }
 
     #[test]
     fn a_stray_far_cell_is_refused_with_its_address() {

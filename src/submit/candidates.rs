@@ -113,6 +113,12 @@ pub async fn process<R: Remote>(
     }
 
     let decision = Decision::against(body, existing.map(|c| (c.id.as_str(), &c.json)), &[]);
+    // An earlier process sent the update and died before recording the answer: it landed.
+    if decision.action == Action::Unchanged && e.was_sent(seq, Action::Update) {
+        let id = decision.existing_id.clone().unwrap_or_default();
+        e.remember_success(record, &id);
+        return e.finish(seq, RecordState::Done, Some(id), None, Some(recovered()));
+    }
     e.set_action(seq, decision.action, &decision.changes)?;
     match decision.action {
         Action::Unchanged | Action::Blocked => {

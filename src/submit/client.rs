@@ -428,3 +428,64 @@ impl CandidateRecord for Client {
         Ok(record(c.id.clone().or(Some(id.to_string())), &c))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn errors_sort_into_refused_ambiguous_and_stop() {
+        let refused = remote_error(ApiError::Rejected {
+            method: "POST".into(),
+            path: "/nxsys/time-sheets".into(),
+            status: 400,
+            code: Some("invalid_parameter".into()),
+            message: "unknown subcontractor SR-9".into(),
+            field: Some("subcontractorRef".into()),
+        });
+        assert_eq!(
+            refused,
+            RemoteError::Rejected {
+                status: 400,
+                message: "unknown subcontractor SR-9 (field subcontractorRef)".into()
+            }
+        );
+        let lost = remote_error(ApiError::Decode {
+            context: "POST /nxsys/payment-rate".into(),
+            message: "not JSON".into(),
+        });
+        assert!(matches!(lost, RemoteError::Ambiguous { .. }));
+        let down = remote_error(ApiError::Unauthorized {
+            message: "invalid_grant".into(),
+        });
+        assert!(matches!(down, RemoteError::Abort { .. }));
+    }
+
+    #[test]
+    fn timesheets_keep_echoed_lines_and_the_configured_period() {
+        let t: Timesheet = serde_json::from_value(json!({
+            "id": "TS-4", "subcontractorRef": {"id": "SR-1"}, "taxYear": 2025,
+            "taxPeriod": 52, "taxPeriodConfig": 3, "startDate": "2025-04-20T00:00:00.000Z",
+            "totalNet": 100,
+            "rates": [{"id": "PR-2", "code": "PR200", "rate": "12.50", "units": "8", "vatID": "VC-1"}]
+        }))
+        .unwrap();
+        let s = server_timesheet(t);
+        assert_eq!(s.worker_id.as_deref(), Some("SR-1"));
+        assert_eq!(s.tax_period, Some(3));
+        assert_eq!(s.start_date, NaiveDate::from_ymd_opt(2025, 4, 20));
+        let lines = s.lines.unwrap();
+        assert_eq!(lines[0].rate_id, "PR-2");
+        assert_eq!(lines[0].rate, "12.5".parse().unwrap());
+
+        // A line without units is not an echo of the line: no lines, the net decides.
+        let t: Timesheet = serde_json::from_value(json!({
+            "id": "TS-5", "rates": [{"id": "PR-2", "code": "PR200"}], "totalNet": "100.00"
+        }))
+        .unwrap();
+        let s = server_timesheet(t);
+        assert!(s.lines.is_none());
+        assert_eq!(s.net, Some("100".parse().unwrap()));
+    }
+}

@@ -12,7 +12,7 @@ use super::remote::{Remote, RemoteError, ServerRecord};
 use super::{SubmitError, SubmitOptions, candidates, payment_rates, timesheets};
 use crate::journal::{Journal, RecordRow, RecordState, RecordUpdate};
 use crate::plan::resolve::VatCodes;
-use crate::plan::timesheet::{PayInfo, ServerTimesheet, Totals};
+use crate::plan::timesheet::{PayInfo, ServerTimesheet};
 use crate::plan::{Action, Change, payload_hash};
 use crate::report::reconcile::RecordDetail;
 use crate::schema::{Entity, Record};
@@ -23,7 +23,7 @@ const MAX_SENDS: u32 = 8;
 
 /// A stage reads the whole list of what it may touch in one go (a page holds 100) when that
 /// costs fewer requests than looking each record up: up to this many items per record.
-const LIST_ITEMS_PER_RECORD: usize = 50;
+pub(super) const LIST_ITEMS_PER_RECORD: usize = 50;
 
 /// Prefix of the placeholder id a dry run gives a record it would create.
 pub const NEW_PREFIX: &str = "(new) ";
@@ -49,6 +49,8 @@ pub enum Written<T> {
     Rejected { status: u16, message: String },
 }
 
+/// One submission: the remote, the journal rows of the run, the VAT codes read once, what the
+/// stages have learnt so far, and the listings of the current stage.
 pub struct Engine<'a, R: Remote> {
     pub remote: &'a R,
     pub journal: &'a Journal,
@@ -181,44 +183,6 @@ impl<'a, R: Remote> Engine<'a, R> {
             self.read_back(work).await?;
         }
         tracing::info!("submission finished");
-        Ok(())
-    }
-
-    /// Read in one listing what the stage's records may already be, when that is cheaper than
-    /// one look-up per record (a server with too many is looked up record by record).
-    async fn list_before_stage(&mut self, items: &[(u32, &Record)]) -> Result<(), SubmitError> {
-        self.candidate_lists.clear();
-        self.timesheet_lists.clear();
-        for ireland in [false, true] {
-            let entity = if ireland {
-                Entity::CandidatesIe
-            } else {
-                Entity::Candidates
-            };
-            let n = items.iter().filter(|(_, r)| r.entity == entity).count();
-            if n == 0 {
-                continue;
-            }
-            let limit = (n * LIST_ITEMS_PER_RECORD).max(1000);
-            if let Some(list) = read(self.remote.list_candidates(ireland, limit)).await? {
-                self.candidate_lists.insert(ireland, list);
-            }
-        }
-        let mut years: Vec<(i32, usize)> = Vec::new();
-        for (_, record) in items {
-            if let crate::schema::record::Body::Timesheet(t) = &record.body {
-                match years.iter_mut().find(|(y, _)| *y == t.tax_year) {
-                    Some((_, n)) => *n += 1,
-                    None => years.push((t.tax_year, 1)),
-                }
-            }
-        }
-        for (year, n) in years {
-            let limit = (n * LIST_ITEMS_PER_RECORD).max(1000);
-            if let Some(list) = read(self.remote.list_timesheets(year, limit)).await? {
-                self.timesheet_lists.insert(year, list);
-            }
-        }
         Ok(())
     }
 
@@ -403,62 +367,6 @@ impl<'a, R: Remote> Engine<'a, R> {
     pub fn set_detail(&self, seq: u32, detail: &RecordDetail) -> Result<(), SubmitError> {
         let value = serde_json::to_value(detail).unwrap_or_default();
         Ok(self.journal.set_detail(self.run, seq, &value)?)
-    }
-
-    /// After the run: read every timesheet that landed back from the API for the control
-    /// totals.
-    async fn read_back(&self, work: &[(u32, &Record)]) -> Result<(), SubmitError> {
-        let rows: HashMap<u32, RecordRow> = self
-            .journal
-            .records(self.run)?
-            .into_iter()
-            .map(|r| (r.seq, r))
-            .collect();
-        let mut listed: HashMap<String, ServerTimesheet> = HashMap::new();
-        let mut years: Vec<i32> = work
-            .iter()
-            .filter_map(|(_, r)| match &r.body {
-                crate::schema::record::Body::Timesheet(t) => Some(t.tax_year),
-                _ => None,
-            })
-            .collect();
-        years.sort_unstable();
-        years.dedup();
-        for year in years {
-            let n = work.len();
-            let limit = (n * LIST_ITEMS_PER_RECORD).max(1000);
-            if let Some(list) = read(self.remote.list_timesheets(year, limit)).await? {
-                listed.extend(list.into_iter().map(|t| (t.id.clone(), t)));
-            }
-        }
-        let listed = &listed;
-        let targets: Vec<(u32, String, RecordDetail)> = work
-            .iter()
-            .filter(|(_, r)| r.entity == Entity::Timesheets)
-            .filter_map(|(seq, record)| {
-                let row = rows.get(seq)?;
-                let id = row.api_id.clone()?;
-                matches!(row.state, RecordState::Done | RecordState::Unchanged).then(|| {
-                    let detail = serde_json::from_value(row.detail.clone())
-                        .unwrap_or_else(|_| super::initial_detail(record));
-                    (*seq, id, detail)
-                })
-            })
-            .collect();
-        futures::stream::iter(targets.into_iter().map(Ok::<_, SubmitError>))
-            .try_for_each_concurrent(
-                self.options.concurrency.max(1),
-                |(seq, id, mut detail)| async move {
-                    let timesheet = match listed.get(&id) {
-                        Some(t) => t.clone(),
-                        None => read(self.remote.get_timesheet(&id)).await?,
-                    };
-                    detail.read_back = timesheet.lines.as_deref().map(Totals::of);
-                    self.set_detail(seq, &detail)
-                },
-            )
-            .await?;
-        Ok(())
     }
 }
 

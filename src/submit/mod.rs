@@ -12,6 +12,7 @@ mod candidates;
 mod client;
 mod detail;
 mod engine;
+mod listing;
 mod payment_rates;
 mod progress;
 pub mod remote;

@@ -60,6 +60,12 @@ pub async fn process<R: Remote>(
         existing.as_ref().map(|s| (s.id.as_str(), &s.json)),
         &["code"],
     );
+    // An earlier process sent the update and died before recording the answer: it landed.
+    if decision.action == Action::Unchanged && e.was_sent(seq, Action::Update) {
+        let id = decision.existing_id.clone().unwrap_or_default();
+        e.remember_success(record, &id);
+        return e.finish(seq, RecordState::Done, Some(id), None, Some(recovered()));
+    }
     e.set_action(seq, decision.action, &decision.changes)?;
     let id = decision.existing_id.clone().unwrap_or_default();
     match decision.action {

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 use crate::schema::Entity;
 
@@ -19,11 +19,16 @@ impl Progress {
         } else {
             ProgressDrawTarget::hidden()
         });
-        let style = ProgressStyle::with_template(
-            "{prefix:>14} [{bar:30}] {pos}/{len} {per_sec:>9} eta {eta}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> ");
+        let style =
+            ProgressStyle::with_template("{prefix:>14} [{bar:30}] {pos}/{len} {rate:>8} eta {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .with_key(
+                    "rate",
+                    |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{:.1}/s", state.per_sec());
+                    },
+                )
+                .progress_chars("=> ");
         let bars = totals
             .iter()
             .filter(|(_, n)| *n > 0)

@@ -39,6 +39,8 @@ pub enum ImportError {
          or leave out --resume to start a new run"
     )]
     ResumeMismatch { run: String },
+    #[error("--dry-run plans a batch afresh and cannot resume run {run}; leave out --resume")]
+    DryRunResume { run: String },
     #[error("run {run} is {status} and cannot be resumed; `nxsys-etl runs show {run}` shows it")]
     NotResumable { run: String, status: &'static str },
     #[error(
@@ -47,6 +49,22 @@ pub enum ImportError {
     Aborted { run: String, message: String },
     #[error(transparent)]
     Journal(#[from] JournalError),
+}
+
+impl ImportError {
+    /// Whether the run could not start because of what was asked (exit 2) rather than
+    /// because something failed (exit 3).
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            ImportError::DuplicateBatch { .. }
+                | ImportError::ResumeMismatch { .. }
+                | ImportError::NotResumable { .. }
+                | ImportError::DryRunResume { .. }
+                | ImportError::Journal(JournalError::Busy { .. })
+                | ImportError::Journal(JournalError::UnknownRun(_))
+        )
+    }
 }
 
 /// How the run went, for the caller to report.
@@ -66,7 +84,15 @@ pub async fn import<R: Remote>(
 ) -> Result<ImportOutcome, ImportError> {
     let fingerprint = fingerprint(records);
     let dry_run = request.submit.dry_run;
+    // Held until the run ends: a second process importing the same batch is refused, not
+    // run alongside (two processes could both create the same worker).
+    let _lock = if dry_run {
+        None
+    } else {
+        Some(journal.lock_batch(&fingerprint)?)
+    };
     let existing = match &request.resume {
+        Some(id) if dry_run => return Err(ImportError::DryRunResume { run: id.clone() }),
         Some(id) => {
             let run = journal.run(id)?;
             if run.fingerprint != fingerprint {

@@ -271,3 +271,86 @@ fn dry_run_sends_nothing_and_plans_everything() {
     let report = RunReport::from_journal(&journal, &out.run_id, None).unwrap();
     assert_eq!(report.counts(None).get(Outcome::WouldCreate), records.len());
 }
+
+#[test]
+fn resume_by_id_checks_the_batch_and_the_run_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(dir.path()).unwrap();
+    let records = batch(6, 1);
+    let crashing = Fake::new().crash_after_writes(3);
+    let Err(ImportError::Aborted { run, .. }) =
+        block_on(import(&crashing, &journal, &records, &request(dir.path())))
+    else {
+        panic!("expected the run to stop")
+    };
+    // Another batch cannot resume it.
+    let mut req = request(dir.path());
+    req.resume = Some(run.clone());
+    let other = batch(7, 1);
+    let wrong = block_on(import(&crashing, &journal, &other, &req));
+    assert!(
+        matches!(wrong, Err(ImportError::ResumeMismatch { .. })),
+        "{wrong:?}"
+    );
+    // The same batch, given in another order, resumes it.
+    let mut reordered = records.clone();
+    reordered.reverse();
+    let fake = crashing.without_crash();
+    let out = block_on(import(&fake, &journal, &reordered, &req)).unwrap();
+    assert!(out.resumed);
+    assert_eq!(out.run_id, run);
+    assert_eq!(fake.snapshot().candidates, 6);
+    assert_eq!(fake.snapshot().duplicate_candidates, 0);
+    // A finished run cannot be resumed.
+    let again = block_on(import(&fake, &journal, &records, &req));
+    assert!(
+        matches!(again, Err(ImportError::NotResumable { .. })),
+        "{again:?}"
+    );
+    assert!(again.unwrap_err().is_usage());
+    // A dry run never resumes (it would mark the real run as a dry run).
+    req.submit.dry_run = true;
+    let dry = block_on(import(&fake, &journal, &records, &req));
+    assert!(
+        matches!(dry, Err(ImportError::DryRunResume { .. })),
+        "{dry:?}"
+    );
+}
+
+#[test]
+fn an_update_lost_in_a_crash_is_reported_as_updated_on_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(dir.path()).unwrap();
+    let fake = Fake::new();
+    let records = batch(2, 1);
+    block_on(import(&fake, &journal, &records, &request(dir.path()))).unwrap();
+    let writes = fake.snapshot().writes;
+
+    let mut changed = records.clone();
+    changed[0] = candidate(0, "Jones");
+    let crashing = fake.crash_after_writes(writes + 1);
+    let first = block_on(import(&crashing, &journal, &changed, &request(dir.path())));
+    let Err(ImportError::Aborted { run, .. }) = first else {
+        panic!("expected the run to stop: {first:?}")
+    };
+    let fake = crashing.without_crash();
+    let out = block_on(import(&fake, &journal, &changed, &request(dir.path()))).unwrap();
+    assert_eq!(out.run_id, run);
+    let report = RunReport::from_journal(&journal, &run, None).unwrap();
+    assert_eq!(
+        report.counts(None).get(Outcome::Updated),
+        1,
+        "{:#?}",
+        report.rows
+    );
+    assert_eq!(
+        report.counts(None).get(Outcome::Unchanged),
+        changed.len() - 1
+    );
+    assert_eq!(fake.surname_of("AG0000").as_deref(), Some("Jones"));
+    assert_eq!(
+        fake.snapshot().writes,
+        writes + 1,
+        "the update was not sent twice"
+    );
+}

@@ -174,3 +174,18 @@ fn files_in_every_format_keep_text_as_text() {
         Err(ReportError::Format { .. })
     ));
 }
+
+#[test]
+fn report_paths_are_checked_before_a_run() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(check_path(&dir.path().join("r.xlsx")).is_ok());
+    assert!(check_path(std::path::Path::new("r.json")).is_ok());
+    assert!(matches!(
+        check_path(&dir.path().join("r.pdf")),
+        Err(ReportError::Format { .. })
+    ));
+    assert!(matches!(
+        check_path(&dir.path().join("missing/r.csv")),
+        Err(ReportError::Write { .. })
+    ));
+}
