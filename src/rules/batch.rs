@@ -27,8 +27,9 @@ pub struct BatchIndex {
     pps_numbers: HashMap<String, Provenance>,
     pay_codes: HashMap<String, (Provenance, Option<String>)>,
     pay_frequency: HashMap<String, String>,
-    /// References already reported as outside the batch (each is reported once).
-    reported: HashSet<String>,
+    /// Workers and pay codes already reported as outside the batch (each is reported once).
+    reported_workers: HashSet<String>,
+    reported_codes: HashSet<String>,
 }
 
 struct Where<'a>(&'a Provenance);
@@ -47,6 +48,12 @@ fn text_at<'a>(body: &'a Json, pointer: &str) -> Option<&'a str> {
     body.pointer(pointer)
         .and_then(Json::as_str)
         .filter(|s| !s.is_empty())
+}
+
+/// Remember that `key` was reported; `true` the first time. Looks up before inserting so the
+/// lines after the first allocate nothing.
+fn first_report(reported: &mut HashSet<String>, key: &str) -> bool {
+    !reported.contains(key) && reported.insert(key.to_string())
 }
 
 /// Remember `key` → `at`; a finding when it was already there.
@@ -166,7 +173,7 @@ impl BatchIndex {
         if let WorkerRef::AgencyRef(r) = worker
             && !r.is_empty()
             && !self.agency_refs.contains_key(r)
-            && self.reported.insert(format!("worker|{r}"))
+            && first_report(&mut self.reported_workers, r)
         {
             findings.push((
                 "agencyRef",
@@ -183,7 +190,7 @@ impl BatchIndex {
         if let PayRef::Code(code) = pay
             && !code.is_empty()
             && !self.pay_codes.contains_key(code)
-            && self.reported.insert(format!("code|{code}"))
+            && first_report(&mut self.reported_codes, code)
         {
             findings.push((
                 "rates[].code",
