@@ -24,12 +24,9 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
     }
     if let Some(path) = &args.fix_file {
         crate::report::findings::OutFormat::of(path).map_err(Failure::usage)?;
-        if let Some(dir) = path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty() && !d.is_dir())
-        {
+        if let Some(dir) = crate::output::missing_folder(path) {
             return Err(Failure::usage(anyhow!(
-                "the folder {} for the fix file does not exist",
+                "the folder {} for the fix file does not exist; create it, or give another path",
                 dir.display()
             ))
             .into());
