@@ -23,6 +23,8 @@ use std::time::Instant;
 use nxsys_etl::rules::Enums;
 use nxsys_etl::schema::{ReadOptions, validate_files};
 
+mod common;
+
 fn write_timesheets(path: &Path, lines: usize) -> std::io::Result<()> {
     let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
     writeln!(
@@ -45,17 +47,6 @@ fn write_timesheets(path: &Path, lines: usize) -> std::io::Result<()> {
         )?;
     }
     w.flush()
-}
-
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -112,7 +103,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         summary.counts.values().map(|c| c.invalid).sum::<u64>()
     );
     println!("ratio validate/raw: {:.2} (target ≥ 0.5)", rate / raw_rate);
-    if let Some(kib) = peak_rss_kib() {
+    if let Some(kib) = common::peak_rss_kib() {
         println!("peak memory: {:.1} MB", kib as f64 / 1024.0);
     }
     Ok(())
