@@ -29,6 +29,8 @@ use nxsys_etl::export::xlsx::{About, DATE_FORMAT, DATETIME_FORMAT, MONEY_FORMAT}
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 use serde_json::{Map, Value, json};
 
+mod common;
+
 const MONEY: [&str; 13] = [
     "timesheetValue",
     "margin",
@@ -59,7 +61,7 @@ fn main() {
                 _ => writer(n, &dir.path().join("export.xlsx")),
             }
             let seconds = start.elapsed().as_secs_f64();
-            println!("{seconds:.3} {}", peak_rss_kib());
+            println!("{seconds:.3} {}", common::peak_rss_kib().unwrap_or(0));
         }
         _ => {
             let n: usize = args.first().and_then(|n| n.parse().ok()).unwrap_or(100_000);
@@ -191,20 +193,6 @@ fn end_to_end(args: &[String], out: &Path) {
             .expect("exported");
         eprintln!("exported {} payslips", summary.payslips);
     });
-}
-
-/// Peak resident set size of this process in KiB.
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kib| kib.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 /// A payslip as the sandbox serves it; 1,000 workers over 52 weekly periods.

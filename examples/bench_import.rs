@@ -9,6 +9,7 @@
 //! cargo run --release --example bench_import [WORKERS] [PERIODS] [CONCURRENCY]
 //! ```
 
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use nxsys_etl::api::{Client, ClientConfig, Credentials};
@@ -17,39 +18,21 @@ use nxsys_etl::rules::Enums;
 use nxsys_etl::sandbox::{self, SandboxConfig};
 use nxsys_etl::schema::{ReadOptions, load_batch};
 use nxsys_etl::submit::{ImportRequest, SubmitOptions, import};
+use nxsys_etl::synth::{self, Spec};
 
 const LIMIT: u32 = 50;
 
-fn write_batch(dir: &std::path::Path, workers: usize, periods: u32) -> Vec<std::path::PathBuf> {
-    let mut c = String::from(
-        "Agency Ref,Forename,Surname,Date of Birth,NI Number,Address Line 1,City,Postcode,Email,\
-         Pay Frequency,Payment Model\n",
-    );
-    let mut t = String::from("Agency Ref,Tax Year,Tax Period,Pay Code,Rate,Units,VAT Code\n");
-    for i in 0..workers {
-        c += &format!(
-            "BW{i:05},Bench{i},Worker,1990-01-01,AB{i:06}C,1 Bench St,Leeds,LS1 4AP,\
-             b{i}@example.com,WEEKLY,PAYEE\n"
-        );
-        for p in 1..=periods {
-            t += &format!("BW{i:05},2025,{p},PR300,12.50,37.5,S\n");
-            t += &format!("BW{i:05},2025,{p},PR301,18.75,4,S\n");
-        }
-    }
-    let r = "Code,Description,Type,Units,Default VAT Code\n\
-             PR300,Bench hourly,RATE,HOURLY,S\nPR301,Bench overtime,RATE,HOURLY,S\n";
-    [
-        ("candidates.csv", c),
-        ("payment-rates.csv", r.to_string()),
-        ("timesheets.csv", t),
-    ]
-    .into_iter()
-    .map(|(name, text)| {
-        let path = dir.join(name);
-        std::fs::write(&path, text).expect("write batch");
-        path
-    })
-    .collect()
+/// A valid batch from [`synth::generate`]: `workers` candidates, 2 pay codes, and a weekly
+/// timesheet of 2 lines for every worker in each of `periods` weeks.
+fn write_batch(dir: &Path, workers: u64, periods: u64) -> anyhow::Result<Vec<PathBuf>> {
+    let spec = Spec {
+        workers,
+        pay_codes: 2,
+        timesheet_lines: 2 * workers * periods,
+        timesheets: Some(workers * periods),
+        ..Spec::default()
+    };
+    Ok(synth::generate(&spec, dir)?.files)
 }
 
 #[tokio::main]
@@ -61,11 +44,11 @@ async fn main() -> anyhow::Result<()> {
             .init();
     }
     let mut args = std::env::args().skip(1);
-    let workers: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(150);
-    let periods: u32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(2);
+    let workers: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(150);
+    let periods: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(2);
     let concurrency: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(8);
     let dir = tempfile::tempdir()?;
-    let files = write_batch(dir.path(), workers, periods);
+    let files = write_batch(&dir.path().join("batch"), workers, periods)?;
     let options = ReadOptions {
         entity: None,
         mapping: None,

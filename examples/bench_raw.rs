@@ -13,6 +13,8 @@ use std::time::Instant;
 
 use calamine::{Data, Reader, open_workbook_auto};
 
+mod common;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let mode = args.next().unwrap_or_default();
@@ -24,7 +26,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         other => return Err(format!("unknown mode '{other}': use csv or calamine").into()),
     };
     let seconds = start.elapsed().as_secs_f64();
-    println!("{rows} {seconds:.6} {}", peak_rss_kib());
+    println!(
+        "{rows} {seconds:.6} {}",
+        common::peak_rss_kib().unwrap_or(0)
+    );
     Ok(())
 }
 
@@ -63,18 +68,4 @@ fn raw_calamine(files: &[PathBuf]) -> Result<u64, Box<dyn std::error::Error>> {
     }
     std::hint::black_box(filled);
     Ok(rows)
-}
-
-/// Peak resident set size of this process in KiB (`VmHWM`), 0 when unknown.
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kib| kib.parse().ok())
-        })
-        .unwrap_or(0)
 }

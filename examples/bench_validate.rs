@@ -4,76 +4,60 @@
 //! cargo run --release --example bench_validate [-- LINES]     # default 1,000,000
 //! ```
 //!
-//! Writes a timesheet CSV of LINES lines (plus the 60 workers and 10 pay codes of `samples/`,
-//! so reference checks run), then times (1) reading every record with the `csv` crate alone and
-//! (2) `schema::validate_files` on the same file — every cell through its rule, lines grouped
-//! into timesheets, batch checks — and prints rows per second for both and their ratio. The
+//! Writes a batch of LINES timesheet lines with `synth::generate` (with its 60 or more workers
+//! and 10 pay codes, so reference checks run), then times (1) reading every record of the
+//! timesheets file with the `csv` crate alone and (2) `schema::validate_files` on the batch —
+//! every cell through its rule, lines grouped into timesheets, batch checks — and prints rows per second for both and their ratio. The
 //! issue's target is a ratio of at least 0.5. Peak memory is printed from /proc when available
 //! (it should not grow with LINES).
 //!
-//! Measured 2026-11-29 on the shared 2-core build machine (crate at opt-level 2, load ~10):
+//! Measured 2026-11-29 (on the earlier hand-written file of the same shape: 3 lines a
+//! timesheet, 60 workers, 10 pay codes) on the shared 2-core build machine (crate at opt-level 2, load ~10):
 //! raw csv 4.9 M rows/s; validate 118 k rows/s (ratio 0.02); peak memory 4 MB for 1 M lines.
 //! About half the validation time is in the cell rules (number parsing alone ~23 %), the CSV
 //! reader ~13 %, building and grouping timesheet lines ~15 %.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use nxsys_etl::rules::Enums;
 use nxsys_etl::schema::{ReadOptions, validate_files};
+use nxsys_etl::synth::{self, Spec};
 
-fn write_timesheets(path: &Path, lines: usize) -> std::io::Result<()> {
-    let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
-    writeln!(
-        w,
-        "Agency Ref,Start Date,End Date,Tax Year,Tax Period,Pay Code,Rate,Units,VAT Code"
-    )?;
-    let workers: Vec<String> = (1001..=1050)
-        .map(|n| format!("AG-{n}"))
-        .chain((2001..=2010).map(|n| format!("IE-{n}")))
-        .collect();
-    for i in 0..lines {
-        // Consecutive lines of a worker and week, as payroll exports are sorted.
-        let worker = &workers[(i / 3) % workers.len()];
-        let week = (i / (3 * workers.len())) % 52 + 1;
-        let code = ["PR200", "PR201", "PR206"][i % 3];
-        writeln!(
-            w,
-            "{worker},2025-04-06,2025-04-12,2025,{week},{code},15.50,{}.5,S",
-            i % 9
-        )?;
-    }
-    w.flush()
-}
+mod common;
 
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
+/// A valid batch from [`synth::generate`] with `lines` timesheet lines, three to a weekly
+/// timesheet (consecutive, as payroll exports are sorted), 10 pay codes and at least 60 workers
+/// (more when the weeks would otherwise run past [`synth::MAX_PERIODS`]). Returns the
+/// candidates, payment-rates and timesheets files.
+fn write_batch(dir: &Path, lines: u64) -> Result<Vec<PathBuf>, synth::SynthError> {
+    let timesheets = lines.div_ceil(3);
+    let spec = Spec {
+        workers: timesheets.div_ceil(synth::MAX_PERIODS).max(60),
+        pay_codes: 10,
+        timesheet_lines: lines,
+        timesheets: Some(timesheets),
+        ..Spec::default()
+    };
+    Ok(synth::generate(&spec, dir)?.files)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let lines: usize = std::env::args()
+    let lines: u64 = std::env::args()
         .nth(1)
         .map(|s| s.parse())
         .transpose()?
         .unwrap_or(1_000_000);
     let dir = tempfile::tempdir()?;
-    let timesheets = dir.path().join("timesheets.csv");
-    write_timesheets(&timesheets, lines)?;
-    let size = std::fs::metadata(&timesheets)?.len();
+    let files = write_batch(dir.path(), lines)?;
+    let timesheets = files.last().ok_or("synth wrote no timesheets file")?;
+    let size = std::fs::metadata(timesheets)?.len();
     println!("{lines} timesheet lines, {:.1} MB", size as f64 / 1e6);
 
     let start = Instant::now();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
-        .from_path(&timesheets)?;
+        .from_path(timesheets)?;
     let mut record = csv::ByteRecord::new();
     let mut raw_rows = 0u64;
     let mut raw_bytes = 0usize;
@@ -89,13 +73,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         raw_rate
     );
 
-    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
-    let files: Vec<PathBuf> = vec![
-        samples.join("candidates.csv"),
-        samples.join("candidates-ie.csv"),
-        samples.join("payment-rates.csv"),
-        timesheets,
-    ];
     let opts = ReadOptions {
         enums: Enums::embedded(),
         ..ReadOptions::default()
@@ -112,7 +89,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         summary.counts.values().map(|c| c.invalid).sum::<u64>()
     );
     println!("ratio validate/raw: {:.2} (target ≥ 0.5)", rate / raw_rate);
-    if let Some(kib) = peak_rss_kib() {
+    if let Some(kib) = common::peak_rss_kib() {
         println!("peak memory: {:.1} MB", kib as f64 / 1024.0);
     }
     Ok(())

@@ -12,10 +12,22 @@
 //! NI numbers follow the widely used specimen pattern `AB 12 34 nn X` (see [`NI_PREFIX`]);
 //! mobiles are Ofcom's drama range 07700 900xxx;
 //! emails are at example.com / example.ie; bank details are made up but pass the checks.
+//!
+//! Word lists, headers, pay-code kinds and the Irish identifiers come from
+//! [`nxsys_etl::synth`], the benchmark generator; the random draws stay on this file's own
+//! xorshift (synth's generator is another sequence, and would change every committed sample).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use nxsys_etl::synth::data::{
+    EIRCODE_CHARS, FEMALE_NAMES, INWARD_LETTERS, IRISH_FORENAMES, IRISH_SURNAMES, JOBS, MALE_NAMES,
+    RATE_KINDS, STREETS, SURNAMES, TOWNS,
+};
+use nxsys_etl::synth::ireland::{iban, pps_number};
+use nxsys_etl::synth::{
+    CANDIDATE_HEADERS, Cell, IE_CANDIDATE_HEADERS, RATE_HEADERS, TIMESHEET_HEADERS, rate_row, week,
+};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet};
 
 type Table = (Vec<&'static str>, Vec<Vec<String>>);
@@ -25,6 +37,7 @@ type Table = (Vec<&'static str>, Vec<Vec<String>>);
 /// made up, yet valid in format. Switch to `QQ` if the rule comes to accept it.
 const NI_PREFIX: &str = "AB";
 
+/// Xorshift64: the sequence every committed sample was drawn from.
 struct Rng(u64);
 
 impl Rng {
@@ -40,205 +53,6 @@ impl Rng {
     fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
         items[self.below(items.len() as u64) as usize]
     }
-}
-
-const FEMALE_NAMES: &[&str] = &[
-    "Amelia", "Isla", "Ava", "Mia", "Ivy", "Freya", "Lily", "Florence", "Grace", "Sophia", "Priya",
-    "Mei",
-];
-const MALE_NAMES: &[&str] = &[
-    "Oliver", "George", "Harry", "Noah", "Jack", "Leo", "Arthur", "Muhammad", "Oscar", "Charlie",
-    "Tomasz", "Chidi", "Kwame",
-];
-const SURNAMES: &[&str] = &[
-    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel",
-    "Wright", "Walker", "Thompson", "Robinson", "Khan", "Evans", "Hughes", "Nowak", "Okafor",
-    "Chen", "Mensah", "Edwards", "Green",
-];
-const IRISH_FORENAMES: &[&str] = &[
-    "Aoife", "Ciarán", "Siobhán", "Seán", "Niamh", "Oisín", "Róisín", "Darragh", "Saoirse",
-    "Cillian",
-];
-const IRISH_SURNAMES: &[&str] = &[
-    "Murphy",
-    "Kelly",
-    "O'Sullivan",
-    "Walsh",
-    "Byrne",
-    "Ryan",
-    "O'Brien",
-    "Doyle",
-    "McCarthy",
-    "Gallagher",
-];
-const STREETS: &[&str] = &[
-    "High Street",
-    "Station Road",
-    "Church Lane",
-    "Victoria Road",
-    "Park Avenue",
-    "Mill Lane",
-    "Queen Street",
-    "The Crescent",
-];
-/// (city, county, postcode outward code)
-const TOWNS: &[(&str, &str, &str)] = &[
-    ("London", "Greater London", "SE1"),
-    ("Leeds", "West Yorkshire", "LS6"),
-    ("Manchester", "Greater Manchester", "M14"),
-    ("Birmingham", "West Midlands", "B15"),
-    ("Bristol", "Avon", "BS7"),
-    ("Glasgow", "Lanarkshire", "G12"),
-    ("Cardiff", "South Glamorgan", "CF24"),
-    ("Norwich", "Norfolk", "NR2"),
-];
-const INWARD_LETTERS: &[u8] = b"ABDEFGHJLNPQRSTUWXYZ";
-const EIRCODE_CHARS: &[u8] = b"0123456789ACDEFHKNPRTVWXY";
-const JOBS: &[&str] = &[
-    "Electrician",
-    "Plumber",
-    "Site Labourer",
-    "Carpenter",
-    "Warehouse Operative",
-    "HGV Driver",
-    "Care Assistant",
-    "IT Contractor",
-];
-
-pub const CANDIDATE_HEADERS: [&str; 20] = [
-    "Agency Ref",
-    "Title",
-    "Gender",
-    "Forename",
-    "Surname",
-    "Date of Birth",
-    "NI Number",
-    "Address Line 1",
-    "City",
-    "County",
-    "Postcode",
-    "Country",
-    "Mobile",
-    "Email",
-    "Pay Frequency",
-    "Job Description",
-    "Bank Name",
-    "Account Number",
-    "Sort Code",
-    "Payment Model",
-];
-pub const IE_HEADERS: [&str; 17] = [
-    "Agency Ref",
-    "Title",
-    "Gender",
-    "Forename",
-    "Surname",
-    "Date of Birth",
-    "PPS Number",
-    "Address Line 1",
-    "City",
-    "County",
-    "Eircode",
-    "Country",
-    "Email",
-    "Pay Frequency",
-    "Bank Name",
-    "IBAN",
-    "Payment Model",
-];
-pub const RATE_HEADERS: [&str; 12] = [
-    "Code",
-    "Description",
-    "Type",
-    "Units",
-    "Hours Per Unit",
-    "Status",
-    "Display On Payslip",
-    "Before NI",
-    "Before Tax",
-    "Before Pension",
-    "Raise Invoice",
-    "Default VAT Code",
-];
-pub const TIMESHEET_HEADERS: [&str; 9] = [
-    "Agency Ref",
-    "Start Date",
-    "End Date",
-    "Tax Year",
-    "Tax Period",
-    "Pay Code",
-    "Rate",
-    "Units",
-    "VAT Code",
-];
-
-/// (code, description, type, units, hours per unit, rate)
-const RATES: [(&str, &str, &str, &str, &str, &str); 10] = [
-    ("PR200", "Standard hours", "Rate", "Hourly", "1", "15.50"),
-    (
-        "PR201",
-        "Overtime (time and a half)",
-        "Rate",
-        "Hourly",
-        "1",
-        "23.25",
-    ),
-    ("PR202", "Night shift", "Rate", "Hourly", "1", "18.00"),
-    ("PR203", "Weekend hours", "Rate", "Hourly", "1", "19.50"),
-    ("PR204", "Day rate", "Rate", "Daily", "8", "145.00"),
-    ("PR205", "Holiday pay", "Rate", "Hourly", "1", "15.50"),
-    ("PR206", "Travel allowance", "Fixed", "Weekly", "0", "25.00"),
-    ("PR207", "On-call", "Rate", "Daily", "1", "30.00"),
-    (
-        "PR208",
-        "Completion bonus",
-        "Fixed",
-        "Monthly",
-        "0",
-        "250.00",
-    ),
-    (
-        "PR209",
-        "Materials",
-        "Cost of Materials",
-        "Weekly",
-        "0",
-        "40.00",
-    ),
-];
-
-/// Mod-97 check digits for an IBAN of `country` and `bban`.
-fn iban(country: &str, bban: &str) -> String {
-    let rearranged = format!("{bban}{country}00");
-    let mut rem: u32 = 0;
-    for c in rearranged.chars() {
-        let digits = if c.is_ascii_digit() {
-            c.to_string()
-        } else {
-            (c as u32 - 'A' as u32 + 10).to_string()
-        };
-        for d in digits.chars() {
-            rem = (rem * 10 + d.to_digit(10).unwrap_or(0)) % 97;
-        }
-    }
-    format!("{country}{:02}{bban}", 98 - rem)
-}
-
-/// An old-format PPS number (7 digits + check letter), weights 8..2, mod 23, 0 → W.
-fn pps(digits: u32) -> String {
-    let s = format!("{digits:07}");
-    let sum: u32 = s
-        .chars()
-        .zip((2..=8).rev())
-        .map(|(c, w)| c.to_digit(10).unwrap_or(0) * w)
-        .sum();
-    let r = sum % 23;
-    let check = if r == 0 {
-        'W'
-    } else {
-        (b'A' + r as u8 - 1) as char
-    };
-    format!("{s}{check}")
 }
 
 struct Batch {
@@ -323,7 +137,7 @@ fn generate() -> Batch {
                 1 + rng.below(12),
                 1 + rng.below(28)
             ),
-            pps(1_000_000 + rng.below(8_999_999) as u32),
+            pps_number(1_000_000 + rng.below(8_999_999) as u32),
             format!(
                 "{} {}",
                 1 + rng.below(90),
@@ -340,28 +154,18 @@ fn generate() -> Batch {
             "PAYE".to_string(),
         ]);
     }
-    let rate_rows: Vec<Vec<String>> = RATES
+    let rate_rows: Vec<Vec<String>> = RATE_KINDS
         .iter()
-        .map(|(code, desc, typ, units, hpu, _)| {
-            let taxable = if *typ == "Cost of Materials" {
-                "No"
-            } else {
-                "Yes"
+        .zip(200..)
+        .map(|(kind, code)| {
+            let description = match code {
+                201 => "Overtime (time and a half)",
+                _ => kind.description,
             };
-            vec![
-                code.to_string(),
-                desc.to_string(),
-                typ.to_string(),
-                units.to_string(),
-                hpu.to_string(),
-                "Active".to_string(),
-                "Yes".to_string(),
-                taxable.to_string(),
-                taxable.to_string(),
-                taxable.to_string(),
-                "Yes".to_string(),
-                "S".to_string(),
-            ]
+            rate_row(format!("PR{code}"), description.to_string(), kind)
+                .iter()
+                .map(Cell::to_csv)
+                .collect()
         })
         .collect();
     let mut ts_rows = Vec::new();
@@ -370,44 +174,42 @@ fn generate() -> Batch {
         .chain(&ie_rows)
         .map(|r| r[0].clone())
         .collect();
-    for week in 0..4u32 {
+    for period in 0..4 {
         // Tax year 2025/26 starts on Sunday 6 April 2025; week 1 is 6–12 April.
-        let start = chrono::NaiveDate::from_ymd_opt(2025, 4, 6).unwrap_or_default()
-            + chrono::Duration::days(i64::from(week) * 7);
-        let end = start + chrono::Duration::days(6);
+        let (year, tax_period, start, end) = week(period);
         for worker in &workers {
-            let mut line = |code: &str, rate: &str, units: String| {
+            // A line on pay code PR200 + `kind`, at that kind's rate.
+            let mut line = |kind: usize, units: String| {
                 ts_rows.push(vec![
                     worker.clone(),
                     start.to_string(),
                     end.to_string(),
-                    "2025".to_string(),
-                    (week + 1).to_string(),
-                    code.to_string(),
-                    rate.to_string(),
+                    year.to_string(),
+                    tax_period.to_string(),
+                    format!("PR{}", 200 + kind),
+                    RATE_KINDS[kind].rate.to_string(),
                     units,
                     "S".to_string(),
                 ]);
             };
             line(
-                "PR200",
-                "15.50",
+                0,
                 format!("{}.{}", 30 + rng.below(11), [0, 5][rng.below(2) as usize]),
             );
             if rng.below(5) == 0 {
-                line("PR201", "23.25", format!("{}", 2 + rng.below(7)));
+                line(1, format!("{}", 2 + rng.below(7)));
             }
             if rng.below(10) == 0 {
-                line("PR202", "18.00", format!("{}", 8 + rng.below(9)));
+                line(2, format!("{}", 8 + rng.below(9)));
             }
             if rng.below(12) == 0 {
-                line("PR206", "25.00", "1".to_string());
+                line(6, "1".to_string());
             }
         }
     }
     Batch {
         uk: (CANDIDATE_HEADERS.to_vec(), uk_rows),
-        ie: (IE_HEADERS.to_vec(), ie_rows),
+        ie: (IE_CANDIDATE_HEADERS.to_vec(), ie_rows),
         rates: (RATE_HEADERS.to_vec(), rate_rows),
         timesheets: (TIMESHEET_HEADERS.to_vec(), ts_rows),
     }

@@ -1,5 +1,6 @@
-//! Word lists and pay-code templates the generator draws from. Everything is fictional: NI
-//! numbers use the specimen prefix `AB`, mobiles Ofcom's drama range, emails `example.com`.
+//! Word lists, headers and pay-code templates the generators draw from (this module's and
+//! `examples/gen_samples.rs`). Everything is fictional: NI numbers use the specimen prefix `AB`,
+//! mobiles Ofcom's drama range, emails `example.com` / `example.ie`.
 
 /// Headers of the generated UK candidates sheet (canonical template headers).
 pub const CANDIDATE_HEADERS: [&str; 20] = [
@@ -22,6 +23,28 @@ pub const CANDIDATE_HEADERS: [&str; 20] = [
     "Bank Name",
     "Account Number",
     "Sort Code",
+    "Payment Model",
+];
+
+/// Headers of an Irish candidates sheet (PPS number, Eircode and IBAN in place of the UK
+/// identifiers), as `samples/candidates-ie.csv` has them.
+pub const IE_CANDIDATE_HEADERS: [&str; 17] = [
+    "Agency Ref",
+    "Title",
+    "Gender",
+    "Forename",
+    "Surname",
+    "Date of Birth",
+    "PPS Number",
+    "Address Line 1",
+    "City",
+    "County",
+    "Eircode",
+    "Country",
+    "Email",
+    "Pay Frequency",
+    "Bank Name",
+    "IBAN",
     "Payment Model",
 ];
 
@@ -157,19 +180,23 @@ pub const RATE_KINDS: [RateKind; 10] = [
     ),
 ];
 
+/// Forenames of female workers.
 pub const FEMALE_NAMES: &[&str] = &[
     "Amelia", "Isla", "Ava", "Mia", "Ivy", "Freya", "Lily", "Florence", "Grace", "Sophia", "Priya",
     "Mei",
 ];
+/// Forenames of male workers.
 pub const MALE_NAMES: &[&str] = &[
     "Oliver", "George", "Harry", "Noah", "Jack", "Leo", "Arthur", "Muhammad", "Oscar", "Charlie",
     "Tomasz", "Chidi", "Kwame",
 ];
+/// Surnames of UK workers.
 pub const SURNAMES: &[&str] = &[
     "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel",
     "Wright", "Walker", "Thompson", "Robinson", "Khan", "Evans", "Hughes", "Nowak", "Okafor",
     "Chen", "Mensah", "Edwards", "Green",
 ];
+/// Street names of UK addresses.
 pub const STREETS: &[&str] = &[
     "High Street",
     "Station Road",
@@ -193,6 +220,7 @@ pub const TOWNS: &[(&str, &str, &str)] = &[
 ];
 /// Letters a postcode's inward code may end with.
 pub const INWARD_LETTERS: &[u8] = b"ABDEFGHJLNPQRSTUWXYZ";
+/// Job descriptions.
 pub const JOBS: &[&str] = &[
     "Electrician",
     "Plumber",
@@ -203,3 +231,23 @@ pub const JOBS: &[&str] = &[
     "Care Assistant",
     "IT Contractor",
 ];
+/// Forenames of Irish workers.
+pub const IRISH_FORENAMES: &[&str] = &[
+    "Aoife", "Ciarán", "Siobhán", "Seán", "Niamh", "Oisín", "Róisín", "Darragh", "Saoirse",
+    "Cillian",
+];
+/// Surnames of Irish workers.
+pub const IRISH_SURNAMES: &[&str] = &[
+    "Murphy",
+    "Kelly",
+    "O'Sullivan",
+    "Walsh",
+    "Byrne",
+    "Ryan",
+    "O'Brien",
+    "Doyle",
+    "McCarthy",
+    "Gallagher",
+];
+/// Characters the unique identifier of an Eircode (its last four) is made of.
+pub const EIRCODE_CHARS: &[u8] = b"0123456789ACDEFHKNPRTVWXY";

@@ -16,7 +16,8 @@
 //! # Ok::<(), nxsys_etl::synth::SynthError>(())
 //! ```
 
-mod data;
+pub mod data;
+pub mod ireland;
 mod plant;
 mod rng;
 mod rows;
@@ -24,9 +25,9 @@ mod sink;
 
 use std::path::{Path, PathBuf};
 
-pub use data::{CANDIDATE_HEADERS, RATE_HEADERS, TIMESHEET_HEADERS};
+pub use data::{CANDIDATE_HEADERS, IE_CANDIDATE_HEADERS, RATE_HEADERS, TIMESHEET_HEADERS};
 pub use rng::Rng;
-pub use rows::{Cell, DateStyle, agency_ref, pay_code};
+pub use rows::{Cell, DateStyle, agency_ref, pay_code, rate_row, week};
 pub use sink::Format;
 
 use plant::{Sheet, plant};

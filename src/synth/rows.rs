@@ -116,19 +116,26 @@ pub fn candidate(index: u64, rng: &mut Rng) -> Vec<Cell> {
 /// Pay code `index` (0-based) in [`super::data::RATE_HEADERS`] order.
 pub fn payment_rate(index: u64) -> Vec<Cell> {
     let kind = rate_kind(index);
-    let taxable = if kind.kind == "Cost of Materials" {
-        "No"
-    } else {
-        "Yes"
-    };
     let round = index / RATE_KINDS.len() as u64;
     let description = if round == 0 {
         kind.description.to_string()
     } else {
         format!("{} ({})", kind.description, round + 1)
     };
+    rate_row(pay_code(index), description, kind)
+}
+
+/// A payment-rates row in [`super::data::RATE_HEADERS`] order for `code` of `kind`: active,
+/// shown on the payslip, invoiced, VAT code `S`, and before NI, tax and pension unless it is a
+/// cost of materials.
+pub fn rate_row(code: String, description: String, kind: &RateKind) -> Vec<Cell> {
+    let taxable = if kind.kind == "Cost of Materials" {
+        "No"
+    } else {
+        "Yes"
+    };
     vec![
-        text(pay_code(index)),
+        text(code),
         text(description),
         text(kind.kind),
         text(kind.units),
