@@ -94,6 +94,8 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<Exit> {
     let exported = payslips::export(&session.client, &ExportRequest::new(&payslip_path), false)
         .await
         .map_err(Failure::aborted)?;
+    let base_url = session.base_url.clone();
+    session.close().await;
 
     if global.json {
         println!(
@@ -102,16 +104,13 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<Exit> {
                 "import": report.summary(Some(report_path.clone())),
                 "payslips": exported.payslips,
                 "files": exported.files,
-                "sandbox": session.base_url.as_str(),
+                "sandbox": base_url.as_str(),
             })
         );
     } else if !global.quiet {
         print_report(&report);
         println!();
-        println!(
-            "Demo finished against an embedded sandbox at {}:",
-            session.base_url
-        );
+        println!("Demo finished against an embedded sandbox at {}:", base_url);
         println!("  sample batch        {}", samples.display());
         println!("  reconciliation      {}", report_path.display());
         for file in &exported.files {

@@ -35,6 +35,7 @@ async fn payslips(global: &Global, args: PayslipExportArgs) -> Result<Exit> {
     let session = connect(global, options).await?;
     let progress = !global.no_progress && !global.quiet && std::io::stderr().is_terminal();
     let summary = export(&session.client, &request, progress).await?;
+    session.close().await;
     report(global, &request, &summary)?;
     Ok(Exit::Ok)
 }

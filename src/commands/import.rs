@@ -95,6 +95,9 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
         Some(s) => import(&s.client, &journal, &batch.records, &request).await,
         None => import(&Offline, &journal, &batch.records, &request).await,
     };
+    if let Some(session) = session {
+        session.close().await;
+    }
     let (run_id, aborted) = match result {
         Ok(outcome) => {
             if outcome.resumed && !global.quiet && !global.json {
