@@ -1,6 +1,7 @@
 //! Helpers shared by everything that writes files for people: reports, fix files, exports.
 
 use std::borrow::Cow;
+use std::path::Path;
 
 /// A CSV cell that a spreadsheet would run as a formula (`= + - @`, tab or CR first) gets a
 /// leading `'`, unless it is a plain number such as `-12.50`. See OWASP "CSV injection".
@@ -40,6 +41,14 @@ fn is_plain_number(cell: &str) -> bool {
         && digits.chars().any(|c| c.is_ascii_digit())
 }
 
+/// The folder a file at `path` would be written into, when that folder does not exist (a bare
+/// file name goes into the current folder, which does). Commands check their output paths with
+/// it before doing any work, so a typo in `--report` does not cost a whole run.
+pub fn missing_folder(path: &Path) -> Option<&Path> {
+    path.parent()
+        .filter(|dir| !dir.as_os_str().is_empty() && !dir.is_dir())
+}
+
 #[cfg(test)]
 mod tests {
     use super::{EXCEL_CELL_CHARS, fit_excel_cell, neutralise_csv};
@@ -68,5 +77,18 @@ mod tests {
         assert_eq!(neutralise_csv("+3"), "+3");
         assert_eq!(neutralise_csv("Smith"), "Smith");
         assert_eq!(neutralise_csv(""), "");
+    }
+
+    #[test]
+    fn missing_folder_names_only_a_folder_that_is_not_there() {
+        use std::path::Path;
+        let dir = tempfile::tempdir().expect("dir");
+        assert_eq!(super::missing_folder(Path::new("report.xlsx")), None);
+        assert_eq!(super::missing_folder(&dir.path().join("r.xlsx")), None);
+        let missing = dir.path().join("nope");
+        assert_eq!(
+            super::missing_folder(&missing.join("r.xlsx")),
+            Some(missing.as_path())
+        );
     }
 }

@@ -781,3 +781,27 @@ fn a_csv_fix_file_from_several_sources_is_one_file_per_source() {
     // The formula-like cell is neutralised so a spreadsheet does not run it.
     assert!(hours.contains("AG-1,2025,1,PR1,'=1+1,3,"), "{hours}");
 }
+
+#[test]
+fn an_output_folder_that_does_not_exist_is_refused_before_reading() {
+    let dir = tempfile::tempdir().expect("dir");
+    for flag in ["--report", "--fix-file"] {
+        let out = nxsys()
+            .arg("validate")
+            .args(sample_csvs())
+            .arg(flag)
+            .arg(dir.path().join("no-such-folder").join("out.xlsx"))
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {stderr}");
+        assert!(
+            stderr.contains("no-such-folder") && stderr.contains("does not exist"),
+            "{stderr}"
+        );
+        assert!(
+            out.stdout.is_empty(),
+            "nothing validated before the refusal"
+        );
+    }
+}

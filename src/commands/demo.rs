@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow};
 use serde_json::json;
 
-use super::import::read_options_default;
 use super::runs::print_report;
 use super::session::{ConnectOptions, connect};
 use crate::cli::{DemoArgs, Global};
@@ -55,7 +54,8 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<Exit> {
         .map(|f| samples.join(f))
         .filter(|p| p.is_file())
         .collect();
-    let batch = schema::load_batch(&files, &read_options_default()?).map_err(Failure::usage)?;
+    let batch =
+        schema::load_batch(&files, &schema::ReadOptions::embedded()).map_err(Failure::usage)?;
 
     let session = connect(
         global,

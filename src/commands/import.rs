@@ -8,14 +8,13 @@ use serde_json::json;
 
 use super::runs::{open_journal, print_report};
 use super::session::{ConnectOptions, DEFAULT_CONCURRENCY, connect};
-use crate::cli::{EntityArg, Global, ImportArgs, InputArgs};
+use crate::cli::{Global, ImportArgs};
 use crate::exit::{Exit, Failure};
 use crate::report::fixfile;
 use crate::report::reconcile::{self, Outcome, RunReport};
-use crate::rules::Enums;
 use crate::rules::Finding;
 use crate::sandbox::SandboxConfig;
-use crate::schema::{self, CellFinding, Entity, Mapping, Provenance, ReadOptions, Record};
+use crate::schema::{self, CellFinding, Provenance, Record};
 use crate::submit::{ImportError, ImportRequest, Offline, SubmitOptions, import};
 
 pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
@@ -25,18 +24,15 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
     }
     if let Some(path) = &args.fix_file {
         crate::report::findings::OutFormat::of(path).map_err(Failure::usage)?;
-        if let Some(dir) = path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty() && !d.is_dir())
-        {
+        if let Some(dir) = crate::output::missing_folder(path) {
             return Err(Failure::usage(anyhow!(
-                "the folder {} for the fix file does not exist",
+                "the folder {} for the fix file does not exist; create it, or give another path",
                 dir.display()
             ))
             .into());
         }
     }
-    let options = read_options(&args.input)?;
+    let options = super::validate::read_options(&args.input)?;
     let batch = schema::load_batch(&args.input.files, &options).map_err(Failure::usage)?;
     refuse_unusable_files(&batch.findings)?;
     if batch.records.is_empty() {
@@ -159,35 +155,6 @@ fn list(files: &[PathBuf]) -> String {
         .map(|f| f.display().to_string())
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// How to read files with the built-in columns and enum values.
-pub(crate) fn read_options_default() -> Result<ReadOptions> {
-    Ok(ReadOptions {
-        entity: None,
-        mapping: None,
-        enums: Enums::embedded_with_user(None).map_err(Failure::usage)?,
-    })
-}
-
-/// How to read the input, from `--entity`, `--mapping` and `--enums`.
-pub(crate) fn read_options(input: &InputArgs) -> Result<ReadOptions> {
-    let entity = input.entity.map(|e| match e {
-        EntityArg::Candidates => Entity::Candidates,
-        EntityArg::CandidatesIe => Entity::CandidatesIe,
-        EntityArg::PaymentRates => Entity::PaymentRates,
-        EntityArg::Timesheets => Entity::Timesheets,
-    });
-    let mapping = match &input.mapping {
-        Some(path) => Some(Mapping::load(path).map_err(Failure::usage)?),
-        None => None,
-    };
-    let enums = Enums::embedded_with_user(input.enums.as_deref()).map_err(Failure::usage)?;
-    Ok(ReadOptions {
-        entity,
-        mapping,
-        enums,
-    })
 }
 
 /// Errors that are about a whole file or sheet (a missing required column, an unreadable

@@ -38,12 +38,12 @@ pub fn check_path(path: &Path) -> Result<(), ReportError> {
             path: path.to_path_buf(),
         });
     }
-    match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => Err(ReportError::Write {
+    match crate::output::missing_folder(path) {
+        Some(dir) => Err(ReportError::Write {
             path: path.to_path_buf(),
             message: format!("the folder {} does not exist", dir.display()),
         }),
-        _ => Ok(()),
+        None => Ok(()),
     }
 }
 

@@ -31,6 +31,17 @@ pub struct ReadOptions {
     pub enums: Enums,
 }
 
+impl ReadOptions {
+    /// The built-in columns and enum values, nothing overridden.
+    pub fn embedded() -> Self {
+        ReadOptions {
+            entity: None,
+            mapping: None,
+            enums: Enums::embedded(),
+        }
+    }
+}
+
 /// One sheet (or CSV file) that was read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SourceSummary {

@@ -36,6 +36,9 @@ use sink::Sink;
 pub const MAX_WORKERS: u64 = 1_000_000;
 /// The most data rows one xlsx sheet can hold.
 pub const MAX_XLSX_ROWS: u64 = 1_048_575;
+/// The most weekly periods a worker's timesheets run over: 50 tax years from 2025/26, so that
+/// every date and tax year stays inside what validation accepts.
+pub const MAX_PERIODS: u64 = 52 * 50;
 /// The most lines a generated timesheet has (so hourly lines never pass 168 hours a week).
 pub const MAX_LINES_PER_TIMESHEET: u64 = 4;
 
@@ -126,6 +129,17 @@ impl Spec {
                     self.timesheet_lines
                 ));
             }
+        }
+        // Every worker gets a timesheet a week in turn; with one line each at worst.
+        let most_timesheets = self.timesheets.unwrap_or(self.timesheet_lines);
+        if most_timesheets.div_ceil(self.workers) > MAX_PERIODS {
+            return bad(format!(
+                "{most_timesheets} timesheets for {} workers would run past {} weeks (50 tax \
+                 years) each; ask for at least {} workers",
+                self.workers,
+                MAX_PERIODS,
+                most_timesheets.div_ceil(MAX_PERIODS)
+            ));
         }
         if self.format == Format::Xlsx
             && self.timesheet_lines.max(self.workers).max(self.pay_codes) > MAX_XLSX_ROWS
@@ -301,5 +315,50 @@ impl Manifest {
             file: self.path.clone(),
             source,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spec_that_cannot_be_valid_is_refused_with_what_to_change() {
+        let ok = Spec::default();
+        assert!(ok.check().is_ok());
+        let too_long = Spec {
+            workers: 10,
+            timesheet_lines: 10 * MAX_PERIODS + 1,
+            ..Spec::default()
+        };
+        let message = too_long.check().expect_err("refused").to_string();
+        assert!(message.contains("at least 11 workers"), "{message}");
+        let xlsx = Spec {
+            workers: 2_000,
+            timesheet_lines: MAX_XLSX_ROWS + 1,
+            format: Format::Xlsx,
+            ..Spec::default()
+        };
+        assert!(xlsx.check().is_err());
+        for bad in [
+            Spec {
+                workers: 0,
+                ..Spec::default()
+            },
+            Spec {
+                pay_codes: 0,
+                ..Spec::default()
+            },
+            Spec {
+                error_share: 1.5,
+                ..Spec::default()
+            },
+            Spec {
+                timesheets: Some(0),
+                ..Spec::default()
+            },
+        ] {
+            assert!(bad.check().is_err(), "{bad:?}");
+        }
     }
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{
-    Chart, ChartType, Color, Format, FormatBorder, Workbook, Worksheet, XlsxError,
+    Chart, ChartType, Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };
 
 use super::model::{ControlTotal, Outcome, RunReport};
@@ -97,9 +97,19 @@ fn summary_sheet(
             if report.mask_pii { "yes" } else { "no" }.into(),
         ),
     ];
+    // Values span B:F so long ones (paths, the fingerprint) stay readable; one line per file.
+    let value_format = Format::new()
+        .set_text_wrap()
+        .set_align(FormatAlign::Top)
+        .set_align(FormatAlign::Left);
     for (row, (label, value)) in facts.iter().enumerate() {
-        sheet.write_string_with_format(row as u32, 0, *label, &styles.bold)?;
-        sheet.write_string(row as u32, 1, value)?;
+        let row = row as u32;
+        sheet.write_string_with_format(row, 0, *label, &styles.bold)?;
+        sheet.merge_range(row, 1, row, 5, value, &value_format)?;
+        let lines = value.lines().count().max(1);
+        if lines > 1 {
+            sheet.set_row_height(row, 15.0 * lines as f64)?;
+        }
     }
     // Counts per entity and outcome.
     let top = facts.len() as u32 + 1;
