@@ -186,7 +186,7 @@ pub fn timesheet_line(ctx: &Context<'_>, row: CheckedRow) -> TimesheetLine {
         }
     });
     let key = match (&worker, tax_year, tax_period) {
-        (Some(w), Some(y), Some(p)) => Some(format!("{}|{y}|{p}", worker_text(w))),
+        (Some(w), Some(y), Some(p)) => Some(key_of(worker_text(w), y, p)),
         _ => None,
     };
     let line = LineDraft {
@@ -212,9 +212,65 @@ pub fn timesheet_line(ctx: &Context<'_>, row: CheckedRow) -> TimesheetLine {
     }
 }
 
+/// `worker|year|period`, the same text as `format!("{worker}|{year}|{period}")` without the
+/// formatting machinery (built once per line).
+fn key_of(worker: &str, year: i32, period: u32) -> String {
+    let mut key = String::with_capacity(worker.len() + 16);
+    key.push_str(worker);
+    key.push('|');
+    if year < 0 {
+        key.push('-');
+    }
+    push_digits(&mut key, year.unsigned_abs());
+    key.push('|');
+    push_digits(&mut key, period);
+    key
+}
+
+/// The decimal digits of `n`.
+fn push_digits(out: &mut String, n: u32) {
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        if let Some(d) = digits.get_mut(at) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in digits.get(at..).unwrap_or_default() {
+        out.push(char::from(d));
+    }
+}
+
 /// The worker as written in a timesheet key.
 pub fn worker_text(worker: &WorkerRef) -> &str {
     match worker {
         WorkerRef::AgencyRef(s) | WorkerRef::Id(s) => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_read_as_formatted() {
+        for (worker, year, period) in [
+            ("AG-1", 2025, 1),
+            ("", 0, 0),
+            ("SR-9", -12, u32::MAX),
+            ("IE-2001", i32::MIN, 52),
+            ("x", i32::MAX, 10),
+        ] {
+            assert_eq!(
+                key_of(worker, year, period),
+                format!("{worker}|{year}|{period}")
+            );
+        }
     }
 }
