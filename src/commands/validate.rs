@@ -73,8 +73,11 @@ pub fn run(global: &Global, args: ValidateArgs) -> Result<Exit> {
     let mut findings: Vec<CellFinding> = Vec::new();
     let mut failing: Vec<(Provenance, Vec<CellFinding>)> = Vec::new();
     let bar = progress_bar(global);
+    let counting = !bar.is_hidden();
     let summary = validate_files(&args.input.files, &opts, |record| {
-        bar.inc(record.provenance.len() as u64);
+        if counting {
+            bar.inc(record.provenance.len() as u64);
+        }
         findings.extend(record.findings.iter().cloned());
         if want_fix && !record.is_valid() {
             failing.extend(failing_rows(record));

@@ -30,6 +30,9 @@ pub struct BatchIndex {
     /// Workers and pay codes already reported as outside the batch (each is reported once).
     reported_workers: HashSet<String>,
     reported_codes: HashSet<String>,
+    /// The worker of the previous timesheet line when it needed no warning (lines of one
+    /// worker follow each other, so most lines skip the lookups).
+    last_quiet_worker: String,
 }
 
 struct Where<'a>(&'a Provenance);
@@ -172,6 +175,7 @@ impl BatchIndex {
         let mut findings = Vec::new();
         if let WorkerRef::AgencyRef(r) = worker
             && !r.is_empty()
+            && *r != self.last_quiet_worker
             && !self.agency_refs.contains_key(r)
             && first_report(&mut self.reported_workers, r)
         {
@@ -186,6 +190,12 @@ impl BatchIndex {
                     ),
                 ),
             ));
+        }
+        if let WorkerRef::AgencyRef(r) = worker
+            && *r != self.last_quiet_worker
+        {
+            // Known or now reported: either way this worker's next lines need no warning.
+            self.last_quiet_worker.clone_from(r);
         }
         if let PayRef::Code(code) = pay
             && !code.is_empty()

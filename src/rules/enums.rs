@@ -185,7 +185,10 @@ impl Enums {
     /// The canonical API value for `raw` (a value or an alias), if any.
     pub fn resolve(&self, kind: &str, raw: &str) -> Option<&str> {
         let kind = self.kinds.get(kind)?;
-        let index = *kind.index.get(&fold(raw))?;
+        let index = match fold_ascii(raw, &mut [0; 64]) {
+            Some(folded) => *kind.index.get(folded)?,
+            None => *kind.index.get(&fold(raw))?,
+        };
         kind.values.get(index).map(|(value, _)| value.as_str())
     }
 
@@ -238,6 +241,21 @@ fn line_of(text: &str, at: usize) -> usize {
         + 1
 }
 
+/// [`fold`] into `buf` without allocating, for ASCII text that fits; `None` otherwise.
+fn fold_ascii<'b>(s: &str, buf: &'b mut [u8; 64]) -> Option<&'b str> {
+    let mut len = 0;
+    for b in s.bytes() {
+        if !b.is_ascii() {
+            return None;
+        }
+        if b.is_ascii_alphanumeric() {
+            *buf.get_mut(len)? = b.to_ascii_lowercase();
+            len += 1;
+        }
+    }
+    std::str::from_utf8(buf.get(..len)?).ok()
+}
+
 /// Case, space and punctuation do not matter when matching values: "2-Weekly" = "2 weekly".
 fn fold(s: &str) -> String {
     s.chars()
@@ -249,6 +267,25 @@ fn fold(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ascii_fold_agrees_with_fold() {
+        for text in [
+            "2-Weekly",
+            " Mr. ",
+            "S",
+            "",
+            "BACS/faster",
+            "Zoë",
+            &"x".repeat(80),
+        ] {
+            let mut buf = [0; 64];
+            match fold_ascii(text, &mut buf) {
+                Some(folded) => assert_eq!(folded, fold(text), "{text}"),
+                None => assert!(!text.is_ascii() || fold(text).len() > 64, "{text}"),
+            }
+        }
+    }
 
     fn parse(text: &str) -> Result<Enums, EnumsError> {
         Enums::parse(text, Path::new("my-enums.toml"))

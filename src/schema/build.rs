@@ -1,6 +1,7 @@
 //! Rows → records: each cell through its column's rule, values placed at their JSON paths,
 //! findings placed on their cells. Timesheet rows continue in [`super::timesheet`].
 
+use std::borrow::Cow;
 use std::str::FromStr;
 
 use serde_json::{Map, Value as Json};
@@ -120,7 +121,16 @@ impl Context<'_> {
             }
             Special::Vat => (Rule::Enum("vat_letter"), input),
             Special::PayCode => {
-                upper = input.text.trim().to_uppercase();
+                let code = input.text.trim();
+                // Codes are almost always written in capitals already: no copy then.
+                upper = if code
+                    .bytes()
+                    .any(|b| !b.is_ascii() || b.is_ascii_lowercase())
+                {
+                    Cow::Owned(code.to_uppercase())
+                } else {
+                    Cow::Borrowed(code)
+                };
                 (column.rule.clone(), Input::text(&upper))
             }
             Special::TaxYear => match split_tax_year(input.text) {

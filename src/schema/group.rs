@@ -53,11 +53,11 @@ impl Grouper {
     /// of its own; in consecutive mode a new key closes the open timesheet).
     pub fn push(
         &mut self,
-        line: TimesheetLine,
+        mut line: TimesheetLine,
         sheet: &Rc<SheetInfo>,
         index: &BatchIndex,
     ) -> Vec<Record> {
-        let Some(key) = line.key.clone() else {
+        let Some(key) = line.key.take() else {
             // Without worker, tax year and period the line belongs to no timesheet.
             let key = line
                 .draft
@@ -93,7 +93,10 @@ impl Grouper {
         match existing.and_then(|i| self.open.get_mut(i)) {
             Some(group) => group.merge(line, sheet),
             None => {
-                self.by_key.insert(key.clone(), self.open.len());
+                // Only a whole batch looks keys up; consecutive grouping compares with the last.
+                if self.grouping == Grouping::Whole {
+                    self.by_key.insert(key.clone(), self.open.len());
+                }
                 self.open.push(Group {
                     key,
                     draft: line.draft,

@@ -183,6 +183,17 @@ impl SheetReader for CsvSheet {
         }
         buf.row = u32::try_from(self.record_line()).unwrap_or(u32::MAX);
         self.first = false;
+        // One UTF-8 check for the whole record: fields split at ASCII delimiters and quotes, so
+        // each is valid when the record is, and is then a slice of it.
+        if self.encoding == Encoding::Utf8
+            && let Ok(text) = std::str::from_utf8(self.record.as_slice())
+        {
+            for i in 0..self.record.len() {
+                let field = self.record.range(i).and_then(|r| text.get(r)).unwrap_or("");
+                buf.push_text(field);
+            }
+            return Ok(true);
+        }
         for field in self.record.iter() {
             match self.encoding {
                 Encoding::Utf8 => match std::str::from_utf8(field) {
