@@ -8,6 +8,7 @@
 pub mod cell;
 pub mod csv;
 pub mod workbook;
+mod xls;
 
 use std::path::{Path, PathBuf};
 

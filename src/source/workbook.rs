@@ -71,6 +71,18 @@ fn open_unguarded(path: &Path) -> Result<Opened, SourceError> {
         message,
     };
     check_unzipped_size(path)?;
+    let is_xls = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("xls") || e.eq_ignore_ascii_case("xla"));
+    if is_xls && let Some((row, col)) = super::xls::impossible_cell(path) {
+        return Err(workbook_error(format!(
+            "the file is damaged: it claims a cell at row {} column {} of a sheet, but .xls \
+             sheets have 256 columns",
+            u32::from(row) + 1,
+            u32::from(col) + 1
+        )));
+    }
     let mut workbook = open_workbook_auto(path).map_err(|e| match e {
         calamine::Error::Io(source) => SourceError::Io {
             file: path.to_path_buf(),
