@@ -109,4 +109,17 @@ mod tests {
             None
         );
     }
+
+    #[test]
+    fn opening_the_reproducer_is_a_clear_error_not_an_abort() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/xls-dense-range-oom.xls");
+        let err = crate::source::workbook::open(&path)
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(
+            err.contains("256 columns") && err.contains("xls-dense-range-oom.xls"),
+            "{err}"
+        );
+    }
 }
