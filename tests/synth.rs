@@ -5,15 +5,11 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-use nxsys_etl::rules::Enums;
 use nxsys_etl::schema::{CellFinding, Entity, ReadOptions, ValidationSummary, validate_files};
 use nxsys_etl::synth::{Format, Spec, Summary, generate};
 
 fn validate(summary: &Summary) -> (ValidationSummary, Vec<CellFinding>) {
-    let opts = ReadOptions {
-        enums: Enums::embedded(),
-        ..ReadOptions::default()
-    };
+    let opts = ReadOptions::embedded();
     let mut findings = Vec::new();
     let result = validate_files(&summary.files, &opts, |record| {
         findings.extend(record.findings.iter().cloned())

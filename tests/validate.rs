@@ -3,18 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
-use nxsys_etl::rules::Enums;
 use nxsys_etl::schema::record::{PayRef, WorkerRef};
 use nxsys_etl::schema::{Body, Entity, ReadOptions, Record, load_batch};
 use rust_decimal::Decimal;
 use serde_json::json;
 
 fn opts() -> ReadOptions {
-    ReadOptions {
-        entity: None,
-        mapping: None,
-        enums: Enums::embedded(),
-    }
+    ReadOptions::embedded()
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {

@@ -20,8 +20,9 @@ use crate::rules::{self, Enums, Finding};
 
 use crate::source::{self, RowBuf, SheetReader, SourceError};
 
-/// How to read the input.
-#[derive(Debug, Clone, Default)]
+/// How to read the input. The default is [`ReadOptions::embedded`]: an empty enum list would
+/// make every enum cell an error.
+#[derive(Debug, Clone)]
 pub struct ReadOptions {
     /// Treat every file and sheet as this entity (`--entity`).
     pub entity: Option<Entity>,
@@ -39,6 +40,12 @@ impl ReadOptions {
             mapping: None,
             enums: Enums::embedded(),
         }
+    }
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        Self::embedded()
     }
 }
 
