@@ -75,13 +75,8 @@ fn open_unguarded(path: &Path) -> Result<Opened, SourceError> {
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("xls") || e.eq_ignore_ascii_case("xla"));
-    if is_xls && let Some((row, col)) = super::xls::impossible_cell(path) {
-        return Err(workbook_error(format!(
-            "the file is damaged: it claims a cell at row {} column {} of a sheet, but .xls \
-             sheets have 256 columns",
-            u32::from(row) + 1,
-            u32::from(col) + 1
-        )));
+    if is_xls && let Err(damage) = super::xls::check(path) {
+        return Err(workbook_error(damage.to_string()));
     }
     let mut workbook = open_workbook_auto(path).map_err(|e| match e {
         calamine::Error::Io(source) => SourceError::Io {

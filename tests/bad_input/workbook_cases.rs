@@ -84,6 +84,24 @@ pub fn workbook_cases() -> Vec<Case> {
             make: || include_bytes!("../data/bad/fuzz-crash-cfb-sector.xls").to_vec(),
         },
         Case {
+            // Found by fuzzing: a cell record at column 65,520 made calamine allocate tens of
+            // gigabytes and abort (kept as found).
+            name: "xls-cell-past-column-256.xls",
+            exit: 2,
+            needles: &["damaged", "256 columns"],
+            big: false,
+            make: || include_bytes!("../data/bad/xls-cell-past-column-256.xls").to_vec(),
+        },
+        Case {
+            // Found by fuzzing: the compound directory's sector chain loops, and calamine
+            // followed it until memory ran out (kept as found).
+            name: "xls-looping-directory.xls",
+            exit: 2,
+            needles: &["damaged", "loops back on itself"],
+            big: false,
+            make: || include_bytes!("../data/bad/xls-looping-directory.xls").to_vec(),
+        },
+        Case {
             name: "random-bytes.xlsb",
             exit: 2,
             needles: &["cannot open the workbook"],
