@@ -33,6 +33,11 @@ pub struct Global {
     /// Base URL of the Nxsys API [default: https://api.nxsys.tech]
     #[arg(long, global = true, env = "NXSYS_BASE_URL")]
     pub base_url: Option<String>,
+    /// Seconds to wait for each answer from the API before giving up on it [default: from the
+    /// profile, else 30]
+    #[arg(long, global = true, env = "NXSYS_TIMEOUT", value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: Option<u64>,
     /// Where the journal and run state live [default: the user's data directory]
     #[arg(long, global = true, env = "NXSYS_STATE_DIR")]
     pub state_dir: Option<PathBuf>,

@@ -10,6 +10,7 @@
 //! client_id = "NXSYS.ONZEYLYLO38TL9XEBE3JQUPGTYUQMZ7S"
 //! rate = 10          # requests per second
 //! concurrency = 8    # requests in flight
+//! timeout = 30       # seconds to wait for each answer
 //! auth_scheme = "bearer"   # optional; default "nxsys-oauthtoken"
 //! ```
 
@@ -28,7 +29,7 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("the configuration file {path} is not valid: {message}. Profiles take base_url, client_id, rate, concurrency and auth_scheme; secrets belong in `nxsys-etl auth login` or NXSYS_CLIENT_SECRET", path = path.display())]
+    #[error("the configuration file {path} is not valid: {message}. Profiles take base_url, client_id, rate, concurrency, timeout and auth_scheme; secrets belong in `nxsys-etl auth login` or NXSYS_CLIENT_SECRET", path = path.display())]
     Invalid { path: PathBuf, message: String },
     #[error("profile `{name}` was asked for but there is no configuration file {path}; create it with a [profiles.{name}] table (base_url, client_id, rate, concurrency) or pass --config", path = path.display())]
     NoConfigFile { name: String, path: PathBuf },
@@ -64,6 +65,8 @@ pub struct Profile {
     pub rate: Option<u32>,
     /// Requests in flight at once.
     pub concurrency: Option<usize>,
+    /// Seconds to wait for each answer.
+    pub timeout: Option<u64>,
     pub auth_scheme: Option<AuthScheme>,
 }
 
@@ -136,6 +139,7 @@ base_url = "https://api.nxsys.tech"
 client_id = "NXSYS.A"
 rate = 5
 concurrency = 2
+timeout = 45
 [profiles.beta]
 auth_scheme = "bearer"
 "#;
@@ -146,6 +150,7 @@ auth_scheme = "bearer"
         let (name, p) = c.profile(None).unwrap().unwrap();
         assert_eq!(name, "acme");
         assert_eq!(p.rate, Some(5));
+        assert_eq!(p.timeout, Some(45));
         let (_, b) = c.profile(Some("beta")).unwrap().unwrap();
         assert_eq!(b.auth_scheme, Some(AuthScheme::Bearer));
     }

@@ -23,6 +23,8 @@ pub(crate) const DEFAULT_BASE_URL: &str = "https://api.nxsys.tech";
 pub(crate) const DEFAULT_RATE: u32 = 10;
 /// Requests in flight when neither `--concurrency` nor the profile says.
 pub(crate) const DEFAULT_CONCURRENCY: usize = 8;
+/// Seconds to wait for an answer when neither `--timeout` nor the profile says.
+pub(crate) const DEFAULT_TIMEOUT_SECS: u64 = 30;
 
 /// What a command asks of the connection.
 #[derive(Debug, Default)]
@@ -133,6 +135,7 @@ pub(crate) async fn connect(global: &Global, opts: ConnectOptions) -> anyhow::Re
         let mut config = ClientConfig::new(base_url.clone());
         config.rate = opts.rate.unwrap_or(DEFAULT_RATE);
         config.concurrency = opts.concurrency.unwrap_or(DEFAULT_CONCURRENCY);
+        config.timeout = timeout(global.timeout.unwrap_or(DEFAULT_TIMEOUT_SECS));
         let creds = Credentials {
             client_id: handle.client_id.clone(),
             client_secret: SecretString::from(handle.client_secret.clone()),
@@ -160,6 +163,12 @@ pub(crate) async fn connect(global: &Global, opts: ConnectOptions) -> anyhow::Re
         .concurrency
         .or(profile.concurrency)
         .unwrap_or(DEFAULT_CONCURRENCY);
+    config.timeout = timeout(
+        global
+            .timeout
+            .or(profile.timeout)
+            .unwrap_or(DEFAULT_TIMEOUT_SECS),
+    );
     config.auth_scheme = profile.auth_scheme.unwrap_or(AuthScheme::default());
 
     let (creds, store) = credentials(&target, &profile, env_var)?;
@@ -173,6 +182,10 @@ pub(crate) async fn connect(global: &Global, opts: ConnectOptions) -> anyhow::Re
         sandbox: None,
         base_url: target.base_url,
     })
+}
+
+fn timeout(seconds: u64) -> std::time::Duration {
+    std::time::Duration::from_secs(seconds.max(1))
 }
 
 fn connect_failure(e: ApiError) -> anyhow::Error {
@@ -340,6 +353,7 @@ mod tests {
             config: None,
             profile: None,
             base_url: Some("https://api.nxsys.tech".into()),
+            timeout: None,
             state_dir: None,
             quiet: true,
             verbose: 0,
