@@ -50,10 +50,21 @@ impl Kind {
     }
 }
 
-/// Check an amount of money; `£`, `€`, `GBP`, `EUR`, thousands separators and accounting
-/// negatives `(12.00)` are accepted.
+/// Check an amount of money — a salary or a pay rate, never below zero; `£`, `€`, `GBP`, `EUR`
+/// and thousands separators are accepted. A sign or accounting brackets `(12.00)` are read, so
+/// the message can say what the cell means, and refused.
 pub fn money(input: &Input<'_>) -> RuleResult<Decimal> {
     let value = parse(input, Kind::Money)?;
+    if value.is_sign_negative() && !value.is_zero() {
+        return Err(Finding::error(
+            "money.negative",
+            format!(
+                "'{}' is a negative amount ({value}); salaries and pay rates cannot be below \
+                 zero: remove the minus sign or brackets",
+                input.text.trim()
+            ),
+        ));
+    }
     let places = value.normalize().scale();
     if places > MONEY_PLACES {
         return Err(Finding::error(
