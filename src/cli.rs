@@ -211,7 +211,7 @@ pub struct ImportArgs {
     /// Plan only: send nothing, write the plan as the report
     #[arg(long)]
     pub dry_run: bool,
-    /// Requests per second [default: from the profile, else 10]
+    /// Requests per second [default: from the profile, else 10; 200 with --sandbox]
     #[arg(long)]
     pub rate: Option<u32>,
     /// Requests in flight at once [default: from the profile, else 8]
@@ -287,7 +287,7 @@ pub struct PayslipExportArgs {
     /// One file per worker or per period
     #[arg(long, value_enum)]
     pub split_by: Option<SplitBy>,
-    /// Requests per second [default: from the profile, else 10]
+    /// Requests per second [default: from the profile, else 10; 200 with --sandbox]
     #[arg(long)]
     pub rate: Option<u32>,
     /// Requests in flight at once [default: from the profile, else 8]

@@ -61,7 +61,7 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<Exit> {
         global,
         ConnectOptions {
             sandbox: Some(SandboxConfig::default()),
-            rate: Some(200),
+            rate: None,
             concurrency: Some(8),
         },
     )

@@ -23,6 +23,9 @@ pub(crate) const DEFAULT_BASE_URL: &str = "https://api.nxsys.tech";
 pub(crate) const DEFAULT_RATE: u32 = 10;
 /// Requests in flight when neither `--concurrency` nor the profile says.
 pub(crate) const DEFAULT_CONCURRENCY: usize = 8;
+/// Requests per second against the embedded sandbox when `--rate` does not say: it has no rate
+/// limit of its own, so trying a batch with `--sandbox` should not crawl at the real default.
+pub(crate) const SANDBOX_RATE: u32 = 200;
 /// Seconds to wait for an answer when neither `--timeout` nor the profile says.
 pub(crate) const DEFAULT_TIMEOUT_SECS: u64 = 30;
 
@@ -133,7 +136,7 @@ pub(crate) async fn connect(global: &Global, opts: ConnectOptions) -> anyhow::Re
             ))
         })?;
         let mut config = ClientConfig::new(base_url.clone());
-        config.rate = opts.rate.unwrap_or(DEFAULT_RATE);
+        config.rate = opts.rate.unwrap_or(SANDBOX_RATE);
         config.concurrency = opts.concurrency.unwrap_or(DEFAULT_CONCURRENCY);
         config.timeout = timeout(global.timeout.unwrap_or(DEFAULT_TIMEOUT_SECS));
         let creds = Credentials {
