@@ -1,6 +1,6 @@
 //! Record rows: one per candidate, payment rate or timesheet of a run, with its state.
 
-use rusqlite::{Row, params};
+use rusqlite::{OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
 use super::{Journal, JournalError, now};
@@ -221,6 +221,36 @@ impl Journal {
                 now()
             ],
         )
+    }
+
+    /// `(seq, api_id)` of each record of `entity` that landed (`done` or `unchanged`, with an
+    /// API id), in sequence order — without the rest of each row, for passes over big runs.
+    pub fn landed(&self, run: &str, entity: &str) -> Result<Vec<(u32, String)>, JournalError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(
+                "SELECT seq, api_id FROM records
+                 WHERE run = ?1 AND entity = ?2 AND state IN ('done', 'unchanged')
+                   AND api_id IS NOT NULL
+                 ORDER BY seq",
+            )
+            .map_err(|e| self.sql_err(e))?;
+        stmt.query_map(params![run, entity], |row| Ok((row.get(0)?, row.get(1)?)))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.sql_err(e))
+    }
+
+    /// The report detail of one record (`Null` when there is none or it is not JSON).
+    pub fn detail(&self, run: &str, seq: u32) -> Result<serde_json::Value, JournalError> {
+        self.conn()
+            .query_row(
+                "SELECT detail FROM records WHERE run = ?1 AND seq = ?2",
+                params![run, seq],
+                |row| row.get(0),
+            )
+            .optional()
+            .map(|text| json_or_null(text.flatten()))
+            .map_err(|e| self.sql_err(e))
     }
 
     /// Replace the report detail of a record (e.g. acknowledged and read-back totals).

@@ -69,6 +69,16 @@ fn run_and_record_lifecycle_round_trips() {
     assert_eq!(rows[0].detail["name"], "Ann");
     assert_eq!(rows[1].state, RecordState::Failed);
     assert_eq!(rows[1].message.as_deref(), Some("bad"));
+    // The lean reads used on big runs agree with the full rows.
+    assert_eq!(
+        journal.landed("r1", "candidates").unwrap(),
+        vec![(0, "SR-1".to_string())]
+    );
+    assert!(journal.landed("r1", "timesheets").unwrap().is_empty());
+    journal.set_detail("r1", 1, &json!({"name": "Bo"})).unwrap();
+    assert_eq!(journal.detail("r1", 1).unwrap()["name"], "Bo");
+    assert_eq!(journal.detail("r1", 0).unwrap()["name"], "Ann");
+    assert_eq!(journal.detail("r1", 9).unwrap(), serde_json::Value::Null);
     journal
         .set_run_status("r1", RunStatus::Finished, Some(1))
         .unwrap();

@@ -316,18 +316,18 @@ impl Remote for Client {
     ) -> Result<Vec<ServerTimesheet>, RemoteError> {
         // The period is checked here, not by the server: which field its `taxPeriod` filter
         // reads (`taxPeriod` or `taxPeriodConfig`) is not documented.
-        let all: Vec<Timesheet> = self
+        let all: Vec<ServerTimesheet> = self
             .timesheets(TimesheetFilter {
                 subcontractor_ref: Some(worker_id.to_string()),
                 tax_year: Some(tax_year),
                 tax_period: None,
             })
+            .map_ok(server_timesheet)
             .try_collect()
             .await
             .map_err(remote_error)?;
         Ok(all
             .into_iter()
-            .map(server_timesheet)
             .filter(|t| {
                 t.worker_id.as_deref() == Some(worker_id)
                     && t.tax_year == Some(tax_year)
@@ -341,12 +341,15 @@ impl Remote for Client {
         tax_year: i32,
         limit: usize,
     ) -> Result<Option<Vec<ServerTimesheet>>, RemoteError> {
-        let items: Vec<Timesheet> = self
+        // Each page is boiled down to what matching needs as it arrives: the API's timesheets
+        // carry many more fields, and thousands of them held at once cost hundreds of MB.
+        let items: Vec<ServerTimesheet> = self
             .timesheets(TimesheetFilter {
                 tax_year: Some(tax_year),
                 ..TimesheetFilter::default()
             })
             .take(limit.saturating_add(1))
+            .map_ok(server_timesheet)
             .try_collect()
             .await
             .map_err(remote_error)?;
@@ -357,7 +360,6 @@ impl Remote for Client {
         Ok(Some(
             items
                 .into_iter()
-                .map(server_timesheet)
                 .filter(|t| t.tax_year == Some(tax_year))
                 .collect(),
         ))

@@ -8,8 +8,7 @@ use futures::TryStreamExt;
 use super::SubmitError;
 use super::engine::{Engine, LIST_ITEMS_PER_RECORD, read};
 use super::remote::Remote;
-use crate::journal::{RecordRow, RecordState};
-use crate::plan::timesheet::{ServerTimesheet, Totals};
+use crate::plan::timesheet::Totals;
 use crate::report::reconcile::RecordDetail;
 use crate::schema::{Entity, Record};
 
@@ -56,18 +55,19 @@ impl<R: Remote> Engine<'_, R> {
     }
 
     /// After the run: read every timesheet that landed back from the API for the control
-    /// totals.
+    /// totals. Memory stays small whatever the run's size: the listing keeps only each
+    /// timesheet's totals, and the journal is read one record at a time.
     pub(super) async fn read_back(&self, work: &[(u32, &Record)]) -> Result<(), SubmitError> {
-        let rows: HashMap<u32, RecordRow> = self
-            .journal
-            .records(self.run)?
-            .into_iter()
-            .map(|r| (r.seq, r))
-            .collect();
-        let mut listed: HashMap<String, ServerTimesheet> = HashMap::new();
-        let mut years: Vec<i32> = work
+        let entity = Entity::Timesheets.name();
+        let records: HashMap<u32, &Record> = work
             .iter()
-            .filter_map(|(_, r)| match &r.body {
+            .filter(|(_, r)| r.entity == Entity::Timesheets)
+            .map(|(seq, r)| (*seq, *r))
+            .collect();
+        let mut listed: HashMap<String, Option<Totals>> = HashMap::new();
+        let mut years: Vec<i32> = records
+            .values()
+            .filter_map(|r| match &r.body {
                 crate::schema::record::Body::Timesheet(t) => Some(t.tax_year),
                 _ => None,
             })
@@ -75,38 +75,37 @@ impl<R: Remote> Engine<'_, R> {
         years.sort_unstable();
         years.dedup();
         for year in years {
-            let n = work.len();
-            let limit = (n * LIST_ITEMS_PER_RECORD).max(1000);
+            let limit = (work.len() * LIST_ITEMS_PER_RECORD).max(1000);
             if let Some(list) = read(self.remote.list_timesheets(year, limit)).await? {
-                listed.extend(list.into_iter().map(|t| (t.id.clone(), t)));
+                listed.extend(
+                    list.into_iter()
+                        .map(|t| (t.id, t.lines.as_deref().map(Totals::of))),
+                );
             }
         }
-        let listed = &listed;
-        let targets: Vec<(u32, String, RecordDetail)> = work
-            .iter()
-            .filter(|(_, r)| r.entity == Entity::Timesheets)
-            .filter_map(|(seq, record)| {
-                let row = rows.get(seq)?;
-                let id = row.api_id.clone()?;
-                matches!(row.state, RecordState::Done | RecordState::Unchanged).then(|| {
-                    let detail = serde_json::from_value(row.detail.clone())
-                        .unwrap_or_else(|_| super::initial_detail(record));
-                    (*seq, id, detail)
-                })
-            })
+        let landed: Vec<(u32, String)> = self
+            .journal
+            .landed(self.run, entity)?
+            .into_iter()
+            .filter(|(seq, _)| records.contains_key(seq))
             .collect();
-        futures::stream::iter(targets.into_iter().map(Ok::<_, SubmitError>))
-            .try_for_each_concurrent(
-                self.options.concurrency.max(1),
-                |(seq, id, mut detail)| async move {
-                    let timesheet = match listed.get(&id) {
-                        Some(t) => t.clone(),
-                        None => read(self.remote.get_timesheet(&id)).await?,
-                    };
-                    detail.read_back = timesheet.lines.as_deref().map(Totals::of);
-                    self.set_detail(seq, &detail)
-                },
-            )
+        let (listed, records) = (&listed, &records);
+        futures::stream::iter(landed.into_iter().map(Ok::<_, SubmitError>))
+            .try_for_each_concurrent(self.options.concurrency.max(1), |(seq, id)| async move {
+                let totals = match listed.get(&id) {
+                    Some(totals) => *totals,
+                    None => read(self.remote.get_timesheet(&id))
+                        .await?
+                        .lines
+                        .as_deref()
+                        .map(Totals::of),
+                };
+                let mut detail: RecordDetail =
+                    serde_json::from_value(self.journal.detail(self.run, seq)?)
+                        .unwrap_or_else(|_| super::initial_detail(records[&seq]));
+                detail.read_back = totals;
+                self.set_detail(seq, &detail)
+            })
             .await?;
         Ok(())
     }
