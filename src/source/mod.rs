@@ -7,6 +7,7 @@
 
 pub mod cell;
 pub mod csv;
+mod merges;
 pub mod workbook;
 mod xls;
 

@@ -101,6 +101,8 @@ fn open_unguarded(path: &Path) -> Result<Opened, SourceError> {
         notes: Vec::new(),
     };
     let metadata = workbook.sheets_metadata().to_vec();
+    let xlsx_merges =
+        matches!(workbook, Sheets::Xlsx(_)) && super::merges::xlsx_may_have_merged_cells(path);
     for sheet in metadata {
         if sheet.typ != SheetType::WorkSheet {
             continue;
@@ -120,7 +122,9 @@ fn open_unguarded(path: &Path) -> Result<Opened, SourceError> {
         }
         let mut range = load_range(&mut workbook, path, &sheet.name)?;
         let merged = match &mut workbook {
-            Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(&sheet.name).unwrap_or_default(),
+            Sheets::Xlsx(x) if xlsx_merges => {
+                x.merge_cells_by_sheet_name(&sheet.name).unwrap_or_default()
+            }
             Sheets::Xls(x) => x.merge_cells_by_sheet_name(&sheet.name).unwrap_or_default(),
             _ => Vec::new(),
         };
