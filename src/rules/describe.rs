@@ -89,40 +89,10 @@ mod tests {
     use super::super::{Input, apply};
     use super::*;
 
-    fn all_rules() -> Vec<Rule> {
-        vec![
-            Rule::Text { max_len: 40 },
-            Rule::NiNumber,
-            Rule::SortCode,
-            Rule::AccountNumber,
-            Rule::UkPostcode,
-            Rule::PpsNumber,
-            Rule::Eircode,
-            Rule::Iban,
-            Rule::Bic,
-            Rule::Email,
-            Rule::Phone,
-            Rule::Country,
-            Rule::Date,
-            Rule::Money,
-            Rule::Decimal {
-                min: Some(0.into()),
-                max: Some(24.into()),
-            },
-            Rule::Integer {
-                min: Some(1),
-                max: Some(53),
-            },
-            Rule::Bool,
-            Rule::Enum("title"),
-            Rule::ApiId("SR-"),
-        ]
-    }
-
     #[test]
     fn every_example_passes_its_rule_without_warnings() {
         let enums = Enums::embedded();
-        for rule in all_rules() {
+        for rule in Rule::every() {
             let example = rule.example(&enums);
             let checked = apply(&rule, &Input::text(&example), &enums);
             assert!(

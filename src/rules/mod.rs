@@ -173,6 +173,76 @@ pub enum Rule {
     ApiId(&'static str),
 }
 
+impl Rule {
+    /// One rule of every variant — bounded and unbounded numbers, an `Enum` of a kind the
+    /// embedded enum file has, each `ApiId` prefix — for tests and the fuzz target, so they
+    /// cover a variant as soon as it exists (the `match` below stops compiling until a new
+    /// variant is listed here).
+    pub fn every() -> Vec<Rule> {
+        let every = vec![
+            Rule::Text { max_len: 35 },
+            Rule::NiNumber,
+            Rule::SortCode,
+            Rule::AccountNumber,
+            Rule::UkPostcode,
+            Rule::PpsNumber,
+            Rule::Eircode,
+            Rule::Iban,
+            Rule::Bic,
+            Rule::Email,
+            Rule::Phone,
+            Rule::Country,
+            Rule::Date,
+            Rule::Money,
+            Rule::Decimal {
+                min: Some(Decimal::ZERO),
+                max: Some(Decimal::from(24)),
+            },
+            Rule::Decimal {
+                min: None,
+                max: None,
+            },
+            Rule::Integer {
+                min: Some(1),
+                max: Some(53),
+            },
+            Rule::Integer {
+                min: None,
+                max: None,
+            },
+            Rule::Bool,
+            Rule::Enum("title"),
+            Rule::ApiId("SR-"),
+            Rule::ApiId("PR-"),
+            Rule::ApiId("VC-"),
+        ];
+        for rule in &every {
+            match rule {
+                Rule::Text { .. }
+                | Rule::NiNumber
+                | Rule::SortCode
+                | Rule::AccountNumber
+                | Rule::UkPostcode
+                | Rule::PpsNumber
+                | Rule::Eircode
+                | Rule::Iban
+                | Rule::Bic
+                | Rule::Email
+                | Rule::Phone
+                | Rule::Country
+                | Rule::Date
+                | Rule::Money
+                | Rule::Decimal { .. }
+                | Rule::Integer { .. }
+                | Rule::Bool
+                | Rule::Enum(_)
+                | Rule::ApiId(_) => {}
+            }
+        }
+        every
+    }
+}
+
 /// Run `rule` on one cell. Empty cells never reach a rule: the schema stage handles
 /// required/optional first.
 pub fn apply(rule: &Rule, input: &Input<'_>, enums: &Enums) -> RuleResult<Value> {
