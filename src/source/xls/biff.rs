@@ -27,17 +27,26 @@ const MAX_COLUMNS: u32 = 256;
 
 /// Check every sheet of a workbook stream: no cell past column 256, no DIMENSIONS record
 /// claiming more than [`MAX_SHEET_CELLS`], and the grids calamine will build — values and
-/// formulas, every sheet at once — within [`MAX_SHEET_CELLS`] in all.
+/// formulas, every sheet at once — within [`MAX_SHEET_CELLS`] in all. Sheets are separate
+/// stretches of the stream, so reading them all reads it about once; sheet offsets that overlap
+/// (thousands of sheets pointing into one, which would keep calamine busy for hours) are
+/// refused once twice the stream has been read.
 pub fn check(stream: &[u8]) -> Result<(), Damage> {
-    let mut total = 0u64;
+    let (mut total, mut read) = (0u64, 0usize);
     for offset in sheet_offsets(stream) {
         let Some(sheet) = stream.get(offset..) else {
             continue;
         };
-        let (cells, formulas) = scan_sheet(sheet)?;
+        let (cells, formulas, length) = scan_sheet(sheet)?;
         total += cells.span() + formulas.span();
         if total > MAX_SHEET_CELLS {
             return Err(Damage::TooManyCells(total));
+        }
+        read += length;
+        if read > stream.len().saturating_mul(2) {
+            return Err(Damage::Structure(
+                "its sheets overlap one another in the workbook stream",
+            ));
         }
     }
     Ok(())
@@ -52,11 +61,12 @@ fn sheet_offsets(stream: &[u8]) -> Vec<usize> {
         .collect()
 }
 
-/// The areas a sheet's values and formulas span.
-fn scan_sheet(sheet: &[u8]) -> Result<(Area, Area), Damage> {
+/// The areas a sheet's values and formulas span, and how many bytes of records it took.
+fn scan_sheet(sheet: &[u8]) -> Result<(Area, Area, usize), Damage> {
     let (mut cells, mut formulas) = (Area::default(), Area::default());
-    let (mut seen_bof, mut depth) = (false, 0usize);
+    let (mut seen_bof, mut depth, mut length) = (false, 0usize, 0usize);
     for (kind, body) in records(sheet) {
+        length += 4 + body.len();
         if depth > 0 {
             match kind {
                 BOF => depth += 1,
@@ -83,7 +93,7 @@ fn scan_sheet(sheet: &[u8]) -> Result<(Area, Area), Damage> {
             _ => {}
         }
     }
-    Ok((cells, formulas))
+    Ok((cells, formulas, length))
 }
 
 /// calamine reserves room for as many cells as a DIMENSIONS record claims, before reading

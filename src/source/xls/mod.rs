@@ -13,8 +13,8 @@
 //! directory, mini stream, then the `Workbook` or `Book` stream), refusing what a sound file
 //! never has — a chain that loops, points past the end of the file or outside the allocation
 //! table; then each sheet's records as `calamine/src/xls.rs` walks them ([`biff`]), refusing a
-//! cell past column 256, a DIMENSIONS record claiming more cells than a sheet can hold, and
-//! sheets whose grids would together exceed the reader's cell budget. Anything else odd is left
+//! cell past column 256, a DIMENSIONS record claiming more cells than a sheet can hold,
+//! sheets whose grids would together exceed the reader's cell budget, and sheets that overlap. Anything else odd is left
 //! to calamine, which reports it. The tests build a file calamine reads and check the guard sees
 //! the same area.
 
@@ -293,6 +293,16 @@ mod tests {
             biff::check(&workbook(2, &sheet)),
             Err(Damage::TooManyCells(2 * 65_536 * 201))
         );
+    }
+
+    #[test]
+    fn sheets_pointing_into_one_another_are_refused() {
+        let sheet: Vec<Vec<u8>> = (0..200).map(|row| cell(0x027E, row, 1)).collect();
+        assert_eq!(biff::check(&workbook(2, &sheet)), Ok(()));
+        assert!(matches!(
+            biff::check(&workbook(50, &sheet)),
+            Err(Damage::Structure(w)) if w.contains("overlap")
+        ));
     }
 
     #[test]
