@@ -10,7 +10,7 @@ use anyhow::{Context, anyhow};
 use secrecy::SecretString;
 use url::Url;
 
-use crate::api::{ApiError, AuthScheme, Client, ClientConfig, Credentials, check_base_url};
+use crate::api::{ApiError, Client, ClientConfig, Credentials, check_base_url};
 use crate::auth::{StoreError, TokenStore, fingerprint, store_key};
 use crate::cli::Global;
 use crate::config::{Config, Profile};
@@ -160,20 +160,7 @@ pub(crate) async fn connect(global: &Global, opts: ConnectOptions) -> anyhow::Re
         .as_ref()
         .map(|(_, p)| p.clone())
         .unwrap_or_default();
-    let mut config = ClientConfig::new(target.base_url.clone());
-    config.rate = opts.rate.or(profile.rate).unwrap_or(DEFAULT_RATE);
-    config.concurrency = opts
-        .concurrency
-        .or(profile.concurrency)
-        .unwrap_or(DEFAULT_CONCURRENCY);
-    config.timeout = timeout(
-        global
-            .timeout
-            .or(profile.timeout)
-            .unwrap_or(DEFAULT_TIMEOUT_SECS),
-    );
-    config.auth_scheme = profile.auth_scheme.unwrap_or(AuthScheme::default());
-
+    let config = client_config(target.base_url.clone(), global, &opts, &profile);
     let (creds, store) = credentials(&target, &profile, env_var)?;
     tracing::info!(base_url = %target.base_url, client_id = %creds.client_id, "connecting");
     let client = Client::connect(config, creds, Some(store))
@@ -185,6 +172,29 @@ pub(crate) async fn connect(global: &Global, opts: ConnectOptions) -> anyhow::Re
         sandbox: None,
         base_url: target.base_url,
     })
+}
+
+/// The client's settings: the command line first, then the profile, then the defaults.
+fn client_config(
+    base_url: Url,
+    global: &Global,
+    opts: &ConnectOptions,
+    profile: &Profile,
+) -> ClientConfig {
+    let mut config = ClientConfig::new(base_url);
+    config.rate = opts.rate.or(profile.rate).unwrap_or(DEFAULT_RATE);
+    config.concurrency = opts
+        .concurrency
+        .or(profile.concurrency)
+        .unwrap_or(DEFAULT_CONCURRENCY);
+    config.timeout = timeout(
+        global
+            .timeout
+            .or(profile.timeout)
+            .unwrap_or(DEFAULT_TIMEOUT_SECS),
+    );
+    config.auth_scheme = profile.auth_scheme.unwrap_or_default();
+    config
 }
 
 fn timeout(seconds: u64) -> std::time::Duration {
@@ -348,6 +358,57 @@ mod tests {
         let (c, _) = credentials(&t, &Profile::default(), env_of(&[])).unwrap();
         assert_eq!(c.client_id, "NXSYS.STORED");
         assert_eq!(c.refresh_token.expose_secret(), "stored-token");
+    }
+
+    #[test]
+    fn client_settings_come_from_the_command_line_then_the_profile_then_defaults() {
+        let url = Url::parse("https://api.nxsys.tech").unwrap();
+        let mut global = Global {
+            config: None,
+            profile: None,
+            base_url: None,
+            timeout: None,
+            state_dir: None,
+            quiet: true,
+            verbose: 0,
+            json: false,
+            no_progress: true,
+        };
+        let none = ConnectOptions::default();
+        let defaults = client_config(url.clone(), &global, &none, &Profile::default());
+        assert_eq!(defaults.rate, DEFAULT_RATE);
+        assert_eq!(defaults.concurrency, DEFAULT_CONCURRENCY);
+        assert_eq!(defaults.timeout.as_secs(), DEFAULT_TIMEOUT_SECS);
+        let profile = Profile {
+            rate: Some(5),
+            concurrency: Some(2),
+            timeout: Some(45),
+            ..Profile::default()
+        };
+        let from_profile = client_config(url.clone(), &global, &none, &profile);
+        assert_eq!(
+            (
+                from_profile.rate,
+                from_profile.concurrency,
+                from_profile.timeout.as_secs()
+            ),
+            (5, 2, 45)
+        );
+        global.timeout = Some(3);
+        let flags = ConnectOptions {
+            rate: Some(7),
+            concurrency: Some(4),
+            ..ConnectOptions::default()
+        };
+        let from_flags = client_config(url, &global, &flags, &profile);
+        assert_eq!(
+            (
+                from_flags.rate,
+                from_flags.concurrency,
+                from_flags.timeout.as_secs()
+            ),
+            (7, 4, 3)
+        );
     }
 
     #[tokio::test]
