@@ -124,8 +124,8 @@ pub(crate) fn env_var(name: &str) -> Option<String> {
 }
 
 /// Connect as the command line and environment say.
-pub(crate) async fn connect(global: &Global, opts: ConnectOptions) -> anyhow::Result<Session> {
-    if let Some(sandbox_config) = opts.sandbox {
+pub(crate) async fn connect(global: &Global, mut opts: ConnectOptions) -> anyhow::Result<Session> {
+    if let Some(sandbox_config) = opts.sandbox.take() {
         let handle = crate::sandbox::start(sandbox_config)
             .await
             .map_err(|e| Failure::aborted(e.context("could not start the embedded sandbox")))?;
@@ -135,10 +135,13 @@ pub(crate) async fn connect(global: &Global, opts: ConnectOptions) -> anyhow::Re
                 handle.base_url
             ))
         })?;
-        let mut config = ClientConfig::new(base_url.clone());
-        config.rate = opts.rate.unwrap_or(SANDBOX_RATE);
-        config.concurrency = opts.concurrency.unwrap_or(DEFAULT_CONCURRENCY);
-        config.timeout = timeout(global.timeout.unwrap_or(DEFAULT_TIMEOUT_SECS));
+        let config = client_config(
+            base_url.clone(),
+            global,
+            &opts,
+            &Profile::default(),
+            SANDBOX_RATE,
+        );
         let creds = Credentials {
             client_id: handle.client_id.clone(),
             client_secret: SecretString::from(handle.client_secret.clone()),
@@ -160,7 +163,13 @@ pub(crate) async fn connect(global: &Global, opts: ConnectOptions) -> anyhow::Re
         .as_ref()
         .map(|(_, p)| p.clone())
         .unwrap_or_default();
-    let config = client_config(target.base_url.clone(), global, &opts, &profile);
+    let config = client_config(
+        target.base_url.clone(),
+        global,
+        &opts,
+        &profile,
+        DEFAULT_RATE,
+    );
     let (creds, store) = credentials(&target, &profile, env_var)?;
     tracing::info!(base_url = %target.base_url, client_id = %creds.client_id, "connecting");
     let client = Client::connect(config, creds, Some(store))
@@ -174,15 +183,17 @@ pub(crate) async fn connect(global: &Global, opts: ConnectOptions) -> anyhow::Re
     })
 }
 
-/// The client's settings: the command line first, then the profile, then the defaults.
+/// The client's settings: the command line first, then the profile, then the defaults
+/// (`default_rate` differs for the embedded sandbox).
 fn client_config(
     base_url: Url,
     global: &Global,
     opts: &ConnectOptions,
     profile: &Profile,
+    default_rate: u32,
 ) -> ClientConfig {
     let mut config = ClientConfig::new(base_url);
-    config.rate = opts.rate.or(profile.rate).unwrap_or(DEFAULT_RATE);
+    config.rate = opts.rate.or(profile.rate).unwrap_or(default_rate);
     config.concurrency = opts
         .concurrency
         .or(profile.concurrency)
@@ -360,10 +371,8 @@ mod tests {
         assert_eq!(c.refresh_token.expose_secret(), "stored-token");
     }
 
-    #[test]
-    fn client_settings_come_from_the_command_line_then_the_profile_then_defaults() {
-        let url = Url::parse("https://api.nxsys.tech").unwrap();
-        let mut global = Global {
+    fn quiet_global() -> Global {
+        Global {
             config: None,
             profile: None,
             base_url: None,
@@ -373,19 +382,39 @@ mod tests {
             verbose: 0,
             json: false,
             no_progress: true,
-        };
+        }
+    }
+
+    #[test]
+    fn client_settings_come_from_the_command_line_then_the_profile_then_defaults() {
+        let url = Url::parse("https://api.nxsys.tech").unwrap();
+        let mut global = quiet_global();
         let none = ConnectOptions::default();
-        let defaults = client_config(url.clone(), &global, &none, &Profile::default());
+        let defaults = client_config(
+            url.clone(),
+            &global,
+            &none,
+            &Profile::default(),
+            DEFAULT_RATE,
+        );
         assert_eq!(defaults.rate, DEFAULT_RATE);
         assert_eq!(defaults.concurrency, DEFAULT_CONCURRENCY);
         assert_eq!(defaults.timeout.as_secs(), DEFAULT_TIMEOUT_SECS);
+        let sandbox = client_config(
+            url.clone(),
+            &global,
+            &none,
+            &Profile::default(),
+            SANDBOX_RATE,
+        );
+        assert_eq!(sandbox.rate, SANDBOX_RATE);
         let profile = Profile {
             rate: Some(5),
             concurrency: Some(2),
             timeout: Some(45),
             ..Profile::default()
         };
-        let from_profile = client_config(url.clone(), &global, &none, &profile);
+        let from_profile = client_config(url.clone(), &global, &none, &profile, DEFAULT_RATE);
         assert_eq!(
             (
                 from_profile.rate,
@@ -400,7 +429,7 @@ mod tests {
             concurrency: Some(4),
             ..ConnectOptions::default()
         };
-        let from_flags = client_config(url, &global, &flags, &profile);
+        let from_flags = client_config(url, &global, &flags, &profile, DEFAULT_RATE);
         assert_eq!(
             (
                 from_flags.rate,
@@ -414,15 +443,8 @@ mod tests {
     #[tokio::test]
     async fn sandbox_session_is_connected_and_closes() {
         let global = Global {
-            config: None,
-            profile: None,
             base_url: Some("https://api.nxsys.tech".into()),
-            timeout: None,
-            state_dir: None,
-            quiet: true,
-            verbose: 0,
-            json: false,
-            no_progress: true,
+            ..quiet_global()
         };
         let session = connect(
             &global,
