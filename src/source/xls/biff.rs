@@ -3,7 +3,7 @@
 //! from there to its EOF, skipping nested substreams (embedded charts). calamine then holds every
 //! sheet as a dense grid spanning its cells, so what matters is where the cells claim to be.
 
-use super::Damage;
+use super::{Damage, u16_at, u32_at};
 use crate::source::workbook::MAX_SHEET_CELLS;
 
 const BOF: u16 = 0x0809;
@@ -179,12 +179,4 @@ fn records(stream: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
 
 fn at16(bytes: &[u8], at: usize) -> u32 {
     u32::from(u16_at(bytes, at))
-}
-
-fn u16_at(bytes: &[u8], at: usize) -> u16 {
-    u16::from_le_bytes([bytes[at], bytes[at + 1]])
-}
-
-fn u32_at(bytes: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes"))
 }

@@ -4,7 +4,7 @@
 //! calamine would follow a chain forever (it stops only at the end-of-chain marker or at the
 //! length it wants, growing a buffer all the way) this reader stops and says the file is damaged.
 
-use super::Damage;
+use super::{Damage, u16_at, u32_at};
 
 const DIFSECT: u32 = 0xFFFF_FFFC;
 const ENDOFCHAIN: u32 = 0xFFFF_FFFE;
@@ -43,21 +43,19 @@ impl<'a> Compound<'a> {
         if file.len() < 512 || file[..8] != SIGNATURE {
             return Ok(None);
         }
-        let u16_at = |at: usize| u16::from_le_bytes([file[at], file[at + 1]]);
-        let u32_at = |at: usize| u32::from_le_bytes(file[at..at + 4].try_into().expect("4 bytes"));
-        let version = u16_at(26);
-        let size = match u16_at(30) {
+        let version = u16_at(file, 26);
+        let size = match u16_at(file, 30) {
             0x0009 => 512,
             0x000C if file.len() >= 4096 => 4096,
             _ => return Ok(None),
         };
-        if u16_at(32) != 0x0006 {
+        if u16_at(file, 32) != 0x0006 {
             return Ok(None);
         }
-        let dir_start = u32_at(48);
-        let mini_fat_start = u32_at(60);
-        let mini_fat_len = u32_at(64) as usize;
-        let difat_start = u32_at(68);
+        let dir_start = u32_at(file, 48);
+        let mini_fat_start = u32_at(file, 60);
+        let mini_fat_len = u32_at(file, 64) as usize;
+        let difat_start = u32_at(file, 68);
         let sectors = Sectors {
             data: &file[size..],
             size,
@@ -141,15 +139,13 @@ impl Entry {
     fn parse(entry: &[u8], sector_size: usize) -> Self {
         let units: Vec<u16> = le_u16s(&entry[..64]).take_while(|u| *u != 0).collect();
         let len = if sector_size == 512 {
-            u64::from(u32::from_le_bytes(
-                entry[120..124].try_into().expect("4 bytes"),
-            ))
+            u64::from(u32_at(entry, 120))
         } else {
             u64::from_le_bytes(entry[120..128].try_into().expect("8 bytes"))
         };
         Entry {
             name: String::from_utf16_lossy(&units),
-            start: u32::from_le_bytes(entry[116..120].try_into().expect("4 bytes")),
+            start: u32_at(entry, 116),
             len: usize::try_from(len).unwrap_or(usize::MAX),
         }
     }
@@ -198,13 +194,9 @@ impl Sectors<'_> {
 }
 
 fn le_u32s(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
-    bytes
-        .chunks_exact(4)
-        .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
+    bytes.chunks_exact(4).map(|b| u32_at(b, 0))
 }
 
 fn le_u16s(bytes: &[u8]) -> impl Iterator<Item = u16> + '_ {
-    bytes
-        .chunks_exact(2)
-        .map(|b| u16::from_le_bytes([b[0], b[1]]))
+    bytes.chunks_exact(2).map(|b| u16_at(b, 0))
 }

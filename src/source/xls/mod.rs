@@ -67,6 +67,15 @@ pub fn check(path: &Path) -> Result<(), Damage> {
     }
 }
 
+/// Little-endian integers at `at`; callers check the length first.
+fn u16_at(bytes: &[u8], at: usize) -> u16 {
+    u16::from_le_bytes([bytes[at], bytes[at + 1]])
+}
+
+fn u32_at(bytes: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+}
+
 fn check_bytes(file: &[u8]) -> Result<(), Damage> {
     let Some(compound) = Compound::parse(file)? else {
         return Ok(());
@@ -333,27 +342,5 @@ mod tests {
             biff::check(&[0x85, 0x00, 0x04, 0x00, 0xFF, 0xFF, 0xFF, 0xFF]),
             Ok(())
         );
-    }
-
-    #[test]
-    fn the_fuzz_reproducers_are_refused_with_a_clear_message() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        for (file, says) in [
-            ("tests/data/bad/xls-cell-past-column-256.xls", "256 columns"),
-            (
-                "tests/data/bad/xls-looping-directory.xls",
-                "loops back on itself",
-            ),
-        ] {
-            let path = root.join(file);
-            let err = crate::source::workbook::open(&path)
-                .err()
-                .expect("refused")
-                .to_string();
-            assert!(
-                err.contains(says) && err.contains(path.file_name().unwrap().to_str().unwrap()),
-                "{err}"
-            );
-        }
     }
 }
