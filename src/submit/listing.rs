@@ -36,16 +36,7 @@ impl<R: Remote> Engine<'_, R> {
                 self.candidate_lists.insert(ireland, list);
             }
         }
-        let mut years: Vec<(i32, usize)> = Vec::new();
-        for (_, record) in items {
-            if let crate::schema::record::Body::Timesheet(t) = &record.body {
-                match years.iter_mut().find(|(y, _)| *y == t.tax_year) {
-                    Some((_, n)) => *n += 1,
-                    None => years.push((t.tax_year, 1)),
-                }
-            }
-        }
-        for (year, n) in years {
+        for (year, n) in tax_years(items.iter().map(|(_, r)| *r)) {
             let limit = (n * LIST_ITEMS_PER_RECORD).max(1000);
             if let Some(list) = read(self.remote.list_timesheets(year, limit)).await? {
                 self.timesheet_lists.insert(year, list);
@@ -65,16 +56,7 @@ impl<R: Remote> Engine<'_, R> {
             .map(|(seq, r)| (*seq, *r))
             .collect();
         let mut listed: HashMap<String, Option<Totals>> = HashMap::new();
-        let mut years: Vec<i32> = records
-            .values()
-            .filter_map(|r| match &r.body {
-                crate::schema::record::Body::Timesheet(t) => Some(t.tax_year),
-                _ => None,
-            })
-            .collect();
-        years.sort_unstable();
-        years.dedup();
-        for year in years {
+        for (year, _) in tax_years(records.values().copied()) {
             let limit = (work.len() * LIST_ITEMS_PER_RECORD).max(1000);
             if let Some(list) = read(self.remote.list_timesheets(year, limit)).await? {
                 listed.extend(
@@ -109,4 +91,18 @@ impl<R: Remote> Engine<'_, R> {
             .await?;
         Ok(())
     }
+}
+
+/// The tax years of the timesheets among `records`, each with how many there are.
+fn tax_years<'a>(records: impl Iterator<Item = &'a Record>) -> Vec<(i32, usize)> {
+    let mut years: Vec<(i32, usize)> = Vec::new();
+    for record in records {
+        if let crate::schema::record::Body::Timesheet(t) = &record.body {
+            match years.iter_mut().find(|(y, _)| *y == t.tax_year) {
+                Some((_, n)) => *n += 1,
+                None => years.push((t.tax_year, 1)),
+            }
+        }
+    }
+    years
 }
