@@ -81,10 +81,30 @@ fn check_validate(case: &Case, file: &Path, work: &Path) -> Result<(), String> {
         TIME_LIMIT,
         Some(MEMORY_MIB),
     );
+    let expected = case.exit.to_string();
+    judge(
+        "validate",
+        case,
+        &out,
+        (out.code == Some(case.exit), &expected),
+        case.needles,
+    )
+}
+
+/// What is wrong with a run's answer to a bad file: the exit code (`exit`: whether it is right,
+/// and what was expected), a panic, the file not named, a needle missing. Long outputs (a 5 MB
+/// cell echoed back) are cut.
+fn judge(
+    command: &str,
+    case: &Case,
+    out: &run::Outcome,
+    (exit_ok, expected): (bool, &str),
+    needles: &[&str],
+) -> Result<(), String> {
     let all = out.all();
     let mut problems = Vec::new();
-    if out.code != Some(case.exit) {
-        problems.push(format!("exit {:?}, expected {}", out.code, case.exit));
+    if !exit_ok {
+        problems.push(format!("exit {:?}, expected {expected}", out.code));
     }
     if all.contains("panicked") || all.contains("RUST_BACKTRACE") {
         problems.push("panicked".into());
@@ -92,22 +112,20 @@ fn check_validate(case: &Case, file: &Path, work: &Path) -> Result<(), String> {
     if !all.contains(case.name) {
         problems.push("the output does not name the file".into());
     }
-    for needle in case.needles {
+    for needle in needles {
         if !all.contains(needle) {
             problems.push(format!("the output does not say {needle:?}"));
         }
     }
     if problems.is_empty() {
-        Ok(())
-    } else {
-        // Long outputs (a 5 MB cell echoed back) are cut for the failure message.
-        let shown: String = all.chars().take(3000).collect();
-        Err(format!(
-            "{}: {}\n--- output ---\n{shown}",
-            case.name,
-            problems.join("; ")
-        ))
+        return Ok(());
     }
+    let shown: String = all.chars().take(3000).collect();
+    Err(format!(
+        "{command} {}: {}\n--- output ---\n{shown}",
+        case.name,
+        problems.join("; ")
+    ))
 }
 
 /// Run `import --dry-run` against the embedded sandbox on one file: exit 1 or 2, no panic,
@@ -137,27 +155,13 @@ fn check_import(case: &Case, file: &Path, work: &Path) -> Result<(), String> {
         TIME_LIMIT,
         Some(MEMORY_MIB),
     );
-    let all = out.all();
-    let mut problems = Vec::new();
-    if !matches!(out.code, Some(1 | 2)) {
-        problems.push(format!("exit {:?}, expected 1 or 2", out.code));
-    }
-    if all.contains("panicked") || all.contains("RUST_BACKTRACE") {
-        problems.push("panicked".into());
-    }
-    if !all.contains(case.name) {
-        problems.push("the output does not name the file".into());
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        let shown: String = all.chars().take(3000).collect();
-        Err(format!(
-            "import --dry-run {}: {}\n--- output ---\n{shown}",
-            case.name,
-            problems.join("; ")
-        ))
-    }
+    judge(
+        "import --dry-run",
+        case,
+        &out,
+        (matches!(out.code, Some(1 | 2)), "1 or 2"),
+        &[],
+    )
 }
 
 #[test]
