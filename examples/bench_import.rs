@@ -15,10 +15,10 @@ use std::time::Instant;
 use nxsys_etl::api::{Client, ClientConfig, Credentials};
 use nxsys_etl::journal::Journal;
 use nxsys_etl::rules::Enums;
-use nxsys_etl::sandbox::{self, SandboxConfig};
 use nxsys_etl::schema::{ReadOptions, load_batch};
 use nxsys_etl::submit::{ImportRequest, SubmitOptions, import};
 use nxsys_etl::synth::{self, Spec};
+use nxsys_sandbox::SandboxConfig;
 
 const LIMIT: u32 = 50;
 
@@ -56,7 +56,7 @@ async fn main() -> anyhow::Result<()> {
     };
     let batch = load_batch(&files, &options)?;
 
-    let server = sandbox::start(SandboxConfig {
+    let server = nxsys_sandbox::start(SandboxConfig {
         rate_limit: Some(LIMIT),
         latency_ms: Some((20, 80)),
         ..SandboxConfig::default()

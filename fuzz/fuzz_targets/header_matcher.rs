@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use nxsys_etl::schema::Entity;
+use nxsys_etl::model::Entity;
 use nxsys_etl::schema::detect::{detect, from_headers};
 use nxsys_etl::schema::headers::{Location, map_headers, match_header};
 use nxsys_etl::schema::mapping::Mapping;

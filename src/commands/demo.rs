@@ -13,9 +13,9 @@ use crate::exit::{Exit, Failure};
 use crate::export::{ExportRequest, payslips};
 use crate::journal::Journal;
 use crate::report::reconcile::{self, RunReport};
-use crate::sandbox::SandboxConfig;
 use crate::schema;
 use crate::submit::{ImportRequest, SubmitOptions, import};
+use nxsys_sandbox::SandboxConfig;
 
 /// The clean sample batch, in dependency order.
 const SAMPLE_FILES: [&str; 4] = [

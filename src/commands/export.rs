@@ -10,7 +10,7 @@ use crate::cli::{ExportArgs, ExportWhat, Global, PayslipExportArgs, SplitBy as S
 use crate::exit::{Exit, Failure};
 use crate::export::filter::{PeriodRange, parse_since};
 use crate::export::{ExportRequest, ExportSummary, SplitBy, export};
-use crate::sandbox::SandboxConfig;
+use nxsys_sandbox::SandboxConfig;
 
 /// Payslips in the embedded sandbox of `export payslips --sandbox`: ten workers, a year of
 /// weekly pay.

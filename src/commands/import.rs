@@ -10,12 +10,13 @@ use super::runs::{open_journal, print_report};
 use super::session::{ConnectOptions, DEFAULT_CONCURRENCY, connect};
 use crate::cli::{Global, ImportArgs};
 use crate::exit::{Exit, Failure};
+use crate::model::Finding;
+use crate::model::{CellFinding, Provenance, Record};
 use crate::report::fixfile;
 use crate::report::reconcile::{self, Outcome, RunReport};
-use crate::rules::Finding;
-use crate::sandbox::SandboxConfig;
-use crate::schema::{self, CellFinding, Provenance, Record};
+use crate::schema::{self};
 use crate::submit::{ImportError, ImportRequest, Offline, SubmitOptions, import};
+use nxsys_sandbox::SandboxConfig;
 
 pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
     // Output paths are checked before anything is sent.

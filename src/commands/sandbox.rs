@@ -12,19 +12,20 @@ use serde_json::json;
 
 use crate::cli::{Global, SandboxArgs};
 use crate::exit::{Exit, Failure};
-use crate::sandbox::{self, Faults, Quirks, SandboxConfig};
+use nxsys_sandbox::{Faults, Quirks, SandboxConfig};
 
 /// Turn the command-line options into a sandbox configuration (usage errors name the option).
 fn config(args: &SandboxArgs) -> Result<SandboxConfig> {
-    let usage =
-        |option: &str, e: sandbox::ConfigError| Failure::usage(anyhow::anyhow!("{option}: {e}"));
+    let usage = |option: &str, e: nxsys_sandbox::ConfigError| {
+        Failure::usage(anyhow::anyhow!("{option}: {e}"))
+    };
     Ok(SandboxConfig {
         addr: args.addr,
         rate_limit: args.rate_limit.filter(|n| *n > 0),
         latency_ms: args
             .latency_ms
             .as_deref()
-            .map(sandbox::parse_latency)
+            .map(nxsys_sandbox::parse_latency)
             .transpose()
             .map_err(|e| usage("--latency-ms", e))?,
         faults: args
@@ -48,7 +49,7 @@ fn config(args: &SandboxArgs) -> Result<SandboxConfig> {
 
 pub async fn run(global: &Global, args: SandboxArgs) -> Result<Exit> {
     let config = config(&args)?;
-    let handle = sandbox::start(config).await.map_err(Failure::usage)?;
+    let handle = nxsys_sandbox::start(config).await.map_err(Failure::usage)?;
     let mut out = std::io::stdout().lock();
     if global.json {
         let line = json!({

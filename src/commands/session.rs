@@ -15,7 +15,7 @@ use crate::auth::{StoreError, TokenStore, fingerprint, store_key};
 use crate::cli::Global;
 use crate::config::{Config, Profile};
 use crate::exit::Failure;
-use crate::sandbox::{SandboxConfig, SandboxHandle};
+use nxsys_sandbox::{SandboxConfig, SandboxHandle};
 
 /// The production API.
 pub(crate) const DEFAULT_BASE_URL: &str = "https://api.nxsys.tech";
@@ -126,7 +126,7 @@ pub(crate) fn env_var(name: &str) -> Option<String> {
 /// Connect as the command line and environment say.
 pub(crate) async fn connect(global: &Global, mut opts: ConnectOptions) -> anyhow::Result<Session> {
     if let Some(sandbox_config) = opts.sandbox.take() {
-        let handle = crate::sandbox::start(sandbox_config)
+        let handle = nxsys_sandbox::start(sandbox_config)
             .await
             .map_err(|e| Failure::aborted(e.context("could not start the embedded sandbox")))?;
         let base_url = Url::parse(&handle.base_url).map_err(|e| {

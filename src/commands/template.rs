@@ -4,8 +4,8 @@ use anyhow::{Context as _, Result};
 
 use crate::cli::{Global, SheetFormat, TemplateArgs, TemplateEntity};
 use crate::exit::{Exit, Failure};
+use crate::model::Entity;
 use crate::rules::Enums;
-use crate::schema::Entity;
 use crate::schema::template;
 
 pub fn run(global: &Global, args: TemplateArgs) -> Result<Exit> {

@@ -9,11 +9,11 @@ use serde::Serialize;
 
 use crate::cli::{EntityArg, Global, InputArgs, ValidateArgs};
 use crate::exit::{Exit, Failure};
+use crate::model::{CellFinding, Entity, Provenance};
 use crate::report::{findings, fixfile};
 use crate::rules::Enums;
 use crate::schema::{
-    CellFinding, Counts, Entity, Mapping, Provenance, ReadOptions, SourceSummary,
-    ValidationSummary, validate_files,
+    Counts, Mapping, ReadOptions, SourceSummary, ValidationSummary, validate_files,
 };
 
 /// The entity a `--entity` value names.
@@ -143,7 +143,7 @@ fn progress_bar(global: &Global) -> ProgressBar {
 
 /// The rows of an invalid record, each with its own findings. A timesheet line that is fine
 /// itself is blocked by its timesheet's other lines, and says so.
-fn failing_rows(record: &crate::schema::Record) -> Vec<(Provenance, Vec<CellFinding>)> {
+fn failing_rows(record: &crate::model::Record) -> Vec<(Provenance, Vec<CellFinding>)> {
     let bad_rows: Vec<u32> = record
         .findings
         .iter()
@@ -168,7 +168,7 @@ fn failing_rows(record: &crate::schema::Record) -> Vec<(Provenance, Vec<CellFind
                     row: Some(at.row),
                     column: None,
                     header: None,
-                    finding: crate::rules::Finding::error(
+                    finding: crate::model::Finding::error(
                         "timesheet.blocked",
                         format!(
                             "this line is fine, but another line of the same timesheet (row {}) \

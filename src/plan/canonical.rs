@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::schema::record::{Body, LineDraft, PayRef, Record, TimesheetDraft, VatRef, WorkerRef};
+use crate::model::{Body, LineDraft, PayRef, Record, TimesheetDraft, VatRef, WorkerRef};
 
 /// The record's payload as canonical JSON: keys sorted, decimals normalised (`10.50` → `10.5`),
 /// timesheet lines in a stable order, provenance left out.
@@ -91,7 +91,7 @@ fn timesheet_value(t: &TimesheetDraft) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::record::{Entity, Provenance};
+    use crate::model::{Entity, Provenance};
 
     fn d(s: &str) -> Decimal {
         s.parse().expect("test decimal")

@@ -1,7 +1,7 @@
 //! Plan stage: resolve spreadsheet keys to API ids, order work by dependency and decide per
 //! record: create, update, unchanged or blocked.
 //!
-//! Everything here is pure: functions over [`Record`](crate::schema::Record)s and what the server
+//! Everything here is pure: functions over [`Record`](crate::model::Record)s and what the server
 //! is known to hold. The submit stage fetches that knowledge (and acts on the decisions), which
 //! keeps the decision rules testable without a server.
 //!

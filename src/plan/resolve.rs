@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::schema::record::VatRef;
+use crate::model::VatRef;
 
 /// The employer's VAT codes (`GET /vat-code`), fetched once per run.
 #[derive(Debug, Clone, Default)]

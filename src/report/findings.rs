@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 
 use rust_xlsxwriter::{Color, Format, Workbook};
 
+use crate::model::CellFinding;
+use crate::model::Severity;
 use crate::output::{fit_excel_cell, neutralise_csv};
-use crate::rules::Severity;
-use crate::schema::{CellFinding, ValidationSummary};
+use crate::schema::ValidationSummary;
 
 /// A report file that could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -205,8 +206,9 @@ pub fn render(summary: &ValidationSummary, findings: &[CellFinding], cap: Option
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::Finding;
-    use crate::schema::{Counts, Entity};
+    use crate::model::Entity;
+    use crate::model::Finding;
+    use crate::schema::Counts;
 
     fn finding(row: u32, code: &'static str, error: bool) -> CellFinding {
         CellFinding {

@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 use rust_xlsxwriter::{Color, Format, Note, Workbook, Worksheet};
 
 use super::findings::{OutFormat, ReportError};
+use crate::model::{CellFinding, Provenance};
 use crate::output::{fit_excel_cell, neutralise_csv};
 use crate::schema::detect;
 use crate::schema::headers::ERROR_COLUMN;
-use crate::schema::{CellFinding, Provenance};
 use crate::source::{self, RowBuf, SheetReader, SourceError};
 
 /// Why a fix file could not be written.

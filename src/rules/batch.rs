@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use serde_json::Value as Json;
 
 use super::Finding;
-use crate::schema::record::{PayRef, Provenance, TimesheetDraft, WorkerRef};
+use crate::model::{PayRef, Provenance, TimesheetDraft, WorkerRef};
 
 /// A finding about one column of a row, named by the column's JSON path.
 pub type ColumnFinding = (&'static str, Finding);
@@ -323,7 +323,7 @@ fn days_between(start: NaiveDate, end: NaiveDate) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::record::LineDraft;
+    use crate::model::LineDraft;
     use serde_json::json;
 
     fn at(row: u32) -> Provenance {

@@ -35,44 +35,10 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::model::Finding;
+
 pub use bank::{iban_matches_uk, uk_bank_consistency};
 pub use enums::{Enums, EnumsError};
-
-/// Whether a finding blocks the row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Warning,
-    Error,
-}
-
-/// One thing wrong (or worth knowing) about a cell or a row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
-    pub severity: Severity,
-    /// Stable, machine-readable code, e.g. `ni_number.prefix`.
-    pub code: &'static str,
-    /// What is wrong and what to do, without the cell's position.
-    pub message: String,
-}
-
-impl Finding {
-    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
-        Finding {
-            severity: Severity::Error,
-            code,
-            message: message.into(),
-        }
-    }
-
-    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
-        Finding {
-            severity: Severity::Warning,
-            code,
-            message: message.into(),
-        }
-    }
-}
 
 /// One cell as the rules see it.
 #[derive(Debug, Clone, Copy, Default)]

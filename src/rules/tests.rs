@@ -1,6 +1,7 @@
 //! Tests of `apply`: each rule is reachable and returns the right kind of value.
 
 use super::*;
+use crate::model::Severity;
 
 fn run(rule: Rule, text: &str) -> Result<Value, &'static str> {
     apply(&rule, &Input::text(text), &Enums::embedded())

@@ -9,8 +9,9 @@ use serde_json::{Map, Value as Json};
 use super::columns::{Column, Special};
 use super::headers::{HeaderMap, Location};
 use super::mapping::Mapping;
-use super::record::{Body, CellFinding, Entity, Provenance, Record};
-use crate::rules::{self, Enums, Finding, Input, Rule, Value};
+use crate::model::Finding;
+use crate::model::{Body, CellFinding, Entity, Provenance, Record};
+use crate::rules::{self, Enums, Input, Rule, Value};
 use crate::source::RowBuf;
 
 /// What the builder needs besides the row.

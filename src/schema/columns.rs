@@ -7,7 +7,7 @@
 
 use rust_decimal::Decimal;
 
-use super::record::Entity;
+use crate::model::Entity;
 use crate::rules::Rule;
 
 /// How a column's value is used beyond "put it at the JSON path".

@@ -4,7 +4,7 @@
 
 use super::headers::{fold, score};
 use super::mapping::Mapping;
-use super::record::Entity;
+use crate::model::Entity;
 use crate::source::RowBuf;
 
 /// The entity a sheet or file name suggests ("Workers IE", "pay_codes.csv", "Timesheets").

@@ -7,9 +7,9 @@ use std::rc::Rc;
 
 use super::build;
 use super::load::SheetInfo;
-use super::record::{Body, CellFinding, Entity, Record, TimesheetDraft};
 use super::timesheet::TimesheetLine;
-use crate::rules::Finding;
+use crate::model::Finding;
+use crate::model::{Body, CellFinding, Entity, Record, TimesheetDraft};
 use crate::rules::batch::BatchIndex;
 
 /// How far apart lines of one timesheet may be.

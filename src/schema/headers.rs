@@ -4,8 +4,8 @@
 
 use super::columns::{Column, columns};
 use super::mapping::Mapping;
-use super::record::{CellFinding, Entity};
-use crate::rules::Finding;
+use crate::model::Finding;
+use crate::model::{CellFinding, Entity};
 use crate::source::{RowBuf, column_letter};
 
 /// The header of the error column a fix file adds; ignored when the file is read again.

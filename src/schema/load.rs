@@ -13,10 +13,11 @@ use super::detect;
 use super::group::{Grouper, Grouping};
 use super::headers::{self, HeaderMap, Location};
 use super::mapping::Mapping;
-use super::record::{Body, CellFinding, Entity, Record};
 use super::timesheet::{self, TimesheetLine};
+use crate::model::Finding;
+use crate::model::{Body, CellFinding, Entity, Record};
 use crate::rules::batch::BatchIndex;
-use crate::rules::{self, Enums, Finding};
+use crate::rules::{self, Enums};
 
 use crate::source::{self, RowBuf, SheetReader, SourceError};
 

@@ -21,7 +21,7 @@ use serde::Deserialize;
 
 use super::columns::{Column, columns};
 use super::headers::fold;
-use super::record::Entity;
+use crate::model::Entity;
 
 /// A mapping file that cannot be used (exit code 2).
 #[derive(Debug, thiserror::Error)]

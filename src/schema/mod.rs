@@ -11,7 +11,7 @@ mod group;
 pub mod headers;
 mod load;
 pub mod mapping;
-pub mod record;
+
 pub mod template;
 pub mod timesheet;
 
@@ -19,4 +19,3 @@ pub use load::{
     Batch, Counts, ReadOptions, SourceSummary, ValidationSummary, load_batch, validate_files,
 };
 pub use mapping::{Mapping, MappingError};
-pub use record::{Body, CellFinding, Entity, Provenance, Record};

@@ -13,7 +13,7 @@ use rust_xlsxwriter::{
 };
 
 use super::columns::{Column, columns};
-use super::record::Entity;
+use crate::model::Entity;
 use crate::rules::Enums;
 
 /// Rows of the data sheet that get drop-down lists and Text format.

@@ -10,8 +10,9 @@ use rust_decimal::Decimal;
 
 use super::build::{CheckedRow, Context, starts_with_ignore_case};
 use super::columns::columns;
-use super::record::{CellFinding, Entity, LineDraft, PayRef, TimesheetDraft, VatRef, WorkerRef};
-use crate::rules::{Finding, Value};
+use crate::model::Finding;
+use crate::model::{CellFinding, Entity, LineDraft, PayRef, TimesheetDraft, VatRef, WorkerRef};
+use crate::rules::Value;
 
 /// One timesheet row: the fields that decide its timesheet, and the line itself.
 pub struct TimesheetLine {

@@ -7,7 +7,7 @@ use std::io::{Chain, Cursor, Read};
 use std::path::{Path, PathBuf};
 
 use super::{RowBuf, SheetReader, SourceError, note};
-use crate::schema::CellFinding;
+use crate::model::CellFinding;
 
 /// How much of the file is looked at to choose the delimiter and encoding.
 const SAMPLE: usize = 64 * 1024;

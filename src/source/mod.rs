@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 pub use cell::{CellView, RowBuf, column_index, column_letter, excel_serial_to_date};
 
-use crate::schema::CellFinding;
+use crate::model::CellFinding;
 
 /// A file that cannot be read at all (exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -131,6 +131,6 @@ pub(crate) fn note(
         row,
         column: None,
         header: None,
-        finding: crate::rules::Finding::warning(code, message),
+        finding: crate::model::Finding::warning(code, message),
     }
 }

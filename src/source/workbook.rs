@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use calamine::{Data, Range, Reader, SheetType, SheetVisible, Sheets, open_workbook_auto};
 
 use super::{Opened, RowBuf, SheetReader, SourceError, column_letter, excel_serial_to_date, note};
-use crate::schema::CellFinding;
+use crate::model::CellFinding;
 
 /// One worksheet, loaded by calamine and handed on row by row.
 pub struct WorkbookSheet {

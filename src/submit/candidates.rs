@@ -8,9 +8,9 @@ use super::SubmitError;
 use super::engine::{Engine, NEW_PREFIX, Written, read};
 use super::remote::{CandidateKey, Remote, ServerRecord};
 use crate::journal::RecordState;
+use crate::model::Body;
+use crate::model::{Entity, Record};
 use crate::plan::{Action, Decision, changed_fields};
-use crate::schema::record::Body;
-use crate::schema::{Entity, Record};
 
 fn text<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
     path.iter()

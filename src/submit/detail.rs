@@ -1,9 +1,9 @@
 //! The report detail recorded for each record when a run starts.
 
+use crate::model::{Body, CellFinding, WorkerRef};
+use crate::model::{Entity, Record};
 use crate::plan::timesheet::Totals;
 use crate::report::reconcile::RecordDetail;
-use crate::schema::record::{Body, CellFinding, WorkerRef};
-use crate::schema::{Entity, Record};
 
 /// A finding with its place: `row 5, column H (NI Number): …`.
 pub fn finding_text(f: &CellFinding) -> String {

@@ -11,11 +11,11 @@ use super::progress::Progress;
 use super::remote::{Remote, RemoteError, ServerRecord};
 use super::{SubmitError, SubmitOptions, candidates, payment_rates, timesheets};
 use crate::journal::{Journal, RecordRow, RecordState, RecordUpdate};
+use crate::model::{Entity, Record};
 use crate::plan::resolve::VatCodes;
 use crate::plan::timesheet::{PayInfo, ServerTimesheet};
 use crate::plan::{Action, Change, payload_hash};
 use crate::report::reconcile::RecordDetail;
-use crate::schema::{Entity, Record};
 
 /// Sends of one write before the run gives up (and stays resumable): each lost answer is
 /// followed by a search, so only an API that keeps losing answers gets here.

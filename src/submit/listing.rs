@@ -8,9 +8,9 @@ use futures::TryStreamExt;
 use super::SubmitError;
 use super::engine::{Engine, LIST_ITEMS_PER_RECORD, read};
 use super::remote::Remote;
+use crate::model::{Entity, Record};
 use crate::plan::timesheet::Totals;
 use crate::report::reconcile::RecordDetail;
-use crate::schema::{Entity, Record};
 
 impl<R: Remote> Engine<'_, R> {
     /// Read in one listing what the stage's records may already be, when that is cheaper than
@@ -97,7 +97,7 @@ impl<R: Remote> Engine<'_, R> {
 fn tax_years<'a>(records: impl Iterator<Item = &'a Record>) -> Vec<(i32, usize)> {
     let mut years: Vec<(i32, usize)> = Vec::new();
     for record in records {
-        if let crate::schema::record::Body::Timesheet(t) = &record.body {
+        if let crate::model::Body::Timesheet(t) = &record.body {
             match years.iter_mut().find(|(y, _)| *y == t.tax_year) {
                 Some((_, n)) => *n += 1,
                 None => years.push((t.tax_year, 1)),

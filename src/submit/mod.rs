@@ -28,7 +28,7 @@ pub use remote::{Offline, Remote, RemoteError};
 pub use run::{ImportError, ImportOutcome, ImportRequest, import};
 
 use crate::journal::{Journal, JournalError, RecordRow};
-use crate::schema::Record;
+use crate::model::Record;
 
 /// How to submit.
 #[derive(Debug, Clone)]

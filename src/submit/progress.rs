@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
-use crate::schema::Entity;
+use crate::model::Entity;
 
 pub struct Progress {
     bars: HashMap<Entity, ProgressBar>,

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use super::{Remote, SubmitError, SubmitOptions, align, initial_detail, submit};
 use crate::journal::{Journal, JournalError, NewRecord, RunStatus, new_run_id};
+use crate::model::Record;
 use crate::plan::{fingerprint, payload_hash};
 use crate::report::reconcile::RunReport;
-use crate::schema::Record;
 
 /// What to import and how.
 #[derive(Debug, Clone)]

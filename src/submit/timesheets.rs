@@ -10,10 +10,10 @@ use super::candidates::agency_ref;
 use super::engine::{Engine, NEW_PREFIX, Written, read};
 use super::remote::{CandidateKey, Remote};
 use crate::journal::RecordState;
+use crate::model::Record;
+use crate::model::{Body, PayRef, WorkerRef};
 use crate::plan::timesheet::{self, PayInfo, ServerTimesheet, TimesheetPlan, Totals};
 use crate::plan::{Action, Decision};
-use crate::schema::Record;
-use crate::schema::record::{Body, PayRef, WorkerRef};
 
 /// Workers and pay codes that timesheets name but the batch does not hold: look them up on the
 /// server once each, before the stage starts.

@@ -1,5 +1,5 @@
 use super::*;
-use crate::schema::record::{LineDraft, Provenance, VatRef};
+use crate::model::{LineDraft, Provenance, VatRef};
 
 fn d(s: &str) -> Decimal {
     s.parse().expect("test decimal")

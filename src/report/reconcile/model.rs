@@ -277,7 +277,7 @@ impl RunReport {
     /// Entities present, in dependency order.
     pub fn entities(&self) -> Vec<String> {
         let mut seen: Vec<String> = Vec::new();
-        for e in crate::schema::Entity::ALL {
+        for e in crate::model::Entity::ALL {
             if self.rows.iter().any(|r| r.entity == e.name()) {
                 seen.push(e.name().to_string());
             }

@@ -81,7 +81,7 @@ pub fn workbook_cases() -> Vec<Case> {
             exit: 2,
             needles: &["damaged"],
             big: false,
-            make: || include_bytes!("../data/bad/fuzz-crash-cfb-sector.xls").to_vec(),
+            make: || include_bytes!("../../../data/bad/fuzz-crash-cfb-sector.xls").to_vec(),
         },
         Case {
             // Found by fuzzing: a cell record at column 65,520 made calamine allocate tens of
@@ -90,7 +90,7 @@ pub fn workbook_cases() -> Vec<Case> {
             exit: 2,
             needles: &["damaged", "256 columns"],
             big: false,
-            make: || include_bytes!("../data/bad/xls-cell-past-column-256.xls").to_vec(),
+            make: || include_bytes!("../../../data/bad/xls-cell-past-column-256.xls").to_vec(),
         },
         Case {
             // Found by fuzzing: the compound directory's sector chain loops, and calamine
@@ -99,7 +99,7 @@ pub fn workbook_cases() -> Vec<Case> {
             exit: 2,
             needles: &["damaged", "loops back on itself"],
             big: false,
-            make: || include_bytes!("../data/bad/xls-looping-directory.xls").to_vec(),
+            make: || include_bytes!("../../../data/bad/xls-looping-directory.xls").to_vec(),
         },
         Case {
             name: "random-bytes.xlsb",

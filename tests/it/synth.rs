@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-use nxsys_etl::schema::{CellFinding, Entity, ReadOptions, ValidationSummary, validate_files};
+use nxsys_etl::model::{CellFinding, Entity};
+use nxsys_etl::schema::{ReadOptions, ValidationSummary, validate_files};
 use nxsys_etl::synth::{Format, Spec, Summary, generate};
 
 fn validate(summary: &Summary) -> (ValidationSummary, Vec<CellFinding>) {

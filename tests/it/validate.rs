@@ -3,8 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use nxsys_etl::schema::record::{PayRef, WorkerRef};
-use nxsys_etl::schema::{Body, Entity, ReadOptions, Record, load_batch};
+use nxsys_etl::model::{Body, Entity, Record};
+use nxsys_etl::model::{PayRef, WorkerRef};
+use nxsys_etl::schema::{ReadOptions, load_batch};
 use rust_decimal::Decimal;
 use serde_json::json;
 
@@ -276,7 +277,8 @@ fn an_unreadable_file_is_an_error_not_a_finding() {
 // ---------------------------------------------------------------------------------------------
 // Samples, workbooks and the command line.
 
-use nxsys_etl::schema::{CellFinding, validate_files};
+use nxsys_etl::model::CellFinding;
+use nxsys_etl::schema::validate_files;
 use std::process::Command;
 
 fn samples() -> PathBuf {

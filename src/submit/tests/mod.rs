@@ -10,11 +10,9 @@ use serde_json::json;
 
 use super::*;
 use crate::journal::RecordState;
+use crate::model::{Body, LineDraft, PayRef, Provenance, TimesheetDraft, VatRef, WorkerRef};
+use crate::model::{Entity, Record};
 use crate::report::reconcile::{Outcome, RunReport};
-use crate::schema::record::{
-    Body, LineDraft, PayRef, Provenance, TimesheetDraft, VatRef, WorkerRef,
-};
-use crate::schema::{Entity, Record};
 use fake::Fake;
 
 fn prov(file: &str, row: u32) -> Provenance {

@@ -5,12 +5,10 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
 use super::model::{Line, Timesheet};
-use crate::sandbox::errors::ApiError;
-use crate::sandbox::payment_rates::vat_ref;
-use crate::sandbox::state::Data;
-use crate::sandbox::validate::{
-    Kind, Mode, Spec, check, decimal, opt, parse_date, parse_id, req, str_at,
-};
+use crate::errors::ApiError;
+use crate::payment_rates::vat_ref;
+use crate::state::Data;
+use crate::validate::{Kind, Mode, Spec, check, decimal, opt, parse_date, parse_id, req, str_at};
 
 pub(super) static SPEC: Spec = Spec {
     fields: &[

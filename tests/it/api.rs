@@ -8,13 +8,13 @@ use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
 use nxsys_etl::api::*;
-use nxsys_etl::sandbox::{self, Quirks, SandboxConfig, SandboxHandle};
+use nxsys_sandbox::{Quirks, SandboxConfig, SandboxHandle};
 use rust_decimal::Decimal;
 use secrecy::SecretString;
 use url::Url;
 
 async fn start(config: SandboxConfig) -> SandboxHandle {
-    sandbox::start(config).await.expect("sandbox starts")
+    nxsys_sandbox::start(config).await.expect("sandbox starts")
 }
 
 fn base(sb: &SandboxHandle) -> Url {
@@ -448,7 +448,7 @@ async fn a_write_whose_answer_is_lost_is_ambiguous_and_sent_once() {
     let sb = start(SandboxConfig::default()).await;
     let client = connect(&sb, 50).await;
     let before = sb.stats();
-    sb.set_faults(sandbox::Faults {
+    sb.set_faults(nxsys_sandbox::Faults {
         drop_after_commit: 1.0,
         ..Default::default()
     });
@@ -464,7 +464,7 @@ async fn a_write_whose_answer_is_lost_is_ambiguous_and_sent_once() {
     let err = client.create_payment_rate(&body).await.unwrap_err();
     assert!(err.is_ambiguous(), "{err}");
     assert!(err.to_string().contains("check the server"), "{err}");
-    sb.set_faults(sandbox::Faults::default());
+    sb.set_faults(nxsys_sandbox::Faults::default());
     let after = sb.stats();
     assert_eq!(
         after.payment_rates,
@@ -490,7 +490,7 @@ async fn server_errors_retry_reads_and_make_writes_ambiguous() {
     let mut config = ClientConfig::new(base(&sb));
     config.max_retries = 2;
     let client = Client::connect(config, creds(&sb), None).await.unwrap();
-    sb.set_faults(sandbox::Faults {
+    sb.set_faults(nxsys_sandbox::Faults {
         status500: 1.0,
         ..Default::default()
     });

@@ -3,7 +3,7 @@
 //! The enum lists are the values the reference shows plus the guesses shared with
 //! `templates/enums.toml`; documented in `docs/sandbox.md`.
 
-use crate::sandbox::validate::{Field, Kind, Spec, opt, req};
+use crate::validate::{Field, Kind, Spec, opt, req};
 
 pub const TITLE: &[&str] = &["NONE", "MR", "MRS", "MISS", "MS", "DR", "MX", "PROF"];
 pub const GENDER: &[&str] = &["MALE", "FEMALE", "OTHER"];

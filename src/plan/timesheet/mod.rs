@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use super::resolve::VatCodes;
 use super::{Action, Change, Decision};
-use crate::schema::record::{PayRef, TimesheetDraft, WorkerRef};
+use crate::model::{PayRef, TimesheetDraft, WorkerRef};
 
 /// One timesheet line with API ids.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -4,8 +4,8 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Value, json};
 
-use crate::sandbox::payroll::pennies;
-use crate::sandbox::state::Data;
+use crate::payroll::pennies;
+use crate::state::Data;
 
 /// One timesheet line.
 #[derive(Debug, Clone)]

@@ -4,8 +4,7 @@
 //! clear message and the right exit code, never a panic; nothing is recorded as sent that was
 //! not, and resuming ends with every record in the sandbox exactly once.
 
-#[path = "support/run.rs"]
-mod run;
+use crate::run;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -253,12 +252,10 @@ fn ten_sigkills_across_a_batch_leave_no_duplicate_and_nothing_missing() {
     const WORKERS: usize = 20;
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let sb = rt
-        .block_on(nxsys_etl::sandbox::start(
-            nxsys_etl::sandbox::SandboxConfig {
-                latency_ms: Some((5, 30)),
-                ..Default::default()
-            },
-        ))
+        .block_on(nxsys_sandbox::start(nxsys_sandbox::SandboxConfig {
+            latency_ms: Some((5, 30)),
+            ..Default::default()
+        }))
         .expect("sandbox");
     let before = sb.stats();
     let dir = tempfile::tempdir().expect("temp dir");
@@ -318,16 +315,14 @@ fn ten_sigkills_across_a_batch_leave_no_duplicate_and_nothing_missing() {
 /// The sandbox, its credentials as `NXSYS_*` variables, and a state directory.
 struct Live {
     rt: tokio::runtime::Runtime,
-    sb: nxsys_etl::sandbox::SandboxHandle,
+    sb: nxsys_sandbox::SandboxHandle,
     dir: tempfile::TempDir,
 }
 
 impl Live {
-    fn start(config: nxsys_etl::sandbox::SandboxConfig) -> Live {
+    fn start(config: nxsys_sandbox::SandboxConfig) -> Live {
         let rt = tokio::runtime::Runtime::new().expect("runtime");
-        let sb = rt
-            .block_on(nxsys_etl::sandbox::start(config))
-            .expect("sandbox");
+        let sb = rt.block_on(nxsys_sandbox::start(config)).expect("sandbox");
         let dir = tempfile::tempdir().expect("temp dir");
         Live { rt, sb, dir }
     }
@@ -390,7 +385,7 @@ fn a_full_disk_for_the_report_keeps_the_journal_and_says_how_to_get_the_report()
 #[test]
 fn an_api_going_down_mid_run_stops_it_and_the_next_run_completes_it() {
     const WORKERS: usize = 12;
-    let live = Live::start(nxsys_etl::sandbox::SandboxConfig {
+    let live = Live::start(nxsys_sandbox::SandboxConfig {
         latency_ms: Some((10, 30)),
         ..Default::default()
     });
@@ -410,7 +405,7 @@ fn an_api_going_down_mid_run_stops_it_and_the_next_run_completes_it() {
         .expect("start import");
     // Let some writes through, then every request fails with 500 until the run gives up.
     std::thread::sleep(Duration::from_millis(1200));
-    live.sb.set_faults(nxsys_etl::sandbox::Faults {
+    live.sb.set_faults(nxsys_sandbox::Faults {
         status500: 1.0,
         ..Default::default()
     });
@@ -424,7 +419,7 @@ fn an_api_going_down_mid_run_stops_it_and_the_next_run_completes_it() {
             || partway.timesheets - before.timesheets < WORKERS as u64,
         "the outage came after the run had finished; nothing was tested"
     );
-    live.sb.set_faults(nxsys_etl::sandbox::Faults::default());
+    live.sb.set_faults(nxsys_sandbox::Faults::default());
     let second = live.run(&args);
     no_panic(&second);
     assert_eq!(second.code, Some(0), "{}", second.all());
@@ -539,7 +534,7 @@ async fn refusing_proxy(
 fn a_refresh_refused_mid_run_stops_cleanly_and_the_run_resumes() {
     const WORKERS: usize = 12;
     // Access tokens live one second, so the run must refresh while it works.
-    let live = Live::start(nxsys_etl::sandbox::SandboxConfig {
+    let live = Live::start(nxsys_sandbox::SandboxConfig {
         latency_ms: Some((20, 40)),
         token_ttl: Duration::from_secs(1),
         ..Default::default()

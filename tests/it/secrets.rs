@@ -3,8 +3,7 @@
 //! fix files or the journal; the token store is 0600; base URLs other than https or loopback
 //! are refused; and text that a spreadsheet would run as a formula comes out as text.
 
-#[path = "support/run.rs"]
-mod run;
+use crate::run;
 
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
@@ -13,7 +12,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use calamine::{Data, Reader};
-use nxsys_etl::sandbox::{self, SandboxConfig, SandboxHandle};
+use nxsys_sandbox::{SandboxConfig, SandboxHandle};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -28,7 +27,7 @@ impl World {
     fn start() -> World {
         let rt = tokio::runtime::Runtime::new().expect("runtime");
         let sb = rt
-            .block_on(sandbox::start(SandboxConfig::default()))
+            .block_on(nxsys_sandbox::start(SandboxConfig::default()))
             .expect("sandbox starts");
         let dir = tempfile::tempdir().expect("temp dir");
         World { rt, sb, dir }

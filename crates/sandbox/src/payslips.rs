@@ -245,7 +245,7 @@ fn render(p: &Payslip) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::payroll::calculate;
+    use crate::payroll::calculate;
     use rust_decimal::Decimal;
     use serde_json::{Value, json};
 

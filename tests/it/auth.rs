@@ -8,7 +8,7 @@ use futures::StreamExt;
 use nxsys_etl::api::{ApiError, Client, ClientConfig, Credentials};
 use nxsys_etl::auth::login::{self, LoginError, LoginOptions};
 use nxsys_etl::auth::{StoreError, StoredLogin, TokenStore};
-use nxsys_etl::sandbox::{self, SandboxConfig, SandboxHandle};
+use nxsys_sandbox::{SandboxConfig, SandboxHandle};
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
@@ -113,7 +113,7 @@ fn stored_login_debug_hides_secrets() {
 // ---- Against the sandbox --------------------------------------------------------------------
 
 async fn start(config: SandboxConfig) -> SandboxHandle {
-    sandbox::start(config).await.expect("sandbox starts")
+    nxsys_sandbox::start(config).await.expect("sandbox starts")
 }
 
 fn base(sb: &SandboxHandle) -> Url {
@@ -327,7 +327,7 @@ async fn rotated_refresh_token_is_persisted_and_the_old_one_is_dead() {
 #[tokio::test]
 async fn bearer_only_server_is_answered_with_bearer() {
     let sb = start(SandboxConfig {
-        quirks: sandbox::Quirks {
+        quirks: nxsys_sandbox::Quirks {
             bearer_only: true,
             ..Default::default()
         },

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use nxsys_etl::sandbox::{self, Faults, SandboxConfig, SandboxHandle, Stats};
+use nxsys_sandbox::{Faults, SandboxConfig, SandboxHandle, Stats};
 use serde_json::Value;
 use tokio::process::Command;
 
@@ -43,7 +43,7 @@ impl Env {
         std::fs::write(dir.path().join("config.toml"), "").expect("config");
         Env {
             dir,
-            sandbox: sandbox::start(config).await.expect("sandbox starts"),
+            sandbox: nxsys_sandbox::start(config).await.expect("sandbox starts"),
         }
     }
 

@@ -527,7 +527,7 @@ mod against_the_sandbox {
     use nxsys_etl::export::filter::PeriodRange;
     use nxsys_etl::export::source::{PayslipQuery, PayslipSource};
     use nxsys_etl::export::{ExportRequest, export};
-    use nxsys_etl::sandbox::{SandboxConfig, SandboxHandle, start};
+    use nxsys_sandbox::{SandboxConfig, SandboxHandle, start};
     use secrecy::SecretString;
 
     async fn sandbox(seed_payslips: usize) -> (SandboxHandle, Client) {

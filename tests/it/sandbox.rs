@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use nxsys_etl::sandbox::{self, Faults, Quirks, SandboxConfig, SandboxHandle};
+use nxsys_sandbox::{Faults, Quirks, SandboxConfig, SandboxHandle};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -18,7 +18,7 @@ struct Env {
 
 impl Env {
     async fn start(config: SandboxConfig) -> Env {
-        let sb = sandbox::start(config).await.expect("sandbox starts");
+        let sb = nxsys_sandbox::start(config).await.expect("sandbox starts");
         let token = sb.access_token();
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -1346,7 +1346,7 @@ async fn listens_on_loopback_only() {
         addr: "0.0.0.0:0".parse().unwrap(),
         ..Default::default()
     };
-    let error = sandbox::start(config).await.expect_err("refused");
+    let error = nxsys_sandbox::start(config).await.expect_err("refused");
     assert!(error.to_string().contains("loopback"), "{error}");
 }
 

@@ -2,9 +2,7 @@
 //! `validate` must answer. Small files are committed under `tests/data/bad/`; big ones (a 5 MB
 //! cell, a million empty rows, a zip bomb) are made at test time in a temporary directory.
 
-#[path = "text_cases.rs"]
 mod text_cases;
-#[path = "workbook_cases.rs"]
 mod workbook_cases;
 
 use super::xlsx::text_row;

@@ -1,5 +1,5 @@
-//! What the schema stage hands to the plan stage: validated records with their provenance.
-//! This is the contract between `schema` (producer) and `plan`/`submit`/`report` (consumers).
+//! What the schema stage hands to the plan stage: records with their provenance and findings.
+//! `schema` produces them; `rules` (batch rules), `plan`, `submit` and `report` read them.
 
 use std::path::PathBuf;
 
@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::rules::{Finding, Severity};
+use super::CellFinding;
 
 /// The kinds of record the tool imports, in dependency order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -67,66 +67,6 @@ pub struct Provenance {
     pub sheet: Option<String>,
     /// 1-based row number as shown by Excel (the header is usually row 1).
     pub row: u32,
-}
-
-/// A finding placed on a cell (or on a whole row/file when `column` is `None`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CellFinding {
-    pub file: PathBuf,
-    pub sheet: Option<String>,
-    /// `None` for findings about a whole file or sheet (e.g. a missing required header).
-    pub row: Option<u32>,
-    /// Column letter (`A`, `AB`), `None` for row- or file-level findings.
-    pub column: Option<String>,
-    /// The header of that column as the user wrote it.
-    pub header: Option<String>,
-    #[serde(flatten)]
-    pub finding: Finding,
-}
-
-impl CellFinding {
-    pub fn is_error(&self) -> bool {
-        self.finding.severity == Severity::Error
-    }
-
-    /// Where the finding is, as the user sees it:
-    /// `file.xlsx, sheet Candidates, row 14, column H (NI Number)`.
-    pub fn location(&self) -> String {
-        let mut at = self.file.display().to_string();
-        if let Some(sheet) = &self.sheet {
-            at.push_str(&format!(", sheet {sheet}"));
-        }
-        if let Some(row) = self.row {
-            at.push_str(&format!(", row {row}"));
-        }
-        match (&self.column, &self.header) {
-            (Some(column), Some(header)) if !header.is_empty() => {
-                at.push_str(&format!(", column {column} ({header})"))
-            }
-            (Some(column), _) => at.push_str(&format!(", column {column}")),
-            (None, Some(header)) if !header.is_empty() => {
-                at.push_str(&format!(", column {header}"))
-            }
-            _ => {}
-        }
-        at
-    }
-
-    /// The provenance of the row the finding is on, if it is on a row.
-    pub fn provenance(&self) -> Option<Provenance> {
-        Some(Provenance {
-            file: self.file.clone(),
-            sheet: self.sheet.clone(),
-            row: self.row?,
-        })
-    }
-}
-
-impl std::fmt::Display for CellFinding {
-    /// `file.xlsx, sheet Candidates, row 14, column H (NI Number): message`
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.location(), self.finding.message)
-    }
 }
 
 /// A worker as a timesheet line names it.

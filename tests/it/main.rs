@@ -1,0 +1,17 @@
+//! The integration tests: one binary (one link of the crate), a module per area, as ripgrep's
+//! `tests/`. Every test talks to an in-process sandbox or runs the real binary on loopback.
+//!
+//! Run one area with `cargo test --test it import::`, one test with its full path.
+
+mod api;
+mod architecture;
+mod auth;
+mod bad_input;
+mod export;
+mod faults;
+mod import;
+mod run;
+mod sandbox;
+mod secrets;
+mod synth;
+mod validate;
