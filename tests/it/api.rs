@@ -4,7 +4,6 @@
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
 use nxsys_etl::api::*;
@@ -385,15 +384,11 @@ async fn secrets_never_reach_logs_or_errors() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let sb = start(SandboxConfig {
-        token_ttl: Duration::from_secs(2),
-        ..Default::default()
-    })
-    .await;
+    let sb = start(SandboxConfig::default()).await;
     let mut errors = Vec::new();
     let client = connect(&sb, 50).await;
     client.vat_codes().await.expect("vat codes");
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    sb.expire_tokens();
     client.vat_codes().await.expect("vat codes after expiry");
     errors.push(
         client

@@ -1,5 +1,6 @@
 //! Admin endpoints outside the Nxsys API (never counted, rate-limited or faulted):
-//! `GET /_sandbox/stats`, `POST /_sandbox/reset`, `GET|POST /_sandbox/faults`.
+//! `GET /_sandbox/stats`, `POST /_sandbox/reset`, `GET|POST /_sandbox/faults`,
+//! `POST /_sandbox/tokens/expire`.
 
 use std::sync::Arc;
 
@@ -23,6 +24,12 @@ pub async fn stats(State(shared): State<Arc<Shared>>) -> Json<Stats> {
 pub async fn reset(State(shared): State<Arc<Shared>>) -> StatusCode {
     shared.reset();
     StatusCode::NO_CONTENT
+}
+
+/// `POST /_sandbox/tokens/expire` → `{"expired": n}`: every access token issued so far is
+/// expired (as if its lifetime had passed; n were still live). Refresh tokens keep working.
+pub async fn expire_tokens(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    Json(json!({ "expired": shared.tokens().expire_access() }))
 }
 
 fn faults_json(f: &Faults) -> Value {
@@ -72,4 +79,81 @@ pub async fn set_faults(
     };
     shared.set_faults(faults.clone());
     Ok(Json(faults_json(&faults)))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use axum::body::{Body, to_bytes};
+    use axum::http::{Request, StatusCode};
+    use serde_json::{Value, json};
+    use tower::ServiceExt;
+
+    use super::super::router;
+    use super::super::state::Shared;
+
+    async fn send(shared: &Arc<Shared>, request: Request<Body>) -> (StatusCode, Value) {
+        let response = router::build(shared.clone())
+            .oneshot(request)
+            .await
+            .unwrap();
+        let status = response.status();
+        let bytes = to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap()
+        };
+        (status, body)
+    }
+
+    async fn vat_codes(shared: &Arc<Shared>, token: &str) -> (StatusCode, Value) {
+        let request = Request::get("/nxsys/vat-code")
+            .header("Authorization", format!("Nxsys-oauthtoken {token}"))
+            .body(Body::empty())
+            .unwrap();
+        send(shared, request).await
+    }
+
+    async fn expire(shared: &Arc<Shared>) -> (StatusCode, Value) {
+        let request = Request::post("/_sandbox/tokens/expire")
+            .body(Body::empty())
+            .unwrap();
+        send(shared, request).await
+    }
+
+    #[tokio::test]
+    async fn expired_on_request_is_refused_like_expired_by_time_and_new_tokens_work() {
+        let shared = Arc::new(Shared::new(Default::default(), "http://127.0.0.1:1".into()));
+        let ttl = shared.config.token_ttl;
+        let (lapsed, live) = {
+            let mut tokens = shared.tokens();
+            (
+                tokens.issue_access(Duration::ZERO),
+                tokens.issue_access(ttl),
+            )
+        };
+        let (status, naturally) = vat_codes(&shared, &lapsed).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(naturally["error"]["code"], "invalid_credentials");
+        assert_eq!(vat_codes(&shared, &live).await.0, StatusCode::OK);
+
+        // Only the one live token was still live; the call is not an API request.
+        assert_eq!(
+            expire(&shared).await,
+            (StatusCode::OK, json!({"expired": 1}))
+        );
+        assert_eq!(
+            vat_codes(&shared, &live).await,
+            (StatusCode::UNAUTHORIZED, naturally)
+        );
+        assert_eq!(expire(&shared).await.1, json!({"expired": 0}));
+
+        let fresh = shared.tokens().issue_access(ttl);
+        assert_eq!(vat_codes(&shared, &fresh).await.0, StatusCode::OK);
+        let stats = shared.stats();
+        assert_eq!((stats.requests, stats.unauthorized), (4, 2));
+    }
 }

@@ -1,4 +1,4 @@
-//! A local, faithful simulator of the Nxsys Umbrella API (see `shared/nxsys-api.md` and
+//! A local, faithful simulator of the Nxsys Umbrella API (see the Nxsys API reference and
 //! `docs/sandbox.md`). Tests, benchmarks, `--sandbox` runs and `demo` talk to it on loopback.
 //!
 //! It has its own types for what it stores and serves, written from the API reference; it does

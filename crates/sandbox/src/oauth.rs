@@ -107,6 +107,20 @@ impl Tokens {
         token
     }
 
+    /// Make every access token issued so far expired, as if its lifetime had passed; tokens
+    /// issued afterwards live their full lifetime. Returns how many were still live.
+    pub fn expire_access(&mut self) -> usize {
+        let now = Instant::now();
+        let mut live = 0;
+        for expires in self.access.values_mut() {
+            if now < *expires {
+                live += 1;
+                *expires = now;
+            }
+        }
+        live
+    }
+
     /// Whether `token` is a live access token.
     pub fn access_valid(&self, token: &str) -> bool {
         self.access

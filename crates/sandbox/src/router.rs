@@ -90,6 +90,7 @@ pub fn build(shared: Arc<Shared>) -> Router {
     let admin = Router::new()
         .route("/_sandbox/stats", get(admin::stats))
         .route("/_sandbox/reset", post(admin::reset))
+        .route("/_sandbox/tokens/expire", post(admin::expire_tokens))
         .route(
             "/_sandbox/faults",
             get(admin::get_faults).post(admin::set_faults),

@@ -60,6 +60,13 @@ impl SandboxHandle {
         self.shared.set_faults(faults);
     }
 
+    /// Expire every access token issued so far (as if its lifetime had passed), the same as
+    /// `POST /_sandbox/tokens/expire`; returns how many were still live. Refresh tokens keep
+    /// working, so a client gets a 401 and can refresh.
+    pub fn expire_tokens(&self) -> usize {
+        self.shared.tokens().expire_access()
+    }
+
     /// A fresh access token (for tests that do not exercise OAuth).
     pub fn access_token(&self) -> String {
         self.shared
@@ -162,5 +169,22 @@ async fn serve_connection(stream: TcpStream, app: Router, mut stopped: watch::Re
         // Dropping the connection future closes the socket without an answer.
         _ = drop_signal.notified() => {}
         _ = stopped.changed() => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn expire_tokens_ends_issued_access_tokens_only() {
+        let sb = start(SandboxConfig::default()).await.unwrap();
+        let old = sb.access_token();
+        assert!(sb.shared.tokens().access_valid(&old));
+        assert_eq!(sb.expire_tokens(), 1);
+        assert!(!sb.shared.tokens().access_valid(&old));
+        let fresh = sb.access_token();
+        assert!(sb.shared.tokens().access_valid(&fresh));
+        sb.shutdown().await;
     }
 }
