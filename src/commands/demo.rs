@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow};
 use serde_json::json;
 
-use super::runs::print_report;
+use super::runs::{print_report, run_exit, write_report};
 use super::session::{ConnectOptions, connect};
 use crate::cli::{DemoArgs, Global};
 use crate::exit::{Exit, Failure};
@@ -14,7 +14,7 @@ use crate::export::{ExportRequest, payslips};
 use crate::journal::Journal;
 use crate::report::reconcile::{self, RunReport};
 use crate::schema;
-use crate::submit::{ImportRequest, SubmitOptions, import};
+use crate::submit::{ImportError, ImportRequest, SubmitOptions, import};
 use nxsys_sandbox::SandboxConfig;
 
 /// The clean sample batch, in dependency order.
@@ -82,13 +82,21 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<Exit> {
             progress: progress && std::io::IsTerminal::is_terminal(&std::io::stderr()),
         },
     };
-    let outcome = import(&session.client, &journal, &batch.records, &request)
-        .await
+    let result = import(&session.client, &journal, &batch.records, &request).await;
+    if let Err(ImportError::Aborted { run, .. }) = &result {
+        journal
+            .set_exit_code(run, Exit::Aborted.code())
+            .map_err(Failure::aborted)?;
+    }
+    let outcome = result.map_err(Failure::aborted)?;
+    let exit = run_exit(&outcome.counts);
+    journal
+        .set_exit_code(&outcome.run_id, exit.code())
         .map_err(Failure::aborted)?;
     let report =
         RunReport::from_journal(&journal, &outcome.run_id, None).map_err(Failure::aborted)?;
     let report_path = out.join(reconcile::default_path(&outcome.run_id));
-    reconcile::write(&report_path, &report).map_err(Failure::usage)?;
+    write_report(&report_path, &report).map_err(Failure::usage)?;
 
     let payslip_path = out.join("payslips.xlsx");
     let exported = payslips::export(&session.client, &ExportRequest::new(&payslip_path), false)
@@ -122,5 +130,5 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<Exit> {
         }
         println!("  journal             {}", journal.path().display());
     }
-    Ok(report.exit())
+    Ok(exit)
 }

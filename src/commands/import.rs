@@ -6,14 +6,14 @@ use std::path::PathBuf;
 use anyhow::{Result, anyhow};
 use serde_json::json;
 
-use super::runs::{open_journal, print_report};
+use super::runs::{open_journal, print_report, run_exit, write_report};
 use super::session::{ConnectOptions, DEFAULT_CONCURRENCY, connect};
 use crate::cli::{Global, ImportArgs};
 use crate::exit::{Exit, Failure};
 use crate::model::Finding;
-use crate::model::{CellFinding, Provenance, Record};
+use crate::model::{CellFinding, Outcome, Provenance, Record};
 use crate::report::fixfile;
-use crate::report::reconcile::{self, Outcome, RunReport};
+use crate::report::reconcile::{self, RunReport};
 use crate::schema::{self};
 use crate::submit::{ImportError, ImportRequest, Offline, SubmitOptions, import};
 use nxsys_sandbox::SandboxConfig;
@@ -99,19 +99,24 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
     if let Some(session) = session {
         session.close().await;
     }
-    let (run_id, aborted) = match result {
+    let (run_id, exit, aborted) = match result {
         Ok(outcome) => {
             if outcome.resumed && !global.quiet && !global.json {
                 eprintln!("Resumed unfinished run {}.", outcome.run_id);
             }
-            (outcome.run_id, None)
+            (outcome.run_id, run_exit(&outcome.counts), None)
         }
-        Err(ImportError::Aborted { run, message }) => {
-            (run.clone(), Some(ImportError::Aborted { run, message }))
-        }
+        Err(ImportError::Aborted { run, message }) => (
+            run.clone(),
+            Exit::Aborted,
+            Some(ImportError::Aborted { run, message }),
+        ),
         Err(e) if e.is_usage() => return Err(Failure::usage(e).into()),
         Err(e) => return Err(Failure::aborted(e).into()),
     };
+    journal
+        .set_exit_code(&run_id, exit.code())
+        .map_err(Failure::aborted)?;
 
     let report = RunReport::from_journal(&journal, &run_id, Some(args.mask_pii))
         .map_err(Failure::aborted)?;
@@ -119,7 +124,7 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
         .report
         .clone()
         .unwrap_or_else(|| reconcile::default_path(&run_id));
-    reconcile::write(&path, &report)
+    write_report(&path, &report)
         .map_err(|e| {
             anyhow!(
                 "{e}. The run itself is recorded in the journal: once there is room, write its \
@@ -145,7 +150,7 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
     if let Some(e) = aborted {
         return Err(Failure::aborted(e).into());
     }
-    Ok(report.exit())
+    Ok(exit)
 }
 
 /// Progress bars only for a person watching: stderr a terminal, no `--json`/`-q`/`--no-progress`.

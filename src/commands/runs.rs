@@ -1,11 +1,14 @@
 //! `nxsys-etl runs list | show RUN [--report F]`: past runs from the journal.
 
+use std::path::Path;
+
 use anyhow::Result;
 
 use crate::cli::{Global, RunsAction, RunsArgs};
 use crate::exit::{Exit, Failure};
 use crate::journal::{self, Journal, JournalError};
-use crate::report::reconcile::{self, Outcome, RunReport};
+use crate::model::{Counts, Outcome};
+use crate::report::reconcile::{self, ReportError, RunReport};
 
 pub fn run(global: &Global, args: RunsArgs) -> Result<Exit> {
     let journal = open_journal(global)?;
@@ -36,7 +39,7 @@ fn list(global: &Global, journal: &Journal) -> Result<Exit> {
         "RUN", "STARTED (UTC)", "STATUS", "EXIT", "RECORDS"
     );
     for run in runs {
-        let records = journal.records(&run.id).map_err(Failure::aborted)?.len();
+        let records = journal.record_count(&run.id).map_err(Failure::aborted)?;
         let files: Vec<String> = run.files.iter().map(|f| f.display().to_string()).collect();
         println!(
             "{:<22} {:<20} {:<9} {:>4} {:>7}  {}",
@@ -60,7 +63,7 @@ fn show(
     global: &Global,
     journal: &Journal,
     run_id: &str,
-    report_path: Option<&std::path::Path>,
+    report_path: Option<&Path>,
 ) -> Result<Exit> {
     let report = match RunReport::from_journal(journal, run_id, None) {
         Ok(r) => r,
@@ -68,7 +71,7 @@ fn show(
         Err(e) => return Err(Failure::aborted(e).into()),
     };
     if let Some(path) = report_path {
-        reconcile::write(path, &report).map_err(Failure::usage)?;
+        write_report(path, &report).map_err(Failure::usage)?;
     }
     if global.json {
         let summary = report.summary(report_path.map(|p| p.to_path_buf()));
@@ -80,6 +83,29 @@ fn show(
         println!("Report written to {}", path.display());
     }
     Ok(Exit::Ok)
+}
+
+/// The exit status of an import run from its records' outcomes: 0 when every record landed
+/// (or would, for a dry run), 1 when some are invalid, rejected or blocked, 3 when some are
+/// still pending (the run stopped).
+pub(crate) fn run_exit(counts: &Counts) -> Exit {
+    if counts.get(Outcome::Pending) > 0 {
+        Exit::Aborted
+    } else if counts.get(Outcome::Invalid)
+        + counts.get(Outcome::Rejected)
+        + counts.get(Outcome::Blocked)
+        > 0
+    {
+        Exit::Rows
+    } else {
+        Exit::Ok
+    }
+}
+
+/// Write a run's report; its Summary sheet states the exit status its outcomes give.
+pub(crate) fn write_report(path: &Path, report: &RunReport) -> Result<(), ReportError> {
+    let exit = run_exit(&report.counts(None));
+    reconcile::write(path, report, &format!("{} ({exit:?})", exit.code()))
 }
 
 /// The human summary of a run: facts, counts per entity and outcome, rows that need attention.
@@ -130,5 +156,33 @@ pub(crate) fn print_report(report: &RunReport) {
         if attention.len() > 20 {
             println!("  … and {} more (see the report)", attention.len() - 20);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counts(outcomes: &[(Outcome, usize)]) -> Counts {
+        outcomes
+            .iter()
+            .flat_map(|(o, n)| std::iter::repeat_n(*o, *n))
+            .collect()
+    }
+
+    #[test]
+    fn outcomes_map_to_exit_statuses() {
+        // The outcomes of the report's sample run: some rows did not land.
+        let sample = counts(&[
+            (Outcome::Created, 3),
+            (Outcome::Updated, 1),
+            (Outcome::Rejected, 1),
+            (Outcome::Invalid, 1),
+        ]);
+        assert_eq!(run_exit(&sample), Exit::Rows);
+        let landed = counts(&[(Outcome::Created, 2), (Outcome::WouldUpdate, 1)]);
+        assert_eq!(run_exit(&landed), Exit::Ok);
+        let stopped = counts(&[(Outcome::Blocked, 1), (Outcome::Pending, 1)]);
+        assert_eq!(run_exit(&stopped), Exit::Aborted);
     }
 }

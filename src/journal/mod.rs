@@ -12,6 +12,7 @@ mod lock;
 mod records;
 mod runs;
 mod schema;
+mod stored;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -60,8 +61,18 @@ pub enum JournalError {
     Busy { path: PathBuf },
     #[error("run {0} is not in the journal; `nxsys-etl runs list` shows the runs it knows")]
     UnknownRun(String),
+    #[error("record {seq} of run {run} is not in the journal")]
+    UnknownRecord { run: String, seq: u32 },
+    /// A run row that cannot be read back (an unknown status, a file list that is not JSON).
     #[error("journal data for run {run} is damaged: {what}")]
     Corrupt { run: String, what: String },
+    /// A record row that cannot be read back (an unknown state, action or entity, JSON that
+    /// is not what this tool writes).
+    #[error("journal data for run {run}, record {seq} is damaged: {what}")]
+    CorruptRecord { run: String, seq: u32, what: String },
+    /// A value that cannot be written as JSON.
+    #[error("cannot store record {seq} of run {run} in the journal: {what}")]
+    Unstorable { run: String, seq: u32, what: String },
 }
 
 /// An open journal. Cheap to share behind an `Arc`; every call takes the connection lock for

@@ -1,9 +1,14 @@
 //! Record rows: one per candidate, payment rate or timesheet of a run, with its state.
+//!
+//! Rows carry the model's types; how each is stored (text, JSON) is the business of
+//! `stored`, and a row that cannot be read back is an error naming its run and record.
 
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
+use super::stored::{self, RECORD_COLUMNS};
 use super::{Journal, JournalError, now};
+use crate::model::{Action, Change, Counts, Entity, Outcome, Provenance, RecordDetail};
 
 /// Where a record is in its life. `planned → sent → done | failed`; `blocked` and
 /// `unchanged` are decided without sending anything.
@@ -37,7 +42,7 @@ impl RecordState {
         }
     }
 
-    fn parse(text: &str) -> Option<Self> {
+    pub(super) fn parse(text: &str) -> Option<Self> {
         Some(match text {
             "planned" => RecordState::Planned,
             "sent" => RecordState::Sent,
@@ -56,39 +61,57 @@ impl RecordState {
 }
 
 /// One record of a run as stored.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RecordRow {
     pub run: String,
     pub seq: u32,
-    /// Entity name (`candidates`, `candidates-ie`, `payment-rates`, `timesheets`).
-    pub entity: String,
-    /// The source rows, as JSON (`[{file, sheet, row}]`).
-    pub provenance: serde_json::Value,
+    pub entity: Entity,
+    /// The source rows the record was made of.
+    pub provenance: Vec<Provenance>,
     pub natural_key: String,
     pub payload_hash: String,
-    /// `create`, `update`, `unchanged`, `blocked` once planned.
-    pub action: Option<String>,
+    /// The plan's decision, once made.
+    pub action: Option<Action>,
     pub state: RecordState,
     pub api_id: Option<String>,
     pub http_status: Option<u16>,
     pub message: Option<String>,
     pub attempts: u32,
-    /// Changed fields for an update (`[{field, before, after}]`).
-    pub changed: serde_json::Value,
-    /// What the report shows beyond the above (name, control totals), as JSON.
-    pub detail: serde_json::Value,
+    /// For an update: the fields that change.
+    pub changed: Vec<Change>,
+    /// What the report shows beyond the above (name, control totals).
+    pub detail: RecordDetail,
     pub updated: String,
+}
+
+impl RecordRow {
+    /// Where the record ended up, as the report says it. In a dry run (`dry_run`) a record
+    /// still planned is one that would be created or updated, not one left pending.
+    pub fn outcome(&self, dry_run: bool) -> Outcome {
+        let update = self.action == Some(Action::Update);
+        match self.state {
+            RecordState::Done if update => Outcome::Updated,
+            RecordState::Done => Outcome::Created,
+            RecordState::Unchanged => Outcome::Unchanged,
+            RecordState::Failed => Outcome::Rejected,
+            RecordState::Blocked if self.detail.invalid => Outcome::Invalid,
+            RecordState::Blocked => Outcome::Blocked,
+            RecordState::Planned | RecordState::Sent if dry_run && update => Outcome::WouldUpdate,
+            RecordState::Planned | RecordState::Sent if dry_run => Outcome::WouldCreate,
+            RecordState::Planned | RecordState::Sent => Outcome::Pending,
+        }
+    }
 }
 
 /// A record to add to a run.
 #[derive(Debug, Clone)]
 pub struct NewRecord {
     pub seq: u32,
-    pub entity: String,
-    pub provenance: serde_json::Value,
+    pub entity: Entity,
+    pub provenance: Vec<Provenance>,
     pub natural_key: String,
     pub payload_hash: String,
-    pub detail: serde_json::Value,
+    pub detail: RecordDetail,
 }
 
 /// The outcome of a write (or of the decision not to write).
@@ -97,36 +120,6 @@ pub struct RecordUpdate {
     pub api_id: Option<String>,
     pub http_status: Option<u16>,
     pub message: Option<String>,
-}
-
-const RECORD_COLUMNS: &str = "run, seq, entity, provenance, natural_key, payload_hash, action, \
-     state, api_id, http_status, message, attempts, changed, detail, updated";
-
-fn json_or_null(text: Option<String>) -> serde_json::Value {
-    text.and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or(serde_json::Value::Null)
-}
-
-fn read_record(row: &Row<'_>) -> rusqlite::Result<RecordRow> {
-    let state: String = row.get(7)?;
-    Ok(RecordRow {
-        run: row.get(0)?,
-        seq: row.get(1)?,
-        entity: row.get(2)?,
-        provenance: json_or_null(row.get(3)?),
-        natural_key: row.get(4)?,
-        payload_hash: row.get(5)?,
-        action: row.get(6)?,
-        // An unknown state is treated as `sent`: the safe reading (search before sending).
-        state: RecordState::parse(&state).unwrap_or(RecordState::Sent),
-        api_id: row.get(8)?,
-        http_status: row.get(9)?,
-        message: row.get(10)?,
-        attempts: row.get(11)?,
-        changed: json_or_null(row.get(12)?),
-        detail: json_or_null(row.get(13)?),
-        updated: row.get(14)?,
-    })
 }
 
 impl Journal {
@@ -147,11 +140,11 @@ impl Journal {
                 stmt.execute(params![
                     run,
                     r.seq,
-                    r.entity,
-                    r.provenance.to_string(),
+                    r.entity.name(),
+                    stored::provenance_json(&r.provenance, run, r.seq)?,
                     r.natural_key,
                     r.payload_hash,
-                    r.detail.to_string(),
+                    stored::json(&r.detail, run, r.seq)?,
                     stamp
                 ])
                 .map_err(|e| self.sql_err(e))?;
@@ -169,10 +162,30 @@ impl Journal {
             ))
             .map_err(|e| self.sql_err(e))?;
         let rows = stmt
-            .query_map([run], read_record)
+            .query_map([run], stored::read_record)
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(|e| self.sql_err(e))?;
-        Ok(rows)
+        rows.into_iter().collect()
+    }
+
+    /// How many records a run has.
+    pub fn record_count(&self, run: &str) -> Result<usize, JournalError> {
+        self.conn()
+            .query_row("SELECT COUNT(*) FROM records WHERE run = ?1", [run], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n as usize)
+            .map_err(|e| self.sql_err(e))
+    }
+
+    /// The records of a run per outcome (see [`RecordRow::outcome`]): what the run did.
+    pub fn outcome_counts(&self, run: &str) -> Result<Counts, JournalError> {
+        let dry_run = self.run(run)?.status == super::RunStatus::DryRun;
+        Ok(self
+            .records(run)?
+            .iter()
+            .map(|r| r.outcome(dry_run))
+            .collect())
     }
 
     /// Store the plan's decision for a record (and the changes it found, for an update).
@@ -180,12 +193,13 @@ impl Journal {
         &self,
         run: &str,
         seq: u32,
-        action: &str,
-        changed: &serde_json::Value,
+        action: Action,
+        changes: &[Change],
     ) -> Result<(), JournalError> {
+        let changed = stored::changes_json(changes, run, seq)?;
         self.exec(
             "UPDATE records SET action = ?3, changed = ?4, updated = ?5 WHERE run = ?1 AND seq = ?2",
-            params![run, seq, action, changed.to_string(), now()],
+            params![run, seq, action.as_str(), changed, now()],
         )
     }
 
@@ -225,7 +239,7 @@ impl Journal {
 
     /// `(seq, api_id)` of each record of `entity` that landed (`done` or `unchanged`, with an
     /// API id), in sequence order — without the rest of each row, for passes over big runs.
-    pub fn landed(&self, run: &str, entity: &str) -> Result<Vec<(u32, String)>, JournalError> {
+    pub fn landed(&self, run: &str, entity: Entity) -> Result<Vec<(u32, String)>, JournalError> {
         let conn = self.conn();
         let mut stmt = conn
             .prepare(
@@ -235,22 +249,31 @@ impl Journal {
                  ORDER BY seq",
             )
             .map_err(|e| self.sql_err(e))?;
-        stmt.query_map(params![run, entity], |row| Ok((row.get(0)?, row.get(1)?)))
-            .and_then(|rows| rows.collect())
-            .map_err(|e| self.sql_err(e))
+        stmt.query_map(params![run, entity.name()], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(|e| self.sql_err(e))
     }
 
-    /// The report detail of one record (`Null` when there is none or it is not JSON).
-    pub fn detail(&self, run: &str, seq: u32) -> Result<serde_json::Value, JournalError> {
-        self.conn()
+    /// The report detail of one record.
+    pub fn detail(&self, run: &str, seq: u32) -> Result<RecordDetail, JournalError> {
+        let text: Option<Option<String>> = self
+            .conn()
             .query_row(
                 "SELECT detail FROM records WHERE run = ?1 AND seq = ?2",
                 params![run, seq],
                 |row| row.get(0),
             )
             .optional()
-            .map(|text| json_or_null(text.flatten()))
-            .map_err(|e| self.sql_err(e))
+            .map_err(|e| self.sql_err(e))?;
+        match text {
+            Some(text) => stored::detail(text, run, seq),
+            None => Err(JournalError::UnknownRecord {
+                run: run.to_string(),
+                seq,
+            }),
+        }
     }
 
     /// Replace the report detail of a record (e.g. acknowledged and read-back totals).
@@ -258,11 +281,12 @@ impl Journal {
         &self,
         run: &str,
         seq: u32,
-        detail: &serde_json::Value,
+        detail: &RecordDetail,
     ) -> Result<(), JournalError> {
+        let text = stored::json(detail, run, seq)?;
         self.exec(
             "UPDATE records SET detail = ?3 WHERE run = ?1 AND seq = ?2",
-            params![run, seq, detail.to_string()],
+            params![run, seq, text],
         )
     }
 

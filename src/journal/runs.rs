@@ -66,21 +66,37 @@ pub struct RunRow {
 const RUN_COLUMNS: &str =
     "id, started, finished, files, fingerprint, base_url, options, status, exit_code";
 
-fn read_run(row: &Row<'_>) -> rusqlite::Result<RunRow> {
+/// A run row read. The outer error is SQLite's; the inner one says what in the row cannot be
+/// read.
+fn read_run(row: &Row<'_>) -> rusqlite::Result<Result<RunRow, JournalError>> {
+    let id: String = row.get(0)?;
     let files: String = row.get(3)?;
     let options: String = row.get(6)?;
     let status: String = row.get(7)?;
-    Ok(RunRow {
-        id: row.get(0)?,
+    let typed = (|| {
+        let files: Vec<PathBuf> = serde_json::from_str(&files)
+            .map_err(|e| format!("its file list is not readable: {e}"))?;
+        let options = serde_json::from_str(&options)
+            .map_err(|e| format!("its options are not readable: {e}"))?;
+        let status =
+            RunStatus::parse(&status).ok_or_else(|| format!("unknown status '{status}'"))?;
+        Ok((files, options, status))
+    })();
+    let (files, options, status) = match typed {
+        Ok(typed) => typed,
+        Err(what) => return Ok(Err(JournalError::Corrupt { run: id, what })),
+    };
+    Ok(Ok(RunRow {
+        id,
         started: row.get(1)?,
         finished: row.get(2)?,
-        files: serde_json::from_str(&files).unwrap_or_default(),
+        files,
         fingerprint: row.get(4)?,
         base_url: row.get(5)?,
-        options: serde_json::from_str(&options).unwrap_or(serde_json::Value::Null),
-        status: RunStatus::parse(&status).unwrap_or(RunStatus::Aborted),
+        options,
+        status,
         exit_code: row.get(8)?,
-    })
+    }))
 }
 
 /// A new run id: UTC time to the second plus 4 random hex digits, e.g. `20261129-104512-3f9a`.
@@ -104,7 +120,13 @@ impl Journal {
         options: &serde_json::Value,
         status: RunStatus,
     ) -> Result<RunRow, JournalError> {
-        let files_json = serde_json::to_string(files).unwrap_or_else(|_| "[]".into());
+        // File names are kept for people to read: one that is not UTF-8 is stored with its
+        // unreadable bytes replaced.
+        let names: Vec<String> = files
+            .iter()
+            .map(|f| f.to_string_lossy().into_owned())
+            .collect();
+        let files_json = serde_json::Value::from(names).to_string();
         let started = now();
         self.conn()
             .execute(
@@ -134,18 +156,25 @@ impl Journal {
         })
     }
 
-    /// Set a run's status; `finished`/`aborted`/`dry-run` also stamp the end time and exit code.
-    pub fn set_run_status(
-        &self,
-        id: &str,
-        status: RunStatus,
-        exit_code: Option<i32>,
-    ) -> Result<(), JournalError> {
+    /// Set a run's status; `finished`/`aborted`/`dry-run` also stamp the end time. The exit
+    /// status is cleared: the command that ends the run records it ([`Journal::set_exit_code`]).
+    pub fn set_run_status(&self, id: &str, status: RunStatus) -> Result<(), JournalError> {
         let finished = (status != RunStatus::Running).then(now);
         self.conn()
             .execute(
-                "UPDATE runs SET status = ?2, finished = ?3, exit_code = ?4 WHERE id = ?1",
-                params![id, status.as_str(), finished, exit_code],
+                "UPDATE runs SET status = ?2, finished = ?3, exit_code = NULL WHERE id = ?1",
+                params![id, status.as_str(), finished],
+            )
+            .map_err(|e| self.sql_err(e))?;
+        Ok(())
+    }
+
+    /// Record the exit status the command that ran the run ended with.
+    pub fn set_exit_code(&self, id: &str, exit_code: i32) -> Result<(), JournalError> {
+        self.conn()
+            .execute(
+                "UPDATE runs SET exit_code = ?2 WHERE id = ?1",
+                params![id, exit_code],
             )
             .map_err(|e| self.sql_err(e))?;
         Ok(())
@@ -161,7 +190,7 @@ impl Journal {
             )
             .optional()
             .map_err(|e| self.sql_err(e))?
-            .ok_or_else(|| JournalError::UnknownRun(id.to_string()))
+            .ok_or_else(|| JournalError::UnknownRun(id.to_string()))?
     }
 
     /// Every run, newest first.
@@ -176,7 +205,7 @@ impl Journal {
             .query_map([], read_run)
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(|e| self.sql_err(e))?;
-        Ok(rows)
+        rows.into_iter().collect()
     }
 
     /// Runs of this batch against this API (dry runs excluded), newest first.
@@ -197,6 +226,6 @@ impl Journal {
             .query_map(params![fingerprint, base_url], read_run)
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(|e| self.sql_err(e))?;
-        Ok(rows)
+        rows.into_iter().collect()
     }
 }

@@ -1,14 +1,26 @@
 use super::*;
+use crate::model::{Action, Change, Entity, Outcome, Provenance, RecordDetail, Totals};
 use serde_json::json;
 
 fn sample(seq: u32) -> NewRecord {
     NewRecord {
         seq,
-        entity: "candidates".into(),
-        provenance: json!([{"file": "a.csv", "sheet": null, "row": seq + 2}]),
+        entity: Entity::Candidates,
+        provenance: vec![Provenance {
+            file: "a.csv".into(),
+            sheet: None,
+            row: seq + 2,
+        }],
         natural_key: format!("AR{seq}"),
         payload_hash: format!("h{seq}"),
-        detail: json!({"name": "Ann"}),
+        detail: named("Ann"),
+    }
+}
+
+fn named(name: &str) -> RecordDetail {
+    RecordDetail {
+        name: Some(name.into()),
+        ..RecordDetail::default()
     }
 }
 
@@ -31,9 +43,7 @@ fn run_and_record_lifecycle_round_trips() {
     journal
         .insert_records("r1", &[sample(0), sample(1)])
         .unwrap();
-    journal
-        .set_action("r1", 0, "create", &serde_json::Value::Null)
-        .unwrap();
+    journal.set_action("r1", 0, Action::Create, &[]).unwrap();
     journal.mark_sent("r1", 0).unwrap();
     journal.mark_sent("r1", 0).unwrap();
     journal
@@ -65,23 +75,28 @@ fn run_and_record_lifecycle_round_trips() {
     assert_eq!(rows[0].state, RecordState::Done);
     assert_eq!(rows[0].attempts, 2);
     assert_eq!(rows[0].api_id.as_deref(), Some("SR-1"));
-    assert_eq!(rows[0].action.as_deref(), Some("create"));
-    assert_eq!(rows[0].detail["name"], "Ann");
+    assert_eq!(rows[0].action, Some(Action::Create));
+    assert_eq!(rows[0].detail.name.as_deref(), Some("Ann"));
     assert_eq!(rows[1].state, RecordState::Failed);
     assert_eq!(rows[1].message.as_deref(), Some("bad"));
     // The lean reads used on big runs agree with the full rows.
     assert_eq!(
-        journal.landed("r1", "candidates").unwrap(),
+        journal.landed("r1", Entity::Candidates).unwrap(),
         vec![(0, "SR-1".to_string())]
     );
-    assert!(journal.landed("r1", "timesheets").unwrap().is_empty());
-    journal.set_detail("r1", 1, &json!({"name": "Bo"})).unwrap();
-    assert_eq!(journal.detail("r1", 1).unwrap()["name"], "Bo");
-    assert_eq!(journal.detail("r1", 0).unwrap()["name"], "Ann");
-    assert_eq!(journal.detail("r1", 9).unwrap(), serde_json::Value::Null);
-    journal
-        .set_run_status("r1", RunStatus::Finished, Some(1))
-        .unwrap();
+    assert!(journal.landed("r1", Entity::Timesheets).unwrap().is_empty());
+    journal.set_detail("r1", 1, &named("Bo")).unwrap();
+    assert_eq!(journal.detail("r1", 1).unwrap().name.as_deref(), Some("Bo"));
+    assert_eq!(
+        journal.detail("r1", 0).unwrap().name.as_deref(),
+        Some("Ann")
+    );
+    assert!(matches!(
+        journal.detail("r1", 9),
+        Err(JournalError::UnknownRecord { seq: 9, .. })
+    ));
+    journal.set_run_status("r1", RunStatus::Finished).unwrap();
+    journal.set_exit_code("r1", 1).unwrap();
     let again = journal.run("r1").unwrap();
     assert_eq!(again.status, RunStatus::Finished);
     assert_eq!(again.exit_code, Some(1));
@@ -153,4 +168,175 @@ fn run_ids_sort_by_time_and_look_right() {
     let id = runs::new_run_id();
     let re = regex::Regex::new(r"^\d{8}-\d{6}-[0-9a-f]{4}$").unwrap();
     assert!(re.is_match(&id), "{id}");
+}
+
+/// A journal with run `r1` and the records `sample(0)`, `sample(1)`.
+fn journal_with_records(dir: &Path) -> Journal {
+    let journal = Journal::open(dir).unwrap();
+    journal
+        .insert_run("r1", &[], "fp", "http://x", &json!({}), RunStatus::Running)
+        .unwrap();
+    journal
+        .insert_records("r1", &[sample(0), sample(1)])
+        .unwrap();
+    journal
+}
+
+#[test]
+fn typed_rows_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = journal_with_records(dir.path());
+    let new = NewRecord {
+        seq: 2,
+        entity: Entity::Timesheets,
+        provenance: vec![
+            Provenance {
+                file: "book.xlsx".into(),
+                sheet: Some("Timesheets".into()),
+                row: 3,
+            },
+            Provenance {
+                file: "book.xlsx".into(),
+                sheet: Some("Timesheets".into()),
+                row: 4,
+            },
+        ],
+        natural_key: "AR1|2025|3".into(),
+        payload_hash: "h2".into(),
+        detail: RecordDetail {
+            worker: Some("AR1".into()),
+            tax_year: Some(2025),
+            tax_period: Some(3),
+            input: Some(Totals::new(
+                2,
+                "9".parse().unwrap(),
+                "200.50".parse().unwrap(),
+            )),
+            ..RecordDetail::default()
+        },
+    };
+    journal
+        .insert_records("r1", std::slice::from_ref(&new))
+        .unwrap();
+    let changes = vec![Change {
+        field: "rates".into(),
+        before: json!("PR-1 8 × 12.5"),
+        after: json!(null),
+    }];
+    journal
+        .set_action("r1", 2, Action::Update, &changes)
+        .unwrap();
+    let mut detail = new.detail.clone();
+    detail.read_back = detail.input;
+    journal.set_detail("r1", 2, &detail).unwrap();
+
+    let row = journal.records("r1").unwrap().remove(2);
+    assert_eq!(row.entity, Entity::Timesheets);
+    assert_eq!(row.provenance, new.provenance);
+    assert_eq!(row.action, Some(Action::Update));
+    assert_eq!(row.changed, changes);
+    assert_eq!(row.detail, detail);
+    assert!(journal.records("r1").unwrap()[0].changed.is_empty());
+
+    // What is stored is what earlier versions wrote: journals written before still read.
+    let conn = rusqlite::Connection::open(journal.path()).unwrap();
+    let (provenance, action, detail_text): (String, String, String) = conn
+        .query_row(
+            "SELECT provenance, action, detail FROM records WHERE run = 'r1' AND seq = 2",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        provenance,
+        r#"[{"file":"book.xlsx","sheet":"Timesheets","row":3},{"file":"book.xlsx","sheet":"Timesheets","row":4}]"#
+    );
+    assert_eq!(action, "update");
+    assert_eq!(
+        detail_text,
+        r#"{"invalid":false,"worker":"AR1","tax_year":2025,"tax_period":3,"input":{"lines":2,"units":"9","net":"200.5"},"read_back":{"lines":2,"units":"9","net":"200.5"}}"#
+    );
+}
+
+#[test]
+fn outcome_counts_follow_state_action_and_validity() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = journal_with_records(dir.path());
+    let mut invalid = sample(2);
+    invalid.detail.invalid = true;
+    journal.insert_records("r1", &[invalid, sample(3)]).unwrap();
+    journal.set_action("r1", 0, Action::Update, &[]).unwrap();
+    journal
+        .set_state("r1", 0, RecordState::Done, &RecordUpdate::default())
+        .unwrap();
+    for seq in [2, 3] {
+        journal.set_action("r1", seq, Action::Blocked, &[]).unwrap();
+        journal
+            .set_state("r1", seq, RecordState::Blocked, &RecordUpdate::default())
+            .unwrap();
+    }
+    let counts = journal.outcome_counts("r1").unwrap();
+    assert_eq!(counts.get(Outcome::Updated), 1);
+    assert_eq!(counts.get(Outcome::Pending), 1, "record 1 is still planned");
+    assert_eq!(counts.get(Outcome::Invalid), 1);
+    assert_eq!(counts.get(Outcome::Blocked), 1);
+    assert_eq!(journal.record_count("r1").unwrap(), 4);
+}
+
+#[test]
+fn a_damaged_record_is_an_error_naming_its_run_and_record() {
+    let damages = [
+        ("state = 'lost'", "unknown state 'lost'"),
+        ("action = 'send'", "unknown action 'send'"),
+        ("entity = 'workers'", "unknown entity 'workers'"),
+        ("detail = '{\"name\": 7}'", "detail"),
+        ("detail = 'null'", "detail"),
+        ("detail = NULL", "no detail"),
+        ("provenance = 'a.csv row 3'", "provenance"),
+        ("changed = '[1]'", "changed"),
+    ];
+    for (damage, what) in damages {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = journal_with_records(dir.path());
+        rusqlite::Connection::open(journal.path())
+            .unwrap()
+            .execute(
+                &format!("UPDATE records SET {damage} WHERE run = 'r1' AND seq = 1"),
+                [],
+            )
+            .unwrap();
+        let err = journal.records("r1").unwrap_err();
+        let JournalError::CorruptRecord { run, seq, .. } = &err else {
+            panic!("{damage}: {err:?}")
+        };
+        assert_eq!((run.as_str(), *seq), ("r1", 1), "{damage}");
+        let message = err.to_string();
+        assert!(
+            message.contains("run r1, record 1") && message.contains(what),
+            "{damage}: {message}"
+        );
+        assert!(journal.outcome_counts("r1").is_err(), "{damage}");
+        if damage.starts_with("detail") {
+            assert!(
+                matches!(
+                    journal.detail("r1", 1),
+                    Err(JournalError::CorruptRecord { seq: 1, .. })
+                ),
+                "{damage}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_damaged_run_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = journal_with_records(dir.path());
+    let conn = rusqlite::Connection::open(journal.path()).unwrap();
+    conn.execute("UPDATE runs SET status = 'paused' WHERE id = 'r1'", [])
+        .unwrap();
+    let err = journal.run("r1").unwrap_err();
+    assert!(matches!(&err, JournalError::Corrupt { run, .. } if run == "r1"));
+    assert!(err.to_string().contains("unknown status 'paused'"), "{err}");
+    assert!(journal.runs().is_err());
 }

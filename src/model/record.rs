@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::CellFinding;
 
@@ -60,7 +60,7 @@ impl std::fmt::Display for Entity {
 }
 
 /// Where a row came from, as the user sees it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Provenance {
     pub file: PathBuf,
     /// Sheet name for workbooks; `None` for CSV.

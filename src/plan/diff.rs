@@ -8,19 +8,9 @@
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
-use serde::Serialize;
 use serde_json::Value;
 
-/// One field whose value would change.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Change {
-    /// Dotted JSON path, e.g. `generalSetting.address[1]`.
-    pub field: String,
-    /// The server's value (`null` when it has none).
-    pub before: Value,
-    /// The sheet's value.
-    pub after: Value,
-}
+use crate::model::Change;
 
 /// The fields of `sheet` (leaves, except nulls) whose value differs in `server`.
 pub fn changed_fields(sheet: &Value, server: &Value, ignore: &[&str]) -> Vec<Change> {

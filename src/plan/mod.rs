@@ -15,45 +15,10 @@ pub mod diff;
 pub mod resolve;
 pub mod timesheet;
 
-use serde::Serialize;
-
 pub use canonical::{fingerprint, payload_hash};
-pub use diff::{Change, changed_fields};
+pub use diff::changed_fields;
 
-/// What the plan decided for one record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Action {
-    /// Not on the server: send a create.
-    Create,
-    /// On the server with different values in fields the sheet provides: send an update.
-    Update,
-    /// On the server exactly as in the sheet: send nothing.
-    Unchanged,
-    /// Not sent: invalid, unresolved, or depends on a record that failed.
-    Blocked,
-}
-
-impl Action {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Create => "create",
-            Action::Update => "update",
-            Action::Unchanged => "unchanged",
-            Action::Blocked => "blocked",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Action> {
-        Some(match text {
-            "create" => Action::Create,
-            "update" => Action::Update,
-            "unchanged" => Action::Unchanged,
-            "blocked" => Action::Blocked,
-            _ => return None,
-        })
-    }
-}
+use crate::model::{Action, Change};
 
 /// A decision with what it rests on.
 #[derive(Debug, Clone, PartialEq)]
@@ -128,17 +93,5 @@ mod tests {
         assert_eq!(d.action, Action::Update);
         assert_eq!(d.changes.len(), 1);
         assert_eq!(d.changes[0].field, "generalSetting.surname");
-    }
-
-    #[test]
-    fn action_names_round_trip() {
-        for a in [
-            Action::Create,
-            Action::Update,
-            Action::Unchanged,
-            Action::Blocked,
-        ] {
-            assert_eq!(Action::parse(a.as_str()), Some(a));
-        }
     }
 }

@@ -8,9 +8,10 @@ use super::SubmitError;
 use super::engine::{Engine, NEW_PREFIX, Written, read};
 use super::remote::{CandidateKey, Remote, ServerRecord};
 use crate::journal::RecordState;
+use crate::model::Action;
 use crate::model::Body;
 use crate::model::{Entity, Record};
-use crate::plan::{Action, Decision, changed_fields};
+use crate::plan::{Decision, changed_fields};
 
 fn text<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
     path.iter()

@@ -1,9 +1,6 @@
 //! The report detail recorded for each record when a run starts.
 
-use crate::model::{Body, CellFinding, WorkerRef};
-use crate::model::{Entity, Record};
-use crate::plan::timesheet::Totals;
-use crate::report::reconcile::RecordDetail;
+use crate::model::{Body, CellFinding, Entity, Record, RecordDetail, Totals, WorkerRef};
 
 /// A finding with its place: `row 5, column H (NI Number): …`.
 pub fn finding_text(f: &CellFinding) -> String {
@@ -74,10 +71,8 @@ pub fn initial_detail(record: &Record) -> RecordDetail {
             detail.worker = Some(worker);
             detail.tax_year = Some(draft.tax_year);
             detail.tax_period = Some(draft.tax_period);
-            detail.input = Some(Totals::new(
-                draft.lines.len() as u32,
-                draft.lines.iter().map(|l| l.units).sum(),
-                draft.net(),
+            detail.input = Some(Totals::of_lines(
+                draft.lines.iter().map(|l| (l.rate, l.units)),
             ));
         }
     }

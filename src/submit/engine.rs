@@ -11,11 +11,10 @@ use super::progress::Progress;
 use super::remote::{Remote, RemoteError, ServerRecord};
 use super::{SubmitError, SubmitOptions, candidates, payment_rates, timesheets};
 use crate::journal::{Journal, RecordRow, RecordState, RecordUpdate};
-use crate::model::{Entity, Record};
+use crate::model::{Action, Change, Entity, Record, RecordDetail};
+use crate::plan::payload_hash;
 use crate::plan::resolve::VatCodes;
 use crate::plan::timesheet::{PayInfo, ServerTimesheet};
-use crate::plan::{Action, Change, payload_hash};
-use crate::report::reconcile::RecordDetail;
 
 /// Sends of one write before the run gives up (and stays resumable): each lost answer is
 /// followed by a search, so only an API that keeps losing answers gets here.
@@ -78,10 +77,10 @@ pub fn align<'r>(records: &'r [Record], rows: &[RecordRow]) -> Option<Vec<(u32, 
                 .collect(),
         );
     }
-    let mut free: HashMap<(String, String, String), Vec<u32>> = HashMap::new();
+    let mut free: HashMap<(Entity, String, String), Vec<u32>> = HashMap::new();
     for row in rows.iter().rev() {
         free.entry((
-            row.entity.clone(),
+            row.entity,
             row.natural_key.clone(),
             row.payload_hash.clone(),
         ))
@@ -90,11 +89,7 @@ pub fn align<'r>(records: &'r [Record], rows: &[RecordRow]) -> Option<Vec<(u32, 
     }
     let mut out = Vec::with_capacity(records.len());
     for record in records {
-        let key = (
-            record.entity.name().to_string(),
-            record.key.clone(),
-            payload_hash(record),
-        );
+        let key = (record.entity, record.key.clone(), payload_hash(record));
         out.push((free.get_mut(&key)?.pop()?, record));
     }
     (out.len() == rows.len()).then_some(out)
@@ -216,9 +211,9 @@ impl<'a, R: Remote> Engine<'a, R> {
     /// Whether an earlier process sent this record with this action and never recorded the
     /// answer.
     pub fn was_sent(&self, seq: u32, action: Action) -> bool {
-        self.prior.get(&seq).is_some_and(|row| {
-            row.state == RecordState::Sent && row.action.as_deref() == Some(action.as_str())
-        })
+        self.prior
+            .get(&seq)
+            .is_some_and(|row| row.state == RecordState::Sent && row.action == Some(action))
     }
 
     /// A final record of an earlier process: learn its id or its failure.
@@ -268,14 +263,7 @@ impl<'a, R: Remote> Engine<'a, R> {
         action: Action,
         changes: &[Change],
     ) -> Result<(), SubmitError> {
-        let changed = if changes.is_empty() {
-            serde_json::Value::Null
-        } else {
-            serde_json::to_value(changes).unwrap_or_default()
-        };
-        Ok(self
-            .journal
-            .set_action(self.run, seq, action.as_str(), &changed)?)
+        Ok(self.journal.set_action(self.run, seq, action, changes)?)
     }
 
     pub fn block(&self, seq: u32, message: &str) -> Result<(), SubmitError> {
@@ -356,17 +344,17 @@ impl<'a, R: Remote> Engine<'a, R> {
         }
     }
 
-    /// The report detail of a record, as stored.
+    /// The report detail of a record as the run started with it: a resumed run's as its
+    /// journal row held it, a new run's as [`super::initial_detail`] made it.
     pub fn detail(&self, seq: u32, record: &Record) -> RecordDetail {
-        self.prior
-            .get(&seq)
-            .and_then(|row| serde_json::from_value(row.detail.clone()).ok())
-            .unwrap_or_else(|| super::initial_detail(record))
+        match self.prior.get(&seq) {
+            Some(row) => row.detail.clone(),
+            None => super::initial_detail(record),
+        }
     }
 
     pub fn set_detail(&self, seq: u32, detail: &RecordDetail) -> Result<(), SubmitError> {
-        let value = serde_json::to_value(detail).unwrap_or_default();
-        Ok(self.journal.set_detail(self.run, seq, &value)?)
+        Ok(self.journal.set_detail(self.run, seq, detail)?)
     }
 }
 

@@ -8,9 +8,8 @@ use futures::TryStreamExt;
 use super::SubmitError;
 use super::engine::{Engine, LIST_ITEMS_PER_RECORD, read};
 use super::remote::Remote;
-use crate::model::{Entity, Record};
-use crate::plan::timesheet::Totals;
-use crate::report::reconcile::RecordDetail;
+use crate::model::{Entity, Record, Totals};
+use crate::plan::timesheet;
 
 impl<R: Remote> Engine<'_, R> {
     /// Read in one listing what the stage's records may already be, when that is cheaper than
@@ -49,7 +48,6 @@ impl<R: Remote> Engine<'_, R> {
     /// totals. Memory stays small whatever the run's size: the listing keeps only each
     /// timesheet's totals, and the journal is read one record at a time.
     pub(super) async fn read_back(&self, work: &[(u32, &Record)]) -> Result<(), SubmitError> {
-        let entity = Entity::Timesheets.name();
         let records: HashMap<u32, &Record> = work
             .iter()
             .filter(|(_, r)| r.entity == Entity::Timesheets)
@@ -61,17 +59,17 @@ impl<R: Remote> Engine<'_, R> {
             if let Some(list) = read(self.remote.list_timesheets(year, limit)).await? {
                 listed.extend(
                     list.into_iter()
-                        .map(|t| (t.id, t.lines.as_deref().map(Totals::of))),
+                        .map(|t| (t.id, t.lines.as_deref().map(timesheet::totals))),
                 );
             }
         }
         let landed: Vec<(u32, String)> = self
             .journal
-            .landed(self.run, entity)?
+            .landed(self.run, Entity::Timesheets)?
             .into_iter()
             .filter(|(seq, _)| records.contains_key(seq))
             .collect();
-        let (listed, records) = (&listed, &records);
+        let listed = &listed;
         futures::stream::iter(landed.into_iter().map(Ok::<_, SubmitError>))
             .try_for_each_concurrent(self.options.concurrency.max(1), |(seq, id)| async move {
                 let totals = match listed.get(&id) {
@@ -80,11 +78,9 @@ impl<R: Remote> Engine<'_, R> {
                         .await?
                         .lines
                         .as_deref()
-                        .map(Totals::of),
+                        .map(timesheet::totals),
                 };
-                let mut detail: RecordDetail =
-                    serde_json::from_value(self.journal.detail(self.run, seq)?)
-                        .unwrap_or_else(|_| super::initial_detail(records[&seq]));
+                let mut detail = self.journal.detail(self.run, seq)?;
                 detail.read_back = totals;
                 self.set_detail(seq, &detail)
             })

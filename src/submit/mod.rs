@@ -9,7 +9,6 @@
 //! the journal shows as `sent` from an earlier, interrupted process is treated the same way.
 
 mod candidates;
-mod client;
 mod detail;
 mod engine;
 mod listing;
@@ -21,10 +20,9 @@ mod timesheets;
 
 use std::collections::HashMap;
 
-pub use client::remote_error;
 pub use detail::{finding_text, initial_detail};
 pub use engine::align;
-pub use remote::{Offline, Remote, RemoteError};
+pub use remote::{Offline, Remote, RemoteError, remote_error};
 pub use run::{ImportError, ImportOutcome, ImportRequest, import};
 
 use crate::journal::{Journal, JournalError, RecordRow};

@@ -6,10 +6,11 @@ use super::SubmitError;
 use super::engine::{Engine, NEW_PREFIX, Written, read};
 use super::remote::Remote;
 use crate::journal::RecordState;
+use crate::model::Action;
 use crate::model::Body;
 use crate::model::Record;
 use crate::plan::resolve::{payment_rate_body, payment_rate_edit_body};
-use crate::plan::{Action, Decision, changed_fields};
+use crate::plan::{Decision, changed_fields};
 
 /// The default VAT code id of a payment-rate record, resolved.
 pub fn default_vat<R: Remote>(e: &Engine<'_, R>, record: &Record) -> Option<String> {

@@ -1,14 +1,14 @@
 //! One import run end to end, below the command line: refuse a batch already imported, resume
-//! an unfinished run of the same batch, journal the records, submit, close the run.
+//! an unfinished run of the same batch, journal the records, submit, close the run and say
+//! what it did. (The exit status that follows is the command line's to decide and record.)
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 
 use super::{Remote, SubmitError, SubmitOptions, align, initial_detail, submit};
 use crate::journal::{Journal, JournalError, NewRecord, RunStatus, new_run_id};
-use crate::model::Record;
+use crate::model::{Counts, Record};
 use crate::plan::{fingerprint, payload_hash};
-use crate::report::reconcile::RunReport;
 
 /// What to import and how.
 #[derive(Debug, Clone)]
@@ -73,6 +73,8 @@ pub struct ImportOutcome {
     pub run_id: String,
     /// Whether an unfinished run was picked up.
     pub resumed: bool,
+    /// The run's records per outcome, as the journal has them at the end.
+    pub counts: Counts,
 }
 
 /// Import `records` (the whole batch, valid or not) through `remote`.
@@ -124,7 +126,7 @@ pub async fn import<R: Remote>(
     let (run_id, resumed, prior) = match existing {
         Some(run) => {
             let rows = journal.records(&run.id)?;
-            journal.set_run_status(&run.id, RunStatus::Running, None)?;
+            journal.set_run_status(&run.id, RunStatus::Running)?;
             (run.id, true, rows)
         }
         None => {
@@ -147,11 +149,11 @@ pub async fn import<R: Remote>(
                 .enumerate()
                 .map(|(i, r)| NewRecord {
                     seq: i as u32,
-                    entity: r.entity.name().to_string(),
-                    provenance: serde_json::to_value(&r.provenance).unwrap_or_default(),
+                    entity: r.entity,
+                    provenance: r.provenance.clone(),
                     natural_key: r.key.clone(),
                     payload_hash: payload_hash(r),
-                    detail: serde_json::to_value(initial_detail(r)).unwrap_or_default(),
+                    detail: initial_detail(r),
                 })
                 .collect();
             journal.insert_records(&id, &new)?;
@@ -165,14 +167,18 @@ pub async fn import<R: Remote>(
 
     match submit(remote, journal, &run_id, &work, &prior, &request.submit).await {
         Ok(()) => {
-            let report = RunReport::from_journal(journal, &run_id, None)?;
+            let counts = journal.outcome_counts(&run_id)?;
             let status = if dry_run {
                 RunStatus::DryRun
             } else {
                 RunStatus::Finished
             };
-            journal.set_run_status(&run_id, status, Some(report.exit().code()))?;
-            Ok(ImportOutcome { run_id, resumed })
+            journal.set_run_status(&run_id, status)?;
+            Ok(ImportOutcome {
+                run_id,
+                resumed,
+                counts,
+            })
         }
         Err(SubmitError::Aborted(message)) => {
             let status = if dry_run {
@@ -180,7 +186,7 @@ pub async fn import<R: Remote>(
             } else {
                 RunStatus::Aborted
             };
-            journal.set_run_status(&run_id, status, Some(3))?;
+            journal.set_run_status(&run_id, status)?;
             Err(ImportError::Aborted {
                 run: run_id,
                 message,

@@ -10,10 +10,9 @@ use super::candidates::agency_ref;
 use super::engine::{Engine, NEW_PREFIX, Written, read};
 use super::remote::{CandidateKey, Remote};
 use crate::journal::RecordState;
-use crate::model::Record;
-use crate::model::{Body, PayRef, WorkerRef};
-use crate::plan::timesheet::{self, PayInfo, ServerTimesheet, TimesheetPlan, Totals};
-use crate::plan::{Action, Decision};
+use crate::model::{Action, Body, PayRef, Record, RecordDetail, WorkerRef};
+use crate::plan::Decision;
+use crate::plan::timesheet::{self, PayInfo, ServerTimesheet, TimesheetPlan};
 
 /// Workers and pay codes that timesheets name but the batch does not hold: look them up on the
 /// server once each, before the stage starts.
@@ -182,7 +181,7 @@ async fn create<R: Remote>(
     e: &Engine<'_, R>,
     seq: u32,
     plan: &TimesheetPlan,
-    detail: &mut crate::report::reconcile::RecordDetail,
+    detail: &mut RecordDetail,
 ) -> Result<(), SubmitError> {
     let written = e
         .write_once(
@@ -208,7 +207,7 @@ async fn update<R: Remote>(
     seq: u32,
     plan: &TimesheetPlan,
     decision: &Decision,
-    detail: &mut crate::report::reconcile::RecordDetail,
+    detail: &mut RecordDetail,
 ) -> Result<(), SubmitError> {
     let id = decision.existing_id.clone().unwrap_or_default();
     let written = e
@@ -230,7 +229,7 @@ fn settle<R: Remote>(
     seq: u32,
     written: Written<ServerTimesheet>,
     ok_status: u16,
-    detail: &mut crate::report::reconcile::RecordDetail,
+    detail: &mut RecordDetail,
 ) -> Result<(), SubmitError> {
     let (timesheet, status, message) = match written {
         Written::Sent(t) => (t, Some(ok_status), None),
@@ -239,7 +238,7 @@ fn settle<R: Remote>(
             return e.finish(seq, RecordState::Failed, None, Some(status), Some(message));
         }
     };
-    detail.acknowledged = timesheet.lines.as_deref().map(Totals::of);
+    detail.acknowledged = timesheet.lines.as_deref().map(timesheet::totals);
     e.set_detail(seq, detail)?;
     e.finish(seq, RecordState::Done, Some(timesheet.id), status, message)
 }

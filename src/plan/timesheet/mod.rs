@@ -12,9 +12,9 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::Decision;
 use super::resolve::VatCodes;
-use super::{Action, Change, Decision};
-use crate::model::{PayRef, TimesheetDraft, WorkerRef};
+use crate::model::{Action, Change, PayRef, TimesheetDraft, Totals, WorkerRef};
 
 /// One timesheet line with API ids.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -49,37 +49,14 @@ pub struct TimesheetPlan {
     pub lines: Vec<Line>,
 }
 
-/// Lines, units and net value (Σ rate × units) of a timesheet: the control totals.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct Totals {
-    pub lines: u32,
-    pub units: Decimal,
-    pub net: Decimal,
-}
-
-impl Totals {
-    /// Totals with the decimals normalised (`543.750` → `543.75`), so equal amounts compare
-    /// and print the same.
-    pub fn new(lines: u32, units: Decimal, net: Decimal) -> Totals {
-        Totals {
-            lines,
-            units: units.normalize(),
-            net: net.normalize(),
-        }
-    }
-
-    pub fn of(lines: &[Line]) -> Totals {
-        Totals::new(
-            lines.len() as u32,
-            lines.iter().map(|l| l.units).sum(),
-            lines.iter().map(|l| l.rate * l.units).sum(),
-        )
-    }
+/// The control totals of timesheet lines.
+pub fn totals(lines: &[Line]) -> Totals {
+    Totals::of_lines(lines.iter().map(|l| (l.rate, l.units)))
 }
 
 impl TimesheetPlan {
     pub fn totals(&self) -> Totals {
-        Totals::of(&self.lines)
+        totals(&self.lines)
     }
 
     /// `OpenAPITimeSheetCreateDto` (decimals as strings, as the reference's example).

@@ -13,7 +13,7 @@ mod xlsx;
 use std::path::{Path, PathBuf};
 
 pub use mask::{mask_account, mask_ni, mask_text};
-pub use model::{ControlTotal, Counts, Outcome, RecordDetail, ReportRow, RunReport, Summary};
+pub use model::{ControlTotal, ReportRow, RunReport, Summary};
 
 /// Errors writing a report. Exit 2 at the command edge (the output could not be written).
 #[derive(Debug, thiserror::Error)]
@@ -47,8 +47,10 @@ pub fn check_path(path: &Path) -> Result<(), ReportError> {
     }
 }
 
-/// Write the report in the format its extension names.
-pub fn write(path: &Path, report: &RunReport) -> Result<(), ReportError> {
+/// Write the report in the format its extension names. `exit_status` is the run's exit status
+/// as the command line states it (e.g. `1 (Rows)`), shown on the workbook's Summary sheet;
+/// the report does not decide exit statuses.
+pub fn write(path: &Path, report: &RunReport, exit_status: &str) -> Result<(), ReportError> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -58,7 +60,7 @@ pub fn write(path: &Path, report: &RunReport) -> Result<(), ReportError> {
         message,
     };
     match ext.as_deref() {
-        Some("xlsx") => xlsx::write(path, report).map_err(|e| fail(e.to_string())),
+        Some("xlsx") => xlsx::write(path, report, exit_status).map_err(|e| fail(e.to_string())),
         Some("csv") => tabular::write_csv(path, report).map_err(|e| fail(e.to_string())),
         Some("json") => tabular::write_json(path, report).map_err(|e| fail(e.to_string())),
         _ => Err(ReportError::Format {

@@ -1,6 +1,6 @@
 use super::*;
 use crate::journal::{RecordRow, RecordState, RunRow, RunStatus};
-use crate::plan::timesheet::Totals;
+use crate::model::{Action, Change, Entity, Provenance, RecordDetail, Totals};
 use serde_json::json;
 
 fn run(status: RunStatus, mask: bool) -> RunRow {
@@ -19,31 +19,39 @@ fn run(status: RunStatus, mask: bool) -> RunRow {
 
 fn record(
     seq: u32,
-    entity: &str,
+    entity: Entity,
     state: RecordState,
-    action: &str,
+    action: Action,
     detail: serde_json::Value,
 ) -> RecordRow {
     RecordRow {
         run: "r".into(),
         seq,
-        entity: entity.into(),
-        provenance: json!([{"file": "batch/candidates.csv", "sheet": null, "row": seq + 2}]),
+        entity,
+        provenance: vec![Provenance {
+            file: "batch/candidates.csv".into(),
+            sheet: None,
+            row: seq + 2,
+        }],
         natural_key: format!("K{seq}"),
         payload_hash: "h".into(),
-        action: Some(action.into()),
+        action: Some(action),
         state,
         api_id: (state == RecordState::Done).then(|| format!("SR-{seq}")),
         http_status: (state == RecordState::Failed).then_some(400),
         message: (state == RecordState::Failed)
             .then(|| "=HYPERLINK(\"x\") NI QQ123456C is taken".into()),
         attempts: 1,
-        changed: if action == "update" {
-            json!([{"field": "bankSetting.accountNumber", "before": "12345678", "after": "87654321"}])
+        changed: if action == Action::Update {
+            vec![Change {
+                field: "bankSetting.accountNumber".into(),
+                before: json!("12345678"),
+                after: json!("87654321"),
+            }]
         } else {
-            serde_json::Value::Null
+            Vec::new()
         },
-        detail,
+        detail: serde_json::from_value::<RecordDetail>(detail).unwrap(),
         updated: "t".into(),
     }
 }
@@ -65,38 +73,44 @@ fn sample(mask: Option<bool>) -> RunReport {
     let records = vec![
         record(
             0,
-            "candidates",
+            Entity::Candidates,
             RecordState::Done,
-            "create",
+            Action::Create,
             json!({"name": "Ann Lee", "identifier": "QQ123456C"}),
         ),
         record(
             1,
-            "candidates",
+            Entity::Candidates,
             RecordState::Done,
-            "update",
+            Action::Update,
             json!({"name": "=cmd|' /C calc'!A0"}),
         ),
-        record(2, "candidates", RecordState::Failed, "create", json!({})),
+        record(
+            2,
+            Entity::Candidates,
+            RecordState::Failed,
+            Action::Create,
+            json!({}),
+        ),
         record(
             3,
-            "candidates",
+            Entity::Candidates,
             RecordState::Blocked,
-            "blocked",
+            Action::Blocked,
             json!({"invalid": true, "findings": ["row 5, column H (NI Number): bad"]}),
         ),
         record(
             4,
-            "timesheets",
+            Entity::Timesheets,
             RecordState::Done,
-            "create",
+            Action::Create,
             ts(totals(2, "9", "200")),
         ),
         record(
             5,
-            "timesheets",
+            Entity::Timesheets,
             RecordState::Done,
-            "create",
+            Action::Create,
             ts(totals(2, "9", "180")),
         ),
     ];
@@ -104,14 +118,13 @@ fn sample(mask: Option<bool>) -> RunReport {
 }
 
 #[test]
-fn outcomes_counts_summary_and_exit() {
+fn outcomes_counts_and_summary() {
     let report = sample(None);
     let s = report.summary(None);
     assert_eq!(
         (s.rows, s.created, s.updated, s.invalid, s.rejected),
         (6, 3, 1, 1, 1)
     );
-    assert_eq!(report.exit(), crate::exit::Exit::Rows);
     assert_eq!(report.rows[0].source, "batch/candidates.csv, row 2");
     assert!(report.rows[3].message.contains("column H"));
     assert!(report.rows[1].changes.contains("12345678 → 87654321"));
@@ -137,8 +150,14 @@ fn files_in_every_format_keep_text_as_text() {
     let dir = tempfile::tempdir().unwrap();
     let report = sample(None);
     let xlsx = dir.path().join("r.xlsx");
-    write(&xlsx, &report).unwrap();
+    write(&xlsx, &report, "1 (Rows)").unwrap();
     let mut book: Xlsx<_> = open_workbook(&xlsx).unwrap();
+    let summary = book.worksheet_range("Summary").unwrap();
+    assert_eq!(
+        summary.get((2, 0)),
+        Some(&Data::String("Exit status".into()))
+    );
+    assert_eq!(summary.get((2, 1)), Some(&Data::String("1 (Rows)".into())));
     let names = book.sheet_names();
     assert_eq!(
         names,
@@ -158,19 +177,19 @@ fn files_in_every_format_keep_text_as_text() {
     assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()));
 
     let csv_path = dir.path().join("r.csv");
-    write(&csv_path, &report).unwrap();
+    write(&csv_path, &report, "1 (Rows)").unwrap();
     let text = std::fs::read_to_string(&csv_path).unwrap();
     assert!(text.contains("'=cmd"), "formula-like text is neutralised");
     assert_eq!(text.lines().count(), 7);
 
     let json_path = dir.path().join("r.json");
-    write(&json_path, &report).unwrap();
+    write(&json_path, &report, "1 (Rows)").unwrap();
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
     assert_eq!(v["summary"]["created"], 3);
     assert_eq!(v["records"].as_array().unwrap().len(), 6);
 
     assert!(matches!(
-        write(&dir.path().join("r.txt"), &report),
+        write(&dir.path().join("r.txt"), &report, "1 (Rows)"),
         Err(ReportError::Format { .. })
     ));
 }

@@ -9,8 +9,8 @@ use rust_xlsxwriter::{
     Chart, ChartType, Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };
 
-use super::model::{ControlTotal, Outcome, RunReport};
-use crate::plan::timesheet::Totals;
+use super::model::{ControlTotal, RunReport};
+use crate::model::{Outcome, Totals};
 
 struct Styles {
     header: Format,
@@ -53,10 +53,10 @@ pub fn sheet_title(entity: &str) -> String {
     }
 }
 
-pub fn write(path: &Path, report: &RunReport) -> Result<(), XlsxError> {
+pub fn write(path: &Path, report: &RunReport, exit_status: &str) -> Result<(), XlsxError> {
     let styles = Styles::new();
     let mut workbook = Workbook::new();
-    summary_sheet(workbook.add_worksheet(), report, &styles)?;
+    summary_sheet(workbook.add_worksheet(), report, exit_status, &styles)?;
     for entity in report.entities() {
         let sheet = workbook.add_worksheet();
         entity_sheet(sheet, report, &entity, &styles)?;
@@ -76,16 +76,16 @@ fn header(sheet: &mut Worksheet, titles: &[&str], styles: &Styles) -> Result<(),
 fn summary_sheet(
     sheet: &mut Worksheet,
     report: &RunReport,
+    exit_status: &str,
     styles: &Styles,
 ) -> Result<(), XlsxError> {
     sheet.set_name("Summary")?;
     let run = &report.run;
     let files: Vec<String> = run.files.iter().map(|f| f.display().to_string()).collect();
-    let exit = report.exit();
     let facts: Vec<(&str, String)> = vec![
         ("Run", run.id.clone()),
         ("Status", run.status.as_str().to_string()),
-        ("Exit status", format!("{} ({exit:?})", exit.code())),
+        ("Exit status", exit_status.to_string()),
         ("Started (UTC)", run.started.clone()),
         ("Finished (UTC)", run.finished.clone().unwrap_or_default()),
         ("Files", files.join("\n")),

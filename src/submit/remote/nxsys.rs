@@ -1,11 +1,11 @@
-//! The real API client as a [`Remote`]: filters re-checked on what comes back, references
-//! flattened to ids, errors sorted into refused / ambiguous / stop.
+//! The Nxsys API client ([`crate::api::Client`]) as a [`Remote`]: filters re-checked on what
+//! comes back, references flattened to ids, errors sorted into refused / ambiguous / stop.
 
 use chrono::NaiveDate;
 use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
-use super::remote::{CandidateKey, Remote, RemoteError, ServerRecord};
+use super::{CandidateKey, Remote, RemoteError, ServerRecord};
 use crate::api::{
     ApiError, Candidate, CandidateFilter, Client, PaymentRate, PaymentRateFilter, Timesheet,
     TimesheetCreate, TimesheetEdit, TimesheetFilter, TimesheetRateLine,
