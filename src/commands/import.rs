@@ -25,7 +25,7 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
     }
     if let Some(path) = &args.fix_file {
         crate::report::findings::OutFormat::of(path).map_err(Failure::usage)?;
-        if let Some(dir) = crate::output::missing_folder(path) {
+        if let Some(dir) = crate::writing::missing_folder(path) {
             return Err(Failure::usage(anyhow!(
                 "the folder {} for the fix file does not exist; create it, or give another path",
                 dir.display()

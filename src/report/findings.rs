@@ -9,7 +9,7 @@ use rust_xlsxwriter::{Color, Format, Workbook};
 
 use crate::model::CellFinding;
 use crate::model::Severity;
-use crate::output::{fit_excel_cell, neutralise_csv};
+use crate::writing::{fit_excel_cell, neutralise_csv};
 use crate::schema::ValidationSummary;
 
 /// A report file that could not be written.

@@ -11,7 +11,7 @@ use rust_xlsxwriter::{Color, Format, Note, Workbook, Worksheet};
 
 use super::findings::{OutFormat, ReportError};
 use crate::model::{CellFinding, Provenance};
-use crate::output::{fit_excel_cell, neutralise_csv};
+use crate::writing::{fit_excel_cell, neutralise_csv};
 use crate::schema::detect;
 use crate::schema::headers::ERROR_COLUMN;
 use crate::source::{self, RowBuf, SheetReader, SourceError};
