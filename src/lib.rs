@@ -16,7 +16,6 @@ pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod config;
-pub mod exit;
 pub mod export;
 pub mod journal;
 pub mod model;

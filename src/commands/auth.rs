@@ -12,7 +12,7 @@ use super::session::{Target, env_var, resolve};
 use crate::auth::StoredLogin;
 use crate::auth::login::{self, LoginOptions};
 use crate::cli::{AuthAction, AuthArgs, Global, LoginArgs};
-use crate::exit::{Exit, Failure};
+use super::exit::{Exit, Failure};
 
 pub async fn run(global: &Global, args: AuthArgs) -> Result<Exit> {
     let target = resolve(global)?;

@@ -9,7 +9,7 @@ use serde_json::json;
 use super::runs::print_report;
 use super::session::{ConnectOptions, connect};
 use crate::cli::{DemoArgs, Global};
-use crate::exit::{Exit, Failure};
+use super::exit::{Exit, Failure};
 use crate::export::{ExportRequest, payslips};
 use crate::journal::Journal;
 use crate::report::reconcile::{self, RunReport};

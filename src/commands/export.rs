@@ -7,7 +7,7 @@ use anyhow::Result;
 
 use super::session::{ConnectOptions, connect};
 use crate::cli::{ExportArgs, ExportWhat, Global, PayslipExportArgs, SplitBy as SplitArg};
-use crate::exit::{Exit, Failure};
+use super::exit::{Exit, Failure};
 use crate::export::filter::{PeriodRange, parse_since};
 use crate::export::{ExportRequest, ExportSummary, SplitBy, export};
 use nxsys_sandbox::SandboxConfig;

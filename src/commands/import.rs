@@ -9,7 +9,7 @@ use serde_json::json;
 use super::runs::{open_journal, print_report};
 use super::session::{ConnectOptions, DEFAULT_CONCURRENCY, connect};
 use crate::cli::{Global, ImportArgs};
-use crate::exit::{Exit, Failure};
+use super::exit::{Exit, Failure};
 use crate::model::Finding;
 use crate::model::{CellFinding, Provenance, Record};
 use crate::report::fixfile;

@@ -1,8 +1,10 @@
 //! One file per subcommand. Each turns parsed arguments into calls on the pipeline stages and
-//! returns the exit status; errors carry theirs through [`crate::exit::Failure`].
+//! returns the exit status; errors carry theirs through [`exit::Failure`]. Errors are mapped to
+//! exit codes here and nowhere else.
 
 mod auth;
 mod demo;
+pub mod exit;
 mod export;
 mod gen_batch;
 mod import;
@@ -15,7 +17,7 @@ mod validate;
 use anyhow::Result;
 
 use crate::cli::{Cli, Command, Global};
-use crate::exit::{Exit, Failure};
+use exit::{Exit, Failure};
 
 /// Parse-free entry point used by `main`.
 pub fn run(cli: Cli) -> Result<Exit> {

@@ -3,7 +3,7 @@
 use anyhow::Result;
 
 use crate::cli::{Global, RunsAction, RunsArgs};
-use crate::exit::{Exit, Failure};
+use super::exit::{Exit, Failure};
 use crate::journal::{self, Journal, JournalError};
 use crate::report::reconcile::{self, Outcome, RunReport};
 

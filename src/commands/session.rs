@@ -14,7 +14,7 @@ use crate::api::{ApiError, Client, ClientConfig, Credentials, check_base_url};
 use crate::auth::{StoreError, TokenStore, fingerprint, store_key};
 use crate::cli::Global;
 use crate::config::{Config, Profile};
-use crate::exit::Failure;
+use super::exit::Failure;
 use nxsys_sandbox::{SandboxConfig, SandboxHandle};
 
 /// The production API.
@@ -324,7 +324,7 @@ mod tests {
             text.contains("auth login") && text.contains("NXSYS_REFRESH_TOKEN"),
             "{text}"
         );
-        assert_eq!(crate::exit::exit_for(&err), crate::exit::Exit::Aborted);
+        assert_eq!(crate::commands::exit::exit_for(&err), crate::commands::exit::Exit::Aborted);
     }
 
     #[test]

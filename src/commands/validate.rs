@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use crate::cli::{EntityArg, Global, InputArgs, ValidateArgs};
-use crate::exit::{Exit, Failure};
+use super::exit::{Exit, Failure};
 use crate::model::{CellFinding, Entity, Provenance};
 use crate::report::{findings, fixfile};
 use crate::rules::Enums;

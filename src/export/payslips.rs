@@ -13,7 +13,7 @@ use super::request::{ExportRequest, ExportSummary};
 use super::run::run_export;
 use super::source::{PayslipQuery, PayslipSource};
 use crate::api::{ApiError, CandidateFilter, Client, PayslipFilter};
-use crate::exit::Failure;
+use crate::commands::exit::Failure;
 
 /// Export payslips as `request` says. Errors carry their exit code: 2 for bad arguments or an
 /// unwritable output, 3 when the API is unreachable or refuses the credentials.

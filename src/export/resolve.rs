@@ -9,7 +9,7 @@ use futures::StreamExt;
 use super::request::ExportRequest;
 use super::source::PayslipSource;
 use super::workers_file::{self, WorkerKind, looks_like_worker_id};
-use crate::exit::Failure;
+use crate::commands::exit::Failure;
 
 /// Agency Ref look-ups in flight at once (each is one request under the client's limiter).
 const LOOKUPS_IN_FLIGHT: usize = 8;

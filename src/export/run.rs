@@ -17,7 +17,7 @@ use super::resolve::resolve_workers;
 use super::source::{PayslipQuery, PayslipSource};
 use super::split::SplitBy;
 use super::xlsx::About;
-use crate::exit::Failure;
+use crate::commands::exit::Failure;
 
 /// Worker ids per list request (`candidateIds` is comma-separated in the URL).
 pub const WORKERS_PER_QUERY: usize = 50;

@@ -17,7 +17,7 @@ pub struct PayslipQuery {
     pub candidate_ids: Vec<String>,
 }
 
-/// A source of payslips. Errors carry their exit code as a [`crate::exit::Failure`] in the
+/// A source of payslips. Errors carry their exit code as a [`crate::commands::exit::Failure`] in the
 /// chain (3 when the API is unreachable or refuses the credentials).
 pub trait PayslipSource {
     /// Payslips matching `query`, as the API returned them (unknown fields included).

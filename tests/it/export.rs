@@ -305,7 +305,7 @@ mod with_a_fake_source {
     use std::cell::RefCell;
 
     use futures::Stream;
-    use nxsys_etl::exit::{Exit, Failure, exit_for};
+    use nxsys_etl::commands::exit::{Exit, Failure, exit_for};
     use nxsys_etl::export::ExportRequest;
     use nxsys_etl::export::filter::PeriodRange;
     use nxsys_etl::export::run::run_export;

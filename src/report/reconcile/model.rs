@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::mask::{is_sensitive_field, mask_text};
-use crate::exit::Exit;
+use crate::commands::exit::Exit;
 use crate::journal::{Journal, JournalError, RecordRow, RecordState, RunRow, RunStatus};
 use crate::plan::timesheet::Totals;
 

@@ -111,7 +111,7 @@ fn outcomes_counts_summary_and_exit() {
         (s.rows, s.created, s.updated, s.invalid, s.rejected),
         (6, 3, 1, 1, 1)
     );
-    assert_eq!(report.exit(), crate::exit::Exit::Rows);
+    assert_eq!(report.exit(), crate::commands::exit::Exit::Rows);
     assert_eq!(report.rows[0].source, "batch/candidates.csv, row 2");
     assert!(report.rows[3].message.contains("column H"));
     assert!(report.rows[1].changes.contains("12345678 → 87654321"));
