@@ -24,7 +24,7 @@ use std::time::Instant;
 use chrono::Utc;
 use nxsys_etl::export::collect::Collector;
 use nxsys_etl::export::filter::LocalFilter;
-use nxsys_etl::export::output::{OutputPlan, write_outputs};
+use nxsys_etl::export::destination::{Destination, write_outputs};
 use nxsys_etl::export::xlsx::{About, DATE_FORMAT, DATETIME_FORMAT, MONEY_FORMAT};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 use serde_json::{Map, Value, json};
@@ -228,7 +228,7 @@ fn payslip(n: usize) -> Map<String, Value> {
 }
 
 fn writer(n: usize, out: &Path) {
-    let plan = OutputPlan::new(out, false, None).expect("plan");
+    let plan = Destination::new(out, false, None).expect("plan");
     plan.prepare().expect("writable");
     let mut collector = Collector::new(None).expect("collector");
     let filter = LocalFilter::default();

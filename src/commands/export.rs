@@ -9,7 +9,7 @@ use super::session::{ConnectOptions, connect};
 use crate::cli::{ExportArgs, ExportWhat, Global, PayslipExportArgs, SplitBy as SplitArg};
 use super::exit::{Exit, Failure};
 use crate::export::filter::{PeriodRange, parse_since};
-use crate::export::{ExportRequest, ExportSummary, SplitBy, export};
+use crate::export::{ExportError, ExportRequest, ExportSummary, SplitBy, export};
 use nxsys_sandbox::SandboxConfig;
 
 /// Payslips in the embedded sandbox of `export payslips --sandbox`: ten workers, a year of
@@ -34,10 +34,23 @@ async fn payslips(global: &Global, args: PayslipExportArgs) -> Result<Exit> {
     };
     let session = connect(global, options).await?;
     let progress = !global.no_progress && !global.quiet && std::io::stderr().is_terminal();
-    let summary = export(&session.client, &request, progress).await?;
+    let summary = export(&session.client, &request, progress)
+        .await
+        .map_err(Failure::from)?;
     session.close().await;
     report(global, &request, &summary)?;
     Ok(Exit::Ok)
+}
+
+/// An export's failure as the shell sees it: the user's to fix (exit 2) or aborted (exit 3).
+impl From<ExportError> for Failure {
+    fn from(error: ExportError) -> Self {
+        if error.is_usage() {
+            Failure::usage(error)
+        } else {
+            Failure::aborted(error)
+        }
+    }
 }
 
 /// The export request the arguments describe; bad values are usage errors (exit 2).
