@@ -86,7 +86,9 @@ impl Destination {
             .map(str::to_ascii_lowercase);
         let path = output.to_path_buf();
         let format = match (split_by, extension.as_deref()) {
-            (Some(_), Some("xlsx" | "csv")) => return Err(DestinationError::SplitNeedsFolder { path }),
+            (Some(_), Some("xlsx" | "csv")) => {
+                return Err(DestinationError::SplitNeedsFolder { path });
+            }
             (Some(_), _) if excel_csv => Format::Csv { bom: true },
             (Some(_), _) => Format::Xlsx,
             (None, Some("xlsx")) if excel_csv => {
@@ -163,9 +165,10 @@ pub fn write_outputs(
     };
     let mut files = Vec::with_capacity(groups.len());
     for group in groups {
-        let path = destination
-            .path
-            .join(format!("{}.{}", group.stem, destination.format.extension()));
+        let path =
+            destination
+                .path
+                .join(format!("{}.{}", group.stem, destination.format.extension()));
         let mut about = about.clone();
         about
             .filters
@@ -285,14 +288,16 @@ mod tests {
     #[test]
     fn prepare_refuses_missing_folders_and_non_empty_split_folders() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let missing = Destination::new(&dir.path().join("nope/a.xlsx"), false, None).expect("destination");
+        let missing =
+            Destination::new(&dir.path().join("nope/a.xlsx"), false, None).expect("destination");
         assert!(matches!(
             missing.prepare(),
             Err(DestinationError::NoFolder { .. })
         ));
 
         let split_dir = dir.path().join("split");
-        let split = Destination::new(&split_dir, false, Some(SplitBy::Period)).expect("destination");
+        let split =
+            Destination::new(&split_dir, false, Some(SplitBy::Period)).expect("destination");
         split.prepare().expect("a new folder is created");
         assert!(split_dir.is_dir());
         std::fs::write(split_dir.join("old.xlsx"), b"x").expect("write");
