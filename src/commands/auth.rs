@@ -8,11 +8,11 @@ use chrono::Utc;
 use secrecy::SecretString;
 use url::Url;
 
+use super::exit::{Exit, Failure};
 use super::session::{Target, env_var, resolve};
 use crate::auth::StoredLogin;
 use crate::auth::login::{self, LoginOptions};
 use crate::cli::{AuthAction, AuthArgs, Global, LoginArgs};
-use super::exit::{Exit, Failure};
 
 pub async fn run(global: &Global, args: AuthArgs) -> Result<Exit> {
     let target = resolve(global)?;

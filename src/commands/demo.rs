@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow};
 use serde_json::json;
 
+use super::exit::{Exit, Failure};
 use super::runs::print_report;
 use super::session::{ConnectOptions, connect};
 use crate::cli::{DemoArgs, Global};
-use super::exit::{Exit, Failure};
 use crate::export::{ExportRequest, payslips};
 use crate::journal::Journal;
 use crate::report::reconcile::{self, RunReport};

@@ -5,9 +5,9 @@ use std::io::IsTerminal;
 
 use anyhow::Result;
 
+use super::exit::{Exit, Failure};
 use super::session::{ConnectOptions, connect};
 use crate::cli::{ExportArgs, ExportWhat, Global, PayslipExportArgs, SplitBy as SplitArg};
-use super::exit::{Exit, Failure};
 use crate::export::filter::{PeriodRange, parse_since};
 use crate::export::{ExportError, ExportRequest, ExportSummary, SplitBy, export};
 use nxsys_sandbox::SandboxConfig;

@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use anyhow::{Result, anyhow};
 use serde_json::json;
 
+use super::exit::{Exit, Failure};
 use super::runs::{open_journal, print_report};
 use super::session::{ConnectOptions, DEFAULT_CONCURRENCY, connect};
 use crate::cli::{Global, ImportArgs};
-use super::exit::{Exit, Failure};
 use crate::model::Finding;
 use crate::model::{CellFinding, Provenance, Record};
 use crate::report::fixfile;

@@ -2,8 +2,8 @@
 
 use anyhow::Result;
 
-use crate::cli::{Global, RunsAction, RunsArgs};
 use super::exit::{Exit, Failure};
+use crate::cli::{Global, RunsAction, RunsArgs};
 use crate::journal::{self, Journal, JournalError};
 use crate::report::reconcile::{self, Outcome, RunReport};
 

@@ -10,11 +10,11 @@ use anyhow::{Context, anyhow};
 use secrecy::SecretString;
 use url::Url;
 
-use crate::api::{ApiError, Client, ClientConfig, Credentials, check_base_url};
-use crate::auth::{StoreError, TokenStore, fingerprint, store_key};
+use super::exit::Failure;
+use crate::api::{ApiError, Client, ClientConfig, check_base_url};
+use crate::auth::{self, Credentials, StoreError, TokenStore, fingerprint, store_key};
 use crate::cli::Global;
 use crate::config::{Config, Profile};
-use super::exit::Failure;
 use nxsys_sandbox::{SandboxConfig, SandboxHandle};
 
 /// The production API.
@@ -147,7 +147,7 @@ pub(crate) async fn connect(global: &Global, mut opts: ConnectOptions) -> anyhow
             client_secret: SecretString::from(handle.client_secret.clone()),
             refresh_token: SecretString::from(handle.refresh_token.clone()),
         };
-        let client = Client::connect(config, creds, None)
+        let client = auth::connect(config, creds, None)
             .await
             .map_err(connect_failure)?;
         return Ok(Session {
@@ -172,7 +172,7 @@ pub(crate) async fn connect(global: &Global, mut opts: ConnectOptions) -> anyhow
     );
     let (creds, store) = credentials(&target, &profile, env_var)?;
     tracing::info!(base_url = %target.base_url, client_id = %creds.client_id, "connecting");
-    let client = Client::connect(config, creds, Some(store))
+    let client = auth::connect(config, creds, Some(store))
         .await
         .map_err(connect_failure)
         .with_context(|| format!("signing in to {}", target.describe()))?;
@@ -324,7 +324,10 @@ mod tests {
             text.contains("auth login") && text.contains("NXSYS_REFRESH_TOKEN"),
             "{text}"
         );
-        assert_eq!(crate::commands::exit::exit_for(&err), crate::commands::exit::Exit::Aborted);
+        assert_eq!(
+            crate::commands::exit::exit_for(&err),
+            crate::commands::exit::Exit::Aborted
+        );
     }
 
     #[test]

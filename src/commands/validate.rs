@@ -7,8 +7,8 @@ use anyhow::{Context as _, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
-use crate::cli::{EntityArg, Global, InputArgs, ValidateArgs};
 use super::exit::{Exit, Failure};
+use crate::cli::{EntityArg, Global, InputArgs, ValidateArgs};
 use crate::model::{CellFinding, Entity, Provenance};
 use crate::report::{findings, fixfile};
 use crate::rules::Enums;

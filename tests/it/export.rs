@@ -8,8 +8,8 @@ use calamine::{Data, Reader, Xlsx, open_workbook};
 use chrono::Utc;
 use nxsys_etl::export::collect::Collector;
 use nxsys_etl::export::columns::known_field;
-use nxsys_etl::export::filter::LocalFilter;
 use nxsys_etl::export::destination::{Destination, write_outputs};
+use nxsys_etl::export::filter::LocalFilter;
 use nxsys_etl::export::split::SplitBy;
 use nxsys_etl::export::xlsx::{About, MONEY_FORMAT};
 use serde_json::{Map, Value, json};
@@ -307,10 +307,10 @@ mod with_a_fake_source {
     use futures::Stream;
     use nxsys_etl::api::ApiError;
     use nxsys_etl::commands::exit::{Exit, Failure};
-    use nxsys_etl::export::{ExportError, ExportRequest};
     use nxsys_etl::export::filter::PeriodRange;
-    use nxsys_etl::export::run::run_export;
     use nxsys_etl::export::payslip_source::{PayslipQuery, PayslipSource};
+    use nxsys_etl::export::run::run_export;
+    use nxsys_etl::export::{ExportError, ExportRequest};
 
     /// Serves `payslips`; honours the period and worker filters only when `honest`, to show
     /// that the export filters again itself.
@@ -360,7 +360,7 @@ mod with_a_fake_source {
                         .is_none_or(|t| Some(u64::from(t)) == period)
                         && (query.candidate_ids.is_empty()
                             || query.candidate_ids.iter().any(|id| id == worker)));
-                wanted.then(|| Ok(p.clone()))
+                if wanted { Some(Ok(p.clone())) } else { None }
             }))
         }
 
@@ -530,7 +530,8 @@ mod against_the_sandbox {
 
     use super::*;
 
-    use nxsys_etl::api::{Client, ClientConfig, Credentials, TimesheetCreate, TimesheetRateLine};
+    use nxsys_etl::api::{Client, ClientConfig, TimesheetCreate, TimesheetRateLine};
+    use nxsys_etl::auth::Credentials;
     use nxsys_etl::export::filter::PeriodRange;
     use nxsys_etl::export::payslip_source::{PayslipQuery, PayslipSource};
     use nxsys_etl::export::{ExportRequest, export};
@@ -551,7 +552,7 @@ mod against_the_sandbox {
             client_secret: SecretString::from(sb.client_secret.clone()),
             refresh_token: SecretString::from(sb.refresh_token.clone()),
         };
-        let client = Client::connect(config, creds, None)
+        let client = nxsys_etl::auth::connect(config, creds, None)
             .await
             .expect("signed in");
         (sb, client)
