@@ -1,15 +1,14 @@
 //! `nxsys-etl export payslips`: pull payslips from Nxsys into a workbook, a CSV file, or a
 //! folder of them (`--split-by`).
 
-use std::io::IsTerminal;
-
 use anyhow::Result;
 
 use super::exit::{Exit, Failure};
-use super::session::{ConnectOptions, connect};
+use super::session::{self, connect};
 use crate::cli::{ExportArgs, ExportWhat, Global, PayslipExportArgs, SplitBy as SplitArg};
 use crate::export::filter::{PeriodRange, parse_since};
 use crate::export::{ExportError, ExportRequest, ExportSummary, SplitBy, export};
+use crate::settings::Flags;
 use nxsys_sandbox::SandboxConfig;
 
 /// Payslips in the embedded sandbox of `export payslips --sandbox`: ten workers, a year of
@@ -24,17 +23,18 @@ pub async fn run(global: &Global, args: ExportArgs) -> Result<Exit> {
 
 async fn payslips(global: &Global, args: PayslipExportArgs) -> Result<Exit> {
     let request = request(&args)?;
-    let options = ConnectOptions {
-        sandbox: args.sandbox.then(|| SandboxConfig {
-            seed_payslips: SANDBOX_PAYSLIPS,
-            ..SandboxConfig::default()
-        }),
+    let flags = Flags {
         rate: args.rate,
         concurrency: args.concurrency,
+        ..super::flags(global)
     };
-    let session = connect(global, options).await?;
-    let progress = !global.no_progress && !global.quiet && std::io::stderr().is_terminal();
-    let summary = export(&session.client, &request, progress)
+    let sandbox = args.sandbox.then(|| SandboxConfig {
+        seed_payslips: SANDBOX_PAYSLIPS,
+        ..SandboxConfig::default()
+    });
+    let (settings, api) = session::resolve(&flags, sandbox)?;
+    let session = connect(&settings, api).await?;
+    let summary = export(&session.client, &request, settings.progress)
         .await
         .map_err(Failure::from)?;
     session.close().await;

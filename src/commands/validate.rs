@@ -15,6 +15,7 @@ use crate::rules::Enums;
 use crate::schema::{
     Counts, Mapping, ReadOptions, SourceSummary, ValidationSummary, validate_files,
 };
+use crate::settings::show_progress;
 
 /// The entity a `--entity` value names.
 pub(crate) fn entity_of(arg: EntityArg) -> Entity {
@@ -124,14 +125,9 @@ pub fn run(global: &Global, args: ValidateArgs) -> Result<Exit> {
     })
 }
 
-/// A spinner counting rows on stderr, on a terminal only and not with `--no-progress`, `-q`
-/// or `--json`.
+/// A spinner counting rows on stderr, when progress is shown at all (see [`show_progress`]).
 fn progress_bar(global: &Global) -> ProgressBar {
-    let wanted = !global.no_progress
-        && !global.quiet
-        && !global.json
-        && std::io::IsTerminal::is_terminal(&std::io::stderr());
-    if !wanted {
+    if !show_progress(&super::flags(global)) {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new_spinner();
