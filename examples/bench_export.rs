@@ -23,8 +23,8 @@ use std::time::Instant;
 
 use chrono::Utc;
 use nxsys_etl::export::collect::Collector;
+use nxsys_etl::export::destination::{Destination, write_outputs};
 use nxsys_etl::export::filter::LocalFilter;
-use nxsys_etl::export::output::{OutputPlan, write_outputs};
 use nxsys_etl::export::xlsx::{About, DATE_FORMAT, DATETIME_FORMAT, MONEY_FORMAT};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 use serde_json::{Map, Value, json};
@@ -169,7 +169,8 @@ impl Drop for Sandbox {
 }
 
 fn end_to_end(args: &[String], out: &Path) {
-    use nxsys_etl::api::{Client, ClientConfig, Credentials};
+    use nxsys_etl::api::ClientConfig;
+    use nxsys_etl::auth::{self, Credentials};
     use nxsys_etl::export::{ExportRequest, export};
     use secrecy::SecretString;
 
@@ -185,9 +186,7 @@ fn end_to_end(args: &[String], out: &Path) {
             client_secret: SecretString::from(client_secret.clone()),
             refresh_token: SecretString::from(refresh_token.clone()),
         };
-        let client = Client::connect(config, creds, None)
-            .await
-            .expect("signed in");
+        let client = auth::connect(config, creds, None).await.expect("signed in");
         let summary = export(&client, &ExportRequest::new(out), false)
             .await
             .expect("exported");
@@ -228,7 +227,7 @@ fn payslip(n: usize) -> Map<String, Value> {
 }
 
 fn writer(n: usize, out: &Path) {
-    let plan = OutputPlan::new(out, false, None).expect("plan");
+    let plan = Destination::new(out, false, None).expect("plan");
     plan.prepare().expect("writable");
     let mut collector = Collector::new(None).expect("collector");
     let filter = LocalFilter::default();

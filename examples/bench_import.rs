@@ -12,7 +12,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use nxsys_etl::api::{Client, ClientConfig, Credentials};
+use nxsys_etl::api::ClientConfig;
+use nxsys_etl::auth::{self, Credentials};
 use nxsys_etl::journal::Journal;
 use nxsys_etl::rules::Enums;
 use nxsys_etl::schema::{ReadOptions, load_batch};
@@ -65,7 +66,7 @@ async fn main() -> anyhow::Result<()> {
     let mut config = ClientConfig::new(server.base_url.parse()?);
     config.rate = LIMIT;
     config.concurrency = concurrency;
-    let client = Client::connect(
+    let client = auth::connect(
         config,
         Credentials {
             client_id: server.client_id.clone(),

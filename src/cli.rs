@@ -1,5 +1,5 @@
-//! The command-line contract (see `shared/DESIGN.md`). Parsing only: the work lives in
-//! `commands/`, which turns these structs into calls on the pipeline stages.
+//! The command-line contract: every subcommand, option and environment variable. Parsing only:
+//! the work lives in `commands/`, which turns these structs into calls on the pipeline stages.
 
 use std::path::PathBuf;
 

@@ -1,5 +1,6 @@
 use clap::Parser;
-use nxsys_etl::{cli::Cli, commands, exit};
+use nxsys_etl::cli::Cli;
+use nxsys_etl::commands::{self, exit};
 
 fn main() {
     restore_sigpipe();

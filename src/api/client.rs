@@ -1,5 +1,5 @@
 //! The [`Client`]: one `reqwest` client, one adaptive limiter, a bound on requests in flight,
-//! token handling, and the retry rules for reads and writes.
+//! the access tokens it is given, and the retry rules for reads and writes.
 
 use std::fmt;
 use std::sync::Arc;
@@ -15,7 +15,7 @@ use url::Url;
 use super::error::ApiError;
 use super::limiter::AdaptiveLimiter;
 use super::retry::Backoff;
-use crate::auth::{TokenStore, Tokens};
+use super::token::{AccessTokens, TokenEndpoint};
 
 /// How to talk to the API.
 #[derive(Debug, Clone)]
@@ -57,24 +57,6 @@ pub enum AuthScheme {
     NxsysOauthtoken,
     /// `Bearer <token>`.
     Bearer,
-}
-
-/// What the client signs in with. `Debug` never shows the secrets.
-#[derive(Clone)]
-pub struct Credentials {
-    pub client_id: String,
-    pub client_secret: SecretString,
-    pub refresh_token: SecretString,
-}
-
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("client_id", &self.client_id)
-            .field("client_secret", &"[redacted]")
-            .field("refresh_token", &"[redacted]")
-            .finish()
-    }
 }
 
 /// Counters of what the client did, for reports and tests.
@@ -121,7 +103,7 @@ pub(crate) struct Inner {
     pub(crate) limiter: AdaptiveLimiter,
     pub(crate) permits: Semaphore,
     concurrency: usize,
-    pub(crate) tokens: Tokens,
+    pub(crate) tokens: Arc<dyn AccessTokens>,
     pub(crate) backoff: Backoff,
     pub(crate) max_retries: u32,
     pub(crate) bearer: AtomicBool,
@@ -201,12 +183,11 @@ pub(crate) fn describe(e: reqwest::Error) -> String {
 }
 
 impl Client {
-    /// Connect: check the base URL, get an access token with the refresh grant (persisting a
-    /// rotated refresh token to `store`), and return a ready client.
+    /// Connect: check the base URL, get a first access token from `tokens` (so bad credentials
+    /// fail here, not on the first request), and return a ready client.
     pub async fn connect(
         config: ClientConfig,
-        creds: Credentials,
-        store: Option<TokenStore>,
+        tokens: Arc<dyn AccessTokens>,
     ) -> Result<Client, ApiError> {
         check_base_url(&config.base_url)?;
         if config.base_url.cannot_be_a_base() {
@@ -216,7 +197,6 @@ impl Client {
             )));
         }
         let http = http_client(config.timeout)?;
-        let tokens = Tokens::new(config.base_url.clone(), creds, store);
         let concurrency = config.concurrency.max(1);
         let client = Client {
             inner: Arc::new(Inner {
@@ -232,11 +212,7 @@ impl Client {
                 counters: Counters::default(),
             }),
         };
-        client
-            .inner
-            .tokens
-            .refresh_now(&client.inner.http, &client.inner.limiter)
-            .await?;
+        client.inner.tokens.current(client.token_endpoint()).await?;
         Ok(client)
     }
 
@@ -265,6 +241,15 @@ impl Client {
         } else {
             AuthScheme::NxsysOauthtoken
         }
+    }
+
+    /// The token endpoint through this client's connection pool and limiter, for its tokens.
+    pub(crate) fn token_endpoint(&self) -> TokenEndpoint<'_> {
+        TokenEndpoint::new(
+            &self.inner.http,
+            &self.inner.base,
+            Some(&self.inner.limiter),
+        )
     }
 
     /// Requests in flight at once (also the number of pages fetched ahead).
@@ -319,20 +304,5 @@ mod tests {
             let e = check_base_url(&Url::parse(u).unwrap()).unwrap_err();
             assert!(matches!(e, ApiError::Config(_)), "{u}");
         }
-    }
-
-    #[test]
-    fn credentials_debug_hides_secrets() {
-        let c = Credentials {
-            client_id: "NXSYS.ID".into(),
-            client_secret: "s3cr3t-value".into(),
-            refresh_token: "r3fr3sh-value".into(),
-        };
-        let text = format!("{c:?}");
-        assert!(text.contains("NXSYS.ID"));
-        assert!(
-            !text.contains("s3cr3t") && !text.contains("r3fr3sh"),
-            "{text}"
-        );
     }
 }

@@ -1,5 +1,6 @@
 //! The Nxsys API client: typed, tolerant models, one shared adaptive rate limiter, retries that
-//! never repeat a write blindly, pagination as a stream, and token refresh.
+//! never repeat a write blindly, pagination as a stream, and access tokens from an
+//! [`AccessTokens`] (which `auth` implements: the API knows nothing of where credentials live).
 //!
 //! Retry rules: 429 is retried for every request (honouring `Retry-After`, slowing the shared
 //! limiter after repeated ones); a connection that failed before the request was sent is
@@ -16,10 +17,12 @@ pub mod models;
 mod paging;
 pub(crate) mod retry;
 mod send;
+mod token;
 
-pub use client::{AuthScheme, Client, ClientConfig, ClientStats, Credentials, check_base_url};
+pub use client::{AuthScheme, Client, ClientConfig, ClientStats, check_base_url};
 pub use error::{ApiError, ErrorBody};
 pub use models::*;
+pub use token::{AccessToken, AccessTokens, TokenEndpoint, TokenFuture, TokenResponse, token_url};
 
 #[cfg(test)]
 mod tests;

@@ -139,11 +139,11 @@ impl Client {
             .await
             .map_err(|_| ApiError::Config("the client was shut down".into()))?;
         inner.limiter.until_ready().await;
-        let (token, generation) = inner.tokens.current(&inner.http, &inner.limiter).await?;
+        let token = inner.tokens.current(self.token_endpoint()).await?;
         let mut request = inner
             .http
             .request(method.clone(), url.clone())
-            .header(AUTHORIZATION, self.auth_header(&token)?);
+            .header(AUTHORIZATION, self.auth_header(&token.secret)?);
         if let Some(b) = body {
             request = request.json(b);
         }
@@ -181,7 +181,7 @@ impl Client {
                 method = %call.method, path = %call.path, error = %reason, latency_ms, "request failed"
             ),
         }
-        Ok((outcome, generation))
+        Ok((outcome, token.generation))
     }
 
     /// No answer: retry reads and unsent writes; a sent write is ambiguous.
@@ -297,7 +297,7 @@ impl Client {
             call.refreshed = true;
             inner
                 .tokens
-                .refresh_if_current(&inner.http, &inner.limiter, generation)
+                .invalidate(self.token_endpoint(), generation)
                 .await?;
             return Ok(Next::Retry(Duration::ZERO));
         }

@@ -2,6 +2,7 @@
 //! (The sandbox's faults are random; these tests pin each rule exactly.)
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -10,10 +11,80 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use url::Url;
 
 use super::*;
+
+/// The refresh grant with no expiry or store: a new access token on first use and after a
+/// 401, which is all the client's rules need. (`auth::Tokens` is the real one.)
+struct RefreshGrant {
+    refresh_token: SecretString,
+    current: tokio::sync::Mutex<Option<AccessToken>>,
+    refreshes: AtomicU64,
+}
+
+impl RefreshGrant {
+    fn new(refresh_token: &str) -> Arc<Self> {
+        Arc::new(RefreshGrant {
+            refresh_token: refresh_token.into(),
+            current: tokio::sync::Mutex::default(),
+            refreshes: AtomicU64::new(0),
+        })
+    }
+
+    async fn refresh(
+        &self,
+        endpoint: TokenEndpoint<'_>,
+        current: &mut Option<AccessToken>,
+    ) -> Result<AccessToken, ApiError> {
+        let form = [
+            ("grantType", "refresh_token"),
+            ("refreshToken", self.refresh_token.expose_secret()),
+            ("clientId", "NXSYS.TEST"),
+            ("clientSecret", "secret"),
+        ];
+        let answer = endpoint.request(&form).await?;
+        self.refreshes.fetch_add(1, Ordering::Relaxed);
+        let token = AccessToken {
+            secret: answer.access_token,
+            generation: current.as_ref().map_or(1, |t| t.generation + 1),
+        };
+        *current = Some(token.clone());
+        Ok(token)
+    }
+}
+
+impl AccessTokens for RefreshGrant {
+    fn current<'a>(&'a self, endpoint: TokenEndpoint<'a>) -> TokenFuture<'a, AccessToken> {
+        Box::pin(async move {
+            let mut current = self.current.lock().await;
+            match current.clone() {
+                Some(token) => Ok(token),
+                None => self.refresh(endpoint, &mut current).await,
+            }
+        })
+    }
+
+    fn invalidate<'a>(
+        &'a self,
+        endpoint: TokenEndpoint<'a>,
+        generation: u64,
+    ) -> TokenFuture<'a, ()> {
+        Box::pin(async move {
+            let mut current = self.current.lock().await;
+            if current.as_ref().is_some_and(|t| t.generation == generation) {
+                self.refresh(endpoint, &mut current).await?;
+            }
+            Ok(())
+        })
+    }
+
+    fn refreshes(&self) -> u64 {
+        self.refreshes.load(Ordering::Relaxed)
+    }
+}
 
 /// One scripted answer: status, extra headers, body, delay.
 #[derive(Clone)]
@@ -115,17 +186,9 @@ async fn client(base: Url) -> Client {
     config.rate = 1000;
     config.timeout = Duration::from_millis(500);
     config.max_retries = 3;
-    Client::connect(
-        config,
-        Credentials {
-            client_id: "NXSYS.TEST".into(),
-            client_secret: "secret".into(),
-            refresh_token: "refresh-0".into(),
-        },
-        None,
-    )
-    .await
-    .expect("connects")
+    Client::connect(config, RefreshGrant::new("refresh-0"))
+        .await
+        .expect("connects")
 }
 
 fn calls(shared: &Shared, prefix: &str) -> usize {
@@ -292,17 +355,9 @@ async fn unreachable_server_is_reported_not_panicked() {
     drop(listener);
     let mut config = ClientConfig::new(Url::parse(&format!("http://{addr}")).unwrap());
     config.max_retries = 1;
-    let err = Client::connect(
-        config,
-        Credentials {
-            client_id: "x".into(),
-            client_secret: "s".into(),
-            refresh_token: "r".into(),
-        },
-        None,
-    )
-    .await
-    .unwrap_err();
+    let err = Client::connect(config, RefreshGrant::new("r"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, ApiError::Unreachable { .. }), "{err}");
 }
 

@@ -19,9 +19,8 @@ use serde::Deserialize;
 use tokio::sync::oneshot;
 use url::Url;
 
-use super::token::{TokenResponse, request_token};
-use crate::api::ApiError;
-use crate::api::client::{check_base_url, describe, http_client};
+use crate::api::client::{describe, http_client};
+use crate::api::{ApiError, TokenEndpoint, TokenResponse, check_base_url};
 
 /// What the login needs.
 pub struct LoginOptions {
@@ -137,7 +136,9 @@ pub async fn run(
         ("clientId", opts.client_id.as_str()),
         ("clientSecret", opts.client_secret.expose_secret()),
     ];
-    let tokens = request_token(&http, &opts.base_url, &form, None).await?;
+    let tokens = TokenEndpoint::new(&http, &opts.base_url, None)
+        .request(&form)
+        .await?;
     Ok(LoginOutcome {
         tokens,
         redirect_uri,

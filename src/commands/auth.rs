@@ -8,26 +8,33 @@ use chrono::Utc;
 use secrecy::SecretString;
 use url::Url;
 
-use super::session::{Target, env_var, resolve};
-use crate::auth::StoredLogin;
+use super::exit::{Exit, Failure};
+use super::session;
 use crate::auth::login::{self, LoginOptions};
+use crate::auth::{Account, StoredLogin, env_var};
 use crate::cli::{AuthAction, AuthArgs, Global, LoginArgs};
-use crate::exit::{Exit, Failure};
+use crate::settings::Target;
 
 pub async fn run(global: &Global, args: AuthArgs) -> Result<Exit> {
-    let target = resolve(global)?;
+    let target = Target::resolve(&super::flags(global)).map_err(Failure::usage)?;
+    let account = session::account(&target)?;
     match args.action {
-        AuthAction::Login(login) => login_cmd(global, &target, login).await,
-        AuthAction::Status => status(global, &target),
-        AuthAction::Logout => logout(global, &target),
+        AuthAction::Login(login) => login_cmd(global, &target, &account, login).await,
+        AuthAction::Status => status(global, &account),
+        AuthAction::Logout => logout(global, &account),
     }
 }
 
-async fn login_cmd(global: &Global, target: &Target, args: LoginArgs) -> Result<Exit> {
+async fn login_cmd(
+    global: &Global,
+    target: &Target,
+    account: &Account,
+    args: LoginArgs,
+) -> Result<Exit> {
     let client_id = args
         .client_id
         .clone()
-        .or_else(|| target.profile.as_ref().and_then(|(_, p)| p.client_id.clone()))
+        .or_else(|| target.profile().and_then(|p| p.client_id.clone()))
         .ok_or_else(|| {
             Failure::usage(anyhow!(
                 "no client ID: pass --client-id (or set NXSYS_CLIENT_ID, or client_id in the profile) with the Client ID from the Nxsys portal (Employers Management → Client Applications)"
@@ -40,7 +47,7 @@ async fn login_cmd(global: &Global, target: &Target, args: LoginArgs) -> Result<
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     let open_browser = interactive && !args.no_browser;
     let mut opts = LoginOptions::new(
-        target.base_url.clone(),
+        account.base_url.clone(),
         client_id.clone(),
         client_secret.clone(),
     );
@@ -72,10 +79,10 @@ async fn login_cmd(global: &Global, target: &Target, args: LoginArgs) -> Result<
         .expires_in
         .and_then(|s| chrono::Duration::try_seconds(s as i64))
         .map(|d| Utc::now() + d);
-    target
+    account
         .store
         .save(&StoredLogin {
-            base_url: target.base_url.to_string(),
+            base_url: account.base_url.to_string(),
             client_id: client_id.clone(),
             client_secret,
             refresh_token,
@@ -87,14 +94,14 @@ async fn login_cmd(global: &Global, target: &Target, args: LoginArgs) -> Result<
     if global.json {
         println!(
             "{}",
-            serde_json::json!({"signedIn": true, "baseUrl": target.base_url.as_str(),
-                "clientId": client_id, "store": target.store.path()})
+            serde_json::json!({"signedIn": true, "baseUrl": account.base_url.as_str(),
+                "clientId": client_id, "store": account.store.path()})
         );
     } else if !global.quiet {
         eprintln!(
             "Signed in to {} as client {client_id}. The sign-in is kept in {}.",
-            target.describe(),
-            target.store.path().display()
+            account.describe(),
+            account.store.path().display()
         );
     }
     Ok(Exit::Ok)
@@ -132,9 +139,9 @@ fn prompt_secret() -> Result<SecretString> {
     Ok(secret.into())
 }
 
-fn status(global: &Global, target: &Target) -> Result<Exit> {
+fn status(global: &Global, account: &Account) -> Result<Exit> {
     let env_in_use = env_var("NXSYS_REFRESH_TOKEN").is_some();
-    let stored = target.store.load().map_err(Failure::aborted)?;
+    let stored = account.store.load().map_err(Failure::aborted)?;
     let now = Utc::now();
     if global.json {
         let entry = stored.as_ref().map(|s| {
@@ -146,17 +153,17 @@ fn status(global: &Global, target: &Target) -> Result<Exit> {
         println!(
             "{}",
             serde_json::json!({
-                "baseUrl": target.base_url.as_str(),
-                "profile": target.profile.as_ref().map(|(n, _)| n),
-                "store": target.store.path(),
+                "baseUrl": account.base_url.as_str(),
+                "profile": account.profile,
+                "store": account.store.path(),
                 "signedIn": stored.is_some() || env_in_use,
                 "environmentCredentials": env_in_use,
                 "stored": entry,
             })
         );
     } else {
-        println!("Nxsys API:   {}", target.describe());
-        println!("Token store: {}", target.store.path().display());
+        println!("Nxsys API:   {}", account.describe());
+        println!("Token store: {}", account.store.path().display());
         match &stored {
             Some(s) => {
                 println!("Signed in:   yes, as client {}", s.client_id);
@@ -178,7 +185,7 @@ fn status(global: &Global, target: &Target) -> Result<Exit> {
             }
             None => println!(
                 "Signed in:   no — run `nxsys-etl{} auth login`",
-                target.profile_flag()
+                account.profile_flag()
             ),
         }
         if env_in_use {
@@ -192,21 +199,21 @@ fn status(global: &Global, target: &Target) -> Result<Exit> {
     })
 }
 
-fn logout(global: &Global, target: &Target) -> Result<Exit> {
-    let removed = target.store.remove().map_err(Failure::aborted)?;
+fn logout(global: &Global, account: &Account) -> Result<Exit> {
+    let removed = account.store.remove().map_err(Failure::aborted)?;
     if global.json {
         println!(
             "{}",
-            serde_json::json!({"signedOut": removed, "baseUrl": target.base_url.as_str()})
+            serde_json::json!({"signedOut": removed, "baseUrl": account.base_url.as_str()})
         );
     } else if !global.quiet {
         if removed {
             eprintln!(
                 "Signed out of {}: the stored sign-in was deleted.",
-                target.describe()
+                account.describe()
             );
         } else {
-            eprintln!("There was no stored sign-in for {}.", target.describe());
+            eprintln!("There was no stored sign-in for {}.", account.describe());
         }
         if env_var("NXSYS_REFRESH_TOKEN").is_some() {
             eprintln!("NXSYS_REFRESH_TOKEN is still set in the environment; unset it too.");

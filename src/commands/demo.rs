@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow};
 use serde_json::json;
 
+use super::exit::{Exit, Failure};
 use super::runs::{print_report, run_exit, write_report};
-use super::session::{ConnectOptions, connect};
+use super::session::{self, connect};
 use crate::cli::{DemoArgs, Global};
-use crate::exit::{Exit, Failure};
 use crate::export::{ExportRequest, payslips};
 use crate::journal::Journal;
 use crate::report::reconcile::{self, RunReport};
@@ -57,18 +57,10 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<Exit> {
     let batch =
         schema::load_batch(&files, &schema::ReadOptions::embedded()).map_err(Failure::usage)?;
 
-    let session = connect(
-        global,
-        ConnectOptions {
-            sandbox: Some(SandboxConfig::default()),
-            rate: None,
-            concurrency: Some(8),
-        },
-    )
-    .await?;
+    let (settings, api) = session::resolve(&super::flags(global), Some(SandboxConfig::default()))?;
+    let session = connect(&settings, api).await?;
     // The demo keeps its journal in its own folder: it never mixes with real runs.
     let journal = Journal::open(&out.join("state")).map_err(Failure::aborted)?;
-    let progress = !global.quiet && !global.json && !global.no_progress;
     let request = ImportRequest {
         files: files.clone(),
         base_url: session.base_url.to_string(),
@@ -76,10 +68,10 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<Exit> {
         resume: None,
         allow_duplicate_batch: true,
         submit: SubmitOptions {
-            concurrency: 8,
+            concurrency: settings.concurrency,
             dry_run: false,
             offline: false,
-            progress: progress && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            progress: settings.progress,
         },
     };
     let result = import(&session.client, &journal, &batch.records, &request).await;

@@ -1,15 +1,14 @@
 //! `nxsys-etl export payslips`: pull payslips from Nxsys into a workbook, a CSV file, or a
 //! folder of them (`--split-by`).
 
-use std::io::IsTerminal;
-
 use anyhow::Result;
 
-use super::session::{ConnectOptions, connect};
+use super::exit::{Exit, Failure};
+use super::session::{self, connect};
 use crate::cli::{ExportArgs, ExportWhat, Global, PayslipExportArgs, SplitBy as SplitArg};
-use crate::exit::{Exit, Failure};
 use crate::export::filter::{PeriodRange, parse_since};
-use crate::export::{ExportRequest, ExportSummary, SplitBy, export};
+use crate::export::{ExportError, ExportRequest, ExportSummary, SplitBy, export};
+use crate::settings::Flags;
 use nxsys_sandbox::SandboxConfig;
 
 /// Payslips in the embedded sandbox of `export payslips --sandbox`: ten workers, a year of
@@ -24,20 +23,34 @@ pub async fn run(global: &Global, args: ExportArgs) -> Result<Exit> {
 
 async fn payslips(global: &Global, args: PayslipExportArgs) -> Result<Exit> {
     let request = request(&args)?;
-    let options = ConnectOptions {
-        sandbox: args.sandbox.then(|| SandboxConfig {
-            seed_payslips: SANDBOX_PAYSLIPS,
-            ..SandboxConfig::default()
-        }),
+    let flags = Flags {
         rate: args.rate,
         concurrency: args.concurrency,
+        ..super::flags(global)
     };
-    let session = connect(global, options).await?;
-    let progress = !global.no_progress && !global.quiet && std::io::stderr().is_terminal();
-    let summary = export(&session.client, &request, progress).await?;
+    let sandbox = args.sandbox.then(|| SandboxConfig {
+        seed_payslips: SANDBOX_PAYSLIPS,
+        ..SandboxConfig::default()
+    });
+    let (settings, api) = session::resolve(&flags, sandbox)?;
+    let session = connect(&settings, api).await?;
+    let summary = export(&session.client, &request, settings.progress)
+        .await
+        .map_err(Failure::from)?;
     session.close().await;
     report(global, &request, &summary)?;
     Ok(Exit::Ok)
+}
+
+/// An export's failure as the shell sees it: the user's to fix (exit 2) or aborted (exit 3).
+impl From<ExportError> for Failure {
+    fn from(error: ExportError) -> Self {
+        if error.is_usage() {
+            Failure::usage(error)
+        } else {
+            Failure::aborted(error)
+        }
+    }
 }
 
 /// The export request the arguments describe; bad values are usage errors (exit 2).

@@ -3,8 +3,8 @@
 use anyhow::Result;
 use serde_json::json;
 
+use super::exit::{Exit, Failure};
 use crate::cli::{GenBatchArgs, Global, SheetFormat};
-use crate::exit::{Exit, Failure};
 use crate::synth::{self, Format, Spec};
 
 pub fn run(global: &Global, args: GenBatchArgs) -> Result<Exit> {

@@ -1,20 +1,20 @@
 //! `nxsys-etl import`: validate, plan, submit exactly once, reconcile.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::{Result, anyhow};
 use serde_json::json;
 
+use super::exit::{Exit, Failure};
 use super::runs::{open_journal, print_report, run_exit, write_report};
-use super::session::{ConnectOptions, DEFAULT_CONCURRENCY, connect};
+use super::session::{self, connect};
 use crate::cli::{Global, ImportArgs};
-use crate::exit::{Exit, Failure};
 use crate::model::Finding;
 use crate::model::{CellFinding, Outcome, Provenance, Record};
 use crate::report::fixfile;
 use crate::report::reconcile::{self, RunReport};
 use crate::schema::{self};
+use crate::settings::{Flags, Server, Settings};
 use crate::submit::{ImportError, ImportRequest, Offline, SubmitOptions, import};
 use nxsys_sandbox::SandboxConfig;
 
@@ -25,7 +25,7 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
     }
     if let Some(path) = &args.fix_file {
         crate::report::findings::OutFormat::of(path).map_err(Failure::usage)?;
-        if let Some(dir) = crate::output::missing_folder(path) {
+        if let Some(dir) = crate::writing::missing_folder(path) {
             return Err(Failure::usage(anyhow!(
                 "the folder {} for the fix file does not exist; create it, or give another path",
                 dir.display()
@@ -45,15 +45,20 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
     }
     let journal = open_journal(global)?;
 
-    let connected = connect(
-        global,
-        ConnectOptions {
-            sandbox: args.sandbox.then(SandboxConfig::default),
-            rate: args.rate,
-            concurrency: args.concurrency,
-        },
-    )
-    .await;
+    let flags = Flags {
+        rate: args.rate,
+        concurrency: args.concurrency,
+        ..super::flags(global)
+    };
+    let (settings, connected) =
+        match session::resolve(&flags, args.sandbox.then(SandboxConfig::default)) {
+            Ok((settings, api)) => {
+                let connected = connect(&settings, api).await;
+                (settings, connected)
+            }
+            // No profile could be read: a dry run still plans, with the command line's settings.
+            Err(e) => (Settings::resolve(&flags, None, Server::Nxsys), Err(e)),
+        };
     let session = match connected {
         Ok(session) => Some(session),
         Err(e) if args.dry_run => {
@@ -71,7 +76,7 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
             .clone()
             .unwrap_or_else(|| "offline".to_string()),
     };
-    let concurrency = args.concurrency.unwrap_or(DEFAULT_CONCURRENCY).max(1);
+    let concurrency = settings.concurrency;
     let request = ImportRequest {
         files: args.input.files.clone(),
         base_url,
@@ -89,7 +94,7 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
             concurrency,
             dry_run: args.dry_run,
             offline: session.is_none(),
-            progress: show_progress(global),
+            progress: settings.progress,
         },
     };
     let result = match &session {
@@ -151,11 +156,6 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
         return Err(Failure::aborted(e).into());
     }
     Ok(exit)
-}
-
-/// Progress bars only for a person watching: stderr a terminal, no `--json`/`-q`/`--no-progress`.
-fn show_progress(global: &Global) -> bool {
-    !global.no_progress && !global.json && !global.quiet && std::io::stderr().is_terminal()
 }
 
 fn list(files: &[PathBuf]) -> String {

@@ -1,8 +1,10 @@
 //! One file per subcommand. Each turns parsed arguments into calls on the pipeline stages and
-//! returns the exit status; errors carry theirs through [`crate::exit::Failure`].
+//! returns the exit status; errors carry theirs through [`exit::Failure`]. Errors are mapped to
+//! exit codes here and nowhere else.
 
 mod auth;
 mod demo;
+pub mod exit;
 mod export;
 mod gen_batch;
 mod import;
@@ -15,7 +17,8 @@ mod validate;
 use anyhow::Result;
 
 use crate::cli::{Cli, Command, Global};
-use crate::exit::{Exit, Failure};
+use crate::settings::Flags;
+use exit::{Exit, Failure};
 
 /// Parse-free entry point used by `main`.
 pub fn run(cli: Cli) -> Result<Exit> {
@@ -38,6 +41,22 @@ pub fn run(cli: Cli) -> Result<Exit> {
             Command::GenBatch(args) => gen_batch::run(&global, args),
         }
     })
+}
+
+/// The settings the global options give; `import` and `export` add their `--rate` and
+/// `--concurrency`.
+fn flags(global: &Global) -> Flags {
+    Flags {
+        config: global.config.clone(),
+        profile: global.profile.clone(),
+        base_url: global.base_url.clone(),
+        rate: None,
+        concurrency: None,
+        timeout: global.timeout,
+        quiet: global.quiet,
+        json: global.json,
+        no_progress: global.no_progress,
+    }
 }
 
 /// Logs go to stderr; `-v` shows what the tool does, `-vv` every request. `RUST_LOG` overrides.

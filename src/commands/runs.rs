@@ -4,8 +4,8 @@ use std::path::Path;
 
 use anyhow::Result;
 
+use super::exit::{Exit, Failure};
 use crate::cli::{Global, RunsAction, RunsArgs};
-use crate::exit::{Exit, Failure};
 use crate::journal::{self, Journal, JournalError};
 use crate::model::{Counts, Outcome};
 use crate::report::reconcile::{self, ReportError, RunReport};

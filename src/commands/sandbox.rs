@@ -10,8 +10,8 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use serde_json::json;
 
+use super::exit::{Exit, Failure};
 use crate::cli::{Global, SandboxArgs};
-use crate::exit::{Exit, Failure};
 use nxsys_sandbox::{Faults, Quirks, SandboxConfig};
 
 /// Turn the command-line options into a sandbox configuration (usage errors name the option).

@@ -2,8 +2,8 @@
 
 use anyhow::{Context as _, Result};
 
+use super::exit::{Exit, Failure};
 use crate::cli::{Global, SheetFormat, TemplateArgs, TemplateEntity};
-use crate::exit::{Exit, Failure};
 use crate::model::Entity;
 use crate::rules::Enums;
 use crate::schema::template;

@@ -7,14 +7,15 @@ use anyhow::{Context as _, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
+use super::exit::{Exit, Failure};
 use crate::cli::{EntityArg, Global, InputArgs, ValidateArgs};
-use crate::exit::{Exit, Failure};
 use crate::model::{CellFinding, Entity, Provenance};
 use crate::report::{findings, fixfile};
 use crate::rules::Enums;
 use crate::schema::{
     Counts, Mapping, ReadOptions, SourceSummary, ValidationSummary, validate_files,
 };
+use crate::settings::show_progress;
 
 /// The entity a `--entity` value names.
 pub(crate) fn entity_of(arg: EntityArg) -> Entity {
@@ -60,7 +61,7 @@ struct JsonSummary<'a> {
 pub fn run(global: &Global, args: ValidateArgs) -> Result<Exit> {
     // Output paths are checked before the (possibly long) read.
     for (what, path) in [("report", &args.report), ("fix file", &args.fix_file)] {
-        if let Some(dir) = path.as_deref().and_then(crate::output::missing_folder) {
+        if let Some(dir) = path.as_deref().and_then(crate::writing::missing_folder) {
             return Err(Failure::usage(anyhow::anyhow!(
                 "the folder {} for the {what} does not exist; create it, or give another path",
                 dir.display()
@@ -124,14 +125,9 @@ pub fn run(global: &Global, args: ValidateArgs) -> Result<Exit> {
     })
 }
 
-/// A spinner counting rows on stderr, on a terminal only and not with `--no-progress`, `-q`
-/// or `--json`.
+/// A spinner counting rows on stderr, when progress is shown at all (see [`show_progress`]).
 fn progress_bar(global: &Global) -> ProgressBar {
-    let wanted = !global.no_progress
-        && !global.quiet
-        && !global.json
-        && std::io::IsTerminal::is_terminal(&std::io::stderr());
-    if !wanted {
+    if !show_progress(&super::flags(global)) {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new_spinner();

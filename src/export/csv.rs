@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use super::WriteError;
 use super::cell::raw_text;
 use super::columns::Column;
-use crate::output::neutralise_csv;
+use crate::writing::neutralise_csv;
 
 /// UTF-8 byte-order mark.
 const BOM: &[u8] = b"\xEF\xBB\xBF";

@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate};
 use serde_json::{Map, Value};
 use thiserror::Error;
 
-use super::source::PayslipQuery;
+use super::payslip_source::PayslipQuery;
 use super::summary::{period_of, worker_of};
 
 /// The highest tax period there is (week 53).

@@ -9,13 +9,14 @@ pub mod cell;
 pub mod collect;
 pub mod columns;
 pub mod csv;
+pub mod destination;
+mod error;
 pub mod filter;
-pub mod output;
+pub mod payslip_source;
 pub mod payslips;
 pub mod request;
 pub mod resolve;
 pub mod run;
-pub mod source;
 pub mod split;
 pub mod spool;
 pub mod summary;
@@ -24,6 +25,7 @@ pub mod xlsx;
 
 use thiserror::Error;
 
+pub use error::ExportError;
 pub use payslips::export;
 pub use request::{ExportRequest, ExportSummary};
 pub use split::SplitBy;

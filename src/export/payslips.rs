@@ -9,19 +9,19 @@ use futures::{Stream, TryStreamExt};
 use reqwest::Method;
 use serde_json::{Map, Value};
 
+use super::error::ExportError;
+use super::payslip_source::{PayslipQuery, PayslipSource};
 use super::request::{ExportRequest, ExportSummary};
 use super::run::run_export;
-use super::source::{PayslipQuery, PayslipSource};
 use crate::api::{ApiError, CandidateFilter, Client, PayslipFilter};
-use crate::exit::Failure;
 
-/// Export payslips as `request` says. Errors carry their exit code: 2 for bad arguments or an
-/// unwritable output, 3 when the API is unreachable or refuses the credentials.
+/// Export payslips as `request` says. [`ExportError::is_usage`] tells bad arguments or an
+/// unwritable output from an API that is unreachable or refuses the credentials.
 pub async fn export(
     client: &Client,
     request: &ExportRequest,
     progress: bool,
-) -> anyhow::Result<ExportSummary> {
+) -> Result<ExportSummary, ExportError> {
     run_export(client, request, progress).await
 }
 
@@ -29,9 +29,8 @@ impl PayslipSource for Client {
     fn payslips(
         &self,
         query: PayslipQuery,
-    ) -> impl Stream<Item = anyhow::Result<Map<String, Value>>> + '_ {
+    ) -> impl Stream<Item = Result<Map<String, Value>, ApiError>> + '_ {
         self.paged::<Map<String, Value>>(&["payslips"], filter(query).query())
-            .map_err(api_failure)
     }
 
     /// One page of one payslip, for the list's total. Any failure is `None`: the fetch itself
@@ -49,16 +48,12 @@ impl PayslipSource for Client {
             .find_map(|pointer| value.pointer(pointer).and_then(Value::as_u64))
     }
 
-    async fn workers_with_agency_ref(&self, agency_ref: &str) -> anyhow::Result<Vec<String>> {
+    async fn workers_with_agency_ref(&self, agency_ref: &str) -> Result<Vec<String>, ApiError> {
         let filter = CandidateFilter {
             agency_ref: Some(agency_ref.to_owned()),
             ..CandidateFilter::default()
         };
-        let candidates: Vec<_> = self
-            .candidates(filter)
-            .try_collect()
-            .await
-            .map_err(api_failure)?;
+        let candidates: Vec<_> = self.candidates(filter).try_collect().await?;
         // The filter's name is a guess: a server that ignores it returns everyone, so match
         // exactly here (Agency Refs compared without surrounding spaces, case-sensitively).
         Ok(candidates
@@ -81,14 +76,4 @@ fn filter(query: PayslipQuery) -> PayslipFilter {
         payment_model: query.payment_model,
         candidate_ids: query.candidate_ids,
     }
-}
-
-/// The exit code an API error deserves: a refused query (bad filter value) is the user's to
-/// fix (2); anything else — sign-in refused, unreachable, unreadable answers — aborts (3).
-fn api_failure(error: ApiError) -> anyhow::Error {
-    let failure = match &error {
-        ApiError::Rejected { status, .. } if *status != 403 => Failure::usage(error),
-        _ => Failure::aborted(error),
-    };
-    failure.into()
 }

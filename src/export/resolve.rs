@@ -6,21 +6,19 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures::StreamExt;
 
+use super::error::ExportError;
+use super::payslip_source::PayslipSource;
 use super::request::ExportRequest;
-use super::source::PayslipSource;
 use super::workers_file::{self, WorkerKind, looks_like_worker_id};
-use crate::exit::Failure;
 
 /// Agency Ref look-ups in flight at once (each is one request under the client's limiter).
 const LOOKUPS_IN_FLIGHT: usize = 8;
-/// Problems listed in one message.
-const PROBLEMS_SHOWN: usize = 20;
 
 /// The worker ids the request names; `None` when it names none (every worker).
 pub async fn resolve_workers<S: PayslipSource>(
     source: &S,
     request: &ExportRequest,
-) -> anyhow::Result<Option<BTreeSet<String>>> {
+) -> Result<Option<BTreeSet<String>>, ExportError> {
     if request.workers.is_empty() && request.workers_from.is_none() {
         return Ok(None);
     }
@@ -37,7 +35,7 @@ pub async fn resolve_workers<S: PayslipSource>(
         }
     }
     if let Some(path) = &request.workers_from {
-        for entry in workers_file::read(path).map_err(Failure::usage)? {
+        for entry in workers_file::read(path)? {
             match entry.kind {
                 WorkerKind::Id => {
                     ids.insert(entry.value);
@@ -76,16 +74,7 @@ pub async fn resolve_workers<S: PayslipSource>(
     }
     if !problems.is_empty() {
         problems.sort();
-        let count = problems.len();
-        let mut message = format!("{count} worker reference(s) cannot be used:");
-        for problem in problems.iter().take(PROBLEMS_SHOWN) {
-            message.push_str("\n  ");
-            message.push_str(problem);
-        }
-        if count > PROBLEMS_SHOWN {
-            message.push_str(&format!("\n  … and {} more", count - PROBLEMS_SHOWN));
-        }
-        return Err(Failure::usage(anyhow::anyhow!(message)).into());
+        return Err(ExportError::UnusableWorkers { problems });
     }
     Ok(Some(ids))
 }

@@ -4,20 +4,19 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use anyhow::Context;
 use chrono::Utc;
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::collect::{Collected, Collector};
+use super::destination::{Destination, write_outputs};
+use super::error::ExportError;
 use super::filter::LocalFilter;
-use super::output::{OutputPlan, write_outputs};
+use super::payslip_source::{PayslipQuery, PayslipSource};
 use super::request::{ExportRequest, ExportSummary};
 use super::resolve::resolve_workers;
-use super::source::{PayslipQuery, PayslipSource};
 use super::split::SplitBy;
 use super::xlsx::About;
-use crate::exit::Failure;
 
 /// Worker ids per list request (`candidateIds` is comma-separated in the URL).
 pub const WORKERS_PER_QUERY: usize = 50;
@@ -30,17 +29,13 @@ pub async fn run_export<S: PayslipSource>(
     source: &S,
     request: &ExportRequest,
     progress: bool,
-) -> anyhow::Result<ExportSummary> {
-    let plan = OutputPlan::new(&request.output, request.excel_csv, request.split_by)
-        .map_err(Failure::usage)?;
-    plan.prepare().map_err(Failure::usage)?;
+) -> Result<ExportSummary, ExportError> {
+    let destination = Destination::new(&request.output, request.excel_csv, request.split_by)?;
+    destination.prepare()?;
 
     let workers = resolve_workers(source, request).await?;
     if workers.as_ref().is_some_and(BTreeSet::is_empty) {
-        return Err(Failure::usage(anyhow::anyhow!(
-            "the worker filter names no workers; nothing to export"
-        ))
-        .into());
+        return Err(ExportError::NoWorkers);
     }
     let filter = LocalFilter {
         tax_year: request.tax_year.map(i64::from),
@@ -77,13 +72,11 @@ pub async fn run_export<S: PayslipSource>(
     let bar = write_bar(progress, count as u64);
     let writer_bar = bar.clone();
     let written = tokio::task::spawn_blocking(move || {
-        write_outputs(collected, &plan, &about, || writer_bar.inc(1))
+        write_outputs(collected, &destination, &about, || writer_bar.inc(1))
     })
     .await;
     bar.finish_and_clear();
-    let files = written
-        .context("the export writer stopped unexpectedly")?
-        .map_err(Failure::usage)?;
+    let files = written.map_err(ExportError::WriterStopped)??;
     Ok(ExportSummary {
         payslips: count,
         files,
@@ -98,12 +91,8 @@ async fn fetch<S: PayslipSource>(
     filter: &LocalFilter,
     split_by: Option<SplitBy>,
     bar: &ProgressBar,
-) -> anyhow::Result<Collected> {
-    let spool_failure = |what: &str, e: std::io::Error| {
-        Failure::usage(
-            anyhow::Error::new(e).context(format!("cannot {what} the temporary spool file")),
-        )
-    };
+) -> Result<Collected, ExportError> {
+    let spool_failure = |action, source| ExportError::Spool { action, source };
     let mut collector = Collector::new(split_by).map_err(|e| spool_failure("create", e))?;
     let mut fetched: u64 = 0;
     for query in queries {

@@ -9,8 +9,8 @@ use rust_xlsxwriter::{Color, Format, Workbook};
 
 use crate::model::CellFinding;
 use crate::model::Severity;
-use crate::output::{fit_excel_cell, neutralise_csv};
 use crate::schema::ValidationSummary;
+use crate::writing::{fit_excel_cell, neutralise_csv};
 
 /// A report file that could not be written.
 #[derive(Debug, thiserror::Error)]

@@ -11,10 +11,10 @@ use rust_xlsxwriter::{Color, Format, Note, Workbook, Worksheet};
 
 use super::findings::{OutFormat, ReportError};
 use crate::model::{CellFinding, Provenance};
-use crate::output::{fit_excel_cell, neutralise_csv};
 use crate::schema::detect;
 use crate::schema::headers::ERROR_COLUMN;
 use crate::source::{self, RowBuf, SheetReader, SourceError};
+use crate::writing::{fit_excel_cell, neutralise_csv};
 
 /// Why a fix file could not be written.
 #[derive(Debug, thiserror::Error)]

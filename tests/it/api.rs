@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use futures::{StreamExt, TryStreamExt};
 use nxsys_etl::api::*;
+use nxsys_etl::auth::{self, Credentials};
 use nxsys_sandbox::{Quirks, SandboxConfig, SandboxHandle};
 use rust_decimal::Decimal;
 use secrecy::SecretString;
@@ -31,7 +32,7 @@ fn creds(sb: &SandboxHandle) -> Credentials {
 async fn connect(sb: &SandboxHandle, rate: u32) -> Client {
     let mut config = ClientConfig::new(base(sb));
     config.rate = rate;
-    Client::connect(config, creds(sb), None)
+    auth::connect(config, creds(sb), None)
         .await
         .expect("client connects")
 }
@@ -402,7 +403,7 @@ async fn secrets_never_reach_logs_or_errors() {
     // A refused sign-in, and a token endpoint that is down.
     let mut bad = creds(&sb);
     bad.refresh_token = SecretString::from("not-a-valid-refresh-token-123".to_string());
-    let err = Client::connect(ClientConfig::new(base(&sb)), bad, None)
+    let err = auth::connect(ClientConfig::new(base(&sb)), bad, None)
         .await
         .unwrap_err();
     errors.push(err.to_string());
@@ -484,7 +485,7 @@ async fn server_errors_retry_reads_and_make_writes_ambiguous() {
     let sb = start(SandboxConfig::default()).await;
     let mut config = ClientConfig::new(base(&sb));
     config.max_retries = 2;
-    let client = Client::connect(config, creds(&sb), None).await.unwrap();
+    let client = auth::connect(config, creds(&sb), None).await.unwrap();
     sb.set_faults(nxsys_sandbox::Faults {
         status500: 1.0,
         ..Default::default()

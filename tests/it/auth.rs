@@ -5,8 +5,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
 use futures::StreamExt;
-use nxsys_etl::api::{ApiError, Client, ClientConfig, Credentials};
+use nxsys_etl::api::{ApiError, ClientConfig};
 use nxsys_etl::auth::login::{self, LoginError, LoginOptions};
+use nxsys_etl::auth::{self, Credentials};
 use nxsys_etl::auth::{StoreError, StoredLogin, TokenStore};
 use nxsys_sandbox::{SandboxConfig, SandboxHandle};
 use secrecy::{ExposeSecret, SecretString};
@@ -188,7 +189,7 @@ async fn login_completes_when_an_http_client_approves() {
     let refresh = outcome.tokens.refresh_token.expect("a refresh token");
 
     // The tokens work.
-    let client = Client::connect(
+    let client = auth::connect(
         ClientConfig::new(base(&sb)),
         Credentials {
             client_id: sb.client_id.clone(),
@@ -250,7 +251,7 @@ async fn expiring_token_is_refreshed_without_a_failed_request() {
     .await;
     let mut config = ClientConfig::new(base(&sb));
     config.rate = 20;
-    let client = Client::connect(config, creds(&sb, &sb.refresh_token), None)
+    let client = auth::connect(config, creds(&sb, &sb.refresh_token), None)
         .await
         .unwrap();
     // About five seconds of steady requests: the token expires twice in the middle.
@@ -288,7 +289,7 @@ async fn rotated_refresh_token_is_persisted_and_the_old_one_is_dead() {
     let path = dir.path().join("tokens.json");
     let store = TokenStore::new(&path, "profile:test");
     let original = sb.refresh_token.clone();
-    let client = Client::connect(
+    let client = auth::connect(
         ClientConfig::new(base(&sb)),
         creds(&sb, &original),
         Some(store.clone()),
@@ -306,12 +307,12 @@ async fn rotated_refresh_token_is_persisted_and_the_old_one_is_dead() {
     assert_eq!(mode, 0o600);
 
     // The old token is spent; the stored one works (and rotates again).
-    let err = Client::connect(ClientConfig::new(base(&sb)), creds(&sb, &original), None)
+    let err = auth::connect(ClientConfig::new(base(&sb)), creds(&sb, &original), None)
         .await
         .unwrap_err();
     assert!(matches!(err, ApiError::Unauthorized { .. }), "{err}");
     assert!(err.to_string().contains("auth login"));
-    Client::connect(
+    auth::connect(
         ClientConfig::new(base(&sb)),
         creds(&sb, &rotated),
         Some(store.clone()),
@@ -334,7 +335,7 @@ async fn bearer_only_server_is_answered_with_bearer() {
         ..Default::default()
     })
     .await;
-    let client = Client::connect(
+    let client = auth::connect(
         ClientConfig::new(base(&sb)),
         creds(&sb, &sb.refresh_token),
         None,

@@ -8,8 +8,8 @@ use calamine::{Data, Reader, Xlsx, open_workbook};
 use chrono::Utc;
 use nxsys_etl::export::collect::Collector;
 use nxsys_etl::export::columns::known_field;
+use nxsys_etl::export::destination::{Destination, write_outputs};
 use nxsys_etl::export::filter::LocalFilter;
-use nxsys_etl::export::output::{OutputPlan, write_outputs};
 use nxsys_etl::export::split::SplitBy;
 use nxsys_etl::export::xlsx::{About, MONEY_FORMAT};
 use serde_json::{Map, Value, json};
@@ -51,7 +51,7 @@ fn export_offline(
     excel_csv: bool,
     split_by: Option<SplitBy>,
 ) -> Vec<PathBuf> {
-    let plan = OutputPlan::new(output, excel_csv, split_by).expect("plan");
+    let plan = Destination::new(output, excel_csv, split_by).expect("plan");
     plan.prepare().expect("output writable");
     let mut collector = Collector::new(split_by).expect("collector");
     for p in payslips {
@@ -305,11 +305,12 @@ mod with_a_fake_source {
     use std::cell::RefCell;
 
     use futures::Stream;
-    use nxsys_etl::exit::{Exit, Failure, exit_for};
-    use nxsys_etl::export::ExportRequest;
+    use nxsys_etl::api::ApiError;
+    use nxsys_etl::commands::exit::{Exit, Failure};
     use nxsys_etl::export::filter::PeriodRange;
+    use nxsys_etl::export::payslip_source::{PayslipQuery, PayslipSource};
     use nxsys_etl::export::run::run_export;
-    use nxsys_etl::export::source::{PayslipQuery, PayslipSource};
+    use nxsys_etl::export::{ExportError, ExportRequest};
 
     /// Serves `payslips`; honours the period and worker filters only when `honest`, to show
     /// that the export filters again itself.
@@ -335,13 +336,18 @@ mod with_a_fake_source {
         fn payslips(
             &self,
             query: PayslipQuery,
-        ) -> impl Stream<Item = anyhow::Result<Map<String, Value>>> + '_ {
+        ) -> impl Stream<Item = Result<Map<String, Value>, ApiError>> + '_ {
             self.queries.borrow_mut().push(query.clone());
             let fail = self.fail;
             let honest = self.honest;
             futures::stream::iter(self.payslips.iter().filter_map(move |p| {
                 if fail {
-                    return Some(Err(Failure::aborted(anyhow::anyhow!("unreachable")).into()));
+                    return Some(Err(ApiError::Unreachable {
+                        method: "GET".into(),
+                        path: "/nxsys/payslips".into(),
+                        attempts: 1,
+                        reason: "unreachable".into(),
+                    }));
                 }
                 let period = p.get("taxPeriod").and_then(Value::as_u64);
                 let worker = p
@@ -354,11 +360,11 @@ mod with_a_fake_source {
                         .is_none_or(|t| Some(u64::from(t)) == period)
                         && (query.candidate_ids.is_empty()
                             || query.candidate_ids.iter().any(|id| id == worker)));
-                wanted.then(|| Ok(p.clone()))
+                if wanted { Some(Ok(p.clone())) } else { None }
             }))
         }
 
-        async fn workers_with_agency_ref(&self, agency_ref: &str) -> anyhow::Result<Vec<String>> {
+        async fn workers_with_agency_ref(&self, agency_ref: &str) -> Result<Vec<String>, ApiError> {
             Ok(match agency_ref {
                 "AG-2" => vec!["SR-2".into()],
                 "AG-dup" => vec!["SR-1".into(), "SR-3".into()],
@@ -387,7 +393,7 @@ mod with_a_fake_source {
             .collect()
     }
 
-    fn run(source: &Fake, request: &ExportRequest) -> anyhow::Result<usize> {
+    fn run(source: &Fake, request: &ExportRequest) -> Result<usize, Failure> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -395,6 +401,7 @@ mod with_a_fake_source {
         runtime
             .block_on(run_export(source, request, false))
             .map(|s| s.payslips)
+            .map_err(|e: ExportError| Failure::from(e))
     }
 
     #[test]
@@ -431,8 +438,8 @@ mod with_a_fake_source {
         let source = Fake::new(payslips(), false);
         // An Agency Ref column: "SR-3" is an Agency Ref there and no worker has it.
         let error = run(&source, &request).expect_err("SR-3 is not an Agency Ref");
-        assert_eq!(exit_for(&error), Exit::Usage);
-        let message = format!("{error:#}");
+        assert_eq!(error.exit, Exit::Usage);
+        let message = error.to_string();
         assert!(
             message.contains("workers.csv, row 4, column B"),
             "{message}"
@@ -466,7 +473,7 @@ mod with_a_fake_source {
         let mut request = ExportRequest::new(dir.path().join("w.xlsx"));
         request.workers_from = Some(list.clone());
         let error = run(&Fake::new(payslips(), true), &request).expect_err("1234 is unknown");
-        let message = format!("{error:#}");
+        let message = error.to_string();
         assert!(message.contains("sheet Team, row 4, column A"), "{message}");
         assert!(
             message.contains("`1234`"),
@@ -491,7 +498,7 @@ mod with_a_fake_source {
         let mut request = ExportRequest::new(dir.path().join("w.xlsx"));
         request.workers = vec!["AG-dup".into(), "AG-none".into()];
         let error = run(&Fake::new(payslips(), true), &request).expect_err("refused");
-        let message = format!("{error:#}");
+        let message = error.to_string();
         assert!(message.contains("2 worker reference(s)"), "{message}");
         assert!(
             message.contains("several workers (SR-1, SR-3)"),
@@ -508,13 +515,13 @@ mod with_a_fake_source {
         source.fail = true;
         let request = ExportRequest::new(dir.path().join("x.xlsx"));
         let error = run(&source, &request).expect_err("fails");
-        assert_eq!(exit_for(&error), Exit::Aborted);
+        assert_eq!(error.exit, Exit::Aborted);
         assert!(!request.output.exists(), "no half-written file");
 
         let request = ExportRequest::new(dir.path().join("missing/x.xlsx"));
         let error = run(&Fake::new(payslips(), true), &request).expect_err("fails");
-        assert_eq!(exit_for(&error), Exit::Usage);
-        assert!(format!("{error:#}").contains("does not exist"));
+        assert_eq!(error.exit, Exit::Usage);
+        assert!(error.to_string().contains("does not exist"));
     }
 }
 
@@ -523,9 +530,10 @@ mod against_the_sandbox {
 
     use super::*;
 
-    use nxsys_etl::api::{Client, ClientConfig, Credentials, TimesheetCreate, TimesheetRateLine};
+    use nxsys_etl::api::{Client, ClientConfig, TimesheetCreate, TimesheetRateLine};
+    use nxsys_etl::auth::Credentials;
     use nxsys_etl::export::filter::PeriodRange;
-    use nxsys_etl::export::source::{PayslipQuery, PayslipSource};
+    use nxsys_etl::export::payslip_source::{PayslipQuery, PayslipSource};
     use nxsys_etl::export::{ExportRequest, export};
     use nxsys_sandbox::{SandboxConfig, SandboxHandle, start};
     use secrecy::SecretString;
@@ -544,7 +552,7 @@ mod against_the_sandbox {
             client_secret: SecretString::from(sb.client_secret.clone()),
             refresh_token: SecretString::from(sb.refresh_token.clone()),
         };
-        let client = Client::connect(config, creds, None)
+        let client = nxsys_etl::auth::connect(config, creds, None)
             .await
             .expect("signed in");
         (sb, client)

@@ -38,7 +38,7 @@ pub fn check_path(path: &Path) -> Result<(), ReportError> {
             path: path.to_path_buf(),
         });
     }
-    match crate::output::missing_folder(path) {
+    match crate::writing::missing_folder(path) {
         Some(dir) => Err(ReportError::Write {
             path: path.to_path_buf(),
             message: format!("the folder {} does not exist", dir.display()),

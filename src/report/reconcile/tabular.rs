@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::model::RunReport;
-use crate::output::neutralise_csv;
+use crate::writing::neutralise_csv;
 
 pub fn write_csv(path: &Path, report: &RunReport) -> Result<(), Box<dyn std::error::Error>> {
     let mut out = csv::Writer::from_path(path)?;

@@ -1,5 +1,5 @@
-//! Profiles: a TOML file (`--config`, default `<config dir>/nxsys-etl/config.toml`) with one
-//! profile per employer. Secrets never live here: they come from the token store or the
+//! The configuration file: TOML (`--config`, default `<config dir>/nxsys-etl/config.toml`) with
+//! one profile per employer. Secrets never live here: they come from the token store or the
 //! environment.
 //!
 //! ```toml
@@ -44,7 +44,7 @@ pub enum ConfigError {
 /// The whole configuration file.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Config {
+pub struct ConfigFile {
     /// Profile used when `--profile` is not given.
     #[serde(default)]
     pub default_profile: Option<String>,
@@ -70,7 +70,7 @@ pub struct Profile {
     pub auth_scheme: Option<AuthScheme>,
 }
 
-impl Config {
+impl ConfigFile {
     /// `<config dir>/nxsys-etl/config.toml`.
     pub fn default_path() -> Option<PathBuf> {
         directories::ProjectDirs::from("tech", "nxsys", "nxsys-etl")
@@ -79,12 +79,12 @@ impl Config {
 
     /// Read `explicit`, or the default file if it exists (no file there is an empty configuration;
     /// an explicit file that is missing is an error).
-    pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+    pub fn load(explicit: Option<&Path>) -> Result<ConfigFile, ConfigError> {
         let path = match explicit {
             Some(p) => p.to_path_buf(),
             None => match Self::default_path() {
                 Some(p) if p.exists() => p,
-                _ => return Ok(Config::default()),
+                _ => return Ok(ConfigFile::default()),
             },
         };
         let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
@@ -100,7 +100,7 @@ impl Config {
     }
 
     /// Parse TOML text.
-    pub fn parse(text: &str) -> Result<Config, String> {
+    pub fn parse(text: &str) -> Result<ConfigFile, String> {
         toml::from_str(text).map_err(|e| e.message().to_string())
     }
 
@@ -146,7 +146,7 @@ auth_scheme = "bearer"
 
     #[test]
     fn reads_profiles_and_default() {
-        let c = Config::parse(SAMPLE).unwrap();
+        let c = ConfigFile::parse(SAMPLE).unwrap();
         let (name, p) = c.profile(None).unwrap().unwrap();
         assert_eq!(name, "acme");
         assert_eq!(p.rate, Some(5));
@@ -157,7 +157,7 @@ auth_scheme = "bearer"
 
     #[test]
     fn profile_without_a_file_says_how_to_create_one() {
-        let e = Config::default()
+        let e = ConfigFile::default()
             .profile(Some("acme"))
             .unwrap_err()
             .to_string();
@@ -166,7 +166,7 @@ auth_scheme = "bearer"
 
     #[test]
     fn unknown_profile_lists_the_known_ones() {
-        let mut c = Config::parse(SAMPLE).unwrap();
+        let mut c = ConfigFile::parse(SAMPLE).unwrap();
         c.path = Some(PathBuf::from("/etc/nxsys.toml"));
         let e = c.profile(Some("gamma")).unwrap_err().to_string();
         assert!(e.contains("gamma") && e.contains("acme, beta"), "{e}");
@@ -174,14 +174,14 @@ auth_scheme = "bearer"
 
     #[test]
     fn secrets_and_typos_are_refused() {
-        let e = Config::parse("[profiles.a]\nclient_secret = \"x\"\n").unwrap_err();
+        let e = ConfigFile::parse("[profiles.a]\nclient_secret = \"x\"\n").unwrap_err();
         assert!(e.contains("client_secret"), "{e}");
-        assert!(Config::parse("[profiles.a]\nrate = \"fast\"\n").is_err());
+        assert!(ConfigFile::parse("[profiles.a]\nrate = \"fast\"\n").is_err());
     }
 
     #[test]
     fn missing_explicit_file_is_an_error() {
-        let e = Config::load(Some(Path::new("/nonexistent/nxsys.toml"))).unwrap_err();
+        let e = ConfigFile::load(Some(Path::new("/nonexistent/nxsys.toml"))).unwrap_err();
         assert!(matches!(e, ConfigError::Read { .. }));
     }
 }

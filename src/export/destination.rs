@@ -37,18 +37,19 @@ impl Format {
     }
 }
 
-/// The output of an export, checked before anything is fetched.
+/// Where an export goes (its format, the file or folder, the split), checked before anything
+/// is fetched.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutputPlan {
+pub struct Destination {
     pub format: Format,
     /// The file, or with `split_by` the folder.
     pub path: PathBuf,
     pub split_by: Option<SplitBy>,
 }
 
-/// Why the output cannot be written (exit 2: the user picks another place).
+/// Why the destination cannot be written: the user picks another place.
 #[derive(Debug, Error)]
-pub enum OutputError {
+pub enum DestinationError {
     #[error("-o {}: name a .xlsx or .csv file", path.display())]
     Extension { path: PathBuf },
     #[error("-o {}: --excel-csv is for CSV output; name a .csv file or drop --excel-csv", path.display())]
@@ -71,31 +72,33 @@ pub enum OutputError {
     Write { path: PathBuf, source: WriteError },
 }
 
-impl OutputPlan {
+impl Destination {
     /// Decide the format from `-o`'s extension (`--excel-csv` for a BOM) or, with `split_by`,
     /// treat `-o` as a folder of xlsx files (CSV with `--excel-csv`).
     pub fn new(
         output: &Path,
         excel_csv: bool,
         split_by: Option<SplitBy>,
-    ) -> Result<Self, OutputError> {
+    ) -> Result<Self, DestinationError> {
         let extension = output
             .extension()
             .and_then(OsStr::to_str)
             .map(str::to_ascii_lowercase);
         let path = output.to_path_buf();
         let format = match (split_by, extension.as_deref()) {
-            (Some(_), Some("xlsx" | "csv")) => return Err(OutputError::SplitNeedsFolder { path }),
+            (Some(_), Some("xlsx" | "csv")) => {
+                return Err(DestinationError::SplitNeedsFolder { path });
+            }
             (Some(_), _) if excel_csv => Format::Csv { bom: true },
             (Some(_), _) => Format::Xlsx,
             (None, Some("xlsx")) if excel_csv => {
-                return Err(OutputError::ExcelCsvWithXlsx { path });
+                return Err(DestinationError::ExcelCsvWithXlsx { path });
             }
             (None, Some("xlsx")) => Format::Xlsx,
             (None, Some("csv")) => Format::Csv { bom: excel_csv },
-            (None, _) => return Err(OutputError::Extension { path }),
+            (None, _) => return Err(DestinationError::Extension { path }),
         };
-        Ok(OutputPlan {
+        Ok(Destination {
             format,
             path,
             split_by,
@@ -104,8 +107,8 @@ impl OutputPlan {
 
     /// Check the output can be written, before spending time fetching: the file's folder exists
     /// and takes a new file; a split folder is created if missing and must be empty.
-    pub fn prepare(&self) -> Result<(), OutputError> {
-        let io_error = |source| OutputError::Io {
+    pub fn prepare(&self) -> Result<(), DestinationError> {
+        let io_error = |source| DestinationError::Io {
             path: self.path.clone(),
             source,
         };
@@ -113,7 +116,7 @@ impl OutputPlan {
             std::fs::create_dir_all(&self.path).map_err(io_error)?;
             let mut entries = std::fs::read_dir(&self.path).map_err(io_error)?;
             if entries.next().is_some() {
-                return Err(OutputError::FolderNotEmpty {
+                return Err(DestinationError::FolderNotEmpty {
                     path: self.path.clone(),
                 });
             }
@@ -121,7 +124,7 @@ impl OutputPlan {
         } else {
             let folder = folder_of(&self.path);
             if !folder.is_dir() {
-                return Err(OutputError::NoFolder {
+                return Err(DestinationError::NoFolder {
                     path: self.path.clone(),
                     folder: folder.to_path_buf(),
                 });
@@ -132,13 +135,13 @@ impl OutputPlan {
     }
 }
 
-/// Write the collected payslips as planned. Returns the files written, in order.
+/// Write the collected payslips to `destination`. Returns the files written, in order.
 pub fn write_outputs(
     collected: Collected,
-    plan: &OutputPlan,
+    destination: &Destination,
     about: &About,
     mut on_row: impl FnMut(),
-) -> Result<Vec<PathBuf>, OutputError> {
+) -> Result<Vec<PathBuf>, DestinationError> {
     let Collected {
         mut reader,
         columns,
@@ -147,31 +150,32 @@ pub fn write_outputs(
     } = collected;
     let Some(groups) = groups else {
         write_file(
-            &plan.path,
-            plan.format,
+            &destination.path,
+            destination.format,
             &columns,
             reader.all(),
             about,
             &mut on_row,
         )?;
-        return Ok(vec![plan.path.clone()]);
+        return Ok(vec![destination.path.clone()]);
     };
-    let by = match plan.split_by {
+    let by = match destination.split_by {
         Some(SplitBy::Period) => "tax period",
         _ => "worker",
     };
     let mut files = Vec::with_capacity(groups.len());
     for group in groups {
-        let path = plan
-            .path
-            .join(format!("{}.{}", group.stem, plan.format.extension()));
+        let path =
+            destination
+                .path
+                .join(format!("{}.{}", group.stem, destination.format.extension()));
         let mut about = about.clone();
         about
             .filters
             .push((format!("Split by {by}"), group.stem.clone()));
         write_file(
             &path,
-            plan.format,
+            destination.format,
             &columns,
             reader.at(&group.offsets),
             &about,
@@ -189,12 +193,12 @@ fn write_file(
     rows: impl Iterator<Item = io::Result<Map<String, Value>>>,
     about: &About,
     on_row: &mut impl FnMut(),
-) -> Result<(), OutputError> {
-    let io_error = |source| OutputError::Io {
+) -> Result<(), DestinationError> {
+    let io_error = |source| DestinationError::Io {
         path: path.to_path_buf(),
         source,
     };
-    let write_error = |source| OutputError::Write {
+    let write_error = |source| DestinationError::Write {
         path: path.to_path_buf(),
         source,
     };
@@ -257,47 +261,49 @@ fn folder_of(path: &Path) -> &Path {
 mod tests {
     use super::*;
 
-    fn plan(output: &str, excel_csv: bool, split: Option<SplitBy>) -> Result<Format, String> {
-        OutputPlan::new(Path::new(output), excel_csv, split)
+    fn format(output: &str, excel_csv: bool, split: Option<SplitBy>) -> Result<Format, String> {
+        Destination::new(Path::new(output), excel_csv, split)
             .map(|p| p.format)
             .map_err(|e| e.to_string())
     }
 
     #[test]
     fn the_format_follows_the_file_name() {
-        assert_eq!(plan("a.xlsx", false, None), Ok(Format::Xlsx));
-        assert_eq!(plan("a.XLSX", false, None), Ok(Format::Xlsx));
-        assert_eq!(plan("a.csv", false, None), Ok(Format::Csv { bom: false }));
-        assert_eq!(plan("a.csv", true, None), Ok(Format::Csv { bom: true }));
-        assert!(plan("a.xls", false, None).is_err_and(|e| e.contains(".xlsx or .csv")));
-        assert!(plan("a.xlsx", true, None).is_err_and(|e| e.contains("--excel-csv")));
+        assert_eq!(format("a.xlsx", false, None), Ok(Format::Xlsx));
+        assert_eq!(format("a.XLSX", false, None), Ok(Format::Xlsx));
+        assert_eq!(format("a.csv", false, None), Ok(Format::Csv { bom: false }));
+        assert_eq!(format("a.csv", true, None), Ok(Format::Csv { bom: true }));
+        assert!(format("a.xls", false, None).is_err_and(|e| e.contains(".xlsx or .csv")));
+        assert!(format("a.xlsx", true, None).is_err_and(|e| e.contains("--excel-csv")));
     }
 
     #[test]
     fn a_split_export_writes_to_a_folder() {
         let split = Some(SplitBy::Worker);
-        assert_eq!(plan("out", false, split), Ok(Format::Xlsx));
-        assert_eq!(plan("out", true, split), Ok(Format::Csv { bom: true }));
-        assert!(plan("out.xlsx", false, split).is_err_and(|e| e.contains("names a folder")));
+        assert_eq!(format("out", false, split), Ok(Format::Xlsx));
+        assert_eq!(format("out", true, split), Ok(Format::Csv { bom: true }));
+        assert!(format("out.xlsx", false, split).is_err_and(|e| e.contains("names a folder")));
     }
 
     #[test]
     fn prepare_refuses_missing_folders_and_non_empty_split_folders() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let missing = OutputPlan::new(&dir.path().join("nope/a.xlsx"), false, None).expect("plan");
+        let missing =
+            Destination::new(&dir.path().join("nope/a.xlsx"), false, None).expect("destination");
         assert!(matches!(
             missing.prepare(),
-            Err(OutputError::NoFolder { .. })
+            Err(DestinationError::NoFolder { .. })
         ));
 
         let split_dir = dir.path().join("split");
-        let split = OutputPlan::new(&split_dir, false, Some(SplitBy::Period)).expect("plan");
+        let split =
+            Destination::new(&split_dir, false, Some(SplitBy::Period)).expect("destination");
         split.prepare().expect("a new folder is created");
         assert!(split_dir.is_dir());
         std::fs::write(split_dir.join("old.xlsx"), b"x").expect("write");
         assert!(matches!(
             split.prepare(),
-            Err(OutputError::FolderNotEmpty { .. })
+            Err(DestinationError::FolderNotEmpty { .. })
         ));
     }
 }

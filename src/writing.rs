@@ -1,4 +1,6 @@
-//! Helpers shared by everything that writes files for people: reports, fix files, exports.
+//! Helpers shared by everything that writes files for people (reports, fix files, exports):
+//! neutralising CSV injection, fitting text into an Excel cell, and checking that the folder of
+//! an output path exists before any work is done.
 
 use std::borrow::Cow;
 use std::path::Path;

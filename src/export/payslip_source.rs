@@ -5,6 +5,8 @@
 use futures::Stream;
 use serde_json::{Map, Value};
 
+use crate::api::ApiError;
+
 /// One list request's filters (query parameters `taxYear`, `taxPeriod`, `payFrequency`,
 /// `paymentModel`, `candidateIds`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -17,20 +19,19 @@ pub struct PayslipQuery {
     pub candidate_ids: Vec<String>,
 }
 
-/// A source of payslips. Errors carry their exit code as a [`crate::exit::Failure`] in the
-/// chain (3 when the API is unreachable or refuses the credentials).
+/// A source of payslips: the API, or a stand-in for it that fails the way the API does.
 pub trait PayslipSource {
     /// Payslips matching `query`, as the API returned them (unknown fields included).
     fn payslips(
         &self,
         query: PayslipQuery,
-    ) -> impl Stream<Item = anyhow::Result<Map<String, Value>>> + '_;
+    ) -> impl Stream<Item = Result<Map<String, Value>, ApiError>> + '_;
 
     /// The ids of the workers whose Agency Ref is exactly `agency_ref`.
     fn workers_with_agency_ref(
         &self,
         agency_ref: &str,
-    ) -> impl Future<Output = anyhow::Result<Vec<String>>>;
+    ) -> impl Future<Output = Result<Vec<String>, ApiError>>;
 
     /// How many payslips `query` matches, if the source can say cheaply (for the progress bar
     /// only: `None` is always acceptable).
