@@ -1,15 +1,16 @@
 //! nxsys-etl: spreadsheets ⇄ the Nxsys umbrella-payroll API.
 //!
-//! The modules follow the pipeline of `DESIGN.md`:
+//! Data flows through the stages
 //!
 //! ```text
-//! source → schema → rules → plan → submit → report
-//!                            ↑       ↕
-//!                           api ←→ journal
-//! export: api → payslip rows → xlsx/csv        sandbox: local Nxsys simulator
+//! source → schema → rules → plan → submit → report        export: api → payslip rows → xlsx/csv
 //! ```
 //!
-//! Stage modules know nothing of the command line; `commands` wires them to `cli`.
+//! and dependencies run one way, from `commands` down to `model`: a module uses only modules of
+//! lower layers (`docs/architecture.md` lists them; `tests/it/architecture.rs` checks them).
+//! Stages know nothing of the command line; `commands` resolves the settings, calls the stages
+//! and turns their results and errors into exit codes. The Nxsys simulator is a crate of its own,
+//! `nxsys-sandbox`, which never depends on this one.
 
 pub mod api;
 pub mod auth;

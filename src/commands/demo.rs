@@ -7,7 +7,7 @@ use anyhow::{Context, Result, anyhow};
 use serde_json::json;
 
 use super::exit::{Exit, Failure};
-use super::runs::{print_report, run_exit, write_report};
+use super::runs::{print_report, write_report};
 use super::session::{self, connect};
 use crate::cli::{DemoArgs, Global};
 use crate::export::{ExportRequest, payslips};
@@ -81,7 +81,7 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<Exit> {
             .map_err(Failure::aborted)?;
     }
     let outcome = result.map_err(Failure::aborted)?;
-    let exit = run_exit(&outcome.counts);
+    let exit = Exit::of_run(&outcome.counts);
     journal
         .set_exit_code(&outcome.run_id, exit.code())
         .map_err(Failure::aborted)?;

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::model::{Counts, Outcome};
+
 /// How a run ended, as the shell sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Exit {
@@ -18,6 +20,23 @@ pub enum Exit {
 impl Exit {
     pub fn code(self) -> i32 {
         self as i32
+    }
+
+    /// The exit status of an import run from its records' outcomes: 0 when every record landed
+    /// (or would, for a dry run), 1 when some are invalid, rejected or blocked, 3 when some are
+    /// still pending (the run stopped).
+    pub fn of_run(counts: &Counts) -> Exit {
+        if counts.get(Outcome::Pending) > 0 {
+            Exit::Aborted
+        } else if counts.get(Outcome::Invalid)
+            + counts.get(Outcome::Rejected)
+            + counts.get(Outcome::Blocked)
+            > 0
+        {
+            Exit::Rows
+        } else {
+            Exit::Ok
+        }
     }
 }
 
@@ -60,4 +79,32 @@ pub fn exit_for(error: &anyhow::Error) -> Exit {
         .chain()
         .find_map(|e| e.downcast_ref::<Failure>().map(|f| f.exit))
         .unwrap_or(Exit::Usage)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counts(outcomes: &[(Outcome, usize)]) -> Counts {
+        outcomes
+            .iter()
+            .flat_map(|(o, n)| std::iter::repeat_n(*o, *n))
+            .collect()
+    }
+
+    #[test]
+    fn outcomes_map_to_exit_statuses() {
+        // The outcomes of the report's sample run: some rows did not land.
+        let sample = counts(&[
+            (Outcome::Created, 3),
+            (Outcome::Updated, 1),
+            (Outcome::Rejected, 1),
+            (Outcome::Invalid, 1),
+        ]);
+        assert_eq!(Exit::of_run(&sample), Exit::Rows);
+        let landed = counts(&[(Outcome::Created, 2), (Outcome::WouldUpdate, 1)]);
+        assert_eq!(Exit::of_run(&landed), Exit::Ok);
+        let stopped = counts(&[(Outcome::Blocked, 1), (Outcome::Pending, 1)]);
+        assert_eq!(Exit::of_run(&stopped), Exit::Aborted);
+    }
 }

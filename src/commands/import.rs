@@ -6,7 +6,7 @@ use anyhow::{Result, anyhow};
 use serde_json::json;
 
 use super::exit::{Exit, Failure};
-use super::runs::{open_journal, print_report, run_exit, write_report};
+use super::runs::{open_journal, print_report, write_report};
 use super::session::{self, connect};
 use crate::cli::{Global, ImportArgs};
 use crate::model::Finding;
@@ -109,7 +109,7 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
             if outcome.resumed && !global.quiet && !global.json {
                 eprintln!("Resumed unfinished run {}.", outcome.run_id);
             }
-            (outcome.run_id, run_exit(&outcome.counts), None)
+            (outcome.run_id, Exit::of_run(&outcome.counts), None)
         }
         Err(ImportError::Aborted { run, message }) => (
             run.clone(),

@@ -7,7 +7,7 @@ use anyhow::Result;
 use super::exit::{Exit, Failure};
 use crate::cli::{Global, RunsAction, RunsArgs};
 use crate::journal::{self, Journal, JournalError};
-use crate::model::{Counts, Outcome};
+use crate::model::Outcome;
 use crate::report::reconcile::{self, ReportError, RunReport};
 
 pub fn run(global: &Global, args: RunsArgs) -> Result<Exit> {
@@ -85,26 +85,9 @@ fn show(
     Ok(Exit::Ok)
 }
 
-/// The exit status of an import run from its records' outcomes: 0 when every record landed
-/// (or would, for a dry run), 1 when some are invalid, rejected or blocked, 3 when some are
-/// still pending (the run stopped).
-pub(crate) fn run_exit(counts: &Counts) -> Exit {
-    if counts.get(Outcome::Pending) > 0 {
-        Exit::Aborted
-    } else if counts.get(Outcome::Invalid)
-        + counts.get(Outcome::Rejected)
-        + counts.get(Outcome::Blocked)
-        > 0
-    {
-        Exit::Rows
-    } else {
-        Exit::Ok
-    }
-}
-
 /// Write a run's report; its Summary sheet states the exit status its outcomes give.
 pub(crate) fn write_report(path: &Path, report: &RunReport) -> Result<(), ReportError> {
-    let exit = run_exit(&report.counts(None));
+    let exit = Exit::of_run(&report.counts(None));
     reconcile::write(path, report, &format!("{} ({exit:?})", exit.code()))
 }
 
@@ -156,33 +139,5 @@ pub(crate) fn print_report(report: &RunReport) {
         if attention.len() > 20 {
             println!("  … and {} more (see the report)", attention.len() - 20);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn counts(outcomes: &[(Outcome, usize)]) -> Counts {
-        outcomes
-            .iter()
-            .flat_map(|(o, n)| std::iter::repeat_n(*o, *n))
-            .collect()
-    }
-
-    #[test]
-    fn outcomes_map_to_exit_statuses() {
-        // The outcomes of the report's sample run: some rows did not land.
-        let sample = counts(&[
-            (Outcome::Created, 3),
-            (Outcome::Updated, 1),
-            (Outcome::Rejected, 1),
-            (Outcome::Invalid, 1),
-        ]);
-        assert_eq!(run_exit(&sample), Exit::Rows);
-        let landed = counts(&[(Outcome::Created, 2), (Outcome::WouldUpdate, 1)]);
-        assert_eq!(run_exit(&landed), Exit::Ok);
-        let stopped = counts(&[(Outcome::Blocked, 1), (Outcome::Pending, 1)]);
-        assert_eq!(run_exit(&stopped), Exit::Aborted);
     }
 }
