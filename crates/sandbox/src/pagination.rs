@@ -107,6 +107,17 @@ impl Page {
         (out, total)
     }
 
+    /// A list handler's answer: what [`Page::select`] found, under `key` (`items` or `data`),
+    /// with the pagination metadata where `meta_only` (the quirk) puts it.
+    pub fn answer<R: Serialize>(
+        &self,
+        key: &'static str,
+        (items, total): (Vec<R>, usize),
+        meta_only: bool,
+    ) -> axum::Json<ListBody<R>> {
+        axum::Json(self.body(key, items, total, meta_only))
+    }
+
     /// The list body under `key` (`items` or `data`).
     pub fn body<R: Serialize>(
         &self,

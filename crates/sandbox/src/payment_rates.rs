@@ -240,7 +240,7 @@ pub async fn list(
     let (code, status) = (q.get("code"), q.get("status"));
     let search = q.get("search").map(str::to_lowercase);
     let data = shared.data();
-    let (items, total) = page.select(
+    let found = page.select(
         data.payment_rates.iter(),
         |r| {
             code.is_none_or(|c| r.code.eq_ignore_ascii_case(c))
@@ -251,12 +251,7 @@ pub async fn list(
         },
         |r| r.to_json(&data),
     );
-    Ok(Json(page.body(
-        "data",
-        items,
-        total,
-        shared.quirks.meta_pagination,
-    )))
+    Ok(page.answer("data", found, shared.quirks.meta_pagination))
 }
 
 /// `GET /nxsys/payment-rate/{id}` → `{data}`.

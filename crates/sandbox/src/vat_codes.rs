@@ -77,7 +77,7 @@ pub async fn list(
     let letter = q.get("VATCode");
     let search = q.get("search").map(str::to_lowercase);
     let data = shared.data();
-    let (items, total) = page.select(
+    let found = page.select(
         data.vat_codes.iter(),
         |v| {
             letter.is_none_or(|l| v.code.eq_ignore_ascii_case(l))
@@ -87,10 +87,5 @@ pub async fn list(
         },
         |v| v.to_json(false),
     );
-    Ok(Json(page.body(
-        "data",
-        items,
-        total,
-        shared.quirks.meta_pagination,
-    )))
+    Ok(page.answer("data", found, shared.quirks.meta_pagination))
 }

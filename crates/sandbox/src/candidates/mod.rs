@@ -193,7 +193,7 @@ async fn list(
     let national = q.get(id_key).map(|s| s.replace(' ', "").to_uppercase());
     let search = q.get("search").map(str::to_lowercase);
     let data = shared.data();
-    let (items, total) = page.select(
+    let found = page.select(
         data.candidates.iter(),
         |c| {
             c.ireland == ireland
@@ -210,12 +210,7 @@ async fn list(
         },
         Candidate::list_item,
     );
-    Ok(Json(page.body(
-        "items",
-        items,
-        total,
-        shared.quirks.meta_pagination,
-    )))
+    Ok(page.answer("items", found, shared.quirks.meta_pagination))
 }
 
 async fn get(shared: Arc<Shared>, id: String, ireland: bool) -> Result<Json<Value>, ApiError> {

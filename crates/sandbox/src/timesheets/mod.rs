@@ -104,7 +104,7 @@ pub async fn list(
     let (year, period) = (q.int("taxYear")?, q.int("taxPeriod")?);
     let search = q.get("search").map(str::to_lowercase);
     let data = shared.data();
-    let (items, total) = page.select(
+    let found = page.select(
         data.timesheets.iter(),
         |t| {
             worker.is_none_or(|w| t.subcontractor == w)
@@ -120,12 +120,7 @@ pub async fn list(
         },
         |t| t.to_json(&data),
     );
-    Ok(Json(page.body(
-        "data",
-        items,
-        total,
-        shared.quirks.meta_pagination,
-    )))
+    Ok(page.answer("data", found, shared.quirks.meta_pagination))
 }
 
 /// `GET /nxsys/time-sheets/{id}` → `{data}`.
