@@ -404,7 +404,11 @@ fn an_api_going_down_mid_run_stops_it_and_the_next_run_completes_it() {
         .spawn()
         .expect("start import");
     // Let some writes through, then every request fails with 500 until the run gives up.
-    std::thread::sleep(Duration::from_millis(1200));
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while live.sb.stats().candidates - before.candidates < 3 && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(5));
+    }
     live.sb.set_faults(nxsys_sandbox::Faults {
         status500: 1.0,
         ..Default::default()
