@@ -103,11 +103,11 @@ pub async fn process<R: Remote>(
     if e.was_sent(seq, Action::Create)
         && let Some(server) = existing
     {
-        e.remember_success(record, &server.id);
-        return e.finish(
+        return e.on_server(
             seq,
+            record,
             RecordState::Done,
-            Some(server.id.clone()),
+            &server.id,
             None,
             Some(recovered()),
         );
@@ -117,15 +117,13 @@ pub async fn process<R: Remote>(
     // An earlier process sent the update and died before recording the answer: it landed.
     if decision.action == Action::Unchanged && e.was_sent(seq, Action::Update) {
         let id = decision.existing_id.clone().unwrap_or_default();
-        e.remember_success(record, &id);
-        return e.finish(seq, RecordState::Done, Some(id), None, Some(recovered()));
+        return e.on_server(seq, record, RecordState::Done, &id, None, Some(recovered()));
     }
     e.set_action(seq, decision.action, &decision.changes)?;
     match decision.action {
         Action::Unchanged | Action::Blocked => {
             let id = decision.existing_id.unwrap_or_default();
-            e.remember_success(record, &id);
-            e.finish(seq, RecordState::Unchanged, Some(id), None, None)
+            e.on_server(seq, record, RecordState::Unchanged, &id, None, None)
         }
         Action::Create if e.dry_run() => {
             e.remember_success(record, &format!("{NEW_PREFIX}{}", record.key));
@@ -182,10 +180,7 @@ async fn create<R: Remote>(
         None => read(find()).await?.flatten(),
     };
     match id {
-        Some(id) => {
-            e.remember_success(record, &id);
-            e.finish(seq, RecordState::Done, Some(id), status, message)
-        }
+        Some(id) => e.on_server(seq, record, RecordState::Done, &id, status, message),
         None => {
             let why = "created, but the API does not list it by its Agency Ref yet, so its id \
                        is unknown; timesheets for this worker were not sent — import again later";
@@ -217,19 +212,9 @@ async fn update<R: Remote>(
         )
         .await?;
     match written {
-        Written::Sent(()) => {
-            e.remember_success(record, id);
-            e.finish(seq, RecordState::Done, Some(id.into()), Some(200), None)
-        }
+        Written::Sent(()) => e.on_server(seq, record, RecordState::Done, id, Some(200), None),
         Written::Found(()) => {
-            e.remember_success(record, id);
-            e.finish(
-                seq,
-                RecordState::Done,
-                Some(id.into()),
-                None,
-                Some(recovered()),
-            )
+            e.on_server(seq, record, RecordState::Done, id, None, Some(recovered()))
         }
         Written::Rejected { status, message } => {
             e.remember_failure(record, &message);

@@ -277,6 +277,21 @@ impl<'a, R: Remote> Engine<'a, R> {
         )
     }
 
+    /// The record is on the server as `id`: remember the id for the records that refer to it,
+    /// and journal the record `state` (done or unchanged) with the answer's status or a note.
+    pub fn on_server(
+        &self,
+        seq: u32,
+        record: &Record,
+        state: RecordState,
+        id: &str,
+        http_status: Option<u16>,
+        message: Option<String>,
+    ) -> Result<(), SubmitError> {
+        self.remember_success(record, id);
+        self.finish(seq, state, Some(id.to_string()), http_status, message)
+    }
+
     pub fn finish(
         &self,
         seq: u32,

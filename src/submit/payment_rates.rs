@@ -47,11 +47,11 @@ pub async fn process<R: Remote>(
     if e.was_sent(seq, Action::Create)
         && let Some(server) = &existing
     {
-        e.remember_success(record, &server.id);
-        return e.finish(
+        return e.on_server(
             seq,
+            record,
             RecordState::Done,
-            Some(server.id.clone()),
+            &server.id,
             None,
             Some(recovered()),
         );
@@ -64,15 +64,13 @@ pub async fn process<R: Remote>(
     // An earlier process sent the update and died before recording the answer: it landed.
     if decision.action == Action::Unchanged && e.was_sent(seq, Action::Update) {
         let id = decision.existing_id.clone().unwrap_or_default();
-        e.remember_success(record, &id);
-        return e.finish(seq, RecordState::Done, Some(id), None, Some(recovered()));
+        return e.on_server(seq, record, RecordState::Done, &id, None, Some(recovered()));
     }
     e.set_action(seq, decision.action, &decision.changes)?;
     let id = decision.existing_id.clone().unwrap_or_default();
     match decision.action {
         Action::Unchanged | Action::Blocked => {
-            e.remember_success(record, &id);
-            e.finish(seq, RecordState::Unchanged, Some(id), None, None)
+            e.on_server(seq, record, RecordState::Unchanged, &id, None, None)
         }
         Action::Create if e.dry_run() => {
             e.remember_success(record, &format!("{NEW_PREFIX}{code}"));
@@ -128,12 +126,10 @@ fn settle<R: Remote>(
 ) -> Result<(), SubmitError> {
     match written {
         Written::Sent(id) => {
-            e.remember_success(record, &id);
-            e.finish(seq, RecordState::Done, Some(id), Some(ok_status), None)
+            e.on_server(seq, record, RecordState::Done, &id, Some(ok_status), None)
         }
         Written::Found(id) => {
-            e.remember_success(record, &id);
-            e.finish(seq, RecordState::Done, Some(id), None, Some(recovered()))
+            e.on_server(seq, record, RecordState::Done, &id, None, Some(recovered()))
         }
         Written::Rejected { status, message } => {
             e.remember_failure(record, &message);
