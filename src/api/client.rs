@@ -35,13 +35,22 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
-    /// Defaults: 10 req/s, 8 in flight, 30 s timeout, 5 retries, `Nxsys-oauthtoken`.
+    /// Requests per second by default: a safe start against a server whose limit is not
+    /// documented (the client slows down further on 429s).
+    pub const DEFAULT_RATE: u32 = 10;
+    /// Requests in flight by default.
+    pub const DEFAULT_CONCURRENCY: usize = 8;
+    /// Seconds to wait for an answer by default.
+    pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
+
+    /// The defaults above, 5 retries and `Nxsys-oauthtoken`. Commands take theirs from
+    /// `settings`, which starts from the same defaults.
     pub fn new(base_url: Url) -> Self {
         ClientConfig {
             base_url,
-            rate: 10,
-            concurrency: 8,
-            timeout: Duration::from_secs(30),
+            rate: Self::DEFAULT_RATE,
+            concurrency: Self::DEFAULT_CONCURRENCY,
+            timeout: Duration::from_secs(Self::DEFAULT_TIMEOUT_SECS),
             max_retries: 5,
             auth_scheme: AuthScheme::default(),
         }

@@ -14,14 +14,14 @@ use crate::api::{AuthScheme, ClientConfig, check_base_url};
 /// The production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.nxsys.tech";
 /// Requests per second when neither `--rate` nor the profile says.
-pub const DEFAULT_RATE: u32 = 10;
+pub const DEFAULT_RATE: u32 = ClientConfig::DEFAULT_RATE;
 /// Requests per second against the embedded sandbox when `--rate` does not say: it has no rate
 /// limit of its own, so trying a batch with `--sandbox` should not crawl at the real default.
 pub const SANDBOX_RATE: u32 = 200;
 /// Requests in flight when neither `--concurrency` nor the profile says.
-pub const DEFAULT_CONCURRENCY: usize = 8;
+pub const DEFAULT_CONCURRENCY: usize = ClientConfig::DEFAULT_CONCURRENCY;
 /// Seconds to wait for an answer when neither `--timeout` nor the profile says.
-pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
+pub const DEFAULT_TIMEOUT_SECS: u64 = ClientConfig::DEFAULT_TIMEOUT_SECS;
 
 /// What the command line (with its environment variables) says; `None` or `false` where it
 /// says nothing.
