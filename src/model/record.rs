@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::CellFinding;
+use super::{CellFinding, Totals};
 
 /// The kinds of record the tool imports, in dependency order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -120,9 +120,14 @@ pub struct TimesheetDraft {
 }
 
 impl TimesheetDraft {
+    /// Lines, units and net value of the timesheet as the sheet gives it: its input totals.
+    pub fn totals(&self) -> Totals {
+        Totals::of_lines(self.lines.iter().map(|l| (l.rate, l.units)))
+    }
+
     /// Σ rate × units, exact.
     pub fn net(&self) -> Decimal {
-        self.lines.iter().map(|l| l.rate * l.units).sum()
+        self.totals().net
     }
 }
 

@@ -1,6 +1,6 @@
 //! The report detail recorded for each record when a run starts.
 
-use crate::model::{Body, CellFinding, Entity, Record, RecordDetail, Totals, WorkerRef};
+use crate::model::{Body, CellFinding, Entity, Record, RecordDetail, WorkerRef};
 
 /// A finding with its place: `row 5, column H (NI Number): …`.
 pub fn finding_text(f: &CellFinding) -> String {
@@ -71,9 +71,7 @@ pub fn initial_detail(record: &Record) -> RecordDetail {
             detail.worker = Some(worker);
             detail.tax_year = Some(draft.tax_year);
             detail.tax_period = Some(draft.tax_period);
-            detail.input = Some(Totals::of_lines(
-                draft.lines.iter().map(|l| (l.rate, l.units)),
-            ));
+            detail.input = Some(draft.totals());
         }
     }
     detail
