@@ -88,6 +88,7 @@ async fn main() -> anyhow::Result<()> {
             dry_run: false,
             offline: false,
             progress: false,
+            acceptance: Default::default(),
         },
     };
 

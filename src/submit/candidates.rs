@@ -119,7 +119,11 @@ pub async fn process<R: Remote>(
         let id = decision.existing_id.clone().unwrap_or_default();
         return e.on_server(seq, record, RecordState::Done, &id, None, Some(recovered()));
     }
-    e.set_action(seq, decision.action, &decision.changes)?;
+    let changes = match e.review(record, &decision) {
+        Ok(changes) => changes,
+        Err(held) => return e.hold(seq, record, decision.existing_id, held),
+    };
+    e.set_action(seq, decision.action, &changes)?;
     match decision.action {
         Action::Unchanged | Action::Blocked => {
             let id = decision.existing_id.unwrap_or_default();

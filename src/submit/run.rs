@@ -7,8 +7,13 @@ use std::path::PathBuf;
 
 use super::{Remote, SubmitError, SubmitOptions, align, initial_detail, submit};
 use crate::journal::{Journal, JournalError, NewRecord, RunStatus, new_run_id};
-use crate::model::{Counts, Record};
+use crate::model::{Counts, Outcome, Record};
+use crate::plan::approval::Acceptance;
 use crate::plan::{fingerprint, payload_hash};
+
+/// The key of the run options that holds what the run accepts ([`Acceptance`]), so that a
+/// resumed run keeps the decisions of its first process.
+pub const ACCEPTANCE_OPTION: &str = "acceptance";
 
 /// What to import and how.
 #[derive(Debug, Clone)]
@@ -35,6 +40,18 @@ pub enum ImportError {
     )]
     DuplicateBatch { run: String, finished: String },
     #[error(
+        "this batch was already imported by run {run} (finished {finished}) and {held} of its \
+         records are held for approval; nothing was sent. Check their old and new values in \
+         that run's report (Changes sheet), then run the same import with --accept \
+         identity,bank,pay (the classes you accept) or --approvals REPORT.xlsx (rows marked \
+         approved) to send them"
+    )]
+    HeldForApproval {
+        run: String,
+        finished: String,
+        held: usize,
+    },
+    #[error(
         "run {run} was of another batch (the files' contents differ); give the files of that run, \
          or leave out --resume to start a new run"
     )]
@@ -58,6 +75,7 @@ impl ImportError {
         matches!(
             self,
             ImportError::DuplicateBatch { .. }
+                | ImportError::HeldForApproval { .. }
                 | ImportError::ResumeMismatch { .. }
                 | ImportError::NotResumable { .. }
                 | ImportError::DryRunResume { .. }
@@ -114,10 +132,22 @@ pub async fn import<R: Remote>(
             if let Some(done) = runs.iter().find(|r| r.status == RunStatus::Finished)
                 && !request.allow_duplicate_batch
             {
-                return Err(ImportError::DuplicateBatch {
-                    run: done.id.clone(),
-                    finished: done.finished.clone().unwrap_or_default(),
-                });
+                // A batch whose held records are now accepted goes again: a new run, in which
+                // what landed before is unchanged and the accepted updates are sent.
+                let held = journal.outcome_counts(&done.id)?.get(Outcome::Held);
+                let finished = done.finished.clone().unwrap_or_default();
+                let run = done.id.clone();
+                match (held, request.submit.acceptance.is_empty()) {
+                    (0, _) => return Err(ImportError::DuplicateBatch { run, finished }),
+                    (held, true) => {
+                        return Err(ImportError::HeldForApproval {
+                            run,
+                            finished,
+                            held,
+                        });
+                    }
+                    (_, false) => {}
+                }
             }
             runs.into_iter().find(|r| r.status.is_resumable())
         }
@@ -136,12 +166,19 @@ pub async fn import<R: Remote>(
             } else {
                 RunStatus::Running
             };
+            let mut recorded = request.recorded_options.clone();
+            if let Some(map) = recorded.as_object_mut() {
+                map.insert(
+                    ACCEPTANCE_OPTION.into(),
+                    serde_json::to_value(&request.submit.acceptance).unwrap_or_default(),
+                );
+            }
             journal.insert_run(
                 &id,
                 &request.files,
                 &fingerprint,
                 &request.base_url,
-                &request.recorded_options,
+                &recorded,
                 status,
             )?;
             let new: Vec<NewRecord> = records
@@ -164,8 +201,18 @@ pub async fn import<R: Remote>(
         return Err(ImportError::ResumeMismatch { run: run_id });
     };
     let prior: HashMap<u32, _> = prior.into_iter().map(|r| (r.seq, r)).collect();
+    // A resumed run keeps what its first process accepted (flags and approval file).
+    let mut options = request.submit.clone();
+    if resumed {
+        let first = journal.run(&run_id)?.options;
+        if let Some(accepted) = first.get(ACCEPTANCE_OPTION).cloned()
+            && let Ok(accepted) = serde_json::from_value::<Acceptance>(accepted)
+        {
+            options.acceptance.merge(accepted);
+        }
+    }
 
-    match submit(remote, journal, &run_id, &work, &prior, &request.submit).await {
+    match submit(remote, journal, &run_id, &work, &prior, &options).await {
         Ok(()) => {
             let counts = journal.outcome_counts(&run_id)?;
             let status = if dry_run {

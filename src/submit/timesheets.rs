@@ -158,7 +158,15 @@ pub async fn process<R: Remote>(
             return e.finish(seq, RecordState::Done, id, None, Some(recovered()));
         }
     }
-    e.set_action(seq, decision.action, &decision.changes)?;
+    let changes = match e.review(record, &decision) {
+        Ok(changes) => changes,
+        Err(held) => return e.hold(seq, record, decision.existing_id.clone(), held),
+    };
+    e.set_action(seq, decision.action, &changes)?;
+    if let Some(warning) = &decision.warning {
+        detail.warnings.push(warning.clone());
+        e.set_detail(seq, &detail)?;
+    }
     match decision.action {
         Action::Unchanged | Action::Blocked => e.finish(
             seq,

@@ -11,7 +11,8 @@ use serde_json::json;
 use super::*;
 use crate::journal::RecordState;
 use crate::model::{Body, LineDraft, PayRef, Provenance, TimesheetDraft, VatRef, WorkerRef};
-use crate::model::{Entity, Outcome, Record};
+use crate::model::{ChangeClass, Entity, Outcome, Record};
+use crate::plan::approval::Acceptance;
 use fake::Fake;
 
 fn prov(file: &str, row: u32) -> Provenance {
@@ -104,8 +105,16 @@ fn request(dir: &std::path::Path) -> ImportRequest {
             dry_run: false,
             offline: false,
             progress: false,
+            acceptance: Acceptance::default(),
         },
     }
+}
+
+/// A request that accepts these change classes.
+fn accepting(dir: &std::path::Path, classes: &[ChangeClass]) -> ImportRequest {
+    let mut request = request(dir);
+    request.submit.acceptance = Acceptance::classes(classes.iter().copied());
+    request
 }
 
 fn block_on<F: std::future::Future>(f: F) -> F::Output {
@@ -198,7 +207,30 @@ fn second_import_is_refused_and_changed_rows_update_only_what_differs() {
     let mut changed = records.clone();
     changed[1] = candidate(1, "Jones");
     changed[5] = timesheet(0, 1, "8");
-    let out = block_on(import(&fake, &journal, &changed, &request(dir.path()))).unwrap();
+    // A surname (identity) and a timesheet's hours (pay): held, nothing sent.
+    let writes = fake.snapshot().writes;
+    let held = block_on(import(&fake, &journal, &changed, &request(dir.path()))).unwrap();
+    assert_eq!(held.counts.get(Outcome::Held), 2);
+    assert_eq!(fake.snapshot().writes, writes);
+    let rows = journal.records(&held.run_id).unwrap();
+    let worker = rows.iter().find(|r| r.natural_key == "AG0001").unwrap();
+    assert_eq!(worker.changed[0].class, ChangeClass::Identity);
+    assert!(
+        worker
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("identity change")
+    );
+    // The same batch again without accepting anything is refused, saying why.
+    let again = block_on(import(&fake, &journal, &changed, &request(dir.path())));
+    assert!(
+        matches!(again, Err(ImportError::HeldForApproval { held: 2, .. })),
+        "{again:?}"
+    );
+
+    let both = accepting(dir.path(), &[ChangeClass::Identity, ChangeClass::Pay]);
+    let out = block_on(import(&fake, &journal, &changed, &both)).unwrap();
     let rows = journal.records(&out.run_id).unwrap();
     assert_eq!(out.counts.get(Outcome::Updated), 2, "{rows:#?}");
     assert_eq!(out.counts.get(Outcome::Unchanged), records.len() - 2);
@@ -321,11 +353,13 @@ fn an_update_lost_in_a_crash_is_reported_as_updated_on_resume() {
     let mut changed = records.clone();
     changed[0] = candidate(0, "Jones");
     let crashing = fake.crash_after_writes(writes + 1);
-    let first = block_on(import(&crashing, &journal, &changed, &request(dir.path())));
+    let accept = accepting(dir.path(), &[ChangeClass::Identity]);
+    let first = block_on(import(&crashing, &journal, &changed, &accept));
     let Err(ImportError::Aborted { run, .. }) = first else {
         panic!("expected the run to stop: {first:?}")
     };
     let fake = crashing.without_crash();
+    // Resumed without the flag: the run keeps what its first process accepted.
     let out = block_on(import(&fake, &journal, &changed, &request(dir.path()))).unwrap();
     assert_eq!(out.run_id, run);
     assert_eq!(
