@@ -72,6 +72,7 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<Exit> {
             dry_run: false,
             offline: false,
             progress: settings.progress,
+            acceptance: Default::default(),
         },
     };
     let result = import(&session.client, &journal, &batch.records, &request).await;

@@ -31,6 +31,7 @@ impl Exit {
         } else if counts.get(Outcome::Invalid)
             + counts.get(Outcome::Rejected)
             + counts.get(Outcome::Blocked)
+            + counts.get(Outcome::Held)
             > 0
         {
             Exit::Rows
