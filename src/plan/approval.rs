@@ -147,7 +147,7 @@ impl Acceptance {
     }
 }
 
-/// `held (needs approval): identity change (generalSetting.surname), bank change (…); …`.
+/// `identity change (generalSetting.surname), bank change (…): nothing was sent. …`.
 fn held_message(held: &[(ChangeClass, &str)]) -> String {
     let mut parts = Vec::new();
     let mut classes = Vec::new();
@@ -163,9 +163,9 @@ fn held_message(held: &[(ChangeClass, &str)]) -> String {
         }
     }
     format!(
-        "held (needs approval): {}; nothing was sent. Check the old and new values in the \
-         report's Changes sheet; to send them run the same import with --accept {} or mark the \
-         rows approved in the Changes sheet and import with --approvals REPORT.xlsx",
+        "{}: nothing was sent. Check the old and new values in the report's Changes sheet, then \
+         run the same import with --accept {}, or write yes in the Approve column of the rows \
+         you accept and import with --approvals REPORT.xlsx",
         parts.join(", "),
         classes.join(",")
     )

@@ -2,7 +2,7 @@
 //! what accepted it, and a Change ID with an empty Approve column — the sheet a person fills in
 //! and gives back with `import --approvals` (read by [`crate::report::approvals`]).
 
-use rust_xlsxwriter::{Color, Format, FormatAlign, Worksheet, XlsxError};
+use rust_xlsxwriter::{Color, Format, Worksheet, XlsxError};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -16,6 +16,9 @@ pub const SHEET: &str = "Changes";
 /// Headers the approvals reader needs, whatever else the sheet holds.
 pub const CHANGE_ID: &str = "Change ID";
 pub const APPROVE: &str = "Approve";
+
+/// The Changes sheet's warning on each change of such a worker (the Summary sheet says why).
+pub const FRAUD_FLAG: &str = "identity + bank change: check with the worker";
 
 /// What the report says of a worker whose identity and bank details change together.
 pub const FRAUD_WARNING: &str = "identity and bank details change together: the pattern of \
@@ -120,13 +123,12 @@ pub fn write_sheet(
         sheet.write_string_with_format(0, col as u16, *title, header)?;
     }
     sheet.set_freeze_panes(1, 0)?;
-    let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
     let approve = Format::new()
         .set_background_color(Color::RGB(0xE2EFDA))
         .set_unlocked();
     for (i, c) in rows.iter().enumerate() {
         let row = i as u32 + 1;
-        let warning = if c.fraud_pattern { FRAUD_WARNING } else { "" };
+        let warning = if c.fraud_pattern { FRAUD_FLAG } else { "" };
         let texts = [
             c.source.as_str(),
             &c.key,
@@ -137,7 +139,7 @@ pub fn write_sheet(
             &c.new,
         ];
         for (col, text) in texts.iter().enumerate() {
-            sheet.write_string_with_format(row, col as u16, *text, &wrap)?;
+            sheet.write_string(row, col as u16, *text)?;
         }
         if c.outcome == Outcome::Held {
             sheet.write_string_with_format(row, 7, c.outcome.label(), held)?;
@@ -145,18 +147,25 @@ pub fn write_sheet(
             sheet.write_string(row, 7, c.outcome.label())?;
         }
         sheet.write_string(row, 8, &c.accepted)?;
-        sheet.write_string_with_format(row, 9, warning, &wrap)?;
+        if c.fraud_pattern {
+            sheet.write_string_with_format(row, 9, warning, held)?;
+        }
         sheet.write_string(row, 10, &c.change_id)?;
         sheet.write_blank(row, 11, &approve)?;
     }
     if !rows.is_empty() {
         sheet.autofilter(0, 0, rows.len() as u32, titles.len() as u16 - 1)?;
     }
-    for (col, width) in [30, 14, 22, 30, 10, 28, 28, 22, 22, 40, 24, 10]
+    for (col, width) in [28, 12, 20, 30, 9, 28, 28, 21, 20, 40, 22, 9]
         .into_iter()
         .enumerate()
     {
         sheet.set_column_width(col as u16, width)?;
     }
+    // Printed for sign-off: landscape, one page wide, the header on every page.
+    sheet.set_landscape();
+    sheet.set_paper_size(9);
+    sheet.set_print_fit_to_pages(1, 0);
+    sheet.set_repeat_rows(0, 0)?;
     Ok(())
 }
