@@ -376,3 +376,33 @@ fn an_update_lost_in_a_crash_is_reported_as_updated_on_resume() {
         "the update was not sent twice"
     );
 }
+
+#[test]
+fn a_resumed_run_keeps_held_records_held_and_accepted_ones_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(dir.path()).unwrap();
+    let fake = Fake::new();
+    let records = batch(2, 1);
+    block_on(import(&fake, &journal, &records, &request(dir.path()))).unwrap();
+    let writes = fake.snapshot().writes;
+
+    // Two surnames (identity, accepted) and one timesheet's hours (pay, not accepted).
+    let mut changed = records.clone();
+    changed[0] = candidate(0, "Jones");
+    changed[1] = candidate(1, "Brown");
+    changed[5] = timesheet(1, 1, "9");
+    let crashing = fake.crash_after_writes(writes + 1);
+    let accept = accepting(dir.path(), &[ChangeClass::Identity]);
+    let first = block_on(import(&crashing, &journal, &changed, &accept));
+    let Err(ImportError::Aborted { run, .. }) = first else {
+        panic!("expected the run to stop: {first:?}")
+    };
+    let fake = crashing.without_crash();
+    let out = block_on(import(&fake, &journal, &changed, &request(dir.path()))).unwrap();
+    assert_eq!(out.run_id, run);
+    let rows = journal.records(&run).unwrap();
+    assert_eq!(out.counts.get(Outcome::Updated), 2, "{rows:#?}");
+    assert_eq!(out.counts.get(Outcome::Held), 1, "{rows:#?}");
+    assert_eq!(fake.surname_of("AG0001").as_deref(), Some("Brown"));
+    assert_eq!(fake.snapshot().writes, writes + 2, "the held timesheet was not sent");
+}
