@@ -24,6 +24,10 @@ const MAX_SENDS: u32 = 8;
 /// costs fewer requests than looking each record up: up to this many items per record.
 pub(super) const LIST_ITEMS_PER_RECORD: usize = 50;
 
+/// What the journal says of a record adopted after a 409.
+pub const ADOPTED: &str = "the server already had it (HTTP 409 on create, another process or an earlier lost \
+     write); found by its natural key and adopted, nothing was created twice";
+
 /// Prefix of the placeholder id a dry run gives a record it would create.
 pub const NEW_PREFIX: &str = "(new) ";
 
@@ -50,6 +54,9 @@ pub enum Written<T> {
     Sent(T),
     /// An answer was lost and the record was then found on the server.
     Found(T),
+    /// The server refused a create as a conflict (409) and the search found the record: it
+    /// was already there.
+    Adopted(T),
     /// The server refused the data.
     Rejected { status: u16, message: String },
 }
@@ -399,6 +406,13 @@ impl<'a, R: Remote> Engine<'a, R> {
                     ambiguous = true;
                 }
                 Err(RemoteError::Rejected { status, message }) => {
+                    // 409: the server already holds it (another process, another machine, or
+                    // our own lost write): adopt it when the search finds it.
+                    if status == 409
+                        && let Some(found) = read(search()).await?
+                    {
+                        return Ok(Written::Adopted(found));
+                    }
                     if ambiguous && let Some(found) = read(search()).await? {
                         return Ok(Written::Found(found));
                     }

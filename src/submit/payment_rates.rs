@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::SubmitError;
-use super::engine::{Engine, NEW_PREFIX, Written, read};
+use super::engine::{ADOPTED, Engine, NEW_PREFIX, Written, read};
 use super::remote::Remote;
 use crate::journal::RecordState;
 use crate::model::Action;
@@ -135,6 +135,14 @@ fn settle<R: Remote>(
         Written::Found(id) => {
             e.on_server(seq, record, RecordState::Done, &id, None, Some(recovered()))
         }
+        Written::Adopted(id) => e.on_server(
+            seq,
+            record,
+            RecordState::Done,
+            &id,
+            Some(409),
+            Some(ADOPTED.into()),
+        ),
         Written::Rejected { status, message } => {
             e.remember_failure(record, &message);
             e.finish(seq, RecordState::Failed, None, Some(status), Some(message))

@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use futures::TryStreamExt;
 
 use super::SubmitError;
-use super::candidates::agency_ref;
-use super::engine::{Engine, NEW_PREFIX, Written, read};
+use super::candidates::{agency_ref, conflict};
+use super::engine::{ADOPTED, Engine, NEW_PREFIX, Written, read};
 use super::remote::{CandidateKey, Remote};
 use crate::journal::RecordState;
 use crate::model::{Action, Body, PayRef, Record, RecordDetail, WorkerRef};
@@ -54,10 +54,22 @@ pub async fn resolve_outside_refs<R: Remote>(
                     identifier: None,
                 };
                 let found = read(e.remote.find_candidates(&key)).await?;
-                if let Some(c) = found.iter().find(|c| agency_ref(&c.json) == Some(&agency)) {
-                    e.refs().workers.insert(agency.clone(), c.id.clone());
-                    break;
+                let ids: Vec<&str> = found
+                    .iter()
+                    .filter(|c| agency_ref(&c.json) == Some(&agency))
+                    .map(|c| c.id.as_str())
+                    .collect();
+                match ids.as_slice() {
+                    [] => continue,
+                    [id] => {
+                        e.refs().workers.insert(agency.clone(), id.to_string());
+                    }
+                    several => {
+                        let why = conflict(&agency, several);
+                        e.refs().failed.insert(format!("worker:{agency}"), why);
+                    }
                 }
+                break;
             }
             Ok(())
         })
@@ -242,6 +254,7 @@ fn settle<R: Remote>(
     let (timesheet, status, message) = match written {
         Written::Sent(t) => (t, Some(ok_status), None),
         Written::Found(t) => (t, None, Some(recovered())),
+        Written::Adopted(t) => (t, Some(409), Some(ADOPTED.into())),
         Written::Rejected { status, message } => {
             return e.finish(seq, RecordState::Failed, None, Some(status), Some(message));
         }

@@ -404,5 +404,50 @@ fn a_resumed_run_keeps_held_records_held_and_accepted_ones_accepted() {
     assert_eq!(out.counts.get(Outcome::Updated), 2, "{rows:#?}");
     assert_eq!(out.counts.get(Outcome::Held), 1, "{rows:#?}");
     assert_eq!(fake.surname_of("AG0001").as_deref(), Some("Brown"));
-    assert_eq!(fake.snapshot().writes, writes + 2, "the held timesheet was not sent");
+    assert_eq!(
+        fake.snapshot().writes,
+        writes + 2,
+        "the held timesheet was not sent"
+    );
+}
+
+#[test]
+fn a_409_on_create_adopts_the_record_the_server_already_has() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(dir.path()).unwrap();
+    let fake = Fake::new().rate_created_elsewhere("PR200");
+    let records = batch(1, 1);
+    let out = block_on(import(&fake, &journal, &records, &request(dir.path()))).unwrap();
+    let rows = journal.records(&out.run_id).unwrap();
+    let rate = rows.iter().find(|r| r.natural_key == "PR200").unwrap();
+    assert_eq!(rate.state, RecordState::Done, "{rate:#?}");
+    assert!(
+        rate.message.as_deref().unwrap_or_default().contains("409"),
+        "{rate:#?}"
+    );
+    // Its timesheet went to the adopted rate.
+    assert_eq!(out.counts.get(Outcome::Blocked), 0, "{rows:#?}");
+    assert_eq!(fake.snapshot().rates, 2);
+}
+
+#[test]
+fn two_server_workers_with_one_agency_ref_are_a_conflict_never_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(dir.path()).unwrap();
+    let fake = Fake::new()
+        .with_worker("AG0000", "Smith")
+        .with_worker("AG0000", "Smyth");
+    let records = batch(1, 1);
+    let out = block_on(import(&fake, &journal, &records, &request(dir.path()))).unwrap();
+    let rows = journal.records(&out.run_id).unwrap();
+    let worker = rows.iter().find(|r| r.natural_key == "AG0000").unwrap();
+    assert_eq!(worker.state, RecordState::Held, "{worker:#?}");
+    let why = worker.message.as_deref().unwrap();
+    assert!(why.contains("SR-1") && why.contains("SR-2"), "{why}");
+    let sheet = rows
+        .iter()
+        .find(|r| r.entity == Entity::Timesheets)
+        .unwrap();
+    assert_eq!(sheet.state, RecordState::Blocked, "{sheet:#?}");
+    assert_eq!(fake.snapshot().timesheets, 0);
 }
