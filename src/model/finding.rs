@@ -41,6 +41,14 @@ impl Finding {
             message: message.into(),
         }
     }
+
+    /// A warning that the value sent is not the value read: an identifier Excel damaged and a
+    /// rule repaired (codes ending `.repaired`), or a short account number padded with zeros.
+    /// Reports keep these beside the errors, so an auditor sees what was reconstructed.
+    pub fn is_repair(&self) -> bool {
+        self.severity == Severity::Warning
+            && (self.code.ends_with(".repaired") || self.code == "account_number.padded")
+    }
 }
 
 /// A finding placed on a cell (or on a whole row/file when `column` is `None`).
