@@ -14,4 +14,5 @@ mod run;
 mod sandbox;
 mod secrets;
 mod synth;
+mod through_excel;
 mod validate;
