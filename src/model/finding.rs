@@ -23,6 +23,10 @@ pub struct Finding {
     pub code: &'static str,
     /// What is wrong and what to do, without the cell's position.
     pub message: String,
+    /// For a repair ([`Finding::is_repair`]): the value sent instead of the value read, so a
+    /// fix file can hold it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sent: Option<String>,
 }
 
 impl Finding {
@@ -31,6 +35,7 @@ impl Finding {
             severity: Severity::Error,
             code,
             message: message.into(),
+            sent: None,
         }
     }
 
@@ -39,6 +44,15 @@ impl Finding {
             severity: Severity::Warning,
             code,
             message: message.into(),
+            sent: None,
+        }
+    }
+
+    /// The same finding, saying that `value` is sent instead of the value read.
+    pub fn sending(self, value: impl Into<String>) -> Self {
+        Finding {
+            sent: Some(value.into()),
+            ..self
         }
     }
 

@@ -158,7 +158,8 @@ fn mobile_repair(input: &Input<'_>, digits: &str) -> Option<Finding> {
             "phone number read as '{raw}' ({how}); a UK mobile, repaired and sent as 0{digits}. \
              Format the column as Text next time (--strict makes this an error)"
         ),
-    ))
+    )
+    .sending(format!("0{digits}")))
 }
 
 #[cfg(test)]
@@ -277,6 +278,8 @@ mod tests {
             let message = &checked.warnings[0].message;
             assert!(message.contains("'7376009680'"), "{message}");
             assert!(message.contains("07376009680"), "{message}");
+            assert_eq!(checked.warnings[0].sent.as_deref(), Some("07376009680"));
+            assert!(checked.warnings[0].is_repair());
         }
     }
 

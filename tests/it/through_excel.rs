@@ -639,12 +639,22 @@ async fn lost_digits_and_a_contradicting_iban_stay_errors() {
     assert!(message.contains("600794"), "{message}");
     // 16 digits do not fit a spreadsheet number: never repaired.
     assert_eq!(on(&found, 3), ["account_number.length"]);
-    // The fix file keeps the repairs of the failing rows beside their errors: read and sent.
+    // The fix file keeps the repairs of the failing rows beside their errors: the cell holds
+    // the value sent, as text, and the error column names the value read.
     assert!(fix.is_file());
-    let fixed = load_fix_file_messages(&fix);
+    let rows = fix_file_rows(&fix);
+    let header = &rows[0];
+    let column = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let ann = rows
+        .iter()
+        .find(|r| r[0] == "AG-1")
+        .expect("AG-1 in the fix file");
+    assert_eq!(ann[column("Mobile")], "07700900100");
+    assert_eq!(ann[column("Sort Code")], "794");
+    let errors = ann.last().expect("error column");
     assert!(
-        fixed.contains("'7700900100'") && fixed.contains("07700900100"),
-        "{fixed}"
+        errors.contains("'7700900100'") && errors.contains("600794"),
+        "{errors}"
     );
 
     // Saved again as CSV: text proves nothing, and the IBAN contradicts the sort code.
@@ -667,19 +677,22 @@ async fn lost_digits_and_a_contradicting_iban_stay_errors() {
     assert_eq!(on(&found, 3), ["identifier.scientific"]);
 }
 
-/// Every cell of the fix file's error column, joined.
-fn load_fix_file_messages(path: &Path) -> String {
-    use calamine::{Reader, open_workbook_auto};
+/// The fix file's one sheet, as text.
+fn fix_file_rows(path: &Path) -> Vec<Vec<String>> {
+    use calamine::{Data, Reader, open_workbook_auto};
     let mut book = open_workbook_auto(path).expect("fix file opens");
-    let mut text = String::new();
-    for name in book.sheet_names() {
-        let range = book.worksheet_range(&name).expect("sheet");
-        for row in range.rows() {
-            for cell in row {
-                text.push_str(&cell.to_string());
-                text.push('\n');
-            }
-        }
-    }
-    text
+    let name = book.sheet_names().first().cloned().expect("a sheet");
+    let range = book.worksheet_range(&name).expect("sheet");
+    range
+        .rows()
+        .map(|row| {
+            row.iter()
+                .map(|cell| match cell {
+                    Data::String(s) => s.clone(),
+                    Data::Empty => String::new(),
+                    other => panic!("the fix file holds a non-text cell: {other:?}"),
+                })
+                .collect()
+        })
+        .collect()
 }

@@ -106,7 +106,8 @@ pub fn account_number(input: &Input<'_>) -> RuleResult<String> {
                          column as Text",
                         digits.len()
                     ),
-                )],
+                )
+                .sending(padded.clone())],
                 value: padded,
             })
         }
@@ -190,7 +191,8 @@ fn repair(
             "{what} read as '{raw}' ({why}); repaired and sent as {padded}. Format the column as \
              Text next time (--strict makes this an error)"
         ),
-    ))
+    )
+    .sending(padded))
 }
 
 /// Check an IBAN: country, length for that country (SWIFT IBAN registry) and the mod-97 check

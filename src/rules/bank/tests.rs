@@ -88,6 +88,8 @@ fn sort_code_stored_as_number_is_repaired_naming_read_and_used() {
         assert!(message.contains(&format!("'{read}'")), "{message}");
         assert!(message.contains(used), "{message}");
         assert!(message.contains("Text"), "{message}");
+        assert_eq!(checked.warnings[0].sent.as_deref(), Some(used));
+        assert!(checked.warnings[0].is_repair());
     }
     // Six digits stored as a number lost nothing: no warning.
     assert_eq!(
@@ -173,6 +175,7 @@ fn account_number_stored_as_number_is_repaired() {
         assert_eq!(codes, ["account_number.repaired"], "{read}");
         assert!(checked.warnings[0].message.contains(&format!("'{read}'")));
         assert!(checked.warnings[0].message.contains(used));
+        assert_eq!(checked.warnings[0].sent.as_deref(), Some(used));
     }
     let agrees = gb_iban("000794", "00004321");
     assert_eq!(
