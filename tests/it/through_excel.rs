@@ -599,7 +599,7 @@ async fn lost_digits_and_a_contradicting_iban_stay_errors() {
     let csv = dir.path().join("damaged.csv");
     std::fs::write(&csv, DAMAGED).expect("fixture");
     // The IBAN's check digits are right: only its sort code (600794) disagrees.
-    let (_, clean) = validate(&[csv.clone()], &[]);
+    let (_, clean) = validate(std::slice::from_ref(&csv), &[]);
     let iban_codes: Vec<_> = findings(&clean)
         .into_iter()
         .filter(|(code, ..)| code.starts_with("iban."))
