@@ -54,6 +54,7 @@ async fn main() -> anyhow::Result<()> {
         entity: None,
         mapping: None,
         enums: Enums::embedded_with_user(None)?,
+        strict: false,
     };
     let batch = load_batch(&files, &options)?;
 

@@ -195,6 +195,10 @@ pub struct InputArgs {
     /// Enum values and aliases file overriding the built-in one
     #[arg(long)]
     pub enums: Option<PathBuf>,
+    /// Never repair what Excel did to identifiers (a mobile or sort code that lost its leading
+    /// zero): report it as an error instead
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]

@@ -41,6 +41,7 @@ pub(crate) fn read_options(input: &InputArgs) -> Result<ReadOptions> {
         entity: input.entity.map(entity_of),
         mapping,
         enums,
+        strict: input.strict,
     })
 }
 

@@ -15,4 +15,5 @@ mod run;
 mod sandbox;
 mod secrets;
 mod synth;
+mod through_excel;
 mod validate;
