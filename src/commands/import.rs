@@ -89,6 +89,7 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
             "sandbox": args.sandbox,
             "allow_duplicate_batch": args.allow_duplicate_batch,
             "offline": args.offline,
+            "strict": args.input.strict,
         }),
         resume: args.resume.clone(),
         allow_duplicate_batch: args.allow_duplicate_batch,
