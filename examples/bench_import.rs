@@ -83,6 +83,7 @@ async fn main() -> anyhow::Result<()> {
         base_url: server.base_url.clone(),
         recorded_options: serde_json::json!({}),
         resume: None,
+        tenant: None,
         allow_duplicate_batch: false,
         submit: SubmitOptions {
             concurrency,

@@ -66,6 +66,7 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<Exit> {
         base_url: session.base_url.to_string(),
         recorded_options: json!({ "demo": true }),
         resume: None,
+        tenant: Some(session.tenant()),
         allow_duplicate_batch: true,
         submit: SubmitOptions {
             concurrency: settings.concurrency,

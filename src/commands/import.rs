@@ -92,6 +92,7 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
             "strict": args.input.strict,
         }),
         resume: args.resume.clone(),
+        tenant: session.as_ref().map(|s| s.tenant()),
         allow_duplicate_batch: args.allow_duplicate_batch,
         submit: SubmitOptions {
             concurrency,

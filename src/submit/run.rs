@@ -24,6 +24,9 @@ pub struct ImportRequest {
     pub base_url: String,
     /// Options recorded with the run (rate, concurrency, mask_pii, …).
     pub recorded_options: serde_json::Value,
+    /// The API tenant written to (base URL and client id): one run at a time may send to it on
+    /// this machine. `None` takes no such lock (tests of the engine against a fake).
+    pub tenant: Option<String>,
     /// Resume this run instead of looking one up by fingerprint.
     pub resume: Option<String>,
     pub allow_duplicate_batch: bool,
@@ -80,6 +83,7 @@ impl ImportError {
                 | ImportError::NotResumable { .. }
                 | ImportError::DryRunResume { .. }
                 | ImportError::Journal(JournalError::Busy { .. })
+                | ImportError::Journal(JournalError::TenantBusy { .. })
                 | ImportError::Journal(JournalError::UnknownRun(_))
         )
     }
@@ -106,6 +110,10 @@ pub async fn import<R: Remote>(
     let dry_run = request.submit.dry_run;
     // Held until the run ends: a second process importing the same batch is refused, not
     // run alongside (two processes could both create the same worker).
+    let mut tenant_lock = match &request.tenant {
+        Some(tenant) if !dry_run => Some(journal.lock_tenant(tenant)?),
+        _ => None,
+    };
     let _lock = if dry_run {
         None
     } else {
@@ -197,6 +205,13 @@ pub async fn import<R: Remote>(
             (id, false, Vec::new())
         }
     };
+    if let Some(lock) = &mut tenant_lock {
+        lock.describe(&format!(
+            "run {run_id}, pid {}, journal {}",
+            std::process::id(),
+            journal.path().display()
+        ));
+    }
     let Some(work) = align(records, &prior) else {
         return Err(ImportError::ResumeMismatch { run: run_id });
     };

@@ -37,7 +37,7 @@ impl Run {
 }
 
 impl Env {
-    async fn start(config: SandboxConfig) -> Env {
+    pub(crate) async fn start(config: SandboxConfig) -> Env {
         let dir = tempfile::tempdir().expect("tempdir");
         // An empty configuration: no profile of the user's can leak into the test.
         std::fs::write(dir.path().join("config.toml"), "").expect("config");
@@ -61,6 +61,11 @@ impl Env {
 
     /// The binary, pointed at the sandbox with credentials in the environment.
     pub(crate) fn command(&self, args: &[&str]) -> Command {
+        self.command_with_state(&self.path("state"), args)
+    }
+
+    /// The binary as [`Env::command`], with its journal in `state`.
+    pub(crate) fn command_with_state(&self, state: &Path, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_nxsys-etl"));
         cmd.current_dir(self.dir.path())
             .env("NXSYS_CLIENT_ID", &self.sandbox.client_id)
@@ -73,7 +78,7 @@ impl Env {
             .arg("--base-url")
             .arg(&self.sandbox.base_url)
             .arg("--state-dir")
-            .arg(self.path("state"))
+            .arg(state)
             .arg("--no-progress")
             .args(args)
             .stdin(Stdio::null())
@@ -115,11 +120,11 @@ impl Env {
 /// A generated batch: `workers` UK candidates, two pay codes, and per worker and period one
 /// timesheet of two lines.
 #[derive(Clone)]
-struct Batch {
+pub(crate) struct Batch {
     workers: usize,
     periods: u32,
     /// Hours on the first line of every timesheet.
-    hours: &'static str,
+    pub(crate) hours: &'static str,
     /// Surname of every worker (an update test changes it for one).
     surname: fn(usize) -> String,
     /// Extra timesheet lines, as CSV rows.
@@ -139,7 +144,7 @@ fn smith(_: usize) -> String {
 }
 
 impl Batch {
-    fn new(workers: usize, periods: u32) -> Batch {
+    pub(crate) fn new(workers: usize, periods: u32) -> Batch {
         Batch {
             workers,
             periods,
@@ -158,7 +163,7 @@ impl Batch {
         self.workers + 2 + self.timesheets()
     }
 
-    fn write(&self, dir: &Path) -> Files {
+    pub(crate) fn write(&self, dir: &Path) -> Files {
         let mut c = String::from(
             "Agency Ref,Forename,Surname,Date of Birth,NI Number,Address Line 1,City,Postcode,\
              Email,Pay Frequency,Payment Model,Account Number,Sort Code\n",

@@ -11,6 +11,7 @@ mod changes;
 mod export;
 mod faults;
 mod import;
+mod overlap;
 mod run;
 mod sandbox;
 mod secrets;

@@ -99,6 +99,7 @@ fn request(dir: &std::path::Path) -> ImportRequest {
         base_url: "http://fake".into(),
         recorded_options: json!({}),
         resume: None,
+        tenant: None,
         allow_duplicate_batch: false,
         submit: SubmitOptions {
             concurrency: 8,
