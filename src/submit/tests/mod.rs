@@ -452,3 +452,22 @@ fn two_server_workers_with_one_agency_ref_are_a_conflict_never_the_first() {
     assert_eq!(sheet.state, RecordState::Blocked, "{sheet:#?}");
     assert_eq!(fake.snapshot().timesheets, 0);
 }
+
+#[test]
+fn a_worker_another_machine_created_at_once_is_reported_as_a_server_duplicate() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(dir.path()).unwrap();
+    let fake = Fake::new().twin_created_elsewhere("AG0001");
+    let records = batch(3, 1);
+    let out = block_on(import(&fake, &journal, &records, &request(dir.path()))).unwrap();
+    assert_eq!(out.server_duplicates, 1);
+    let rows = journal.records(&out.run_id).unwrap();
+    let worker = rows.iter().find(|r| r.natural_key == "AG0001").unwrap();
+    assert_eq!(worker.detail.server_duplicates.len(), 1, "{worker:#?}");
+    assert!(worker.detail.warnings[0].contains("DUPLICATE ON THE SERVER"));
+    let others = rows
+        .iter()
+        .filter(|r| !r.detail.server_duplicates.is_empty())
+        .count();
+    assert_eq!(others, 1, "only the twin is reported");
+}
