@@ -14,6 +14,7 @@ use rust_decimal::Decimal;
 use serde_json::Value as Json;
 
 use super::Finding;
+use super::number::Currency;
 use crate::model::{PayRef, Provenance, TimesheetDraft, WorkerRef};
 
 /// A finding about one column of a row, named by the column's JSON path.
@@ -27,6 +28,8 @@ pub struct BatchIndex {
     pps_numbers: HashMap<String, Provenance>,
     pay_codes: HashMap<String, (Provenance, Option<String>)>,
     pay_frequency: HashMap<String, String>,
+    /// The currency of each worker's pay: £ for a UK candidate, € for an Irish one.
+    currency: HashMap<String, Currency>,
     /// Workers and pay codes already reported as outside the batch (each is reported once).
     reported_workers: HashSet<String>,
     reported_codes: HashSet<String>,
@@ -134,6 +137,42 @@ impl BatchIndex {
             ));
         }
         findings
+    }
+
+    /// Remember that the worker with `agency_ref` is paid in `currency` (a UK candidate in £,
+    /// an Irish one in €): their timesheet rates must agree, and their tax year is that country's.
+    pub fn note_currency(&mut self, agency_ref: &str, currency: Currency) {
+        if !agency_ref.is_empty() {
+            self.currency
+                .entry(agency_ref.to_string())
+                .or_insert(currency);
+        }
+    }
+
+    /// A timesheet rate written in a currency (`€15.50`) that is not the worker's: a UK
+    /// candidate of this batch is paid in £, an Irish one in €.
+    pub fn check_rate_currency(&self, worker: &WorkerRef, written: Currency) -> Option<Finding> {
+        let WorkerRef::AgencyRef(r) = worker else {
+            return None;
+        };
+        let paid = *self.currency.get(r)?;
+        (paid != written).then(|| {
+            let country = match paid {
+                Currency::Gbp => "a UK candidate",
+                Currency::Eur => "an Irish candidate",
+            };
+            Finding::error(
+                "money.currency",
+                format!(
+                    "the rate is written in {} but worker '{r}' is {country} of this batch, paid \
+                     in {}; write the rate in {} (convert it if it really was agreed in {})",
+                    written.sign(),
+                    paid.sign(),
+                    paid.sign(),
+                    written.sign()
+                ),
+            )
+        })
     }
 
     /// Duplicate pay code; remembers the code's units for the timesheet checks.
@@ -247,6 +286,7 @@ impl BatchIndex {
             return findings;
         }
         findings.extend(repeated_lines(draft));
+        findings.extend(self.outside_period(draft));
         let (days, why) = self.period_days(draft);
         let hourly = |pay: &PayRef| match pay {
             PayRef::Code(code) => self
@@ -298,6 +338,68 @@ impl BatchIndex {
         findings
     }
 
+    /// Dates far from the stated tax period (August with period 1): the period's dates come from
+    /// the tax year (from 6 April) and the worker's pay frequency when the batch knows it, else
+    /// the widest reading of the period number. An Irish worker's period may also be read in
+    /// the Irish tax year (the calendar year); batches number Irish periods both ways, so only
+    /// dates that fit neither are an error. Work paid one period late (arrears) or early is
+    /// normal, so only dates more than one period away are an error.
+    fn outside_period(&self, draft: &TimesheetDraft) -> Option<(usize, &'static str, Finding)> {
+        let (first, last) = match (draft.start_date, draft.end_date) {
+            (Some(s), Some(e)) => (s, e),
+            (Some(d), None) | (None, Some(d)) => (d, d),
+            (None, None) => return None,
+        };
+        let (freq, ireland) = match &draft.worker {
+            WorkerRef::AgencyRef(r) => (
+                self.pay_frequency.get(r).map(String::as_str),
+                self.currency.get(r) == Some(&Currency::Eur),
+            ),
+            WorkerRef::Id(_) => (None, false),
+        };
+        let calendars: &[bool] = if ireland { &[true, false] } else { &[false] };
+        let periods: Vec<TaxPeriod> = calendars
+            .iter()
+            .filter_map(|&ie| TaxPeriod::of(ie, freq, draft.tax_year, draft.tax_period))
+            .collect();
+        let fits = |period: &TaxPeriod| {
+            let slack = period.end - period.start + chrono::Duration::days(1);
+            last >= period.start - slack && first <= period.end + slack
+        };
+        if periods.is_empty() || periods.iter().any(fits) {
+            return None;
+        }
+        let dates = if first == last {
+            format!("the date {first} is")
+        } else {
+            format!("the dates {first} to {last} are")
+        };
+        let column = if draft.start_date.is_some() {
+            "startDate"
+        } else {
+            "endDate"
+        };
+        let spans: Vec<String> = periods
+            .iter()
+            .map(|p| format!("{}: {} to {}", p.what, p.start, p.end))
+            .collect();
+        Some((
+            0,
+            column,
+            Finding::error(
+                "timesheet.outside_period",
+                format!(
+                    "{dates} far from tax period {} of tax year {} ({}); a timesheet may fall \
+                     in its period or the one either side (paid in arrears or ahead): correct \
+                     the dates or the tax period",
+                    draft.tax_period,
+                    draft.tax_year,
+                    spans.join("; or in the UK tax year, ")
+                ),
+            ),
+        ))
+    }
+
     /// Days in the timesheet's period: from its dates, else the worker's pay frequency, else a
     /// month (the longest period, so nothing right is flagged).
     fn period_days(&self, draft: &TimesheetDraft) -> (i64, &'static str) {
@@ -314,6 +416,79 @@ impl BatchIndex {
             Some("FOUR_WEEKLY") => (28, "the worker is paid four-weekly"),
             _ => (31, "at most a month"),
         }
+    }
+}
+
+/// The dates a tax period number stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaxPeriod {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    /// How the period was read, e.g. `week 1 of 2025/26, paid weekly`.
+    pub what: String,
+}
+
+impl TaxPeriod {
+    /// Period `period` of the tax year starting in `year`: the UK tax year runs from 6 April
+    /// (week 1 is 6–12 April, month 1 is 6 April – 5 May), the Irish one is the calendar year.
+    /// A weekly or monthly worker's period is exact; otherwise (fortnightly, four-weekly, or
+    /// frequency unknown) it spans every reading of the number (week, fortnight, four weeks,
+    /// month), so nothing right is flagged. `None` for a number no reading allows.
+    pub fn of(ireland: bool, frequency: Option<&str>, year: i32, period: u32) -> Option<TaxPeriod> {
+        if period == 0 {
+            return None;
+        }
+        let year_start = if ireland {
+            NaiveDate::from_ymd_opt(year, 1, 1)?
+        } else {
+            NaiveDate::from_ymd_opt(year, 4, 6)?
+        };
+        let weeks = |n: u32, max: u32| {
+            let start = year_start + chrono::Duration::weeks(i64::from(n * (period - 1)));
+            (period <= max).then(|| (start, start + chrono::Duration::days(i64::from(7 * n) - 1)))
+        };
+        let month = || {
+            if period > 12 {
+                return None;
+            }
+            let start = year_start.checked_add_months(chrono::Months::new(period - 1))?;
+            let next = start.checked_add_months(chrono::Months::new(1))?;
+            Some((start, next.pred_opt()?))
+        };
+        let year_name = if ireland {
+            format!("the Irish tax year {year}")
+        } else {
+            format!("{year}/{:02}", (year + 1).rem_euclid(100))
+        };
+        let (span, what) = match frequency {
+            Some("WEEKLY") => (
+                weeks(1, 53)?,
+                format!("week {period} of {year_name}, paid weekly"),
+            ),
+            Some("MONTHLY") => (
+                month()?,
+                format!("month {period} of {year_name}, paid monthly"),
+            ),
+            _ => {
+                let readings = [weeks(1, 53), weeks(2, 27), weeks(4, 14), month()];
+                let start = readings.iter().flatten().map(|r| r.0).min()?;
+                let end = readings.iter().flatten().map(|r| r.1).max()?;
+                let what = match frequency {
+                    Some(f) => format!(
+                        "period {period} of {year_name} read every way it can be, the worker is \
+                         paid {}",
+                        f.to_lowercase().replace('_', "-")
+                    ),
+                    None => format!("period {period} of {year_name} read every way it can be"),
+                };
+                ((start, end), what)
+            }
+        };
+        Some(TaxPeriod {
+            start: span.0,
+            end: span.1,
+            what,
+        })
     }
 }
 
@@ -472,6 +647,144 @@ mod tests {
         assert!(index.check_timesheet(&draft(&[48], d(7), d(8))).is_empty());
         let reversed = index.check_timesheet(&draft(&[1], d(8), d(7)));
         assert_eq!(reversed[0].2.code, "timesheet.dates_reversed");
+    }
+
+    /// Issue 17: an August date with tax period 1 was accepted.
+    #[test]
+    fn dates_far_from_the_stated_tax_period_are_an_error() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2025, m, day);
+        let mut index = BatchIndex::default();
+        index.check_candidate(
+            &json!({"generalSetting": {"agencyRef": "A1", "payFrequency": "WEEKLY"}}),
+            &at(2),
+        );
+        let found = index.check_timesheet(&draft(&[8], d(8, 4), d(8, 10)));
+        assert_eq!(found.len(), 1, "{found:?}");
+        let (line, column, finding) = &found[0];
+        assert_eq!(
+            (*line, *column, finding.code),
+            (0, "startDate", "timesheet.outside_period")
+        );
+        assert!(
+            finding
+                .message
+                .contains("week 1 of 2025/26, paid weekly: 2025-04-06 to 2025-04-12"),
+            "{}",
+            finding.message
+        );
+        // In the week, across its edge, or a week in arrears: fine.
+        for (start, end) in [
+            (d(4, 6), d(4, 12)),
+            (d(4, 7), d(4, 13)),
+            (d(3, 31), d(4, 6)),
+        ] {
+            assert!(index.check_timesheet(&draft(&[8], start, end)).is_empty());
+        }
+        // Two weeks away is not.
+        assert_eq!(
+            index
+                .check_timesheet(&draft(&[8], d(4, 20), d(4, 26)))
+                .len(),
+            1
+        );
+        // Frequency unknown: the widest reading (month 1, 6 April – 5 May) still refuses August.
+        let unknown = BatchIndex::default();
+        assert!(
+            unknown
+                .check_timesheet(&draft(&[8], d(5, 1), d(5, 7)))
+                .is_empty()
+        );
+        let found = unknown.check_timesheet(&draft(&[8], d(8, 4), None));
+        assert_eq!(found[0].2.code, "timesheet.outside_period");
+        assert!(
+            found[0].2.message.contains("the date 2025-08-04 is"),
+            "{}",
+            found[0].2.message
+        );
+        // An Irish worker's period may be read in the Irish tax year (the calendar year, week 1
+        // is 1–7 January) or from 6 April: dates that fit neither are an error.
+        let mut irish = BatchIndex::default();
+        irish.check_candidate(
+            &json!({"generalSetting": {"agencyRef": "A1", "payFrequency": "WEEKLY"}}),
+            &at(2),
+        );
+        irish.note_currency("A1", Currency::Eur);
+        let found = irish.check_timesheet(&draft(&[8], d(8, 4), d(8, 10)));
+        let message = &found[0].2.message;
+        assert!(
+            message.contains("the Irish tax year 2025, paid weekly: 2025-01-01 to 2025-01-07")
+                && message.contains("2025-04-06 to 2025-04-12"),
+            "{message}"
+        );
+        assert!(
+            irish
+                .check_timesheet(&draft(&[8], d(1, 1), d(1, 7)))
+                .is_empty()
+        );
+        assert!(
+            irish
+                .check_timesheet(&draft(&[8], d(4, 7), d(4, 13)))
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn tax_periods_follow_each_countrys_calendar() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).expect("date");
+        let span = |ireland, freq, period| {
+            TaxPeriod::of(ireland, freq, 2025, period).map(|p| (p.start, p.end))
+        };
+        assert_eq!(
+            span(false, Some("MONTHLY"), 1),
+            Some((d(2025, 4, 6), d(2025, 5, 5)))
+        );
+        assert_eq!(
+            span(false, Some("MONTHLY"), 12),
+            Some((d(2026, 3, 6), d(2026, 4, 5)))
+        );
+        assert_eq!(
+            span(false, Some("WEEKLY"), 53),
+            Some((d(2026, 4, 5), d(2026, 4, 11)))
+        );
+        assert_eq!(
+            span(true, Some("MONTHLY"), 2),
+            Some((d(2025, 2, 1), d(2025, 2, 28)))
+        );
+        assert_eq!(span(false, Some("MONTHLY"), 13), None);
+        assert_eq!(span(false, None, 0), None);
+        // Fortnightly: fortnight 2 (20 April – 3 May) and week 2 both fit.
+        assert_eq!(
+            span(false, Some("FORTNIGHTLY"), 2),
+            Some((d(2025, 4, 13), d(2025, 6, 5)))
+        );
+    }
+
+    /// Issue 17: `€15.50` was accepted as pounds.
+    #[test]
+    fn a_rate_in_another_currency_than_the_workers_is_an_error() {
+        let mut index = BatchIndex::default();
+        index.note_currency("UK1", Currency::Gbp);
+        index.note_currency("IE1", Currency::Eur);
+        let uk = WorkerRef::AgencyRef("UK1".into());
+        let ie = WorkerRef::AgencyRef("IE1".into());
+        let found = index
+            .check_rate_currency(&uk, Currency::Eur)
+            .expect("error");
+        assert_eq!(found.code, "money.currency");
+        assert!(
+            found.message.contains("'UK1' is a UK candidate"),
+            "{}",
+            found.message
+        );
+        assert!(index.check_rate_currency(&ie, Currency::Gbp).is_some());
+        assert!(index.check_rate_currency(&uk, Currency::Gbp).is_none());
+        assert!(index.check_rate_currency(&ie, Currency::Eur).is_none());
+        let elsewhere = WorkerRef::AgencyRef("X".into());
+        assert!(
+            index
+                .check_rate_currency(&elsewhere, Currency::Eur)
+                .is_none()
+        );
     }
 
     #[test]

@@ -64,6 +64,9 @@ pub struct Input<'a> {
     /// The row's IBAN, as its own rule returned it (upper case, no spaces), when it passed: the
     /// evidence a repaired sort code or account number must agree with.
     pub iban: Option<&'a str>,
+    /// How the other cells of the column write decimals: settles `1,234` in money and
+    /// quantities (see [`number`]).
+    pub separators: number::Separators,
 }
 
 impl<'a> Input<'a> {

@@ -23,6 +23,8 @@ pub struct Context<'a> {
     pub date1904: bool,
     /// `--strict`: identifiers Excel damaged are errors, never repaired.
     pub strict: bool,
+    /// Per schema column, how its other cells write decimals (empty: nothing known).
+    pub separators: &'a [rules::number::Separators],
 }
 
 /// One row, checked: the values that passed, by schema column, and the findings.
@@ -114,6 +116,7 @@ impl Context<'_> {
         let row_context = Input {
             strict: self.strict,
             iban,
+            separators: self.separators.get(index).copied().unwrap_or_default(),
             ..Input::default()
         };
         let input = match (constant, cell) {

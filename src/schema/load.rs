@@ -9,6 +9,7 @@ use std::rc::Rc;
 use serde::Serialize;
 
 use super::build::{self, Context};
+use super::conventions::{Conventions, HOLD_ROWS};
 use super::detect;
 use super::group::{Grouper, Grouping};
 use super::headers::{self, HeaderMap, Location};
@@ -17,6 +18,7 @@ use super::timesheet::{self, TimesheetLine};
 use crate::model::Finding;
 use crate::model::{Body, CellFinding, Entity, Record};
 use crate::rules::batch::BatchIndex;
+use crate::rules::number::Currency;
 use crate::rules::{self, Enums};
 
 use crate::source::{self, RowBuf, SheetReader, SourceError};
@@ -303,17 +305,21 @@ impl Run<'_> {
         });
     }
 
-    /// Build and check every data row of a sheet.
+    /// Build and check every data row of a sheet. A row with an ambiguous `1,234` waits (up
+    /// to [`HOLD_ROWS`] rows) for a later cell of its column to settle how it reads.
     fn process(&mut self, mut pending: Pending) -> Result<(), SourceError> {
         let sheet = Rc::clone(&pending.sheet);
+        let mut conventions = Conventions::new(&sheet.map);
+        let mut held = Vec::new();
         let mut rows = 0;
         for row in std::mem::take(&mut pending.lookahead) {
-            rows += self.row(&sheet, &row);
+            rows += self.next_row(&sheet, &row, &mut conventions, &mut held);
         }
         let mut buf = RowBuf::default();
         while pending.reader.next_row(&mut buf)? {
-            rows += self.row(&sheet, &buf);
+            rows += self.next_row(&sheet, &buf, &mut conventions, &mut held);
         }
+        rows += self.release(&sheet, &mut conventions, &mut held);
         if self.grouper.grouping() == Grouping::Consecutive {
             self.flush_all();
         }
@@ -326,11 +332,46 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// A data row in sheet order: processed now, or held while an ambiguous cell waits for
+    /// its column to settle. Returns the rows that counted.
+    fn next_row(
+        &mut self,
+        sheet: &Rc<SheetInfo>,
+        row: &RowBuf,
+        conventions: &mut Conventions,
+        held: &mut Vec<RowBuf>,
+    ) -> u64 {
+        let waits = conventions.observe(row);
+        if held.is_empty() && !waits {
+            return self.row(sheet, row, conventions);
+        }
+        held.push(row.clone());
+        if conventions.settled() || held.len() >= HOLD_ROWS {
+            return self.release(sheet, conventions, held);
+        }
+        0
+    }
+
+    /// Process the held rows with what their columns now say.
+    fn release(
+        &mut self,
+        sheet: &Rc<SheetInfo>,
+        conventions: &mut Conventions,
+        held: &mut Vec<RowBuf>,
+    ) -> u64 {
+        conventions.release();
+        std::mem::take(held)
+            .iter()
+            .map(|row| self.row(sheet, row, conventions))
+            .sum()
+    }
+
     /// One data row; returns 1 when it counted (blank rows do not).
-    fn row(&mut self, sheet: &Rc<SheetInfo>, row: &RowBuf) -> u64 {
+    fn row(&mut self, sheet: &Rc<SheetInfo>, row: &RowBuf, conventions: &mut Conventions) -> u64 {
         if row.is_blank() {
             return 0;
         }
+        let currencies = conventions.currencies(row);
         let ctx = Context {
             map: &sheet.map,
             at: &sheet.at,
@@ -338,6 +379,7 @@ impl Run<'_> {
             enums: &self.opts.enums,
             date1904: sheet.date1904,
             strict: self.opts.strict,
+            separators: conventions.separators(),
         };
         let entity = sheet.map.entity;
         if self.is_template_example(sheet, row) {
@@ -350,20 +392,53 @@ impl Run<'_> {
             ));
             return 0;
         }
-        let checked = ctx.check_row(row);
+        let mut checked = ctx.check_row(row);
+        let row_no = row.row;
+        for (column, _, mixed) in &currencies {
+            if let Some(finding) = mixed {
+                checked
+                    .findings
+                    .push(ctx.place(row_no, Some(*column), finding.clone()));
+            }
+        }
         if entity == Entity::Timesheets {
             let mut line = timesheet::timesheet_line(&ctx, checked);
             if let Some(l) = line.draft.lines.first() {
-                let row_no = l.provenance.row;
                 for (path, finding) in self.index.check_line(&line.draft.worker, &l.pay, l.units) {
                     let column = sheet.map.index_of(path);
                     line.findings.push(ctx.place(row_no, column, finding));
                 }
+                let rate = sheet.map.index_of("rates[].rate");
+                let written = currencies.iter().find(|(c, ..)| Some(*c) == rate);
+                if let Some((_, currency, None)) = written
+                    && let Some(finding) = self
+                        .index
+                        .check_rate_currency(&line.draft.worker, *currency)
+                {
+                    line.findings.push(ctx.place(row_no, rate, finding));
+                }
             }
             self.push_line(line, sheet);
         } else {
+            let paid = match entity {
+                Entity::CandidatesIe => Currency::Eur,
+                _ => Currency::Gbp,
+            };
+            if entity != Entity::PaymentRates {
+                for (column, currency, mixed) in &currencies {
+                    if *currency != paid && mixed.is_none() {
+                        checked.findings.push(ctx.place(
+                            row_no,
+                            Some(*column),
+                            wrong_currency(entity, *currency, paid),
+                        ));
+                    }
+                }
+            }
             let mut record = build::record(entity, &sheet.map, checked);
-            let row_no = row.row;
+            if matches!(entity, Entity::Candidates | Entity::CandidatesIe) {
+                self.index.note_currency(&record.key, paid);
+            }
             let mut found = match (&record.body, record.provenance.first()) {
                 (Body::Candidate(body), Some(at)) => self.index.check_candidate(body, at),
                 (Body::PaymentRate(body), Some(at)) => self.index.check_payment_rate(body, at),
@@ -419,6 +494,25 @@ impl Run<'_> {
             self.emit(record);
         }
     }
+}
+
+/// A candidate's amount written in the other country's currency.
+fn wrong_currency(entity: Entity, written: Currency, paid: Currency) -> Finding {
+    let who = match entity {
+        Entity::CandidatesIe => "Irish candidates are paid",
+        _ => "UK candidates are paid",
+    };
+    Finding::error(
+        "money.currency",
+        format!(
+            "this amount is written in {} but {who} in {}; write it in {} (convert it if it \
+             really was agreed in {}), or move the row to the other country's sheet",
+            written.sign(),
+            paid.sign(),
+            paid.sign(),
+            written.sign()
+        ),
+    )
 }
 
 /// A GB IBAN given with a sort code and account number must carry them.

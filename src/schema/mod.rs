@@ -6,6 +6,7 @@
 
 pub mod build;
 pub mod columns;
+mod conventions;
 pub mod detect;
 mod group;
 pub mod headers;

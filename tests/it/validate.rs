@@ -817,3 +817,71 @@ fn an_output_folder_that_does_not_exist_is_refused_before_reading() {
         );
     }
 }
+
+/// Issue 17, item 12: input that changed pay without a word. `€15.50` for a UK worker, an
+/// August date with tax period 1, and `1,234` where no other cell says how the column writes
+/// decimals are errors naming their cells; `12,5` stays 12.5 and settles its column.
+#[test]
+fn money_and_dates_that_disagree_are_errors_naming_their_cells() {
+    let dir = tempfile::tempdir().expect("dir");
+    let candidates = write(dir.path(), "candidates.csv", CANDIDATES);
+    let rates = write(dir.path(), "payment-rates.csv", RATES);
+    let timesheets = write(
+        dir.path(),
+        "timesheets.csv",
+        "Agency Ref,Tax Year,Tax Period,Start Date,End Date,Pay Code,Rate,Units\n\
+         AG-001,2025,1,2025-04-07,2025-04-13,PR200,€15.50,37\n\
+         AG-002,2025,1,2025-08-04,2025-08-10,PR200,15.50,40\n\
+         AG-001,2025,2,2025-04-14,2025-04-20,PR200,15.50,\"1,234\"\n",
+    );
+    let out = nxsys()
+        .args(["validate", "--json"])
+        .args([&candidates, &rates, &timesheets])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let found: Vec<(String, u64, String)> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap_or_default().to_string(),
+                f["row"].as_u64().unwrap_or_default(),
+                f["column"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let want = |code: &str, row: u64, column: &str| (code.to_string(), row, column.to_string());
+    assert_eq!(
+        found,
+        [
+            want("money.currency", 2, "G"),
+            want("timesheet.outside_period", 3, "D"),
+            want("decimal.ambiguous_separator", 4, "H"),
+        ],
+        "{json:#}"
+    );
+    let messages = json.to_string();
+    assert!(messages.contains("2025-04-06 to 2025-04-12"), "{messages}");
+
+    // Another cell of the column with a decimal comma settles it: `12,5` and `1,234` is 1.234.
+    let settled = write(
+        dir.path(),
+        "timesheets.csv",
+        "Agency Ref,Tax Year,Tax Period,Pay Code,Rate,Units\n\
+         AG-001,2025,1,PR200,15.50,\"1,234\"\n\
+         AG-002,2025,1,PR200,15.50,\"12,5\"\n",
+    );
+    let batch = load_batch(&[candidates, rates, settled], &opts()).expect("batch");
+    let units: Vec<Decimal> = by_entity(&batch.records, Entity::Timesheets)
+        .iter()
+        .map(|r| match &r.body {
+            Body::Timesheet(t) => t.lines[0].units,
+            _ => Decimal::ZERO,
+        })
+        .collect();
+    assert_eq!(units, [Decimal::new(1234, 3), Decimal::new(125, 1)]);
+}

@@ -2,8 +2,11 @@
 //! numbers. Text is parsed digit by digit into a `Decimal`; a float never carries the value.
 //!
 //! Separators: `,` or a space groups thousands and `.` marks decimals (UK/Irish style); the
-//! continental style `1.234,50` / `1 234,50` is accepted when it cannot be misread: a comma
-//! followed by exactly three digits is always read as a thousands separator (`1,234` = 1234).
+//! continental style `1.234,50` / `1 234,50` is accepted when it cannot be misread. A single
+//! comma followed by exactly three digits (`1,234`) can be either, so in money and quantities it
+//! is read by the column's convention ([`Input::separators`], worked out by the schema stage from
+//! the other cells of the column: `12.50` says dot decimals, `12,5` comma decimals) and is an
+//! error when the column does not settle it. Whole numbers read it as thousands.
 
 use std::str::FromStr;
 
@@ -15,6 +18,105 @@ use super::{Checked, Finding, Input, RuleResult};
 const MONEY_PLACES: u32 = 4;
 /// More decimal places than this in a quantity suggests an unrounded formula result.
 const QUANTITY_PLACES: u32 = 6;
+
+/// How the other cells of a column write decimals: what settles `1,234`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Separators {
+    /// Nothing in the column says (or it says both): `1,234` is an error.
+    #[default]
+    Unclear,
+    /// `.` marks decimals (`12.50`, `1,234.50`): `1,234` is 1234.
+    DotDecimal,
+    /// `,` marks decimals (`12,5`, `1.234,50`): `1,234` is 1.234.
+    CommaDecimal,
+}
+
+/// What one typed number says about its column's decimal mark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Evidence {
+    DotDecimal,
+    CommaDecimal,
+    /// `1,234`: a thousands comma or a decimal comma, the cell alone cannot tell.
+    Ambiguous,
+}
+
+/// What a typed number (not a workbook number) says about the decimal mark of its column;
+/// `None` when it says nothing (`40`, `1.234`, not a number at all).
+pub fn separator_evidence(text: &str) -> Option<Evidence> {
+    let raw = text.trim();
+    if !raw.bytes().any(|b| b == b',' || b == b'.') {
+        return None;
+    }
+    let (_, body) = strip_sign_and_currency(raw, Kind::Money)?;
+    let body = body.trim();
+    if !body
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b == b',' || b == b'.')
+    {
+        return None;
+    }
+    let (dots, commas) = (body.matches('.').count(), body.matches(',').count());
+    let (whole, after) = match (body.rfind('.'), body.rfind(',')) {
+        (Some(d), Some(c)) => {
+            return Some(if d > c {
+                Evidence::DotDecimal
+            } else {
+                Evidence::CommaDecimal
+            });
+        }
+        (Some(_), None) if dots > 1 => return Some(Evidence::CommaDecimal),
+        (None, Some(_)) if commas > 1 => return Some(Evidence::DotDecimal),
+        (Some(at), None) | (None, Some(at)) => (&body[..at], &body[at + 1..]),
+        (None, None) => return None,
+    };
+    let groups_thousands = (1..=3).contains(&whole.len()) && !whole.starts_with('0');
+    match (dots == 1, groups_thousands && after.len() == 3) {
+        // `1.234`: the money rule warns about it; it settles nothing.
+        (true, true) => None,
+        (true, false) => Some(Evidence::DotDecimal),
+        (false, true) => Some(Evidence::Ambiguous),
+        (false, false) => Some(Evidence::CommaDecimal),
+    }
+}
+
+/// The currency an amount of money is written in, when it says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Currency {
+    Gbp,
+    Eur,
+}
+
+impl Currency {
+    /// How people write it: `£ (GBP)`.
+    pub fn sign(self) -> &'static str {
+        match self {
+            Currency::Gbp => "£ (GBP)",
+            Currency::Eur => "€ (EUR)",
+        }
+    }
+}
+
+/// The currency marker of a typed amount (`€15.50`, `15.50 GBP`), if any.
+pub fn currency_of(text: &str) -> Option<Currency> {
+    let raw = text.trim();
+    let first = raw.bytes().next()?;
+    if first.is_ascii_digit() && raw.bytes().last().is_some_and(|b| b.is_ascii_digit()) {
+        return None; // the common cell: no marker either side
+    }
+    let raw = raw
+        .strip_prefix('(')
+        .and_then(|r| r.strip_suffix(')'))
+        .unwrap_or(raw)
+        .trim_matches(['-', '−', ' ']);
+    let has = |marks: [&str; 3]| marks.iter().any(|m| raw.starts_with(m) || raw.ends_with(m));
+    if has(["£", "GBP", "gbp"]) {
+        Some(Currency::Gbp)
+    } else if has(["€", "EUR", "eur"]) {
+        Some(Currency::Eur)
+    } else {
+        None
+    }
+}
 
 /// Which rule is parsing: decides the finding codes and whether currency signs are allowed.
 #[derive(Clone, Copy)]
@@ -178,17 +280,42 @@ fn parse(input: &Input<'_>, kind: Kind) -> Result<Decimal, Finding> {
     if is_plain_number(raw) {
         return Decimal::from_str(raw).map_err(|_| bad());
     }
-    parse_general(input, raw, kind).ok_or_else(bad)
+    let mut comma_decimal = false;
+    if !matches!(kind, Kind::Integer)
+        && input.number.is_none()
+        && separator_evidence(raw) == Some(Evidence::Ambiguous)
+    {
+        match input.separators {
+            Separators::DotDecimal => {}
+            Separators::CommaDecimal => comma_decimal = true,
+            Separators::Unclear => {
+                let (code, what) = match kind {
+                    Kind::Money => ("money.ambiguous_separator", "amount"),
+                    _ => ("decimal.ambiguous_separator", "number"),
+                };
+                let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+                let (whole, fraction) = digits.split_at(digits.len().saturating_sub(3));
+                return Err(Finding::error(
+                    code,
+                    format!(
+                        "'{raw}' could be {digits} (a comma grouping thousands) or                          {whole}.{fraction} (a decimal comma), and no other cell of this column                          settles which; write the {what} without the comma ({digits}) or with a                          decimal point ({whole}.{fraction})"
+                    ),
+                ));
+            }
+        }
+    }
+    parse_general(input, raw, kind, comma_decimal).ok_or_else(bad)
 }
 
 /// Any spelling `parse` accepts: signs, brackets, currency, grouping, decimal comma.
-fn parse_general(input: &Input<'_>, raw: &str, kind: Kind) -> Option<Decimal> {
+/// `comma_decimal`: the column writes decimals with a comma, so `1,234` is 1.234.
+fn parse_general(input: &Input<'_>, raw: &str, kind: Kind, comma_decimal: bool) -> Option<Decimal> {
     // A numeric workbook cell whose text carries an exponent (very large or small numbers).
     if input.number.is_some() && raw.contains(['e', 'E']) {
         return Decimal::from_scientific(raw).ok();
     }
     let (negative, body) = strip_sign_and_currency(raw, kind)?;
-    let plain = canonical_digits(body)?;
+    let plain = canonical_digits(body, comma_decimal)?;
     let value = Decimal::from_str(&plain).ok()?;
     Some(if negative { -value } else { value })
 }
@@ -252,8 +379,8 @@ fn strip_currency(s: &str) -> Option<&str> {
 }
 
 /// Digits with thousands separators and a decimal mark → `1234.50`, or `None` if the
-/// separators are inconsistent or ambiguous.
-fn canonical_digits(body: &str) -> Option<String> {
+/// separators are inconsistent or ambiguous. `comma_decimal`: a lone comma always marks decimals.
+fn canonical_digits(body: &str, comma_decimal: bool) -> Option<String> {
     let is_space = |c: char| c == ' ' || c == '\u{a0}' || c == '\u{202f}' || c == '\u{2009}';
     if body.is_empty()
         || !body
@@ -276,7 +403,7 @@ fn canonical_digits(body: &str) -> Option<String> {
             let leading_zero = body.trim_start().starts_with("0,");
             // A comma followed by exactly three digits groups thousands (UK style) unless the
             // number starts "0,", which only a decimal comma explains.
-            (after != 3 || leading_zero).then_some(',')
+            (after != 3 || leading_zero || comma_decimal).then_some(',')
         }
         (None, _) => None,
     };

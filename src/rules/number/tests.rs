@@ -37,7 +37,6 @@ fn money_forms() {
         ("12.50 GBP", dec("12.50")),
         ("12,50", dec("12.50")),
         ("0,125", dec("0.125")),
-        ("1,234", dec("1234")),
         ("1,234,567.89", dec("1234567.89")),
         ("1.234.567", dec("1234567")),
         (".5", dec("0.5")),
@@ -76,6 +75,98 @@ fn money_keeps_exact_scale() {
     assert_eq!(m("1234.50").unwrap().to_string(), "1234.50");
     // 0.1 + 0.2 style values stay exact from their text.
     assert_eq!(m("0.30").unwrap().to_string(), "0.30");
+}
+
+/// Issue 17: `1,234` was read as 1234 while `12,5` was 12.5. A lone comma before three digits is
+/// read by the column's convention, and is an error when nothing settles it.
+#[test]
+fn a_comma_before_three_digits_needs_the_columns_convention() {
+    let with = |text, separators| {
+        let input = Input {
+            text,
+            separators,
+            ..Input::default()
+        };
+        (
+            money(&input).map(|c| c.value).map_err(|f| f.code),
+            decimal(&input, None, None)
+                .map(|c| c.value)
+                .map_err(|f| f.code),
+        )
+    };
+    assert_eq!(
+        with("1,234", Separators::Unclear),
+        (
+            Err("money.ambiguous_separator"),
+            Err("decimal.ambiguous_separator")
+        )
+    );
+    let err = money(&Input::text("£1,234")).unwrap_err();
+    assert!(
+        err.message.contains("1234") && err.message.contains("1.234"),
+        "{}",
+        err.message
+    );
+    assert_eq!(
+        with("1,234", Separators::DotDecimal),
+        (Ok(dec("1234")), Ok(dec("1234")))
+    );
+    assert_eq!(
+        with("1,234", Separators::CommaDecimal),
+        (Ok(dec("1.234")), Ok(dec("1.234")))
+    );
+    // Cells that settle it on their own whatever the column says.
+    for separators in [Separators::Unclear, Separators::CommaDecimal] {
+        assert_eq!(with("12,5", separators).0, Ok(dec("12.5")));
+        assert_eq!(with("1,234.50", separators).0, Ok(dec("1234.50")));
+        assert_eq!(with("1,234,567", separators).0, Ok(dec("1234567")));
+        assert_eq!(with("0,125", separators).0, Ok(dec("0.125")));
+    }
+    // Whole numbers have no decimals to confuse: `1,000` is a thousand.
+    assert_eq!(i("1,000"), Ok(1000));
+    // A workbook number is never text with a comma.
+    let cell = Input {
+        text: "1234",
+        number: Some(1234.0),
+        ..Input::default()
+    };
+    assert_eq!(money(&cell).map(|c| c.value), Ok(dec("1234")));
+}
+
+#[test]
+fn what_a_cell_says_about_its_columns_decimal_mark() {
+    for (text, want) in [
+        ("12.50", Some(Evidence::DotDecimal)),
+        ("£1,234.50", Some(Evidence::DotDecimal)),
+        ("1,234,567", Some(Evidence::DotDecimal)),
+        ("12,5", Some(Evidence::CommaDecimal)),
+        ("€1.234,50", Some(Evidence::CommaDecimal)),
+        ("1.234.567", Some(Evidence::CommaDecimal)),
+        ("0,125", Some(Evidence::CommaDecimal)),
+        ("1,234", Some(Evidence::Ambiguous)),
+        ("£12,345", Some(Evidence::Ambiguous)),
+        ("1.234", None),
+        ("40", None),
+        ("abc", None),
+    ] {
+        assert_eq!(separator_evidence(text), want, "{text}");
+    }
+}
+
+#[test]
+fn the_currency_an_amount_is_written_in() {
+    for (text, want) in [
+        ("€15.50", Some(Currency::Eur)),
+        ("15.50 EUR", Some(Currency::Eur)),
+        ("(€12)", Some(Currency::Eur)),
+        ("£15.50", Some(Currency::Gbp)),
+        ("-£12", Some(Currency::Gbp)),
+        ("GBP 9", Some(Currency::Gbp)),
+        ("15.50", None),
+        ("", None),
+    ] {
+        assert_eq!(currency_of(text), want, "{text}");
+    }
 }
 
 #[test]
@@ -179,7 +270,7 @@ proptest! {
         prop_assert!(is_plain_number(&text));
         for kind in [Kind::Money, Kind::Decimal, Kind::Integer] {
             let fast = parse(&Input::text(&text), kind).ok();
-            let general = parse_general(&Input::text(&text), &text, kind);
+            let general = parse_general(&Input::text(&text), &text, kind, false);
             prop_assert_eq!(fast, general, "{}", text);
         }
     }
