@@ -7,16 +7,38 @@ use std::path::Path;
 
 /// A CSV cell that a spreadsheet would run as a formula (`= + - @`, tab or CR first) gets a
 /// leading `'`, unless it is a plain number such as `-12.50`. See OWASP "CSV injection".
+/// A cell that already starts with `'` before such text (`'-Smith`) gets one too, so that
+/// [`restore_csv`] gives back exactly what was written.
 pub fn neutralise_csv(cell: &str) -> Cow<'_, str> {
-    let risky = matches!(
-        cell.chars().next(),
-        Some('=' | '+' | '-' | '@' | '\t' | '\r')
-    );
-    if risky && !is_plain_number(cell) {
+    if needs_mark(cell) {
         Cow::Owned(format!("'{cell}"))
     } else {
         Cow::Borrowed(cell)
     }
+}
+
+/// The text [`neutralise_csv`] was given, from what it wrote: a leading `'` is removed only
+/// where it added one, so `'+44 7700 900123` is `+44 7700 900123` again and an apostrophe the
+/// user typed (`'Brien`) stays.
+pub fn restore_csv(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if needs_mark(rest) => rest,
+        _ => cell,
+    }
+}
+
+/// Whether [`neutralise_csv`] marks `cell`.
+fn needs_mark(cell: &str) -> bool {
+    let mut rest = cell;
+    // `'`s before risky text are marked too (checked without recursion).
+    while let Some(after) = rest.strip_prefix('\'') {
+        rest = after;
+    }
+    let risky = matches!(
+        rest.chars().next(),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r')
+    );
+    risky && !is_plain_number(rest)
 }
 
 /// The most characters an Excel cell holds.
@@ -63,7 +85,7 @@ pub fn input_named<'a>(out: &Path, inputs: &'a [std::path::PathBuf]) -> Option<&
 
 #[cfg(test)]
 mod tests {
-    use super::{EXCEL_CELL_CHARS, fit_excel_cell, neutralise_csv};
+    use super::{EXCEL_CELL_CHARS, fit_excel_cell, neutralise_csv, restore_csv};
 
     #[test]
     fn an_input_is_recognised_however_it_is_spelt() {
@@ -108,6 +130,31 @@ mod tests {
         assert_eq!(neutralise_csv("+3"), "+3");
         assert_eq!(neutralise_csv("Smith"), "Smith");
         assert_eq!(neutralise_csv(""), "");
+    }
+
+    /// Issue 17: the fix file's safety `'` came back with the value when the file was read.
+    #[test]
+    fn what_neutralise_adds_restore_removes_and_nothing_else() {
+        for cell in [
+            "+44 7700 900123",
+            "-Smith",
+            "=HYPERLINK(\"x\",\"y\")",
+            "@SUM(A1)",
+            "'Brien",
+            "'-Smith",
+            "''=x",
+            "'",
+            "-12.50",
+            "'-12.50",
+            "Smith",
+            "",
+        ] {
+            assert_eq!(restore_csv(&neutralise_csv(cell)), cell, "{cell}");
+        }
+        assert_eq!(neutralise_csv("'-Smith"), "''-Smith");
+        assert_eq!(neutralise_csv("'Brien"), "'Brien");
+        assert_eq!(restore_csv("'Brien"), "'Brien");
+        assert_eq!(restore_csv("'-12.50"), "'-12.50");
     }
 
     #[test]

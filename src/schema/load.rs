@@ -136,6 +136,9 @@ pub(super) struct SheetInfo {
     pub map: HeaderMap,
     pub at: Location,
     pub date1904: bool,
+    /// A CSV fix file this tool wrote (its header row has the error column): the `'` it put
+    /// before formula-like cells is removed again (see [`crate::writing::restore_csv`]).
+    pub fix_file: bool,
 }
 
 const HEADER_SEARCH_ROWS: usize = 20;
@@ -282,9 +285,18 @@ impl Run<'_> {
         let (map, findings) = headers::map_headers(entity, &header, mapping, &at);
         self.summary.findings.extend(findings);
         let date1904 = reader.date1904();
+        let fix_file = source::FileKind::of(&at.file).is_ok_and(|k| k == source::FileKind::Csv)
+            && header
+                .cells()
+                .any(|c| headers::fold(c.text) == headers::fold(headers::ERROR_COLUMN));
         Ok(Some(Pending {
             reader,
-            sheet: Rc::new(SheetInfo { map, at, date1904 }),
+            sheet: Rc::new(SheetInfo {
+                map,
+                at,
+                date1904,
+                fix_file,
+            }),
             lookahead: rest,
         }))
     }
@@ -341,6 +353,13 @@ impl Run<'_> {
         conventions: &mut Conventions,
         held: &mut Vec<RowBuf>,
     ) -> u64 {
+        let restored;
+        let row = if sheet.fix_file {
+            restored = restore_fix_file_row(row);
+            &restored
+        } else {
+            row
+        };
         let waits = conventions.observe(row);
         if held.is_empty() && !waits {
             return self.row(sheet, row, conventions);
@@ -494,6 +513,17 @@ impl Run<'_> {
             self.emit(record);
         }
     }
+}
+
+/// A row of a CSV fix file as the user's file had it: the safety `'` the tool put before
+/// formula-like text (`'+44 7700 900123`, `'-Smith`) removed, any other apostrophe kept.
+fn restore_fix_file_row(row: &RowBuf) -> RowBuf {
+    let mut restored = RowBuf::default();
+    restored.row = row.row;
+    for cell in row.cells() {
+        restored.push_text(crate::writing::restore_csv(cell.text));
+    }
+    restored
 }
 
 /// A candidate's amount written in the other country's currency.

@@ -885,3 +885,63 @@ fn money_and_dates_that_disagree_are_errors_naming_their_cells() {
         .collect();
     assert_eq!(units, [Decimal::new(1234, 3), Decimal::new(125, 1)]);
 }
+
+/// Issue 17, item 9: the CSV fix file's safety `'` (before `+44…`, `-Smith`, `=HYPERLINK…`) was
+/// read back as part of the value. Read from a fix file, each value is what the user's file had,
+/// and an apostrophe the user typed stays.
+#[test]
+fn a_csv_fix_file_reads_back_the_values_of_the_original() {
+    let dir = tempfile::tempdir().expect("dir");
+    let header = "Agency Ref,Forename,Surname,NI Number,Mobile,Payment Model\n";
+    let rows = |ni: &str| {
+        format!(
+            "{header}\
+             AG-1,=HYPERLINK(\"x\"),-Smith,{ni},+44 7700 900123,PAYE\n\
+             AG-2,Aoife,'Brien,{ni},'-x,PAYE\n"
+        )
+    };
+    let src = write(dir.path(), "candidates.csv", &rows("BAD"));
+    let fix = dir.path().join("fix.csv");
+    let out = nxsys()
+        .args(["validate", "-q"])
+        .arg(&src)
+        .arg("--fix-file")
+        .arg(&fix)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let text = std::fs::read_to_string(&fix).expect("fix file");
+    assert!(
+        text.contains("'+44 7700 900123") && text.contains("'-Smith"),
+        "{text}"
+    );
+    // The user corrects the NI numbers in the fix file (and removes the error column, as they
+    // may); what the tool reads is what the original said.
+    let corrected = text
+        .replacen(",BAD,", ",AB123456C,", 1)
+        .replacen(",BAD,", ",AB123457C,", 1);
+    std::fs::write(&fix, &corrected).expect("edit");
+    let original = write(
+        dir.path(),
+        "candidates-ok.csv",
+        &rows("AB123456C")
+            .replacen("AB123456C", "AB123457C", 2)
+            .replacen("AB123457C", "AB123456C", 1),
+    );
+    let body = |path: &Path| {
+        let batch = load_batch(&[path.to_path_buf()], &opts()).expect("batch");
+        batch
+            .records
+            .iter()
+            .map(|r| match &r.body {
+                Body::Candidate(b) => b["generalSetting"].clone(),
+                _ => serde_json::Value::Null,
+            })
+            .collect::<Vec<_>>()
+    };
+    let from_fix = body(&fix);
+    assert_eq!(from_fix, body(&original));
+    assert_eq!(from_fix[0]["surname"], json!("-Smith"));
+    assert_eq!(from_fix[0]["forename"], json!("=HYPERLINK(\"x\")"));
+    assert_eq!(from_fix[1]["surname"], json!("'Brien"));
+}
