@@ -211,6 +211,10 @@ pub struct ValidateArgs {
     /// Write the failing rows, with an error column and highlighted cells, to this file
     #[arg(long)]
     pub fix_file: Option<PathBuf>,
+    /// Messages do not quote NI/PPS numbers or bank details (the fix file still holds the
+    /// rows as written, for correcting them)
+    #[arg(long)]
+    pub mask_pii: bool,
 }
 
 #[derive(Debug, Args)]

@@ -33,7 +33,8 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
     if let Some(path) = &args.approvals {
         acceptance.merge(approvals::read(path).map_err(Failure::usage)?);
     }
-    let options = super::validate::read_options(&args.input)?;
+    let mut options = super::validate::read_options(&args.input)?;
+    options.mask_pii = args.mask_pii;
     let batch = schema::load_batch(&args.input.files, &options).map_err(Failure::usage)?;
     refuse_unusable_files(&batch.findings)?;
     if batch.records.is_empty() {

@@ -42,6 +42,7 @@ pub(crate) fn read_options(input: &InputArgs) -> Result<ReadOptions> {
         mapping,
         enums,
         strict: input.strict,
+        mask_pii: false,
     })
 }
 
@@ -66,7 +67,9 @@ pub fn run(global: &Global, args: ValidateArgs) -> Result<Exit> {
             super::check_output(what, path, &args.input.files)?;
         }
     }
-    let opts = read_options(&args.input)?;
+    let mut opts = read_options(&args.input)?;
+    opts.mask_pii = args.mask_pii;
+    let mask_pii = args.mask_pii;
     let want_fix = args.fix_file.is_some();
     let mut findings: Vec<CellFinding> = Vec::new();
     let mut failing: Vec<(Provenance, Vec<CellFinding>)> = Vec::new();
@@ -76,7 +79,14 @@ pub fn run(global: &Global, args: ValidateArgs) -> Result<Exit> {
         if counting {
             bar.inc(record.provenance.len() as u64);
         }
-        findings.extend(record.findings.iter().cloned());
+        findings.extend(record.findings.iter().cloned().map(|mut f| {
+            // The repaired value sent (an account number) shows in --json; the fix file, built
+            // from the record, still gets it unmasked to put in its cell.
+            if mask_pii && let Some(sent) = &mut f.finding.sent {
+                *sent = crate::report::reconcile::mask_account(sent);
+            }
+            f
+        }));
         if want_fix && !record.is_valid() {
             failing.extend(failing_rows(record));
         }

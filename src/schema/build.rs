@@ -25,6 +25,8 @@ pub struct Context<'a> {
     pub strict: bool,
     /// Per schema column, how its other cells write decimals (empty: nothing known).
     pub separators: &'a [rules::number::Separators],
+    /// `--mask-pii`: findings on NI/PPS and bank columns do not quote the cell.
+    pub mask_pii: bool,
 }
 
 /// One row, checked: the values that passed, by schema column, and the findings.
@@ -191,19 +193,90 @@ impl Context<'_> {
             },
             Special::None => (column.rule.clone(), input),
         };
+        let mask = self.mask_pii && column.is_sensitive();
+        let shown = |mut finding: Finding| {
+            if mask {
+                finding.message = mask_values(&finding.message);
+            }
+            finding
+        };
         match rules::apply(&rule, &input, self.enums) {
             Ok(checked) => {
                 for warning in checked.warnings {
-                    findings.push(self.place(row.row, Some(index), warning));
+                    findings.push(self.place(row.row, Some(index), shown(warning)));
                 }
                 Some(checked.value)
             }
             Err(finding) => {
-                findings.push(self.place(row.row, Some(index), finding));
+                findings.push(self.place(row.row, Some(index), shown(finding)));
                 None
             }
         }
     }
+}
+
+/// A message about a sensitive cell (NI/PPS number, bank details) with the values it quotes
+/// hidden, whatever their shape: the text between quotes (`'AB1234567'`, `'AB 12 34 56 C'`) and
+/// every word holding three digits or more (`1.23457E+07`, `sent as 00004321`) keep only their
+/// last two characters. Used under `--mask-pii`, by column rather than by the value's pattern,
+/// so a malformed value is hidden as well as a valid one.
+pub fn mask_values(message: &str) -> String {
+    fn hide(value: &str) -> String {
+        let n = value.chars().count();
+        if n <= 2 {
+            return value.to_string();
+        }
+        let keep: String = value.chars().skip(n - 2).collect();
+        "*".repeat(n - 2) + &keep
+    }
+    // Quoted values: a `'` after a space or bracket opens, one before a space or punctuation
+    // closes (so the apostrophe of "worker's" is neither).
+    let chars: Vec<char> = message.chars().collect();
+    let mut quoted = String::with_capacity(message.len());
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        let opens = c == '\''
+            && i.checked_sub(1)
+                .and_then(|p| chars.get(p))
+                .is_none_or(|p| p.is_whitespace() || *p == '(');
+        let close = opens
+            .then(|| {
+                (i + 1..chars.len()).find(|&j| {
+                    chars.get(j) == Some(&'\'')
+                        && chars
+                            .get(j + 1)
+                            .is_none_or(|n| n.is_whitespace() || ",.;:)".contains(*n))
+                })
+            })
+            .flatten();
+        match close {
+            Some(j) => {
+                let inner: String = chars.get(i + 1..j).unwrap_or_default().iter().collect();
+                quoted.push('\'');
+                quoted.push_str(&hide(&inner));
+                quoted.push('\'');
+                i = j + 1;
+            }
+            None => {
+                quoted.push(c);
+                i += 1;
+            }
+        }
+    }
+    // Unquoted values: any word with three digits or more.
+    quoted
+        .split_inclusive(char::is_whitespace)
+        .map(|word| {
+            let body = word.trim_end();
+            let core = body.trim_matches(|c: char| "()'\",;:".contains(c));
+            let core = core.strip_suffix('.').unwrap_or(core);
+            if core.chars().filter(char::is_ascii_digit).count() >= 3 {
+                word.replacen(core, &hide(core), 1)
+            } else {
+                word.to_string()
+            }
+        })
+        .collect()
 }
 
 /// A finding on schema column `index` of a row (on the row when the column is absent).
@@ -383,6 +456,43 @@ mod tests {
         assert_eq!(to_json(&d("15.50")).to_string(), "15.5");
         assert_eq!(to_json(&d("35000")).to_string(), "35000");
         assert_eq!(to_json(&d("0.1")).to_string(), "0.1");
+    }
+
+    /// Issue 17: malformed NI and account numbers were quoted under `--mask-pii` because the
+    /// report's patterns did not match them.
+    #[test]
+    fn masked_messages_quote_no_value_whatever_its_shape() {
+        for (message, hidden) in [
+            (
+                "'AB1234567' is not an NI number: expected two letters, e.g. AB 12 34 56 C",
+                "AB1234567",
+            ),
+            (
+                "NI number 'AB 12 34 56 Q' ends with 'Q'; check the worker's card",
+                "AB 12 34 56",
+            ),
+            (
+                "'1.23457E+07' lost its last digits: type the account number",
+                "1.23457E+07",
+            ),
+            (
+                "account number read as '4321' (Excel); repaired and sent as 00004321.",
+                "00004321",
+            ),
+            (
+                "IBAN 'GB29NWBK60161331926819' does not contain sort code 601613",
+                "601613",
+            ),
+        ] {
+            let masked = mask_values(message);
+            assert!(!masked.contains(hidden), "{masked}");
+            assert!(masked.contains("*"), "{masked}");
+        }
+        let masked = mask_values("'AB1234567' is not an NI number; check the worker's card");
+        assert_eq!(
+            masked,
+            "'*******67' is not an NI number; check the worker's card"
+        );
     }
 
     #[test]

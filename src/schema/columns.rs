@@ -56,7 +56,22 @@ const fn col(header: &'static str, path: &'static str, rule: Rule) -> Column {
     }
 }
 
+/// Whether a JSON path holds a personal identifier that `--mask-pii` hides: NI and PPS
+/// numbers and bank details.
+pub fn is_sensitive_path(path: &str) -> bool {
+    let p = path.to_ascii_lowercase();
+    p.contains("ninumber")
+        || p.contains("ppsnumber")
+        || p.starts_with("banksetting")
+        || p.contains("iban")
+}
+
 impl Column {
+    /// The column holds a personal identifier `--mask-pii` hides (see [`is_sensitive_path`]).
+    pub fn is_sensitive(&self) -> bool {
+        is_sensitive_path(self.path)
+    }
+
     const fn req(mut self) -> Self {
         self.required = true;
         self

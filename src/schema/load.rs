@@ -9,6 +9,7 @@ use std::rc::Rc;
 use serde::Serialize;
 
 use super::build::{self, Context};
+use super::columns;
 use super::conventions::{Conventions, HOLD_ROWS};
 use super::detect;
 use super::group::{Grouper, Grouping};
@@ -36,6 +37,8 @@ pub struct ReadOptions {
     /// `--strict`: identifiers Excel damaged (a mobile or sort code that lost its leading zero)
     /// are errors, never repaired.
     pub strict: bool,
+    /// `--mask-pii`: messages about NI/PPS numbers and bank details do not quote the value.
+    pub mask_pii: bool,
 }
 
 impl ReadOptions {
@@ -46,6 +49,7 @@ impl ReadOptions {
             mapping: None,
             enums: Enums::embedded(),
             strict: false,
+            mask_pii: false,
         }
     }
 }
@@ -399,6 +403,7 @@ impl Run<'_> {
             date1904: sheet.date1904,
             strict: self.opts.strict,
             separators: conventions.separators(),
+            mask_pii: self.opts.mask_pii,
         };
         let entity = sheet.map.entity;
         if self.is_template_example(sheet, row) {
@@ -466,7 +471,10 @@ impl Run<'_> {
             if let Body::Candidate(body) = &record.body {
                 found.extend(bank_consistency(body));
             }
-            for (path, finding) in found {
+            for (path, mut finding) in found {
+                if self.opts.mask_pii && columns::is_sensitive_path(path) {
+                    finding.message = build::mask_values(&finding.message);
+                }
                 let column = sheet.map.index_of(path);
                 record.findings.push(ctx.place(row_no, column, finding));
             }

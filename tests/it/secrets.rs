@@ -555,3 +555,93 @@ fn assert_csv_neutralised(path: &Path) {
         path.display()
     );
 }
+
+/// Issue 17, item 10: under `--mask-pii`, messages quoted NI and account numbers the mask's
+/// patterns do not recognise (`AB1234567`, `1.23457E+07`) on stdout and in every report. They
+/// are now masked by column, and appear in no output of `validate` or `import`.
+#[test]
+fn masked_runs_quote_no_malformed_identifier_anywhere() {
+    let world = World::start();
+    let input = world.dir.path().join("candidates.csv");
+    std::fs::write(
+        &input,
+        "Agency Ref,Forename,Surname,Date of Birth,NI Number,Address Line 1,City,Postcode,Email,Pay Frequency,Payment Model,Sort Code,Account Number\n\
+         AG-001,Ann,Smith,1990-05-15,JG103759A,1 High St,London,SW1A 1AA,a@example.com,Weekly,PAYE,60-16-13,31926819\n\
+         AG-002,Bob,Jones,1990-05-15,AB1234567,1 High St,London,SW1A 1AA,b@example.com,Weekly,PAYE,60-16-13,1.23457E+07\n\
+         AG-003,Cat,Lee,1990-05-15,JG103759A,1 High St,London,SW1A 1AA,c@example.com,Weekly,PAYE,60-16-13,3192681\n",
+    )
+    .expect("input");
+    std::fs::create_dir_all(world.dir.path().join("out")).expect("out dir");
+    let env = world.unattended_env();
+    let runs: [&[&str]; 6] = [
+        &[
+            "validate",
+            "candidates.csv",
+            "--mask-pii",
+            "--report",
+            "out/v.xlsx",
+        ],
+        &[
+            "validate",
+            "candidates.csv",
+            "--mask-pii",
+            "--report",
+            "out/v.csv",
+            "-v",
+        ],
+        &["--json", "validate", "candidates.csv", "--mask-pii"],
+        &[
+            "import",
+            "candidates.csv",
+            "--mask-pii",
+            "--dry-run",
+            "--offline",
+            "--report",
+            "out/p.csv",
+        ],
+        &[
+            "import",
+            "candidates.csv",
+            "--mask-pii",
+            "--dry-run",
+            "--offline",
+            "--report",
+            "out/p.json",
+        ],
+        &[
+            "import",
+            "candidates.csv",
+            "--mask-pii",
+            "--report",
+            "out/r.xlsx",
+        ],
+    ];
+    // A malformed NI number, an account number in scientific notation, an NI number used twice
+    // (a batch finding), and an account number padded to 8 digits (a repair, sent as 03192681).
+    let shown = [
+        "AB1234567",
+        "1.23457E+07",
+        "JG103759A",
+        "31926819",
+        "3192681",
+    ];
+    for args in runs {
+        let out = world.run(args, &env);
+        assert!(matches!(out.code, Some(1)), "{args:?}: {}", out.all());
+        for value in shown {
+            assert!(
+                !out.all().contains(value),
+                "{args:?} shows {value}: {}",
+                out.all()
+            );
+        }
+    }
+    // The reports were written, and say what is wrong without the values.
+    for report in ["v.xlsx", "v.csv", "p.csv", "p.json", "r.xlsx"] {
+        let text = readable_text(&world.dir.path().join("out").join(report));
+        assert!(text.contains("is not an NI number"), "{report}: {text}");
+        for value in shown {
+            assert!(!text.contains(value), "{report} shows {value}");
+        }
+    }
+}

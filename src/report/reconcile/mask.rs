@@ -39,11 +39,7 @@ pub fn mask_text(text: &str) -> String {
 
 /// Whether a JSON path holds personal identifiers that `--mask-pii` hides.
 pub fn is_sensitive_field(path: &str) -> bool {
-    let p = path.to_ascii_lowercase();
-    p.contains("ninumber")
-        || p.contains("ppsnumber")
-        || p.starts_with("banksetting")
-        || p.contains("iban")
+    crate::schema::columns::is_sensitive_path(path)
 }
 
 #[cfg(test)]
