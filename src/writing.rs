@@ -27,7 +27,9 @@ pub fn restore_csv(cell: &str) -> &str {
     }
 }
 
-/// Whether [`neutralise_csv`] marks `cell`.
+/// Whether [`neutralise_csv`] marks `cell`: formula characters first, in their ASCII,
+/// full-width (`＝＋－＠`) or small (`﹦﹢﹣﹫`) forms, which spreadsheets may read as their ASCII
+/// forms, after any invisible format characters.
 fn needs_mark(cell: &str) -> bool {
     let mut rest = cell;
     // `'`s before risky text are marked too (checked without recursion).
@@ -35,10 +37,54 @@ fn needs_mark(cell: &str) -> bool {
         rest = after;
     }
     let risky = matches!(
-        rest.chars().next(),
-        Some('=' | '+' | '-' | '@' | '\t' | '\r')
+        rest.trim_start_matches(is_invisible_format).chars().next(),
+        Some(
+            '=' | '+'
+                | '-'
+                | '@'
+                | '\t'
+                | '\r'
+                | '\u{FF1D}'
+                | '\u{FF0B}'
+                | '\u{FF0D}'
+                | '\u{FF20}'
+                | '\u{FE66}'
+                | '\u{FE62}'
+                | '\u{FE63}'
+                | '\u{FE6B}'
+        )
     );
     risky && !is_plain_number(rest)
+}
+
+/// An invisible format character (Unicode category Cf): bidi controls such as U+202E
+/// RIGHT-TO-LEFT OVERRIDE, which make text display in another order than it is stored,
+/// zero-width spaces and joiners, the byte-order mark, soft hyphens, tags.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{AD}'
+            | '\u{600}'..='\u{605}'
+            | '\u{61C}'
+            | '\u{6DD}'
+            | '\u{70F}'
+            | '\u{890}'..='\u{891}'
+            | '\u{8E2}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+    )
 }
 
 /// The most characters an Excel cell holds.
@@ -130,6 +176,27 @@ mod tests {
         assert_eq!(neutralise_csv("+3"), "+3");
         assert_eq!(neutralise_csv("Smith"), "Smith");
         assert_eq!(neutralise_csv(""), "");
+    }
+
+    /// Issue 17: full-width `＝` and small `﹦` were not neutralised.
+    #[test]
+    fn full_width_and_small_formula_characters_are_neutralised() {
+        for cell in [
+            "\u{FF1D}HYPERLINK(\"x\")",
+            "\u{FE66}1+1",
+            "\u{FF0B}44 7700 900123",
+            "\u{FF0D}Smith",
+            "\u{FF20}SUM(A1)",
+            "\u{FE62}1",
+            "\u{FE63}1",
+            "\u{FE6B}x",
+            "\u{200B}=1+1",
+            "\u{202E}=1+1",
+        ] {
+            assert_eq!(neutralise_csv(cell), format!("'{cell}"), "{cell:?}");
+            assert_eq!(restore_csv(&neutralise_csv(cell)), cell);
+        }
+        assert_eq!(neutralise_csv("Ｓmith"), "Ｓmith");
     }
 
     /// Issue 17: the fix file's safety `'` came back with the value when the file was read.

@@ -124,6 +124,9 @@ pub fn safe_file_stem(name: &str) -> String {
             c if c.is_control() => '_',
             c => c,
         })
+        // Bidi controls (U+202E turns `SR-1 Smith` U+202E `fdp.exe` into what displays as an .exe) and
+        // other invisible format characters are dropped.
+        .filter(|&c| !crate::writing::is_invisible_format(c))
         .take(100)
         .collect();
     let trimmed = cleaned
@@ -206,6 +209,11 @@ mod tests {
         assert_eq!(safe_file_stem(" ... "), "unnamed");
         assert_eq!(safe_file_stem("a\u{0}b\nc"), "a_b_c");
         assert_eq!(safe_file_stem(&"x".repeat(300)).len(), 100);
+        // Issue 17: U+202E and other invisible format characters reached file names.
+        assert_eq!(
+            safe_file_stem("SR-1 Smith\u{202E}fdp.exe\u{200B}\u{FEFF}\u{2066}"),
+            "SR-1 Smithfdp.exe"
+        );
 
         let mut groups = Groups::new(SplitBy::Worker);
         groups.add(&payslip(json!({"subcontractorId": "SR/1"})), 0);

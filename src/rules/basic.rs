@@ -27,6 +27,13 @@ pub fn text(input: &Input<'_>, max_len: usize) -> RuleResult<String> {
             "the cell contains invisible control characters: re-type the text",
         ));
     }
+    let value = match invisible(&value) {
+        Some((cleaned, finding)) => {
+            warnings.push(finding);
+            cleaned
+        }
+        None => value,
+    };
     if is_scientific(&value) {
         warnings.push(Finding::warning(
             "text.scientific",
@@ -44,6 +51,51 @@ pub fn text(input: &Input<'_>, max_len: usize) -> RuleResult<String> {
         ));
     }
     Ok(Checked { value, warnings })
+}
+
+/// Invisible format characters in text (Unicode category Cf, see
+/// [`crate::writing::is_invisible_format`]): the text without them, except the zero-width
+/// joiners U+200C and U+200D, which some scripts and emoji need, and a warning naming each kind.
+/// A right-to-left override (U+202E) makes `Smith` + U+202E + `txt.exe` display as something
+/// else entirely; none of them belongs in a name or an address.
+fn invisible(value: &str) -> Option<(String, Finding)> {
+    use crate::writing::is_invisible_format;
+    if value.is_ascii() || !value.chars().any(is_invisible_format) {
+        return None;
+    }
+    let joiner = |c: char| c == '\u{200C}' || c == '\u{200D}';
+    let mut kinds: Vec<String> = Vec::new();
+    for c in value.chars().filter(|&c| is_invisible_format(c)) {
+        let name = format!("U+{:04X}", u32::from(c));
+        if !kinds.contains(&name) {
+            kinds.push(name);
+        }
+    }
+    let cleaned: String = value
+        .chars()
+        .filter(|&c| !is_invisible_format(c) || joiner(c))
+        .collect();
+    let cleaned = cleaned.trim().to_string();
+    let message = if cleaned == value {
+        format!(
+            "the cell holds invisible joining characters ({}), kept as some scripts need them; \
+             if the text was pasted from elsewhere, re-type it",
+            kinds.join(", ")
+        )
+    } else {
+        format!(
+            "the cell holds invisible formatting characters ({}: text-direction or zero-width \
+             marks) that can make it display differently from what it holds; they were removed \
+             and '{cleaned}' is sent — re-type the cell to be sure it says what you mean",
+            kinds.join(", ")
+        )
+    };
+    let finding = Finding::warning("text.invisible", message);
+    Some(if cleaned == value {
+        (cleaned, finding)
+    } else {
+        (cleaned.clone(), finding.sending(cleaned))
+    })
 }
 
 /// Check a yes/no cell: Yes/No, Y/N, True/False, T/F, 1/0, On/Off (any case).
@@ -91,6 +143,32 @@ mod tests {
         assert_eq!(multi.warnings[0].code, "text.line_break");
         let sci = t("1.23457E+15", 20).unwrap();
         assert_eq!(sci.warnings[0].code, "text.scientific");
+    }
+
+    /// Issue 17: U+202E and other bidi controls were accepted in names without a word.
+    #[test]
+    fn invisible_format_characters_are_reported_and_removed() {
+        let t = |s| text(&Input::text(s), 100).expect("passes");
+        for (typed, sent) in [
+            ("Smith\u{202E}gnp.exe", "Smithgnp.exe"),
+            ("\u{FEFF}Ann", "Ann"),
+            ("Jo\u{200B}nes", "Jones"),
+            ("\u{2066}Lee\u{2069}", "Lee"),
+            ("O\u{200F}Brien", "OBrien"),
+        ] {
+            let checked = t(typed);
+            assert_eq!(checked.value, sent, "{typed:?}");
+            let warning = &checked.warnings[0];
+            assert_eq!(warning.code, "text.invisible");
+            assert_eq!(warning.sent.as_deref(), Some(sent));
+            assert!(warning.message.contains("U+"), "{}", warning.message);
+        }
+        assert!(t("Smith\u{202E}x").warnings[0].message.contains("U+202E"));
+        // Joiners spell some scripts' names: kept, still reported.
+        let joined = t("\u{0645}\u{200C}\u{0627}");
+        assert_eq!(joined.value, "\u{0645}\u{200C}\u{0627}");
+        assert_eq!(joined.warnings[0].code, "text.invisible");
+        assert!(t("Siobhán Ó Briain").warnings.is_empty());
     }
 
     #[test]

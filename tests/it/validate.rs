@@ -945,3 +945,31 @@ fn a_csv_fix_file_reads_back_the_values_of_the_original() {
     assert_eq!(from_fix[0]["forename"], json!("=HYPERLINK(\"x\")"));
     assert_eq!(from_fix[1]["surname"], json!("'Brien"));
 }
+
+/// Issue 17, item 11: a right-to-left override in a name is a warning naming the cell, and the
+/// name is sent without it.
+#[test]
+fn invisible_characters_in_a_name_are_reported_on_their_cell_and_not_sent() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = write(
+        dir.path(),
+        "candidates.csv",
+        &CANDIDATES.replace("Smith", "Smith\u{202E}gnp.exe"),
+    );
+    let batch = load_batch(&[path], &opts()).expect("batch");
+    let first = &batch.records[0];
+    let warning = first
+        .findings
+        .iter()
+        .find(|f| f.finding.code == "text.invisible")
+        .expect("warning");
+    assert_eq!(
+        (warning.row, warning.column.as_deref()),
+        (Some(2), Some("D"))
+    );
+    assert!(warning.finding.message.contains("U+202E"), "{warning}");
+    match &first.body {
+        Body::Candidate(b) => assert_eq!(b["generalSetting"]["surname"], "Smithgnp.exe"),
+        other => panic!("{other:?}"),
+    }
+}
