@@ -33,6 +33,9 @@ pub enum SourceError {
     Unsupported { file: PathBuf, ext: String },
     #[error("{}: cannot open the workbook ({message}); open it in Excel or LibreOffice and save it again as xlsx", file.display())]
     Workbook { file: PathBuf, message: String },
+    /// A workbook within its format's limits but past what the tool reads at once.
+    #[error("{}: {message}", file.display())]
+    TooLarge { file: PathBuf, message: String },
     #[error("{}: cannot read sheet '{sheet}' ({message})", file.display())]
     Sheet {
         file: PathBuf,

@@ -161,6 +161,20 @@ const UNZIPPED_PART_OK: u64 = 256 * 1024 * 1024;
 const MAX_RATIO: u64 = 100;
 /// No workbook unzips to more than this in total.
 const MAX_UNZIPPED: u64 = 4 * 1024 * 1024 * 1024;
+/// The most XML (all worksheets and the shared strings together, as the archive declares them
+/// unzipped) read from one workbook. calamine parses each sheet's XML into memory, which took
+/// about 1.7 bytes of memory per byte of XML: a 17 MB file of 15 sheets of 250 MB each peaked
+/// at 6.3 GB. 512 MiB holds ~10 million ordinary cells and needs under 1 GB.
+pub const XML_BUDGET: u64 = 512 * 1024 * 1024;
+
+/// Whether a zip part is a worksheet or the shared strings (xlsx/xlsm XML, xlsb binary parts,
+/// an ods file's `content.xml`): what calamine parses whole.
+fn counts_towards_budget(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name.starts_with("xl/worksheets/") && (name.ends_with(".xml") || name.ends_with(".bin"))
+        || name.starts_with("xl/sharedstrings.")
+        || name == "content.xml"
+}
 
 /// Refuse a zipped workbook (xlsx, xlsm, xlsb, ods) whose parts would unzip to an absurd size
 /// (a "zip bomb"), from the sizes its directory declares, before anything is decompressed.
@@ -173,12 +187,16 @@ fn check_unzipped_size(path: &Path) -> Result<(), SourceError> {
         return Ok(());
     };
     let mut total: u64 = 0;
+    let mut xml: u64 = 0;
     for i in 0..archive.len() {
         let Ok(part) = archive.by_index_raw(i) else {
             continue;
         };
         let (size, packed) = (part.size(), part.compressed_size().max(1));
         total = total.saturating_add(size);
+        if counts_towards_budget(&part.name().unwrap_or_default()) {
+            xml = xml.saturating_add(size);
+        }
         if (size > UNZIPPED_PART_OK && size / packed > MAX_RATIO) || total > MAX_UNZIPPED {
             return Err(SourceError::Workbook {
                 file: path.to_path_buf(),
@@ -191,6 +209,19 @@ fn check_unzipped_size(path: &Path) -> Result<(), SourceError> {
                 ),
             });
         }
+    }
+    if xml > XML_BUDGET {
+        return Err(SourceError::TooLarge {
+            file: path.to_path_buf(),
+            message: format!(
+                "its sheets and shared strings unzip to {} MiB of XML, more than the {} MiB \
+                 this tool reads from one workbook (reading it would take several GB of memory); \
+                 split it into smaller workbooks (fewer sheets or rows each) or save each sheet \
+                 as CSV, which is read in constant memory",
+                xml.div_ceil(1024 * 1024),
+                XML_BUDGET / (1024 * 1024)
+            ),
+        });
     }
     Ok(())
 }
@@ -399,6 +430,65 @@ mod tests {
         std::fs::write(&path, FUZZ_CRASH_XLS).expect("write");
         let err = open(&path).err().expect("refused");
         assert!(err.to_string().contains("crash.xls"), "{err}");
+    }
+
+    /// A workbook of `sheets` tiny sheets and shared strings whose directory declares each
+    /// part `declared` bytes unzipped (the sizes are patched into the central directory, so the
+    /// test writes and reads a few KB whatever it declares).
+    fn workbook_declaring(dir: &Path, sheets: usize, declared: u32) -> PathBuf {
+        use std::io::Write;
+        let path = dir.join("big.xlsx");
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).expect("create"));
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        let mut names = vec!["[Content_Types].xml".to_string(), "xl/workbook.xml".into()];
+        names.extend((1..=sheets).map(|i| format!("xl/worksheets/sheet{i}.xml")));
+        names.push("xl/sharedStrings.xml".into());
+        for name in &names {
+            zip.start_file(name.as_str(), stored).expect("part");
+            zip.write_all(b"<x/>").expect("write");
+        }
+        zip.finish().expect("finish");
+        // Central directory headers (PK\x01\x02) carry the unzipped size at offset 24.
+        let mut bytes = std::fs::read(&path).expect("read");
+        let mut at = 0;
+        while let Some(found) = bytes
+            .get(at..)
+            .and_then(|rest| rest.windows(4).position(|w| w == b"PK\x01\x02"))
+        {
+            let header = at + found;
+            let name_len =
+                usize::from(u16::from_le_bytes([bytes[header + 28], bytes[header + 29]]));
+            let name = String::from_utf8_lossy(&bytes[header + 46..header + 46 + name_len]);
+            if name.starts_with("xl/worksheets/") || name.starts_with("xl/sharedStrings") {
+                bytes[header + 24..header + 28].copy_from_slice(&declared.to_le_bytes());
+            }
+            at = header + 4;
+        }
+        std::fs::write(&path, bytes).expect("patch");
+        path
+    }
+
+    /// Issue 17: 15 sheets of 250 MB of XML each passed the zip-bomb checks (no part over 4 GB
+    /// in total, each under the per-part limit) and needed 6.3 GB of memory.
+    #[test]
+    fn a_workbook_past_the_xml_budget_is_refused_before_it_is_read() {
+        let dir = tempfile::tempdir().expect("dir");
+        // 15 sheets + shared strings of 40 MiB each: 640 MiB, under every per-part limit.
+        let path = workbook_declaring(dir.path(), 15, 40 * 1024 * 1024);
+        let err = open(&path).err().expect("refused");
+        let text = err.to_string();
+        assert!(matches!(err, SourceError::TooLarge { .. }), "{text}");
+        assert!(text.contains("big.xlsx"), "{text}");
+        assert!(
+            text.contains("640 MiB") && text.contains("512 MiB"),
+            "{text}"
+        );
+        assert!(text.contains("save each sheet as CSV"), "{text}");
+        // Within the budget the same parts go on to the reader (which finds them damaged).
+        let small = workbook_declaring(dir.path(), 15, 30 * 1024 * 1024);
+        let err = open(&small).err().expect("not a real workbook");
+        assert!(!matches!(err, SourceError::TooLarge { .. }), "{err}");
     }
 
     #[test]
