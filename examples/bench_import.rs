@@ -55,6 +55,7 @@ async fn main() -> anyhow::Result<()> {
         mapping: None,
         enums: Enums::embedded_with_user(None)?,
         strict: false,
+        mask_pii: false,
     };
     let batch = load_batch(&files, &options)?;
 
