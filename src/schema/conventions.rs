@@ -85,10 +85,12 @@ impl Conventions {
             if cell.number.is_some() {
                 continue;
             }
+            // A column that already shows both conventions never settles: nothing waits for it.
+            let never = watched.gave_up || (watched.dot && watched.comma);
             match number::separator_evidence(cell.text) {
                 Some(Evidence::DotDecimal) => watched.dot = true,
                 Some(Evidence::CommaDecimal) => watched.comma = true,
-                Some(Evidence::Ambiguous) if !watched.gave_up => watched.waiting = true,
+                Some(Evidence::Ambiguous) if !never => watched.waiting = true,
                 _ => {}
             }
             let settled = match (watched.dot, watched.comma) {
