@@ -33,6 +33,9 @@ pub struct BatchIndex {
     /// Workers and pay codes already reported as outside the batch (each is reported once).
     reported_workers: HashSet<String>,
     reported_codes: HashSet<String>,
+    /// The last tax period worked out per calendar (UK, Irish): timesheets come in runs of one
+    /// period, so most look it up here instead of doing the date arithmetic again.
+    last_period: [std::cell::Cell<Option<PeriodSpan>>; 2],
     /// The worker of the previous timesheet line when it needed no warning (lines of one
     /// worker follow each other, so most lines skip the lookups).
     last_quiet_worker: String,
@@ -358,15 +361,27 @@ impl BatchIndex {
             WorkerRef::Id(_) => (None, false),
         };
         let calendars: &[bool] = if ireland { &[true, false] } else { &[false] };
-        let periods: Vec<TaxPeriod> = calendars
-            .iter()
-            .filter_map(|&ie| TaxPeriod::of(ie, freq, draft.tax_year, draft.tax_period))
-            .collect();
-        let fits = |period: &TaxPeriod| {
-            let slack = period.end - period.start + chrono::Duration::days(1);
-            last >= period.start - slack && first <= period.end + slack
+        let period = |&ie: &bool| TaxPeriod::of(ie, freq, draft.tax_year, draft.tax_period);
+        let fits = |(start, end): (NaiveDate, NaiveDate)| {
+            let slack = end - start + chrono::Duration::days(1);
+            last >= start - slack && first <= end + slack
         };
-        if periods.is_empty() || periods.iter().any(fits) {
+        let mut spans = calendars
+            .iter()
+            .filter_map(|&ie| {
+                let key = (ie, frequency_kind(freq), draft.tax_year, draft.tax_period);
+                let slot = self.last_period.get(usize::from(ie))?;
+                match slot.get() {
+                    Some((k, span)) if k == key => span,
+                    _ => {
+                        let span = period(&ie).map(|p| (p.start, p.end));
+                        slot.set(Some((key, span)));
+                        span
+                    }
+                }
+            })
+            .peekable();
+        if spans.peek().is_none() || spans.any(fits) {
             return None;
         }
         let dates = if first == last {
@@ -379,9 +394,10 @@ impl BatchIndex {
         } else {
             "endDate"
         };
-        let spans: Vec<String> = periods
+        let spans: Vec<String> = calendars
             .iter()
-            .map(|p| format!("{}: {} to {}", p.what, p.start, p.end))
+            .filter_map(period)
+            .map(|p| format!("{}: {} to {}", p.describe(), p.start, p.end))
             .collect();
         Some((
             0,
@@ -419,22 +435,42 @@ impl BatchIndex {
     }
 }
 
-/// The dates a tax period number stands for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TaxPeriod {
-    pub start: NaiveDate,
-    pub end: NaiveDate,
-    /// How the period was read, e.g. `week 1 of 2025/26, paid weekly`.
-    pub what: String,
+/// A tax period worked out: (calendar is Irish, frequency, tax year, period) → its dates.
+type PeriodSpan = ((bool, u8, i32, u32), Option<(NaiveDate, NaiveDate)>);
+
+/// The pay frequencies [`TaxPeriod::of`] tells apart.
+fn frequency_kind(freq: Option<&str>) -> u8 {
+    match freq {
+        Some("WEEKLY") => 1,
+        Some("MONTHLY") => 2,
+        Some(_) => 3,
+        None => 0,
+    }
 }
 
-impl TaxPeriod {
+/// The dates a tax period number stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaxPeriod<'a> {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    ireland: bool,
+    frequency: Option<&'a str>,
+    year: i32,
+    period: u32,
+}
+
+impl<'a> TaxPeriod<'a> {
     /// Period `period` of the tax year starting in `year`: the UK tax year runs from 6 April
     /// (week 1 is 6–12 April, month 1 is 6 April – 5 May), the Irish one is the calendar year.
     /// A weekly or monthly worker's period is exact; otherwise (fortnightly, four-weekly, or
     /// frequency unknown) it spans every reading of the number (week, fortnight, four weeks,
     /// month), so nothing right is flagged. `None` for a number no reading allows.
-    pub fn of(ireland: bool, frequency: Option<&str>, year: i32, period: u32) -> Option<TaxPeriod> {
+    pub fn of(
+        ireland: bool,
+        frequency: Option<&'a str>,
+        year: i32,
+        period: u32,
+    ) -> Option<TaxPeriod<'a>> {
         if period == 0 {
             return None;
         }
@@ -455,40 +491,43 @@ impl TaxPeriod {
             let next = start.checked_add_months(chrono::Months::new(1))?;
             Some((start, next.pred_opt()?))
         };
-        let year_name = if ireland {
-            format!("the Irish tax year {year}")
-        } else {
-            format!("{year}/{:02}", (year + 1).rem_euclid(100))
-        };
-        let (span, what) = match frequency {
-            Some("WEEKLY") => (
-                weeks(1, 53)?,
-                format!("week {period} of {year_name}, paid weekly"),
-            ),
-            Some("MONTHLY") => (
-                month()?,
-                format!("month {period} of {year_name}, paid monthly"),
-            ),
+        let span = match frequency {
+            Some("WEEKLY") => weeks(1, 53)?,
+            Some("MONTHLY") => month()?,
             _ => {
                 let readings = [weeks(1, 53), weeks(2, 27), weeks(4, 14), month()];
                 let start = readings.iter().flatten().map(|r| r.0).min()?;
                 let end = readings.iter().flatten().map(|r| r.1).max()?;
-                let what = match frequency {
-                    Some(f) => format!(
-                        "period {period} of {year_name} read every way it can be, the worker is \
-                         paid {}",
-                        f.to_lowercase().replace('_', "-")
-                    ),
-                    None => format!("period {period} of {year_name} read every way it can be"),
-                };
-                ((start, end), what)
+                (start, end)
             }
         };
         Some(TaxPeriod {
             start: span.0,
             end: span.1,
-            what,
+            ireland,
+            frequency,
+            year,
+            period,
         })
+    }
+
+    /// How the period was read, e.g. `week 1 of 2025/26, paid weekly` (for messages only).
+    pub fn describe(&self) -> String {
+        let (year, period) = (self.year, self.period);
+        let year_name = if self.ireland {
+            format!("the Irish tax year {year}")
+        } else {
+            format!("{year}/{:02}", (year + 1).rem_euclid(100))
+        };
+        match self.frequency {
+            Some("WEEKLY") => format!("week {period} of {year_name}, paid weekly"),
+            Some("MONTHLY") => format!("month {period} of {year_name}, paid monthly"),
+            Some(f) => format!(
+                "period {period} of {year_name} read every way it can be, the worker is paid {}",
+                f.to_lowercase().replace('_', "-")
+            ),
+            None => format!("period {period} of {year_name} read every way it can be"),
+        }
     }
 }
 

@@ -85,6 +85,14 @@ impl Conventions {
             if cell.number.is_some() {
                 continue;
             }
+            // Settled on dot decimals: only a comma, or a second dot, can tell anything new.
+            let bytes = cell.text.as_bytes();
+            if watched.dot
+                && !bytes.contains(&b',')
+                && bytes.iter().filter(|&&b| b == b'.').count() <= 1
+            {
+                continue;
+            }
             // A column that already shows both conventions never settles: nothing waits for it.
             let never = watched.gave_up || (watched.dot && watched.comma);
             match number::separator_evidence(cell.text) {

@@ -432,7 +432,9 @@ impl Run<'_> {
                     let column = sheet.map.index_of(path);
                     line.findings.push(ctx.place(row_no, column, finding));
                 }
-                let rate = sheet.map.index_of("rates[].rate");
+                let rate = (!currencies.is_empty())
+                    .then(|| sheet.map.index_of("rates[].rate"))
+                    .flatten();
                 let written = currencies.iter().find(|(c, ..)| Some(*c) == rate);
                 if let Some((_, currency, None)) = written
                     && let Some(finding) = self

@@ -47,7 +47,12 @@ pub fn separator_evidence(text: &str) -> Option<Evidence> {
     if !raw.bytes().any(|b| b == b',' || b == b'.') {
         return None;
     }
-    let (_, body) = strip_sign_and_currency(raw, Kind::Money)?;
+    // The common cell (`15.50`, `37.5`) without the general path below.
+    let body = if is_plain_number(raw) {
+        raw
+    } else {
+        strip_sign_and_currency(raw, Kind::Money)?.1
+    };
     let body = body.trim();
     if !body
         .bytes()
