@@ -549,6 +549,162 @@ fn the_fix_file_holds_the_failing_rows_and_revalidates_clean_once_corrected() {
     assert_eq!(batch.records[0].findings[0].column.as_deref(), Some("D"));
 }
 
+/// Issue 17, item 12: input that changed pay without a word. `€15.50` for a UK worker, an
+/// August date with tax period 1, and `1,234` where no other cell says how the column writes
+/// decimals are errors naming their cells; `12,5` stays 12.5 and settles its column.
+#[test]
+fn money_and_dates_that_disagree_are_errors_naming_their_cells() {
+    let dir = tempfile::tempdir().expect("dir");
+    let candidates = write(dir.path(), "candidates.csv", CANDIDATES);
+    let rates = write(dir.path(), "payment-rates.csv", RATES);
+    let timesheets = write(
+        dir.path(),
+        "timesheets.csv",
+        "Agency Ref,Tax Year,Tax Period,Start Date,End Date,Pay Code,Rate,Units\n\
+         AG-001,2025,1,2025-04-07,2025-04-13,PR200,€15.50,37\n\
+         AG-002,2025,1,2025-08-04,2025-08-10,PR200,15.50,40\n\
+         AG-001,2025,2,2025-04-14,2025-04-20,PR200,15.50,\"1,234\"\n",
+    );
+    let out = nxsys()
+        .args(["validate", "--json"])
+        .args([&candidates, &rates, &timesheets])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let found: Vec<(String, u64, String)> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap_or_default().to_string(),
+                f["row"].as_u64().unwrap_or_default(),
+                f["column"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let want = |code: &str, row: u64, column: &str| (code.to_string(), row, column.to_string());
+    assert_eq!(
+        found,
+        [
+            want("money.currency", 2, "G"),
+            want("timesheet.outside_period", 3, "D"),
+            want("decimal.ambiguous_separator", 4, "H"),
+        ],
+        "{json:#}"
+    );
+    let messages = json.to_string();
+    assert!(messages.contains("2025-04-06 to 2025-04-12"), "{messages}");
+
+    // Another cell of the column with a decimal comma settles it: `12,5` and `1,234` is 1.234.
+    let settled = write(
+        dir.path(),
+        "timesheets.csv",
+        "Agency Ref,Tax Year,Tax Period,Pay Code,Rate,Units\n\
+         AG-001,2025,1,PR200,15.50,\"1,234\"\n\
+         AG-002,2025,1,PR200,15.50,\"12,5\"\n",
+    );
+    let batch = load_batch(&[candidates, rates, settled], &opts()).expect("batch");
+    let units: Vec<Decimal> = by_entity(&batch.records, Entity::Timesheets)
+        .iter()
+        .map(|r| match &r.body {
+            Body::Timesheet(t) => t.lines[0].units,
+            _ => Decimal::ZERO,
+        })
+        .collect();
+    assert_eq!(units, [Decimal::new(1234, 3), Decimal::new(125, 1)]);
+}
+
+/// Issue 17, item 9: the CSV fix file's safety `'` (before `+44…`, `-Smith`, `=HYPERLINK…`) was
+/// read back as part of the value. Read from a fix file, each value is what the user's file had,
+/// and an apostrophe the user typed stays.
+#[test]
+fn a_csv_fix_file_reads_back_the_values_of_the_original() {
+    let dir = tempfile::tempdir().expect("dir");
+    let header = "Agency Ref,Forename,Surname,NI Number,Mobile,Payment Model\n";
+    let rows = |ni: &str| {
+        format!(
+            "{header}\
+             AG-1,=HYPERLINK(\"x\"),-Smith,{ni},+44 7700 900123,PAYE\n\
+             AG-2,Aoife,'Brien,{ni},'-x,PAYE\n"
+        )
+    };
+    let src = write(dir.path(), "candidates.csv", &rows("BAD"));
+    let fix = dir.path().join("fix.csv");
+    let out = nxsys()
+        .args(["validate", "-q"])
+        .arg(&src)
+        .arg("--fix-file")
+        .arg(&fix)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let text = std::fs::read_to_string(&fix).expect("fix file");
+    assert!(
+        text.contains("'+44 7700 900123") && text.contains("'-Smith"),
+        "{text}"
+    );
+    // The user corrects the NI numbers in the fix file (and removes the error column, as they
+    // may); what the tool reads is what the original said.
+    let corrected = text
+        .replacen(",BAD,", ",AB123456C,", 1)
+        .replacen(",BAD,", ",AB123457C,", 1);
+    std::fs::write(&fix, &corrected).expect("edit");
+    let original = write(
+        dir.path(),
+        "candidates-ok.csv",
+        &rows("AB123456C")
+            .replacen("AB123456C", "AB123457C", 2)
+            .replacen("AB123457C", "AB123456C", 1),
+    );
+    let body = |path: &Path| {
+        let batch = load_batch(&[path.to_path_buf()], &opts()).expect("batch");
+        batch
+            .records
+            .iter()
+            .map(|r| match &r.body {
+                Body::Candidate(b) => b["generalSetting"].clone(),
+                _ => serde_json::Value::Null,
+            })
+            .collect::<Vec<_>>()
+    };
+    let from_fix = body(&fix);
+    assert_eq!(from_fix, body(&original));
+    assert_eq!(from_fix[0]["surname"], json!("-Smith"));
+    assert_eq!(from_fix[0]["forename"], json!("=HYPERLINK(\"x\")"));
+    assert_eq!(from_fix[1]["surname"], json!("'Brien"));
+}
+
+/// Issue 17, item 11: a right-to-left override in a name is a warning naming the cell, and the
+/// name is sent without it.
+#[test]
+fn invisible_characters_in_a_name_are_reported_on_their_cell_and_not_sent() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = write(
+        dir.path(),
+        "candidates.csv",
+        &CANDIDATES.replace("Smith", "Smith\u{202E}gnp.exe"),
+    );
+    let batch = load_batch(&[path], &opts()).expect("batch");
+    let first = &batch.records[0];
+    let warning = first
+        .findings
+        .iter()
+        .find(|f| f.finding.code == "text.invisible")
+        .expect("warning");
+    assert_eq!(
+        (warning.row, warning.column.as_deref()),
+        (Some(2), Some("D"))
+    );
+    assert!(warning.finding.message.contains("U+202E"), "{warning}");
+    match &first.body {
+        Body::Candidate(b) => assert_eq!(b["generalSetting"]["surname"], "Smithgnp.exe"),
+        other => panic!("{other:?}"),
+    }
+}
+
 #[test]
 fn templates_are_generated_and_read_back_without_errors() {
     let dir = tempfile::tempdir().expect("dir");
@@ -815,161 +971,5 @@ fn an_output_folder_that_does_not_exist_is_refused_before_reading() {
             out.stdout.is_empty(),
             "nothing validated before the refusal"
         );
-    }
-}
-
-/// Issue 17, item 12: input that changed pay without a word. `€15.50` for a UK worker, an
-/// August date with tax period 1, and `1,234` where no other cell says how the column writes
-/// decimals are errors naming their cells; `12,5` stays 12.5 and settles its column.
-#[test]
-fn money_and_dates_that_disagree_are_errors_naming_their_cells() {
-    let dir = tempfile::tempdir().expect("dir");
-    let candidates = write(dir.path(), "candidates.csv", CANDIDATES);
-    let rates = write(dir.path(), "payment-rates.csv", RATES);
-    let timesheets = write(
-        dir.path(),
-        "timesheets.csv",
-        "Agency Ref,Tax Year,Tax Period,Start Date,End Date,Pay Code,Rate,Units\n\
-         AG-001,2025,1,2025-04-07,2025-04-13,PR200,€15.50,37\n\
-         AG-002,2025,1,2025-08-04,2025-08-10,PR200,15.50,40\n\
-         AG-001,2025,2,2025-04-14,2025-04-20,PR200,15.50,\"1,234\"\n",
-    );
-    let out = nxsys()
-        .args(["validate", "--json"])
-        .args([&candidates, &rates, &timesheets])
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(1));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    let found: Vec<(String, u64, String)> = json["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["severity"] == "error")
-        .map(|f| {
-            (
-                f["code"].as_str().unwrap_or_default().to_string(),
-                f["row"].as_u64().unwrap_or_default(),
-                f["column"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect();
-    let want = |code: &str, row: u64, column: &str| (code.to_string(), row, column.to_string());
-    assert_eq!(
-        found,
-        [
-            want("money.currency", 2, "G"),
-            want("timesheet.outside_period", 3, "D"),
-            want("decimal.ambiguous_separator", 4, "H"),
-        ],
-        "{json:#}"
-    );
-    let messages = json.to_string();
-    assert!(messages.contains("2025-04-06 to 2025-04-12"), "{messages}");
-
-    // Another cell of the column with a decimal comma settles it: `12,5` and `1,234` is 1.234.
-    let settled = write(
-        dir.path(),
-        "timesheets.csv",
-        "Agency Ref,Tax Year,Tax Period,Pay Code,Rate,Units\n\
-         AG-001,2025,1,PR200,15.50,\"1,234\"\n\
-         AG-002,2025,1,PR200,15.50,\"12,5\"\n",
-    );
-    let batch = load_batch(&[candidates, rates, settled], &opts()).expect("batch");
-    let units: Vec<Decimal> = by_entity(&batch.records, Entity::Timesheets)
-        .iter()
-        .map(|r| match &r.body {
-            Body::Timesheet(t) => t.lines[0].units,
-            _ => Decimal::ZERO,
-        })
-        .collect();
-    assert_eq!(units, [Decimal::new(1234, 3), Decimal::new(125, 1)]);
-}
-
-/// Issue 17, item 9: the CSV fix file's safety `'` (before `+44…`, `-Smith`, `=HYPERLINK…`) was
-/// read back as part of the value. Read from a fix file, each value is what the user's file had,
-/// and an apostrophe the user typed stays.
-#[test]
-fn a_csv_fix_file_reads_back_the_values_of_the_original() {
-    let dir = tempfile::tempdir().expect("dir");
-    let header = "Agency Ref,Forename,Surname,NI Number,Mobile,Payment Model\n";
-    let rows = |ni: &str| {
-        format!(
-            "{header}\
-             AG-1,=HYPERLINK(\"x\"),-Smith,{ni},+44 7700 900123,PAYE\n\
-             AG-2,Aoife,'Brien,{ni},'-x,PAYE\n"
-        )
-    };
-    let src = write(dir.path(), "candidates.csv", &rows("BAD"));
-    let fix = dir.path().join("fix.csv");
-    let out = nxsys()
-        .args(["validate", "-q"])
-        .arg(&src)
-        .arg("--fix-file")
-        .arg(&fix)
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(1));
-    let text = std::fs::read_to_string(&fix).expect("fix file");
-    assert!(
-        text.contains("'+44 7700 900123") && text.contains("'-Smith"),
-        "{text}"
-    );
-    // The user corrects the NI numbers in the fix file (and removes the error column, as they
-    // may); what the tool reads is what the original said.
-    let corrected = text
-        .replacen(",BAD,", ",AB123456C,", 1)
-        .replacen(",BAD,", ",AB123457C,", 1);
-    std::fs::write(&fix, &corrected).expect("edit");
-    let original = write(
-        dir.path(),
-        "candidates-ok.csv",
-        &rows("AB123456C")
-            .replacen("AB123456C", "AB123457C", 2)
-            .replacen("AB123457C", "AB123456C", 1),
-    );
-    let body = |path: &Path| {
-        let batch = load_batch(&[path.to_path_buf()], &opts()).expect("batch");
-        batch
-            .records
-            .iter()
-            .map(|r| match &r.body {
-                Body::Candidate(b) => b["generalSetting"].clone(),
-                _ => serde_json::Value::Null,
-            })
-            .collect::<Vec<_>>()
-    };
-    let from_fix = body(&fix);
-    assert_eq!(from_fix, body(&original));
-    assert_eq!(from_fix[0]["surname"], json!("-Smith"));
-    assert_eq!(from_fix[0]["forename"], json!("=HYPERLINK(\"x\")"));
-    assert_eq!(from_fix[1]["surname"], json!("'Brien"));
-}
-
-/// Issue 17, item 11: a right-to-left override in a name is a warning naming the cell, and the
-/// name is sent without it.
-#[test]
-fn invisible_characters_in_a_name_are_reported_on_their_cell_and_not_sent() {
-    let dir = tempfile::tempdir().expect("dir");
-    let path = write(
-        dir.path(),
-        "candidates.csv",
-        &CANDIDATES.replace("Smith", "Smith\u{202E}gnp.exe"),
-    );
-    let batch = load_batch(&[path], &opts()).expect("batch");
-    let first = &batch.records[0];
-    let warning = first
-        .findings
-        .iter()
-        .find(|f| f.finding.code == "text.invisible")
-        .expect("warning");
-    assert_eq!(
-        (warning.row, warning.column.as_deref()),
-        (Some(2), Some("D"))
-    );
-    assert!(warning.finding.message.contains("U+202E"), "{warning}");
-    match &first.body {
-        Body::Candidate(b) => assert_eq!(b["generalSetting"]["surname"], "Smithgnp.exe"),
-        other => panic!("{other:?}"),
     }
 }
