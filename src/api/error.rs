@@ -57,6 +57,10 @@ pub enum ApiError {
     Config(String),
 }
 
+/// How the token endpoint's `invalid_grant` is said (see [`ApiError::is_invalid_grant`]).
+pub(crate) const INVALID_GRANT: &str =
+    "the refresh token or code is invalid, expired or already used (invalid_grant)";
+
 impl ApiError {
     /// True when a write may or may not have been applied.
     pub fn is_ambiguous(&self) -> bool {
@@ -71,6 +75,12 @@ impl ApiError {
             ApiError::Unauthorized { .. } => Some(401),
             _ => None,
         }
+    }
+
+    /// True when the token endpoint said the refresh token is invalid, expired or already used
+    /// (`invalid_grant`): another process sharing the token store may have rotated it.
+    pub fn is_invalid_grant(&self) -> bool {
+        matches!(self, ApiError::Unauthorized { message } if message.ends_with(INVALID_GRANT))
     }
 
     /// True for a 404: the resource does not exist.

@@ -211,10 +211,7 @@ async fn request_token(
             let said = ErrorBody::parse(&body);
             let code = said.code.clone().unwrap_or_default();
             let message = match code.as_str() {
-                "invalid_grant" => {
-                    "the refresh token or code is invalid, expired or already used (invalid_grant)"
-                        .to_string()
-                }
+                "invalid_grant" => super::error::INVALID_GRANT.to_string(),
                 "invalid_client" => {
                     "the client ID or client secret is wrong (invalid_client)".to_string()
                 }

@@ -573,3 +573,73 @@ fn a_refresh_refused_mid_run_stops_cleanly_and_the_run_resumes() {
     assert_eq!(after.duplicate_timesheets, 0);
     live.rt.block_on(live.sb.shutdown());
 }
+
+#[test]
+fn a_run_killed_while_saving_the_rotated_token_leaves_the_next_run_signed_in() {
+    let live = Live::start(Default::default());
+    std::fs::write(live.dir.path().join("candidates.csv"), CANDIDATES).expect("input");
+    let marker = live.dir.path().join("paused");
+    let store = live.dir.path().join("tokens.json");
+    let env = live.env();
+    // The first run exchanges the refresh token (the server retires it at once), writes the
+    // successor to its temporary file and stops there; it is killed before the rename.
+    let mut child = std::process::Command::new(run::bin())
+        .args([
+            "--no-progress",
+            "import",
+            "candidates.csv",
+            "--report",
+            "run.xlsx",
+        ])
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .env("NXSYS_TEST_PAUSE_BEFORE_TOKEN_RENAME", &marker)
+        .current_dir(live.dir.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start nxsys-etl");
+    let started = std::time::Instant::now();
+    while !marker.exists() {
+        if let Some(status) = child.try_wait().expect("wait") {
+            panic!("the run ended ({status}) before reaching the pause point");
+        }
+        assert!(
+            started.elapsed() < LIMIT,
+            "the pause point was never reached"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+    let leftovers: Vec<_> = std::fs::read_dir(live.dir.path())
+        .expect("dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert_eq!(
+        leftovers.len(),
+        1,
+        "the rotated token is only in the temporary file"
+    );
+    assert!(
+        !std::fs::read_to_string(&store)
+            .unwrap_or_default()
+            .contains("refreshToken"),
+        "the store was never written"
+    );
+    // The next run, with the same (now retired) NXSYS_REFRESH_TOKEN and no `auth login`,
+    // recovers the successor and signs in.
+    let out = live.run(&[
+        "--no-progress",
+        "import",
+        "candidates.csv",
+        "--report",
+        "run.xlsx",
+    ]);
+    no_panic(&out);
+    assert_eq!(out.code, Some(0), "{}", out.all());
+    assert!(!out.all().contains("auth login"), "{}", out.all());
+    assert_eq!(live.sb.stats().candidates, 1);
+    live.rt.block_on(live.sb.shutdown());
+}

@@ -404,5 +404,9 @@ fn a_resumed_run_keeps_held_records_held_and_accepted_ones_accepted() {
     assert_eq!(out.counts.get(Outcome::Updated), 2, "{rows:#?}");
     assert_eq!(out.counts.get(Outcome::Held), 1, "{rows:#?}");
     assert_eq!(fake.surname_of("AG0001").as_deref(), Some("Brown"));
-    assert_eq!(fake.snapshot().writes, writes + 2, "the held timesheet was not sent");
+    assert_eq!(
+        fake.snapshot().writes,
+        writes + 2,
+        "the held timesheet was not sent"
+    );
 }
