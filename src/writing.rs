@@ -1,9 +1,13 @@
 //! Helpers shared by everything that writes files for people (reports, fix files, exports):
-//! neutralising CSV injection, fitting text into an Excel cell, and checking that the folder of
-//! an output path exists before any work is done.
+//! neutralising CSV injection, fitting text into an Excel cell, checking that the folder of
+//! an output path exists before any work is done, and writing a file atomically (a temporary
+//! file beside it, renamed into place only when complete).
 
 use std::borrow::Cow;
+use std::io;
 use std::path::Path;
+
+use tempfile::NamedTempFile;
 
 /// A CSV cell that a spreadsheet would run as a formula (`= + - @`, tab or CR first) gets a
 /// leading `'`, unless it is a plain number such as `-12.50`. See OWASP "CSV injection".
@@ -49,6 +53,50 @@ fn is_plain_number(cell: &str) -> bool {
 pub fn missing_folder(path: &Path) -> Option<&Path> {
     path.parent()
         .filter(|dir| !dir.as_os_str().is_empty() && !dir.is_dir())
+}
+
+/// A temporary file in `folder`, named `<prefix>XXXXXX.partial` so a crash leaves something
+/// recognisable, with the permissions of an ordinary new file (0666 less the umask, not
+/// tempfile's private 0600). Dropped without [`put_in_place`], it is deleted.
+pub fn temp_file_in(folder: &Path, prefix: &str) -> io::Result<NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(prefix).suffix(".partial");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder.tempfile_in(folder)
+}
+
+/// The folder a file is in (`.` for a bare file name).
+pub fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
+}
+
+/// Flush a completed temporary file to disk and rename it to `path` (replacing what was
+/// there), so readers see the old file or the whole new one, never part of it.
+pub fn put_in_place(temp: NamedTempFile, path: &Path) -> io::Result<()> {
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Write `path` atomically: `fill` writes the whole file at the temporary path it is given
+/// (in the same folder, see [`temp_file_in`]), which is then [put in place](put_in_place).
+/// When `fill` or the rename fails, `path` is untouched and the temporary file removed.
+pub fn write_atomically<E: From<io::Error>>(
+    path: &Path,
+    prefix: &str,
+    fill: impl FnOnce(&Path) -> Result<(), E>,
+) -> Result<(), E> {
+    let temp = temp_file_in(folder_of(path), prefix)?;
+    fill(temp.path())?;
+    put_in_place(temp, path)?;
+    Ok(())
 }
 
 /// The input among `inputs` that `out` names, however spelt (`./a.csv`, a symlink): writing
@@ -108,6 +156,34 @@ mod tests {
         assert_eq!(neutralise_csv("+3"), "+3");
         assert_eq!(neutralise_csv("Smith"), "Smith");
         assert_eq!(neutralise_csv(""), "");
+    }
+
+    #[test]
+    fn a_failed_atomic_write_leaves_the_old_file_and_no_temporary_one() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("report.csv");
+        std::fs::write(&path, "the last good report\n").expect("write");
+        let failed: Result<(), std::io::Error> =
+            super::write_atomically(&path, ".nxsys-test-", |temp| {
+                std::fs::write(temp, "half a rep")?;
+                Err(std::io::Error::other("disk full"))
+            });
+        assert!(failed.is_err());
+        assert_eq!(
+            std::fs::read_to_string(&path).expect("read"),
+            "the last good report\n"
+        );
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("list")
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names, ["report.csv"]);
+        super::write_atomically::<std::io::Error>(&path, ".nxsys-test-", |temp| {
+            std::fs::write(temp, "new")
+        })
+        .expect("written");
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), "new");
     }
 
     #[test]

@@ -7,7 +7,6 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
-use tempfile::NamedTempFile;
 use thiserror::Error;
 
 use super::WriteError;
@@ -16,6 +15,10 @@ use super::columns::Column;
 use super::csv::write_csv;
 use super::split::SplitBy;
 use super::xlsx::{About, write_workbook};
+use crate::writing::{folder_of, put_in_place, temp_file_in};
+
+/// How an export's temporary files begin.
+const TEMP_PREFIX: &str = ".nxsys-export-";
 
 /// The kind of file written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,7 +123,7 @@ impl Destination {
                     path: self.path.clone(),
                 });
             }
-            temp_file_in(&self.path).map_err(io_error)?;
+            temp_file_in(&self.path, TEMP_PREFIX).map_err(io_error)?;
         } else {
             let folder = folder_of(&self.path);
             if !folder.is_dir() {
@@ -129,7 +132,7 @@ impl Destination {
                     folder: folder.to_path_buf(),
                 });
             }
-            temp_file_in(folder).map_err(io_error)?;
+            temp_file_in(folder, TEMP_PREFIX).map_err(io_error)?;
         }
         Ok(())
     }
@@ -202,7 +205,7 @@ fn write_file(
         path: path.to_path_buf(),
         source,
     };
-    let temp = temp_file_in(folder_of(path)).map_err(io_error)?;
+    let temp = temp_file_in(folder_of(path), TEMP_PREFIX).map_err(io_error)?;
     let mut out = BufWriter::with_capacity(1 << 16, temp);
     match format {
         Format::Xlsx => {
@@ -231,30 +234,8 @@ fn write_file(
     }
     out.flush().map_err(io_error)?;
     let temp = out.into_inner().map_err(|e| io_error(e.into_error()))?;
-    temp.as_file().sync_all().map_err(io_error)?;
-    temp.persist(path).map_err(|e| io_error(e.error))?;
+    put_in_place(temp, path).map_err(io_error)?;
     Ok(())
-}
-
-/// A temporary file in `folder`, named so a crash leaves something recognisable, with the
-/// permissions of an ordinary new file (0666 less the umask, not tempfile's private 0600).
-fn temp_file_in(folder: &Path) -> io::Result<NamedTempFile> {
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".nxsys-export-").suffix(".partial");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o666));
-    }
-    builder.tempfile_in(folder)
-}
-
-/// The folder a file is in (`.` for a bare file name).
-fn folder_of(path: &Path) -> &Path {
-    match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    }
 }
 
 #[cfg(test)]
