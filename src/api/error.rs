@@ -49,6 +49,16 @@ pub enum ApiError {
         attempts: u32,
         reason: String,
     },
+    /// The answer was larger than [`MAX_ANSWER_BYTES`](super::client::MAX_ANSWER_BYTES): not an
+    /// answer of the Nxsys API. Never retried.
+    #[error(
+        "{method} {path}: the answer is larger than {limit_mib} MiB, the most nxsys-etl reads from one answer, and was refused; no Nxsys answer is that large — check that the base URL points at the Nxsys API (not another server or a proxy), then run again"
+    )]
+    TooLarge {
+        method: String,
+        path: String,
+        limit_mib: usize,
+    },
     /// The answer could not be read as the expected JSON.
     #[error("{context}: the answer could not be read: {message}")]
     Decode { context: String, message: String },

@@ -37,34 +37,9 @@ fn handle(stream: TcpStream, answer: fn(&str) -> (u16, &'static str, String)) {
     let mut reader = BufReader::new(clone);
     let mut out = stream;
     loop {
-        let mut request_line = String::new();
-        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+        let Some(path) = read_request(&mut reader) else {
             return;
-        }
-        let path = request_line
-            .split_whitespace()
-            .nth(1)
-            .unwrap_or("/")
-            .to_string();
-        let mut length = 0usize;
-        loop {
-            let mut header = String::new();
-            if reader.read_line(&mut header).unwrap_or(0) == 0 {
-                return;
-            }
-            if header.trim().is_empty() {
-                break;
-            }
-            if let Some((name, value)) = header.split_once(':')
-                && name.eq_ignore_ascii_case("content-length")
-            {
-                length = value.trim().parse().unwrap_or(0);
-            }
-        }
-        let mut body = vec![0u8; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
+        };
         let (status, content_type, text) = answer(&path);
         let response = format!(
             "HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{text}",
@@ -76,9 +51,87 @@ fn handle(stream: TcpStream, answer: fn(&str) -> (u16, &'static str, String)) {
     }
 }
 
+/// Read one HTTP/1.1 request (line, headers, body) and return its path; `None` when the
+/// connection ends.
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<String> {
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+        return None;
+    }
+    let path = request_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("/")
+        .to_string();
+    let mut length = 0usize;
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header).unwrap_or(0) == 0 {
+            return None;
+        }
+        if header.trim().is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut body = vec![0u8; length];
+    reader.read_exact(&mut body).ok()?;
+    Some(path)
+}
+
+/// A loopback server whose answers never end: a 200 with a chunked JSON-looking body streamed
+/// as fast as the client reads it, on every path — or, with `token_ok`, on every path but the
+/// token endpoint, which signs in normally.
+fn serve_endless(token_ok: bool) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let addr = listener.local_addr().expect("address");
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let Ok(clone) = stream.try_clone() else {
+                    return;
+                };
+                let mut reader = BufReader::new(clone);
+                let mut out = stream;
+                while let Some(path) = read_request(&mut reader) {
+                    if token_ok && path.ends_with("/oauth/token") {
+                        let text = r#"{"accessToken":"acc","tokenType":"Bearer","expiresIn":3600}"#;
+                        let head = format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{text}",
+                            text.len()
+                        );
+                        if out.write_all(head.as_bytes()).is_err() {
+                            return;
+                        }
+                        continue;
+                    }
+                    let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n[\r\n";
+                    if out.write_all(head.as_bytes()).is_err() {
+                        return;
+                    }
+                    let chunk = format!("{:x}\r\n{}\r\n", 65_536, "0,".repeat(32_768));
+                    // Until the client hangs up.
+                    while out.write_all(chunk.as_bytes()).is_ok() {}
+                    return;
+                }
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
 /// `import` of one valid candidate against `base_url`, with unattended credentials and a
 /// 2-second answer timeout.
 fn import(dir: &Path, base_url: &str) -> run::Outcome {
+    import_within(dir, base_url, None)
+}
+
+/// [`import`], with the child's address space capped at `memory_mib` when given.
+fn import_within(dir: &Path, base_url: &str, memory_mib: Option<u64>) -> run::Outcome {
     std::fs::write(dir.join("candidates.csv"), CANDIDATES).expect("input");
     let store = dir.join("tokens.json").display().to_string();
     let state = dir.join("state").display().to_string();
@@ -107,7 +160,7 @@ fn import(dir: &Path, base_url: &str) -> run::Outcome {
             ("NXSYS_TOKEN_STORE", &store),
         ],
         LIMIT,
-        None,
+        memory_mib,
     )
 }
 
@@ -667,4 +720,35 @@ fn a_run_killed_while_saving_the_rotated_token_leaves_the_next_run_signed_in() {
     assert!(!out.all().contains("auth login"), "{}", out.all());
     assert_eq!(live.sb.stats().candidates, 1);
     live.rt.block_on(live.sb.shutdown());
+}
+
+/// The address space an import gets in the hostile-answer tests: far below what holding an
+/// endless answer reaches, far above what the run needs.
+const ENDLESS_MEMORY_MIB: u64 = 1024;
+
+#[test]
+fn an_endless_answer_is_cut_at_the_cap_with_exit_3_in_bounded_memory() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = import_within(dir.path(), &serve_endless(true), Some(ENDLESS_MEMORY_MIB));
+    no_panic(&out);
+    assert_eq!(out.code, Some(3), "{}", out.all());
+    assert!(
+        out.stderr.contains("larger than 8 MiB") && out.stderr.contains("GET /"),
+        "the message names the endpoint and the cap: {}",
+        out.stderr
+    );
+    assert!(journal_states(dir.path()).iter().all(|s| s != "done"));
+}
+
+#[test]
+fn an_endless_token_answer_is_cut_at_the_cap_with_exit_3_in_bounded_memory() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = import_within(dir.path(), &serve_endless(false), Some(ENDLESS_MEMORY_MIB));
+    no_panic(&out);
+    assert_eq!(out.code, Some(3), "{}", out.all());
+    assert!(
+        out.stderr.contains("POST /nxsys/oauth/token") && out.stderr.contains("larger than 8 MiB"),
+        "{}",
+        out.stderr
+    );
 }
