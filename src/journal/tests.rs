@@ -336,3 +336,31 @@ fn a_damaged_run_is_an_error_naming_it() {
     assert!(err.to_string().contains("unknown status 'paused'"), "{err}");
     assert!(journal.runs().is_err());
 }
+
+#[test]
+fn processes_opening_a_fresh_state_dir_at_once_all_get_the_journal() {
+    // Several openers (as several processes would) race to create the same fresh journal:
+    // each must find the schema made, never fail with "table runs already exists".
+    const OPENERS: usize = 8;
+    for _ in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state");
+        let start = std::sync::Barrier::new(OPENERS);
+        let results: Vec<Result<(), String>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..OPENERS)
+                .map(|_| {
+                    scope.spawn(|| {
+                        start.wait();
+                        Journal::open(&state)
+                            .and_then(|j| j.runs().map(drop))
+                            .map_err(|e| e.to_string())
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for result in results {
+            result.expect("every opener gets the journal");
+        }
+    }
+}
