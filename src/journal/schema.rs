@@ -50,7 +50,7 @@ CREATE TABLE records (
 pub fn migrate(conn: &Connection, path: &Path) -> Result<(), JournalError> {
     let sql = |source| JournalError::Sqlite {
         path: path.to_path_buf(),
-        source,
+        error: source,
     };
     let version = |conn: &Connection| -> Result<i64, JournalError> {
         let found: i64 = conn

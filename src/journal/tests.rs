@@ -364,3 +364,41 @@ fn processes_opening_a_fresh_state_dir_at_once_all_get_the_journal() {
         }
     }
 }
+
+#[test]
+fn reading_opens_nothing_new_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    assert!(Journal::open_read_only(&state).unwrap().is_none());
+    assert!(!state.exists(), "reading created the state directory");
+
+    let journal = Journal::open(&state).unwrap();
+    journal
+        .insert_run("r1", &[], "fp", "http://x", &json!({}), RunStatus::Running)
+        .unwrap();
+    drop(journal);
+    let reader = Journal::open_read_only(&state).unwrap().expect("a journal");
+    assert_eq!(reader.runs().unwrap().len(), 1);
+    let write = reader.insert_run("r2", &[], "fp", "http://x", &json!({}), RunStatus::Running);
+    assert!(write.is_err(), "the read-only journal accepted a write");
+}
+
+#[test]
+fn a_read_only_state_dir_is_said_as_such() {
+    let path = Path::new("/srv/state/journal.sqlite");
+    let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+    let text = file_error(path, denied).to_string();
+    assert!(
+        text.contains("the state directory /srv/state is read-only")
+            && text.contains("chmod u+w /srv/state")
+            && text.contains("--state-dir")
+            && !text.contains("cannot create the state directory"),
+        "{text}"
+    );
+    let other = std::io::Error::from(std::io::ErrorKind::IsADirectory);
+    let text = file_error(path, other).to_string();
+    assert!(
+        text.starts_with("cannot create the journal /srv/state/journal.sqlite"),
+        "{text}"
+    );
+}

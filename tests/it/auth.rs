@@ -615,3 +615,40 @@ fn plain_http_to_a_remote_host_is_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("https://"));
 }
+
+#[test]
+fn auth_status_says_which_refresh_token_a_run_will_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("tokens.json");
+    let base_url = "http://127.0.0.1:9";
+    // The store holds the successor of the token in the variable: the store's is used.
+    let origin = auth::fingerprint(&SecretString::from("env-token-1".to_string()));
+    TokenStore::new(&store, base_url)
+        .with_origin(Some(origin))
+        .save(&login("rotated-successor"))
+        .unwrap();
+    let status = |token: &str| {
+        let out = cli(&store, base_url)
+            .env("NXSYS_REFRESH_TOKEN", token)
+            .args(["auth", "status"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let text = status("env-token-1");
+    assert!(
+        text.contains("already exchanged it; runs use the rotated token saved in the store"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("precedence") && !text.contains("env-token-1"),
+        "{text}"
+    );
+    // Another token in the variable: it is used, instead of the stored sign-in.
+    let text = status("env-token-2");
+    assert!(
+        text.contains("runs sign in with it") && text.contains("instead of the stored sign-in"),
+        "{text}"
+    );
+}

@@ -752,3 +752,45 @@ fn an_endless_token_answer_is_cut_at_the_cap_with_exit_3_in_bounded_memory() {
         out.stderr
     );
 }
+
+#[test]
+fn a_damaged_journal_is_said_once_and_listing_runs_creates_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let state = dir.path().join("state");
+    let state_arg = state.display().to_string();
+    // Listing the runs of a state directory that does not exist yet only reads: it says there
+    // are none and creates nothing.
+    let out = run::run(
+        dir.path(),
+        &["--state-dir", &state_arg, "runs", "list"],
+        &[],
+        LIMIT,
+        None,
+    );
+    assert_eq!(out.code, Some(0), "{}", out.all());
+    assert!(out.stdout.contains("No runs yet"), "{}", out.all());
+    assert!(!state.exists(), "`runs list` created the state directory");
+
+    std::fs::create_dir(&state).expect("state dir");
+    std::fs::write(
+        state.join("journal.sqlite"),
+        "not a database at all, just text\n".repeat(200),
+    )
+    .expect("garbage");
+    let out = run::run(
+        dir.path(),
+        &["--state-dir", &state_arg, "runs", "list"],
+        &[],
+        LIMIT,
+        None,
+    );
+    no_panic(&out);
+    assert_eq!(out.code, Some(3), "{}", out.all());
+    assert_eq!(
+        out.stderr.matches("not a database").count(),
+        1,
+        "said once: {}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("journal.sqlite"), "{}", out.stderr);
+}
