@@ -99,6 +99,59 @@ pub fn write_atomically<E: From<io::Error>>(
     Ok(())
 }
 
+/// A writer that stops at its first error: that error is returned, and whatever is written or
+/// flushed afterwards is discarded and reported as done. A writer dropped after a failure (the
+/// zip crate's, which finishes the archive on drop and prints a debug dump to stderr when that
+/// fails) then ends quietly, and the caller says the one error once. [`into_inner`] gives the
+/// first error back if it was swallowed on the way.
+///
+/// [`into_inner`]: Fuse::into_inner
+pub struct Fuse<W> {
+    inner: W,
+    blown: Option<io::Error>,
+}
+
+impl<W: io::Write> Fuse<W> {
+    pub fn new(inner: W) -> Self {
+        Fuse { inner, blown: None }
+    }
+
+    /// The inner writer, or the first error when one happened.
+    pub fn into_inner(self) -> io::Result<W> {
+        match self.blown {
+            Some(e) => Err(e),
+            None => Ok(self.inner),
+        }
+    }
+
+    fn watch<T>(&mut self, done: io::Result<T>) -> io::Result<T> {
+        if let Err(e) = &done
+            && e.kind() != io::ErrorKind::Interrupted
+        {
+            self.blown = Some(io::Error::new(e.kind(), e.to_string()));
+        }
+        done
+    }
+}
+
+impl<W: io::Write> io::Write for Fuse<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.blown.is_some() {
+            return Ok(buf.len());
+        }
+        let done = self.inner.write(buf);
+        self.watch(done)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.blown.is_some() {
+            return Ok(());
+        }
+        let done = self.inner.flush();
+        self.watch(done)
+    }
+}
+
 /// The input among `inputs` that `out` names, however spelt (`./a.csv`, a symlink): writing
 /// there would replace the user's own file with output, so commands refuse it outright.
 pub fn input_named<'a>(out: &Path, inputs: &'a [std::path::PathBuf]) -> Option<&'a Path> {
@@ -184,6 +237,43 @@ mod tests {
         })
         .expect("written");
         assert_eq!(std::fs::read_to_string(&path).expect("read"), "new");
+    }
+
+    #[test]
+    fn a_fuse_returns_the_first_error_then_swallows_the_rest() {
+        use std::io::Write;
+        /// Takes `room` bytes, then says the disk is full.
+        struct Disk {
+            room: usize,
+            got: Vec<u8>,
+        }
+        impl Write for Disk {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                if self.got.len() + buf.len() > self.room {
+                    return Err(std::io::Error::other("No space left on device"));
+                }
+                self.got.extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut out = super::Fuse::new(Disk {
+            room: 4,
+            got: Vec::new(),
+        });
+        out.write_all(b"abc").expect("room for it");
+        let first = out.write_all(b"defg").expect_err("full");
+        assert!(first.to_string().contains("No space"));
+        // What a dropped ZIP writer would write to finish: taken quietly, and not kept.
+        out.write_all(b"central directory").expect("swallowed");
+        out.flush().expect("swallowed");
+        let again = out.into_inner().err().expect("the first error comes back");
+        assert!(again.to_string().contains("No space"));
+        let mut fine = super::Fuse::new(Vec::new());
+        fine.write_all(b"ok").expect("write");
+        assert_eq!(fine.into_inner().expect("no error"), b"ok");
     }
 
     #[test]

@@ -15,7 +15,7 @@ use super::columns::Column;
 use super::csv::write_csv;
 use super::split::SplitBy;
 use super::xlsx::{About, write_workbook};
-use crate::writing::{folder_of, put_in_place, temp_file_in};
+use crate::writing::{Fuse, folder_of, put_in_place, temp_file_in};
 
 /// How an export's temporary files begin.
 const TEMP_PREFIX: &str = ".nxsys-export-";
@@ -69,9 +69,9 @@ pub enum DestinationError {
     FolderNotEmpty { path: PathBuf },
     #[error("-o {}: the folder {} does not exist; create it first", path.display(), folder.display())]
     NoFolder { path: PathBuf, folder: PathBuf },
-    #[error("cannot write {}: {source}", path.display())]
+    #[error("cannot write {}: {source}; check there is room on the disk and the folder is writable, or choose another -o", path.display())]
     Io { path: PathBuf, source: io::Error },
-    #[error("cannot write {}: {source}", path.display())]
+    #[error("cannot write {}: {source}; check there is room on the disk and the folder is writable, or choose another -o", path.display())]
     Write { path: PathBuf, source: WriteError },
 }
 
@@ -206,7 +206,10 @@ fn write_file(
         source,
     };
     let temp = temp_file_in(folder_of(path), TEMP_PREFIX).map_err(io_error)?;
-    let mut out = BufWriter::with_capacity(1 << 16, temp);
+    // Behind a fuse: after a failed write (a full disk) the workbook's ZIP writer, dropped, tries
+    // to finish the archive again, and when that fails too the zip crate prints a debug dump to
+    // stderr; the fuse lets it finish into nothing, and the one error below says what happened.
+    let mut out = Fuse::new(BufWriter::with_capacity(1 << 16, temp));
     match format {
         Format::Xlsx => {
             let report =
@@ -233,6 +236,7 @@ fn write_file(
             .map_err(write_error)?,
     }
     out.flush().map_err(io_error)?;
+    let out = out.into_inner().map_err(io_error)?;
     let temp = out.into_inner().map_err(|e| io_error(e.into_error()))?;
     put_in_place(temp, path).map_err(io_error)?;
     Ok(())
