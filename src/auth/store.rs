@@ -339,13 +339,11 @@ impl TokenStore {
                 }
             }
         }
-        if changed {
-            if let Err(e) = self.write_file(file.clone()) {
-                tracing::warn!(
-                    "the recovered sign-in could not be written back ({e}); the leftover files are kept"
-                );
-                return Ok(file);
-            }
+        if changed && let Err(e) = self.write_file(file.clone()) {
+            tracing::warn!(
+                "the recovered sign-in could not be written back ({e}); the leftover files are kept"
+            );
+            return Ok(file);
         }
         for tmp in &leftovers {
             let _ = fs::remove_file(tmp);
