@@ -138,14 +138,21 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
         .report
         .clone()
         .unwrap_or_else(|| reconcile::default_path(&run_id));
-    write_report(&path, &report)
-        .map_err(|e| {
-            anyhow!(
-                "{e}. The run itself is recorded in the journal: once there is room, write its \
-                 report with `nxsys-etl runs show {run_id} --report FILE`"
-            )
-        })
-        .map_err(Failure::usage)?;
+    // The import has landed: a report that cannot be written is said, with where the run is
+    // recorded and how to write the report again, and does not change the exit code.
+    let written = match write_report(&path, &report) {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!(
+                "error: {e}. The run itself is complete and recorded in the journal {}: once \
+                 the problem is fixed, write its report with `nxsys-etl runs show {run_id} \
+                 --report {}`",
+                journal.path().display(),
+                path.display()
+            );
+            false
+        }
+    };
     if let Some(fix) = &args.fix_file {
         // The fix file holds the user's own rows, so it is matched on unmasked keys.
         let unmasked =
@@ -155,11 +162,13 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
     if global.json {
         println!(
             "{}",
-            serde_json::to_string(&report.summary(Some(path.clone())))?
+            serde_json::to_string(&report.summary(written.then(|| path.clone())))?
         );
     } else if !global.quiet {
         print_report(&report);
-        println!("Report: {}", path.display());
+        if written {
+            println!("Report: {}", path.display());
+        }
     }
     if let Some(e) = aborted {
         return Err(Failure::aborted(e).into());

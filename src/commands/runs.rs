@@ -11,10 +11,25 @@ use crate::model::Outcome;
 use crate::report::reconcile::{self, ReportError, RunReport};
 
 pub fn run(global: &Global, args: RunsArgs) -> Result<Exit> {
-    let journal = open_journal(global)?;
-    match args.action {
-        RunsAction::List => list(global, &journal),
-        RunsAction::Show { run, report } => show(global, &journal, &run, report.as_deref()),
+    // Only reading: a read-only state directory or journal is fine, and nothing is created.
+    let dir = journal::state_dir(global.state_dir.as_deref()).map_err(Failure::aborted)?;
+    let journal = Journal::open_read_only(&dir).map_err(Failure::aborted)?;
+    match (args.action, journal) {
+        (RunsAction::List, Some(journal)) => list(global, &journal),
+        (RunsAction::List, None) => {
+            if global.json {
+                println!("[]");
+            } else {
+                println!("No runs yet in {}.", dir.join(journal::FILE_NAME).display());
+            }
+            Ok(Exit::Ok)
+        }
+        (RunsAction::Show { run, report }, Some(journal)) => {
+            show(global, &journal, &run, report.as_deref())
+        }
+        (RunsAction::Show { run, .. }, None) => {
+            Err(Failure::usage(JournalError::UnknownRun(run)).into())
+        }
     }
 }
 

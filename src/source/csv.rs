@@ -181,6 +181,13 @@ impl SheetReader for CsvSheet {
         if !more {
             return Ok(false);
         }
+        if self.record.len() > super::MAX_COLUMNS {
+            return Err(SourceError::TooWide {
+                file: self.file.clone(),
+                line: self.record_line(),
+                columns: self.record.len(),
+            });
+        }
         buf.row = u32::try_from(self.record_line()).unwrap_or(u32::MAX);
         self.first = false;
         // One UTF-8 check for the whole record: fields split at ASCII delimiters and quotes, so

@@ -50,7 +50,23 @@ pub enum SourceError {
         file: PathBuf,
         encoding: &'static str,
     },
+    #[error(
+        "{}, line {line}: {columns} columns, more than the {limit} a spreadsheet holds (Excel's \
+         limit); this is not a sheet of workers, pay codes or timesheets. Check it is the right \
+         file and that it was exported with one column per field",
+        file.display(),
+        limit = MAX_COLUMNS
+    )]
+    TooWide {
+        file: PathBuf,
+        line: u64,
+        columns: usize,
+    },
 }
+
+/// The most columns a row may have: 16,384, Excel's limit (column XFD). A wider CSV is refused
+/// before any of it is matched or validated.
+pub const MAX_COLUMNS: usize = 16_384;
 
 /// One sheet being read, row by row.
 pub trait SheetReader {

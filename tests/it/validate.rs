@@ -274,6 +274,66 @@ fn an_unreadable_file_is_an_error_not_a_finding() {
     assert!(err.to_string().contains("docx"), "{err}");
 }
 
+/// A CSV whose header row is `known` followed by `extra` unknown columns, with one data row.
+fn wide_csv(dir: &Path, name: &str, known: &[&str], row: &[&str], extra: usize) -> PathBuf {
+    let mut text = known.join(",");
+    for i in 0..extra {
+        text.push_str(&format!(",x{i}"));
+    }
+    text.push('\n');
+    text.push_str(&row.join(","));
+    text.push_str(&",".repeat(extra));
+    text.push('\n');
+    write(dir, name, &text)
+}
+
+#[test]
+fn a_csv_wider_than_excel_is_refused_naming_the_file() {
+    let dir = tempfile::tempdir().expect("dir");
+    for columns in [200_000, 2_000_000] {
+        let path = wide_csv(
+            dir.path(),
+            "wide.csv",
+            &["Agency Ref"],
+            &["AG-1"],
+            columns - 1,
+        );
+        let err = load_batch(std::slice::from_ref(&path), &opts()).expect_err("refused");
+        let text = err.to_string();
+        assert!(
+            text.contains(&path.display().to_string())
+                && text.contains(&format!("{columns} columns"))
+                && text.contains("more than the 16384"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn a_csv_as_wide_as_excel_allows_is_read() {
+    // At the cap, the known columns among 16,384 are found and the rest are warnings.
+    let dir = tempfile::tempdir().expect("dir");
+    let header: Vec<&str> = CANDIDATES
+        .lines()
+        .next()
+        .expect("header")
+        .split(',')
+        .collect();
+    let row: Vec<&str> = CANDIDATES.lines().nth(1).expect("row").split(',').collect();
+    let extra = nxsys_etl::source::MAX_COLUMNS - header.len();
+    let path = wide_csv(dir.path(), "export.csv", &header, &row, extra);
+    let batch = load_batch(&[path], &opts()).expect("read");
+    let records = by_entity(&batch.records, Entity::Candidates);
+    assert_eq!(records.len(), 1);
+    assert!(errors(records[0]).is_empty(), "{:?}", errors(records[0]));
+    let unknown = batch
+        .findings
+        .iter()
+        .filter(|f| f.finding.code == "header.unknown")
+        .count();
+    assert_eq!(unknown, extra);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Samples, workbooks and the command line.
 
