@@ -57,7 +57,7 @@ pub struct Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the whole job on an embedded sandbox: import samples/, export payslips
+    /// Run the whole job on an embedded sandbox: import the built-in sample batch, export payslips
     Demo(DemoArgs),
     /// Run the local Nxsys simulator
     Sandbox(SandboxArgs),

@@ -110,11 +110,11 @@ pub fn run(global: &Global, args: ValidateArgs) -> Result<Exit> {
         if let Some(report) = &args.report {
             println!("Findings written to {}.", report.display());
         }
-        for file in &fix_files {
+        for (file, rows) in &fix_files {
             println!(
-                "Failing rows written to {} ({} row(s)); correct them there and validate that file.",
+                "Failing rows written to {} ({rows} row{}); correct them there and validate that file.",
                 file.display(),
-                failing.len()
+                if *rows == 1 { "" } else { "s" }
             );
         }
     }
@@ -183,6 +183,10 @@ fn verdict(summary: &ValidationSummary) -> String {
     let invalid: u64 = summary.counts.values().map(|c| c.invalid).sum();
     let sheet_errors = summary.findings.iter().filter(|f| f.is_error()).count();
     match (invalid, sheet_errors) {
+        (0, 0) if summary.counts.values().all(|c| c.rows == 0) => {
+            "Nothing to import: the files hold no data rows; add rows under the header row."
+                .to_string()
+        }
         (0, 0) => "No errors: every row can be imported.".to_string(),
         (0, n) => format!("{n} file or sheet problem(s) above must be fixed before importing."),
         (n, _) => format!(

@@ -7,8 +7,8 @@ use std::io::Write;
 use serde_json::{Map, Value};
 
 use super::WriteError;
-use super::cell::raw_text;
-use super::columns::Column;
+use super::cell::{money_text, raw_text};
+use super::columns::{Column, Kind};
 use crate::writing::neutralise_csv;
 
 /// UTF-8 byte-order mark.
@@ -41,7 +41,10 @@ where
     for payslip in payslips {
         let payslip = payslip?;
         for column in columns {
-            let text = raw_text(payslip.get(&column.key));
+            let text = match column.kind {
+                Kind::Money => money_text(payslip.get(&column.key)),
+                _ => raw_text(payslip.get(&column.key)),
+            };
             writer.write_field(neutralise_csv(&text).as_bytes())?;
         }
         // An empty record ends the row begun by the fields above.

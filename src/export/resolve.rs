@@ -23,15 +23,16 @@ pub async fn resolve_workers<S: PayslipSource>(
         return Ok(None);
     }
     let mut ids = BTreeSet::new();
-    // Agency Ref → where it was first named.
-    let mut refs: BTreeMap<String, String> = BTreeMap::new();
+    // Agency Ref → (order first named, where it was first named).
+    let mut refs: BTreeMap<String, (usize, String)> = BTreeMap::new();
     for value in &request.workers {
         let value = value.trim();
         if looks_like_worker_id(value) {
             ids.insert(value.to_ascii_uppercase());
         } else if !value.is_empty() {
+            let order = refs.len();
             refs.entry(value.to_owned())
-                .or_insert_with(|| format!("--worker {value}"));
+                .or_insert_with(|| (order, format!("--worker {value}")));
         }
     }
     if let Some(path) = &request.workers_from {
@@ -41,39 +42,42 @@ pub async fn resolve_workers<S: PayslipSource>(
                     ids.insert(entry.value);
                 }
                 WorkerKind::AgencyRef => {
+                    let order = refs.len();
                     refs.entry(entry.value)
-                        .or_insert_with(|| entry.place.to_string());
+                        .or_insert_with(|| (order, entry.place.to_string()));
                 }
             }
         }
     }
 
     let mut lookups = futures::stream::iter(refs)
-        .map(|(agency_ref, origin)| async move {
+        .map(|(agency_ref, (order, origin))| async move {
             let found = source.workers_with_agency_ref(&agency_ref).await;
-            (agency_ref, origin, found)
+            (agency_ref, order, origin, found)
         })
         .buffer_unordered(LOOKUPS_IN_FLIGHT);
     let mut problems = Vec::new();
-    while let Some((agency_ref, origin, found)) = lookups.next().await {
+    while let Some((agency_ref, order, origin, found)) = lookups.next().await {
         let found = found?;
         match found.as_slice() {
-            [] => problems.push(format!(
+            [] => problems.push((order, format!(
                 "{origin}: no worker in Nxsys has Agency Ref `{agency_ref}`; check the \
                  reference, or give the worker id (SR-…) instead"
-            )),
+            ))),
             [id] => {
                 ids.insert(id.clone());
             }
-            several => problems.push(format!(
+            several => problems.push((order, format!(
                 "{origin}: Agency Ref `{agency_ref}` belongs to several workers ({}); give the \
                  worker id (SR-…) you mean instead",
                 several.join(", ")
-            )),
+            ))),
         }
     }
     if !problems.is_empty() {
+        // In the order the user named them: file row 2 before row 10.
         problems.sort();
+        let problems = problems.into_iter().map(|(_, problem)| problem).collect();
         return Err(ExportError::UnusableWorkers { problems });
     }
     Ok(Some(ids))

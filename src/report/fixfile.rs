@@ -50,11 +50,12 @@ struct Copied {
 }
 
 /// Write the rows named in `failing` to `out` (.xlsx: one sheet per source sheet; .csv: one
-/// file per source sheet, `out` itself when there is one). Returns the files written.
+/// file per source sheet, `out` itself when there is one). Returns the files written, each with
+/// the number of rows it holds.
 pub fn write(
     out: &Path,
     failing: &[(Provenance, Vec<CellFinding>)],
-) -> Result<Vec<PathBuf>, FixFileError> {
+) -> Result<Vec<(PathBuf, usize)>, FixFileError> {
     let format = OutFormat::of(out)?;
     let mut sources: Vec<Source<'_>> = Vec::new();
     for (at, findings) in failing {
@@ -81,7 +82,8 @@ pub fn write(
     match format {
         OutFormat::Xlsx => {
             write_xlsx(out, &copied)?;
-            Ok(vec![out.to_path_buf()])
+            let rows = copied.iter().map(|sheet| sheet.rows.len()).sum();
+            Ok(vec![(out.to_path_buf(), rows)])
         }
         OutFormat::Csv => {
             let mut written = Vec::new();
@@ -93,7 +95,7 @@ pub fn write(
                     out.with_file_name(format!("{stem}-{}.csv", sheet.name))
                 };
                 write_csv(&path, sheet)?;
-                written.push(path);
+                written.push((path, sheet.rows.len()));
             }
             Ok(written)
         }
@@ -244,6 +246,7 @@ fn write_xlsx(out: &Path, sheets: &[Copied]) -> Result<(), ReportError> {
         .set_font_color(Color::RGB(0x9C0006));
     let wrap = Format::new()
         .set_text_wrap()
+        .set_align(rust_xlsxwriter::FormatAlign::Top)
         .set_font_color(Color::RGB(0x9C0006));
     for sheet in sheets {
         let ws: &mut Worksheet = book.add_worksheet();
@@ -261,6 +264,8 @@ fn write_xlsx(out: &Path, sheets: &[Copied]) -> Result<(), ReportError> {
             .map_err(xlsx)?;
         ws.set_column_width(error_col, 80).map_err(xlsx)?;
         ws.set_freeze_panes(1, 0).map_err(xlsx)?;
+        ws.set_landscape();
+        ws.set_repeat_rows(0, 0).map_err(xlsx)?;
         for (
             i,
             CopiedRow {

@@ -509,6 +509,25 @@ mod with_a_fake_source {
     }
 
     #[test]
+    fn unknown_agency_refs_are_reported_in_row_order() {
+        let dir = tempfile::tempdir().expect("dir");
+        let list = dir.path().join("refs.csv");
+        let rows: String = (1..=11).map(|n| format!("AG-x{n}\n")).collect();
+        std::fs::write(&list, format!("Agency Ref\n{rows}")).expect("write");
+        let mut request = ExportRequest::new(dir.path().join("w.xlsx"));
+        request.workers_from = Some(list);
+        let message = run(&Fake::new(payslips(), true), &request)
+            .expect_err("refused")
+            .to_string();
+        let at = |row: &str| {
+            message
+                .find(&format!("row {row},"))
+                .unwrap_or_else(|| panic!("row {row} listed: {message}"))
+        };
+        assert!(at("2") < at("3") && at("3") < at("10"), "{message}");
+    }
+
+    #[test]
     fn an_unreachable_api_exits_3_and_an_unwritable_output_exits_2() {
         let dir = tempfile::tempdir().expect("dir");
         let mut source = Fake::new(payslips(), true);

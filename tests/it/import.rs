@@ -587,8 +587,9 @@ async fn demo_imports_the_samples_and_exports_payslips() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("config.toml"), "").unwrap();
     let out = dir.path().join("demo");
+    // Run from a folder with no samples/ in it: the demo's batch is inside the binary.
     let run = Command::new(env!("CARGO_BIN_EXE_nxsys-etl"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(dir.path())
         .env("NXSYS_CONFIG", dir.path().join("config.toml"))
         .env("NXSYS_TOKEN_STORE", dir.path().join("tokens.json"))
         .args(["--json", "--no-progress", "demo", "--out"])
@@ -607,4 +608,73 @@ async fn demo_imports_the_samples_and_exports_payslips() {
     assert!(summary["payslips"].as_u64().unwrap() > 0, "{summary}");
     assert!(Path::new(summary["import"]["report"].as_str().unwrap()).is_file());
     assert!(out.join("payslips.xlsx").is_file());
+
+    // The payslips carry the workers' own key, UK and Irish alike.
+    use calamine::{Reader, open_workbook_auto};
+    let mut book = open_workbook_auto(out.join("payslips.xlsx")).expect("workbook");
+    let range = book.worksheet_range("Payslips").expect("sheet");
+    let mut rows = range.rows();
+    let header = rows.next().expect("header");
+    let col = header
+        .iter()
+        .position(|c| c.to_string() == "Agency Ref")
+        .expect("an Agency Ref column");
+    let refs: Vec<String> = rows.map(|r| r[col].to_string()).collect();
+    assert!(refs.iter().any(|r| r.starts_with("AG-")), "{refs:?}");
+    assert!(refs.iter().any(|r| r.starts_with("IE-")), "{refs:?}");
+}
+
+/// `export payslips --workers-from candidates-ie.csv`: Irish workers are looked up by their
+/// Agency Ref like UK ones, and the CSV writes every amount with two decimals.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn irish_workers_from_a_file_are_found_and_csv_money_has_two_decimals() {
+    let env = Env::fast().await;
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let files = Files(
+        [
+            "candidates.csv",
+            "candidates-ie.csv",
+            "payment-rates.csv",
+            "timesheets.csv",
+        ]
+        .iter()
+        .map(|f| samples.join(f))
+        .collect(),
+    );
+    let run = env.import(&files, &["--rate", "500"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    let ie = samples.join("candidates-ie.csv");
+    let out = env.path("ie.csv");
+    let export = env
+        .run(&[
+            "export",
+            "payslips",
+            "--workers-from",
+            ie.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(export.code, 0, "{}", export.stderr);
+    let mut reader = csv::Reader::from_path(&out).expect("csv");
+    let headers = reader.headers().expect("headers").clone();
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("a {name} column in {headers:?}"))
+    };
+    let (agency, margin, net) = (col("Agency Ref"), col("Margin"), col("Net pay"));
+    let mut rows = 0;
+    for record in reader.records() {
+        let record = record.expect("row");
+        rows += 1;
+        assert!(record[agency].starts_with("IE-"), "{record:?}");
+        for money in [&record[margin], &record[net]] {
+            let decimals = money.split_once('.').map_or(0, |(_, d)| d.len());
+            assert!(decimals >= 2, "two decimals: {record:?}");
+        }
+    }
+    assert!(rows > 0, "the Irish workers' payslips were exported");
 }
