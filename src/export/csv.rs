@@ -1,6 +1,7 @@
 //! CSV export: the same columns as the workbook, every value exactly as the API sent it
-//! (decimal strings are not reformatted), formula-injection safe, optionally with a UTF-8
-//! byte-order mark so Excel reads the accents right.
+//! (decimal strings are not reformatted, only money short of two decimals is padded: `15.0` is
+//! written `15.00`), formula-injection safe, optionally with a UTF-8 byte-order mark so Excel
+//! reads the accents right.
 
 use std::io::Write;
 
@@ -98,7 +99,20 @@ mod tests {
         );
         assert_eq!(
             lines.next(),
-            Some("PL-1,\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\",0,6666.670,-12.50,'@SUM(A1)")
+            Some("PL-1,\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\",0.00,6666.670,-12.50,'@SUM(A1)")
+        );
+    }
+
+    #[test]
+    fn money_has_at_least_two_decimals_exactly() {
+        let text = write(
+            vec![json!({"id": "PL-1", "margin": 15.0, "net": "1234.5", "gross": "0.125"})],
+            false,
+        );
+        assert_eq!(
+            text.lines().nth(1),
+            Some("PL-1,15.00,0.125,1234.50"),
+            "{text}"
         );
     }
 

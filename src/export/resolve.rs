@@ -60,18 +60,24 @@ pub async fn resolve_workers<S: PayslipSource>(
     while let Some((agency_ref, order, origin, found)) = lookups.next().await {
         let found = found?;
         match found.as_slice() {
-            [] => problems.push((order, format!(
-                "{origin}: no worker in Nxsys has Agency Ref `{agency_ref}`; check the \
+            [] => problems.push((
+                order,
+                format!(
+                    "{origin}: no worker in Nxsys has Agency Ref `{agency_ref}`; check the \
                  reference, or give the worker id (SR-…) instead"
-            ))),
+                ),
+            )),
             [id] => {
                 ids.insert(id.clone());
             }
-            several => problems.push((order, format!(
-                "{origin}: Agency Ref `{agency_ref}` belongs to several workers ({}); give the \
+            several => problems.push((
+                order,
+                format!(
+                    "{origin}: Agency Ref `{agency_ref}` belongs to several workers ({}); give the \
                  worker id (SR-…) you mean instead",
-                several.join(", ")
-            ))),
+                    several.join(", ")
+                ),
+            )),
         }
     }
     if !problems.is_empty() {

@@ -52,7 +52,9 @@ pub async fn run_export<S: PayslipSource>(
     let agency_refs = match source.agency_refs().await {
         Ok(refs) => refs,
         Err(e) => {
-            tracing::warn!("the Agency Ref column is left blank: the workers could not be read ({e})");
+            tracing::warn!(
+                "the Agency Ref column is left blank: the workers could not be read ({e})"
+            );
             HashMap::new()
         }
     };

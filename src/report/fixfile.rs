@@ -14,7 +14,7 @@ use crate::model::{CellFinding, Provenance};
 use crate::schema::detect;
 use crate::schema::headers::ERROR_COLUMN;
 use crate::source::{self, RowBuf, SheetReader, SourceError};
-use crate::writing::{fit_excel_cell, neutralise_csv};
+use crate::writing::{fit_excel_cell, neutralise_csv, wrapped_row_height};
 
 /// Why a fix file could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -232,6 +232,9 @@ fn write_csv(path: &Path, sheet: &Copied) -> Result<(), ReportError> {
     w.flush().map_err(io)
 }
 
+/// Width of the error column, in characters.
+const ERROR_WIDTH: f64 = 80.0;
+
 fn write_xlsx(out: &Path, sheets: &[Copied]) -> Result<(), ReportError> {
     let xlsx = |e: rust_xlsxwriter::XlsxError| ReportError::Xlsx {
         file: out.to_path_buf(),
@@ -262,7 +265,7 @@ fn write_xlsx(out: &Path, sheets: &[Copied]) -> Result<(), ReportError> {
         let error_col = width as u16;
         ws.write_string_with_format(0, error_col, ERROR_COLUMN, &bold)
             .map_err(xlsx)?;
-        ws.set_column_width(error_col, 80).map_err(xlsx)?;
+        ws.set_column_width(error_col, ERROR_WIDTH).map_err(xlsx)?;
         ws.set_freeze_panes(1, 0).map_err(xlsx)?;
         ws.set_landscape();
         ws.set_repeat_rows(0, 0).map_err(xlsx)?;
@@ -294,6 +297,9 @@ fn write_xlsx(out: &Path, sheets: &[Copied]) -> Result<(), ReportError> {
             }
             ws.write_string_with_format(r, error_col, fit_excel_cell(message).as_ref(), &wrap)
                 .map_err(xlsx)?;
+            if let Some(height) = wrapped_row_height([(message.as_str(), ERROR_WIDTH)]) {
+                ws.set_row_height(r, height).map_err(xlsx)?;
+            }
         }
     }
     if sheets.is_empty() {

@@ -156,6 +156,9 @@ fn build_xlsx(entity: Entity, enums: &Enums, out: &Path) -> Result<(), XlsxError
         for (r, line) in lines.iter().enumerate() {
             let f = if r == 0 { &bold } else { &wrap };
             help.merge_range(r as u32, 0, r as u32, 5, line, f)?;
+            if let Some(height) = crate::writing::wrapped_row_height([(line.as_str(), 200.0)]) {
+                help.set_row_height(r as u32, height)?;
+            }
         }
         let top = lines.len() as u32 + 1;
         let titles = [
@@ -172,7 +175,12 @@ fn build_xlsx(entity: Entity, enums: &Enums, out: &Path) -> Result<(), XlsxError
         for (i, column) in cols.iter().enumerate() {
             let r = top + 1 + i as u32;
             help.write_string_with_format(r, 0, column.header, &top_aligned)?;
-            help.write_string_with_format(r, 1, if column.required { "Yes" } else { "" }, &top_aligned)?;
+            help.write_string_with_format(
+                r,
+                1,
+                if column.required { "Yes" } else { "" },
+                &top_aligned,
+            )?;
             help.write_string_with_format(r, 2, describe(column), &wrap)?;
             help.write_string_with_format(r, 3, column.example, &wrap)?;
             let allowed = column
@@ -181,6 +189,14 @@ fn build_xlsx(entity: Entity, enums: &Enums, out: &Path) -> Result<(), XlsxError
                 .unwrap_or_default();
             help.write_string_with_format(r, 4, &allowed, &wrap)?;
             help.write_string_with_format(r, 5, column.path, &wrap)?;
+            if let Some(height) = crate::writing::wrapped_row_height([
+                (describe(column).as_str(), 60.0),
+                (column.example, 22.0),
+                (allowed.as_str(), 50.0),
+                (column.path, 45.0),
+            ]) {
+                help.set_row_height(r, height)?;
+            }
         }
         for (c, w) in [26, 10, 60, 22, 50, 45].iter().enumerate() {
             help.set_column_width(c as u16, *w)?;

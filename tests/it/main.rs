@@ -10,6 +10,7 @@ mod bad_input;
 mod export;
 mod faults;
 mod import;
+mod rendered;
 mod run;
 mod sandbox;
 mod secrets;

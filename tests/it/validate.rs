@@ -776,7 +776,10 @@ fn a_csv_fix_file_from_several_sources_is_one_file_per_source() {
     // Each file counts its own rows, not every entity's.
     assert_eq!(
         names,
-        [("fix-rates.csv".to_string(), 1), ("fix-hours.csv".to_string(), 1)]
+        [
+            ("fix-rates.csv".to_string(), 1),
+            ("fix-hours.csv".to_string(), 1)
+        ]
     );
     let hours = std::fs::read_to_string(&written[1].0).expect("read");
     // The formula-like cell is neutralised so a spreadsheet does not run it.
@@ -812,7 +815,11 @@ fn each_csv_fix_file_states_its_own_row_count() {
     let dir = tempfile::tempdir().expect("dir");
     let with_errors: Vec<PathBuf> = sample_csvs()
         .iter()
-        .map(|p| samples().join("with-errors").join(p.file_name().expect("name")))
+        .map(|p| {
+            samples()
+                .join("with-errors")
+                .join(p.file_name().expect("name"))
+        })
         .collect();
     let out = nxsys()
         .arg("validate")

@@ -11,6 +11,7 @@ use rust_xlsxwriter::{
 
 use super::model::{ControlTotal, RunReport};
 use crate::model::{Outcome, Totals};
+use crate::writing::wrapped_row_height;
 
 struct Styles {
     header: Format,
@@ -223,6 +224,10 @@ fn money_totals(
     Ok(row + 1)
 }
 
+/// Widths of the wrapped Message and Changes columns of an entity sheet, in characters.
+const MESSAGE_WIDTH: f64 = 60.0;
+const CHANGES_WIDTH: f64 = 50.0;
+
 fn entity_sheet(
     sheet: &mut Worksheet,
     report: &RunReport,
@@ -267,16 +272,36 @@ fn entity_sheet(
         // next cells.
         sheet.write_string_with_format(row, 7, &r.message, &styles.wrap)?;
         sheet.write_string_with_format(row, 8, &r.changes, &styles.wrap)?;
+        if let Some(height) = wrapped_row_height([
+            (r.message.as_str(), MESSAGE_WIDTH),
+            (r.changes.as_str(), CHANGES_WIDTH),
+        ]) {
+            sheet.set_row_height(row, height)?;
+        }
         sheet.write_number(row, 9, f64::from(r.attempts))?;
     }
     if row > 0 {
         sheet.autofilter(0, 0, row, titles.len() as u16 - 1)?;
     }
-    for (col, width) in [36, 16, 24, 14, 13, 11, 8, 60, 50, 8]
-        .into_iter()
-        .enumerate()
+    // Never narrower than the (bold) header, so no header is cut.
+    for (col, (width, title)) in [
+        36,
+        16,
+        24,
+        14,
+        13,
+        11,
+        8,
+        MESSAGE_WIDTH as usize,
+        CHANGES_WIDTH as usize,
+        8,
+    ]
+    .into_iter()
+    .zip(titles)
+    .enumerate()
     {
-        sheet.set_column_width(col as u16, width)?;
+        let width = width.max(title.chars().count() + 3);
+        sheet.set_column_width(col as u16, width as f64)?;
     }
     sheet.set_landscape();
     sheet.set_repeat_rows(0, 0)?;
@@ -382,7 +407,14 @@ fn control_sheet(
     for (col, title) in titles.iter().enumerate() {
         let mut width = title.chars().count() + 4;
         if col == 0 {
-            width = width.max(control.iter().map(|c| c.worker.chars().count()).max().unwrap_or(0) + 2);
+            width = width.max(
+                control
+                    .iter()
+                    .map(|c| c.worker.chars().count())
+                    .max()
+                    .unwrap_or(0)
+                    + 2,
+            );
         }
         if col >= 5 && col < 14 {
             width = width.max(widest_net);
