@@ -211,11 +211,11 @@ pub struct ImportArgs {
     /// Plan only: send nothing, write the plan as the report
     #[arg(long)]
     pub dry_run: bool,
-    /// Requests per second [default: from the profile, else 10; 200 with --sandbox]
-    #[arg(long)]
+    /// Requests per second, 1 or more [default: from the profile, else 10; 200 with --sandbox]
+    #[arg(long, value_name = "N", value_parser = rate)]
     pub rate: Option<u32>,
-    /// Requests in flight at once [default: from the profile, else 8]
-    #[arg(long)]
+    /// Requests in flight at once, 1 or more [default: from the profile, else 8]
+    #[arg(long, value_name = "N", value_parser = concurrency)]
     pub concurrency: Option<usize>,
     /// Reconciliation report (.xlsx, .csv or .json) [default: ./nxsys-run-<RUN>.xlsx]
     #[arg(long)]
@@ -257,8 +257,8 @@ pub enum SplitBy {
 
 #[derive(Debug, Args)]
 pub struct PayslipExportArgs {
-    /// Tax year (2025 = 2025/26)
-    #[arg(long)]
+    /// Tax year: the year it starts (2025) or both years (2025/26)
+    #[arg(long, value_name = "YEAR", value_parser = tax_year)]
     pub tax_year: Option<i32>,
     /// Tax period, or a range such as 1-4
     #[arg(long)]
@@ -287,11 +287,11 @@ pub struct PayslipExportArgs {
     /// One file per worker or per period
     #[arg(long, value_enum)]
     pub split_by: Option<SplitBy>,
-    /// Requests per second [default: from the profile, else 10; 200 with --sandbox]
-    #[arg(long)]
+    /// Requests per second, 1 or more [default: from the profile, else 10; 200 with --sandbox]
+    #[arg(long, value_name = "N", value_parser = rate)]
     pub rate: Option<u32>,
-    /// Requests in flight at once [default: from the profile, else 8]
-    #[arg(long)]
+    /// Requests in flight at once, 1 or more [default: from the profile, else 8]
+    #[arg(long, value_name = "N", value_parser = concurrency)]
     pub concurrency: Option<usize>,
     /// Run against an embedded sandbox seeded with payslips
     #[arg(long)]
@@ -306,14 +306,50 @@ pub struct RunsArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum RunsAction {
-    /// List past runs
+    /// List past runs, newest first
     List,
     /// Show one run, optionally rewriting its report
     Show {
-        run: String,
-        #[arg(long)]
+        /// The run's id as `runs list` shows it (e.g. 20250407-101500-a1b2), or `latest`
+        #[arg(required_unless_present = "latest", value_name = "RUN")]
+        run: Option<String>,
+        /// Show the newest run (the same as RUN `latest`)
+        #[arg(long, conflicts_with = "run")]
+        latest: bool,
+        /// Write the run's reconciliation report again to this file (.xlsx, .csv or .json),
+        /// from the journal alone
+        #[arg(long, value_name = "FILE")]
         report: Option<PathBuf>,
     },
+}
+
+/// `--rate N`: 1 or more (0 would send nothing and wait for ever).
+fn rate(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(0) => Err("the rate must be 1 or more requests per second (0 would never send \
+                      anything)"
+            .into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!(
+            "'{text}' is not a whole number of requests per second; e.g. --rate 10"
+        )),
+    }
+}
+
+/// `--concurrency N`: 1 or more.
+fn concurrency(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("at least 1 request must be in flight; e.g. --concurrency 8".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!(
+            "'{text}' is not a whole number of requests; e.g. --concurrency 8"
+        )),
+    }
+}
+
+/// `--tax-year 2025` or `--tax-year 2025/26`, read as a Tax Year cell is.
+fn tax_year(text: &str) -> Result<i32, String> {
+    crate::schema::build::parse_tax_year(text)
 }
 
 /// `gen-batch` (hidden): a synthetic batch, valid by construction, deterministic from the seed.

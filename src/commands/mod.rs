@@ -8,6 +8,7 @@ pub mod exit;
 mod export;
 mod gen_batch;
 mod import;
+mod interrupt;
 mod runs;
 mod sandbox;
 mod session;

@@ -14,7 +14,17 @@ pub fn run(global: &Global, args: RunsArgs) -> Result<Exit> {
     let journal = open_journal(global)?;
     match args.action {
         RunsAction::List => list(global, &journal),
-        RunsAction::Show { run, report } => show(global, &journal, &run, report.as_deref()),
+        RunsAction::Show {
+            run,
+            latest,
+            report,
+        } => {
+            let run = match run.as_deref() {
+                Some(id) if !latest && !id.eq_ignore_ascii_case("latest") => id.to_string(),
+                _ => latest_run(&journal)?,
+            };
+            show(global, &journal, &run, report.as_deref())
+        }
     }
 }
 
@@ -22,6 +32,27 @@ pub fn run(global: &Global, args: RunsArgs) -> Result<Exit> {
 pub(crate) fn open_journal(global: &Global) -> Result<Journal> {
     let dir = journal::state_dir(global.state_dir.as_deref()).map_err(Failure::aborted)?;
     Journal::open(&dir).map_err(|e| Failure::aborted(e).into())
+}
+
+/// The id of the newest run; a usage error when the journal holds none.
+fn latest_run(journal: &Journal) -> Result<String> {
+    let runs = journal.runs().map_err(Failure::aborted)?;
+    match runs.into_iter().next() {
+        Some(run) => Ok(run.id),
+        None => Err(Failure::usage(anyhow::anyhow!(
+            "there is no run yet in {}; `nxsys-etl import` records one",
+            journal.path().display()
+        ))
+        .into()),
+    }
+}
+
+/// Where a run went: the profile it was started with, if any, and the API's address.
+fn api_of(run: &journal::RunRow) -> String {
+    match run.options.get("profile").and_then(serde_json::Value::as_str) {
+        Some(profile) => format!("{profile}: {}", run.base_url),
+        None => run.base_url.clone(),
+    }
 }
 
 fn list(global: &Global, journal: &Journal) -> Result<Exit> {
@@ -34,15 +65,21 @@ fn list(global: &Global, journal: &Journal) -> Result<Exit> {
         println!("No runs yet in {}.", journal.path().display());
         return Ok(Exit::Ok);
     }
+    let api_width = runs
+        .iter()
+        .map(|r| api_of(r).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(3);
     println!(
-        "{:<22} {:<20} {:<9} {:>4} {:>7}  FILES",
-        "RUN", "STARTED (UTC)", "STATUS", "EXIT", "RECORDS"
+        "{:<22} {:<20} {:<11} {:>4} {:>7}  {:<api_width$}  FILES",
+        "RUN", "STARTED (UTC)", "STATUS", "EXIT", "RECORDS", "API"
     );
     for run in runs {
         let records = journal.record_count(&run.id).map_err(Failure::aborted)?;
         let files: Vec<String> = run.files.iter().map(|f| f.display().to_string()).collect();
         println!(
-            "{:<22} {:<20} {:<9} {:>4} {:>7}  {}",
+            "{:<22} {:<20} {:<11} {:>4} {:>7}  {:<api_width$}  {}",
             run.id,
             run.started
                 .get(..19)
@@ -53,6 +90,7 @@ fn list(global: &Global, journal: &Journal) -> Result<Exit> {
                 .map(|c| c.to_string())
                 .unwrap_or_else(|| "-".into()),
             records,
+            api_of(&run),
             files.join(", ")
         );
     }
@@ -87,7 +125,11 @@ fn show(
 
 /// Write a run's report; its Summary sheet states the exit status its outcomes give.
 pub(crate) fn write_report(path: &Path, report: &RunReport) -> Result<(), ReportError> {
-    let exit = Exit::of_run(&report.counts(None));
+    let exit = if report.run.status == journal::RunStatus::Interrupted {
+        Exit::Interrupted
+    } else {
+        Exit::of_run(&report.counts(None))
+    };
     reconcile::write(path, report, &format!("{} ({exit:?})", exit.code()))
 }
 

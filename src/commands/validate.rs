@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context as _, Result};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use serde::Serialize;
 
 use super::exit::{Exit, Failure};
@@ -131,9 +131,8 @@ fn progress_bar(global: &Global) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new_spinner();
-    if let Ok(style) = ProgressStyle::with_template("{spinner} checking rows: {pos} ({per_sec})") {
-        bar.set_style(style);
-    }
+    bar.set_style(crate::progress::spinner("rows"));
+    bar.set_prefix("checking");
     bar
 }
 

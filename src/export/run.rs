@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use futures::StreamExt;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 
 use serde_json::{Map, Value};
 
@@ -204,23 +204,16 @@ fn fetch_bar(progress: bool, total: Option<u64>) -> ProgressBar {
     let bar = match total {
         Some(total) => {
             let bar = ProgressBar::new(total);
-            bar.set_style(
-                ProgressStyle::with_template(
-                    "fetching {bar:30} {pos}/{len} payslips [{elapsed}, {eta} left]",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            );
+            bar.set_style(crate::progress::bar("payslips"));
             bar
         }
         None => {
             let bar = ProgressBar::new_spinner();
-            bar.set_style(
-                ProgressStyle::with_template("{spinner} fetching payslips: {pos} [{elapsed}]")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-            );
+            bar.set_style(crate::progress::spinner("payslips"));
             bar
         }
     };
+    bar.set_prefix("fetching");
     bar.enable_steady_tick(Duration::from_millis(120));
     bar
 }
@@ -230,10 +223,8 @@ fn write_bar(progress: bool, total: u64) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(total);
-    bar.set_style(
-        ProgressStyle::with_template("writing {bar:30} {pos}/{len} payslips [{elapsed}]")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    bar.set_style(crate::progress::bar("payslips"));
+    bar.set_prefix("writing");
     bar
 }
 

@@ -679,3 +679,63 @@ async fn irish_workers_from_a_file_are_found_and_csv_money_has_two_decimals() {
     }
     assert!(rows > 0, "the Irish workers' payslips were exported");
 }
+
+/// Ctrl-C (SIGINT) and SIGTERM stop the import: nothing more is sent, the run is journaled as
+/// `interrupted`, the command says how to go on and exits 130; the same command resumes it to
+/// the end without sending anything twice.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_import_says_so_exits_130_and_resumes() {
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        let env = Env::start(SandboxConfig {
+            latency_ms: Some((5, 10)),
+            ..SandboxConfig::default()
+        })
+        .await;
+        let batch = Batch::new(60, 2);
+        let files = batch.write(env.dir.path());
+        let args = ["--rate", "100", "--concurrency", "2"];
+        let mut cmd = env.command(&["import"]);
+        cmd.args(files.args()).args(args);
+        let child = cmd.spawn().expect("spawn");
+        let mut waited = 0;
+        while env.stats().candidates < 5 {
+            assert!(waited < 3000, "the import made no progress");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            waited += 1;
+        }
+        let pid = child.id().expect("running") as libc::pid_t;
+        // SAFETY: signalling the child this test started, by its own pid.
+        assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+        let out = child.wait_with_output().await.expect("waited");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(130), "signal {signal}: {stderr}");
+        assert!(
+            stderr.contains("interrupted — run the same command again to resume"),
+            "{stderr}"
+        );
+        let list = env.run(&["runs", "list"]).await;
+        assert!(list.stdout.contains("interrupted"), "{}", list.stdout);
+        // The API column names where the run went.
+        assert!(list.stdout.contains(" API "), "{}", list.stdout);
+        assert!(
+            list.stdout.contains(env.sandbox.base_url.trim_end_matches('/')),
+            "{}",
+            list.stdout
+        );
+        for show in [&["runs", "show", "latest"][..], &["runs", "show", "--latest"]] {
+            let latest = env.run(show).await;
+            assert_eq!(latest.code, 0, "{}", latest.stderr);
+            assert!(latest.stdout.contains("(interrupted)"), "{}", latest.stdout);
+        }
+        let created = env.stats().timesheets;
+        assert!(created < 120, "stopped part-way ({created} of 120 timesheets)");
+
+        let resumed = env.import(&files, &args).await;
+        assert_eq!(resumed.code, 0, "{}", resumed.stderr);
+        assert_eq!(resumed.json()["created"], batch.records());
+        let stats = env.stats();
+        assert_eq!(stats.duplicate_candidates + stats.duplicate_timesheets, 0);
+        assert_eq!(stats.timesheets, 120);
+    }
+}
