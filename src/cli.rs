@@ -12,7 +12,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     about = "Move payroll data between spreadsheets and the Nxsys umbrella-payroll API",
     long_about = "Validate spreadsheets of workers, pay codes and timesheets, submit them to the \
                   Nxsys API exactly once under a rate limit, reconcile the result and export \
-                  payslips to Excel."
+                  payslips to Excel.",
+    after_help = "Exit codes: 0 every row done; 1 finished, some rows invalid or rejected; \
+                  2 usage, configuration or unreadable input; 3 aborted (authentication, API \
+                  unreachable, journal error); 130 interrupted (Ctrl-C or SIGTERM; run the same \
+                  command again to resume)."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -73,9 +77,20 @@ pub enum Command {
     Export(ExportArgs),
     /// Past runs recorded in the journal
     Runs(RunsArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell) on stdout
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) on stdout
+    Manpage,
     /// Write a synthetic batch of any size (benchmarks and tests)
     #[command(hide = true)]
     GenBatch(GenBatchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -326,9 +341,11 @@ pub enum RunsAction {
 /// `--rate N`: 1 or more (0 would send nothing and wait for ever).
 fn rate(text: &str) -> Result<u32, String> {
     match text.trim().parse::<u32>() {
-        Ok(0) => Err("the rate must be 1 or more requests per second (0 would never send \
+        Ok(0) => Err(
+            "the rate must be 1 or more requests per second (0 would never send \
                       anything)"
-            .into()),
+                .into(),
+        ),
         Ok(n) => Ok(n),
         Err(_) => Err(format!(
             "'{text}' is not a whole number of requests per second; e.g. --rate 10"

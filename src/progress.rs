@@ -12,9 +12,8 @@ const BAR_WIDTH: usize = 30;
 
 /// A bar counting `unit`s (rows, payslips…) towards a known total.
 pub fn bar(unit: &str) -> ProgressStyle {
-    let template = format!(
-        "{{prefix:>14}} {{bar:{BAR_WIDTH}}} {{pos:>6}}/{{len}} {unit} {{rate}} {{eta}}"
-    );
+    let template =
+        format!("{{prefix:>14}} {{bar:{BAR_WIDTH}}} {{pos:>6}}/{{len}} {unit} {{rate}} {{eta}}");
     ProgressStyle::with_template(&template)
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("█░")
@@ -75,7 +74,11 @@ mod tests {
         assert_eq!(eta(s(10), 100, 50).as_deref(), Some("5s"));
         assert_eq!(eta(s(10), 10, 185).as_deref(), Some("3m 05s"));
         assert_eq!(eta(s(60), 1, 62).as_deref(), Some("1h 02m"));
-        assert_eq!(eta(Duration::from_millis(200), 5, 100), None, "too early to say");
+        assert_eq!(
+            eta(Duration::from_millis(200), 5, 100),
+            None,
+            "too early to say"
+        );
         assert_eq!(eta(s(30), 0, 100), None, "nothing done yet");
         assert_eq!(eta(s(30), 100, 0), None, "done");
     }

@@ -58,7 +58,7 @@ pub fn wrapped_row_height<'a>(cells: impl IntoIterator<Item = (&'a str, f64)>) -
         .map(|(text, width)| wrapped_lines(text, width))
         .max()
         .unwrap_or(1);
-    (lines > 1).then(|| LINE_HEIGHT * lines as f64)
+    (lines > 1).then_some(LINE_HEIGHT * lines as f64)
 }
 
 fn is_plain_number(cell: &str) -> bool {

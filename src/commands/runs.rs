@@ -49,7 +49,11 @@ fn latest_run(journal: &Journal) -> Result<String> {
 
 /// Where a run went: the profile it was started with, if any, and the API's address.
 fn api_of(run: &journal::RunRow) -> String {
-    match run.options.get("profile").and_then(serde_json::Value::as_str) {
+    match run
+        .options
+        .get("profile")
+        .and_then(serde_json::Value::as_str)
+    {
         Some(profile) => format!("{profile}: {}", run.base_url),
         None => run.base_url.clone(),
     }

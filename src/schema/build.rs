@@ -208,7 +208,8 @@ pub(super) fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
 /// the year it starts (2025), or a message saying what to write instead. The same reading as a
 /// Tax Year cell's.
 pub fn parse_tax_year(text: &str) -> Result<i32, String> {
-    let bad = || format!("'{text}' is not a tax year; write the year it starts, e.g. 2025, or 2025/26");
+    let bad =
+        || format!("'{text}' is not a tax year; write the year it starts, e.g. 2025, or 2025/26");
     let year = match split_tax_year(text) {
         Ok(Some(year)) => year,
         Ok(None) => text.trim().parse().map_err(|_| bad())?,
@@ -217,7 +218,9 @@ pub fn parse_tax_year(text: &str) -> Result<i32, String> {
     if (2000..=2100).contains(&year) {
         Ok(year)
     } else {
-        Err(format!("tax year {year} is out of range; write a year from 2000 to 2100, e.g. 2025 or 2025/26"))
+        Err(format!(
+            "tax year {year} is out of range; write a year from 2000 to 2100, e.g. 2025 or 2025/26"
+        ))
     }
 }
 

@@ -618,7 +618,7 @@ async fn demo_imports_the_samples_and_exports_payslips() {
     let header = rows.next().expect("header");
     let col = header
         .iter()
-        .position(|c| c.to_string() == "Agency Ref")
+        .position(|c| matches!(c, calamine::Data::String(s) if s == "Agency Ref"))
         .expect("an Agency Ref column");
     let refs: Vec<String> = rows.map(|r| r[col].to_string()).collect();
     assert!(refs.iter().any(|r| r.starts_with("AG-")), "{refs:?}");
@@ -719,17 +719,24 @@ async fn an_interrupted_import_says_so_exits_130_and_resumes() {
         // The API column names where the run went.
         assert!(list.stdout.contains(" API "), "{}", list.stdout);
         assert!(
-            list.stdout.contains(env.sandbox.base_url.trim_end_matches('/')),
+            list.stdout
+                .contains(env.sandbox.base_url.trim_end_matches('/')),
             "{}",
             list.stdout
         );
-        for show in [&["runs", "show", "latest"][..], &["runs", "show", "--latest"]] {
+        for show in [
+            &["runs", "show", "latest"][..],
+            &["runs", "show", "--latest"],
+        ] {
             let latest = env.run(show).await;
             assert_eq!(latest.code, 0, "{}", latest.stderr);
             assert!(latest.stdout.contains("(interrupted)"), "{}", latest.stdout);
         }
         let created = env.stats().timesheets;
-        assert!(created < 120, "stopped part-way ({created} of 120 timesheets)");
+        assert!(
+            created < 120,
+            "stopped part-way ({created} of 120 timesheets)"
+        );
 
         let resumed = env.import(&files, &args).await;
         assert_eq!(resumed.code, 0, "{}", resumed.stderr);

@@ -7,6 +7,7 @@ mod api;
 mod architecture;
 mod auth;
 mod bad_input;
+mod cli;
 mod export;
 mod faults;
 mod import;

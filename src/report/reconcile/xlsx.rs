@@ -401,7 +401,11 @@ fn control_sheet(
     // cut header, no `###` for a grand total.
     let widest_net = sums
         .iter()
-        .map(|t| format!("{:.2}", t.net).len() + t.net.abs().to_string().len() / 3 + 2)
+        // Digits, two decimals, a thousands comma per three digits, a sign, and a margin.
+        .map(|t| {
+            let digits = t.net.abs().trunc().to_string().len();
+            digits + 3 + digits / 3 + 1 + 2
+        })
         .max()
         .unwrap_or(0);
     for (col, title) in titles.iter().enumerate() {
@@ -416,7 +420,7 @@ fn control_sheet(
                     + 2,
             );
         }
-        if col >= 5 && col < 14 {
+        if (5..14).contains(&col) {
             width = width.max(widest_net);
         }
         sheet.set_column_width(col as u16, width as f64)?;
