@@ -250,6 +250,19 @@ fn an_empty_export_is_still_a_valid_workbook() {
     );
 }
 
+/// The net-pay chart's axis starts at 0: an axis from the smallest total makes small
+/// differences look large.
+#[test]
+fn the_net_pay_chart_starts_at_zero() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("chart.xlsx");
+    let payslips: Vec<_> = (1..=12).map(|n| payslip(n, n % 3, 1 + n % 4)).collect();
+    export_offline(&payslips, &out, false, None);
+    let chart = zip_entry(&out, "xl/charts/chart1.xml");
+    assert!(chart.contains("Net pay by tax period"), "{chart}");
+    assert!(chart.contains("<c:min val=\"0\"/>"), "{chart}");
+}
+
 /// LibreOffice (headless) opens the workbook and converts it; skipped with a notice when
 /// LibreOffice is not installed, and failing under `CI=true` (see `rendered::renderer`).
 #[test]
