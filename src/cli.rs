@@ -287,7 +287,7 @@ pub struct PayslipExportArgs {
     /// Worker id (SR-…); repeatable
     #[arg(long = "worker")]
     pub workers: Vec<String>,
-    /// File with a column of worker ids or Agency Refs
+    /// File with a column of worker ids (SR-…), Agency Refs (UK or Irish) or PPS numbers
     #[arg(long)]
     pub workers_from: Option<PathBuf>,
     /// Only payslips created on or after this date (YYYY-MM-DD)

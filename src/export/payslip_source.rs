@@ -35,6 +35,13 @@ pub trait PayslipSource {
         agency_ref: &str,
     ) -> impl Future<Output = Result<Vec<String>, ApiError>>;
 
+    /// The ids of the Irish workers whose PPS number is `pps` (capitals, no spaces). A source
+    /// that cannot look PPS numbers up finds none.
+    fn workers_with_pps(&self, pps: &str) -> impl Future<Output = Result<Vec<String>, ApiError>> {
+        let _ = pps;
+        async { Ok(Vec::new()) }
+    }
+
     /// Every worker's Agency Ref by worker id (UK and Irish), for the export's Agency Ref
     /// column. A source that cannot say returns none: the column is then left blank.
     fn agency_refs(&self) -> impl Future<Output = Result<HashMap<String, String>, ApiError>> {

@@ -15,6 +15,7 @@ use super::error::ExportError;
 use super::payslip_source::{PayslipQuery, PayslipSource};
 use super::request::{ExportRequest, ExportSummary};
 use super::run::run_export;
+use super::workers_file::normalise_pps;
 use crate::api::{ApiError, CandidateFilter, Client, PayslipFilter};
 
 /// Export payslips as `request` says. [`ExportError::is_usage`] tells bad arguments or an
@@ -69,6 +70,20 @@ impl PayslipSource for Client {
         ids.sort();
         ids.dedup();
         Ok(ids)
+    }
+
+    async fn workers_with_pps(&self, pps: &str) -> Result<Vec<String>, ApiError> {
+        let filter = CandidateFilter {
+            pps_number: Some(pps.to_owned()),
+            ..CandidateFilter::default()
+        };
+        let candidates: Vec<_> = self.candidates_ie(filter).try_collect().await?;
+        // Matched here too: a server that ignores the filter returns everyone.
+        Ok(candidates
+            .into_iter()
+            .filter(|c| c.pps_number().map(normalise_pps).as_deref() == Some(pps))
+            .filter_map(|c| c.id)
+            .collect())
     }
 
     async fn agency_refs(&self) -> Result<HashMap<String, String>, ApiError> {

@@ -23,15 +23,15 @@ pub async fn resolve_workers<S: PayslipSource>(
         return Ok(None);
     }
     let mut ids = BTreeSet::new();
-    // Agency Ref → (order first named, where it was first named).
-    let mut refs: BTreeMap<String, (usize, String)> = BTreeMap::new();
+    // (Agency Ref or PPS number) → (order first named, where it was first named).
+    let mut refs: BTreeMap<(WorkerKind, String), (usize, String)> = BTreeMap::new();
     for value in &request.workers {
         let value = value.trim();
         if looks_like_worker_id(value) {
             ids.insert(value.to_ascii_uppercase());
         } else if !value.is_empty() {
             let order = refs.len();
-            refs.entry(value.to_owned())
+            refs.entry((WorkerKind::AgencyRef, value.to_owned()))
                 .or_insert_with(|| (order, format!("--worker {value}")));
         }
     }
@@ -41,9 +41,9 @@ pub async fn resolve_workers<S: PayslipSource>(
                 WorkerKind::Id => {
                     ids.insert(entry.value);
                 }
-                WorkerKind::AgencyRef => {
+                kind @ (WorkerKind::AgencyRef | WorkerKind::Pps) => {
                     let order = refs.len();
-                    refs.entry(entry.value)
+                    refs.entry((kind, entry.value))
                         .or_insert_with(|| (order, entry.place.to_string()));
                 }
             }
@@ -51,19 +51,26 @@ pub async fn resolve_workers<S: PayslipSource>(
     }
 
     let mut lookups = futures::stream::iter(refs)
-        .map(|(agency_ref, (order, origin))| async move {
-            let found = source.workers_with_agency_ref(&agency_ref).await;
-            (agency_ref, order, origin, found)
+        .map(|((kind, value), (order, origin))| async move {
+            let found = match kind {
+                WorkerKind::Pps => source.workers_with_pps(&value).await,
+                _ => source.workers_with_agency_ref(&value).await,
+            };
+            let what = match kind {
+                WorkerKind::Pps => "PPS number",
+                _ => "Agency Ref",
+            };
+            (what, value, order, origin, found)
         })
         .buffer_unordered(LOOKUPS_IN_FLIGHT);
     let mut problems = Vec::new();
-    while let Some((agency_ref, order, origin, found)) = lookups.next().await {
+    while let Some((what, agency_ref, order, origin, found)) = lookups.next().await {
         let found = found?;
         match found.as_slice() {
             [] => problems.push((
                 order,
                 format!(
-                    "{origin}: no worker in Nxsys has Agency Ref `{agency_ref}`; check the \
+                    "{origin}: no worker in Nxsys has {what} `{agency_ref}`; check the \
                  reference, or give the worker id (SR-…) instead"
                 ),
             )),
@@ -73,7 +80,7 @@ pub async fn resolve_workers<S: PayslipSource>(
             several => problems.push((
                 order,
                 format!(
-                    "{origin}: Agency Ref `{agency_ref}` belongs to several workers ({}); give the \
+                    "{origin}: {what} `{agency_ref}` belongs to several workers ({}); give the \
                  worker id (SR-…) you mean instead",
                     several.join(", ")
                 ),

@@ -678,6 +678,28 @@ async fn irish_workers_from_a_file_are_found_and_csv_money_has_two_decimals() {
         }
     }
     assert!(rows > 0, "the Irish workers' payslips were exported");
+
+    // A column of PPS numbers names Irish workers too.
+    let pps = env.path("pps.csv");
+    std::fs::write(&pps, "PPS Number\n8311802q\n").expect("write");
+    let out = env.path("pps.xlsx");
+    let export = env
+        .run(&[
+            "--json",
+            "export",
+            "payslips",
+            "--workers-from",
+            pps.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(export.code, 0, "{}", export.stderr);
+    assert!(
+        export.json()["payslips"].as_u64() > Some(0),
+        "{}",
+        export.stdout
+    );
 }
 
 /// Ctrl-C (SIGINT) and SIGTERM stop the import: nothing more is sent, the run is journaled as
