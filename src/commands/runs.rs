@@ -174,7 +174,14 @@ pub(crate) fn print_report(report: &RunReport) {
                 .http_status
                 .map(|s| format!(" HTTP {s}"))
                 .unwrap_or_default();
-            let message = row.message.lines().next().unwrap_or_default();
+            let message = match row.message.lines().next() {
+                Some(first) if !first.is_empty() => first,
+                // Never sent: the run stopped first.
+                _ if row.outcome == Outcome::Pending => {
+                    "not sent yet; run the same import again to resume"
+                }
+                _ => "",
+            };
             println!(
                 "  {} — {} ({}{status}): {message}",
                 row.source,

@@ -242,9 +242,14 @@ fn write_xlsx(out: &Path, sheets: &[Copied]) -> Result<(), ReportError> {
     };
     let mut book = Workbook::new();
     let text = Format::new().set_num_format("@");
+    // Top-aligned like the wrapped error beside them, so a tall row reads from its top line.
+    let cell = Format::new()
+        .set_num_format("@")
+        .set_align(rust_xlsxwriter::FormatAlign::Top);
     let bold = Format::new().set_bold().set_num_format("@");
     let highlight = Format::new()
         .set_num_format("@")
+        .set_align(rust_xlsxwriter::FormatAlign::Top)
         .set_background_color(Color::RGB(0xFFC7CE))
         .set_font_color(Color::RGB(0x9C0006));
     let wrap = Format::new()
@@ -280,7 +285,7 @@ fn write_xlsx(out: &Path, sheets: &[Copied]) -> Result<(), ReportError> {
         {
             let r = i as u32 + 1;
             for (c, value) in cells.iter().enumerate().take(width) {
-                ws.write_string(r, c as u16, fit_excel_cell(value).as_ref())
+                ws.write_string_with_format(r, c as u16, fit_excel_cell(value).as_ref(), &cell)
                     .map_err(xlsx)?;
             }
             for (c, note) in bad.iter().filter(|(c, _)| *c < width) {
