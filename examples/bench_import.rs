@@ -54,6 +54,7 @@ async fn main() -> anyhow::Result<()> {
         entity: None,
         mapping: None,
         enums: Enums::embedded_with_user(None)?,
+        strict: false,
     };
     let batch = load_batch(&files, &options)?;
 
@@ -82,12 +83,14 @@ async fn main() -> anyhow::Result<()> {
         base_url: server.base_url.clone(),
         recorded_options: serde_json::json!({}),
         resume: None,
+        tenant: None,
         allow_duplicate_batch: false,
         submit: SubmitOptions {
             concurrency,
             dry_run: false,
             offline: false,
             progress: false,
+            acceptance: Default::default(),
         },
     };
 

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::model::ChangeClass;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "nxsys-etl",
@@ -179,6 +181,9 @@ pub struct TemplateArgs {
     /// File format
     #[arg(long, value_enum, default_value_t = SheetFormat::Xlsx)]
     pub format: SheetFormat,
+    /// Overwrite template files that already exist (they may hold your filled-in rows)
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// What is in a file or sheet, when its name and headers do not say.
@@ -205,6 +210,10 @@ pub struct InputArgs {
     /// Enum values and aliases file overriding the built-in one
     #[arg(long)]
     pub enums: Option<PathBuf>,
+    /// Never repair what Excel did to identifiers (a mobile or sort code that lost its leading
+    /// zero): report it as an error instead
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]
@@ -226,6 +235,17 @@ pub struct ImportArgs {
     /// Plan only: send nothing, write the plan as the report
     #[arg(long)]
     pub dry_run: bool,
+    /// With --dry-run: plan without consulting Nxsys (every record counts as "would create
+    /// or update"); without it a dry run that cannot reach Nxsys stops
+    #[arg(long, requires = "dry_run")]
+    pub offline: bool,
+    /// Send these held change classes for this run: identity, bank, pay (comma-separated)
+    #[arg(long, value_delimiter = ',', value_parser = change_class)]
+    pub accept: Vec<ChangeClass>,
+    /// Send the changes marked approved in this file (a report's Changes sheet, .xlsx or .csv,
+    /// with its Approve column filled in)
+    #[arg(long, value_name = "FILE")]
+    pub approvals: Option<PathBuf>,
     /// Requests per second, 1 or more [default: from the profile, else 10; 200 with --sandbox]
     #[arg(long, value_name = "N", value_parser = rate)]
     pub rate: Option<u32>,
@@ -396,6 +416,17 @@ pub struct GenBatchArgs {
     /// Output folder (created if missing)
     #[arg(short, long)]
     pub output: PathBuf,
+}
+
+/// `--accept` values: the change classes that wait for approval.
+fn change_class(text: &str) -> Result<ChangeClass, String> {
+    match ChangeClass::parse(text) {
+        Some(class) if class.is_guarded() => Ok(class),
+        _ => Err(format!(
+            "'{text}' is not a change class that waits for approval; use identity, bank or pay \
+             (comma-separated, e.g. --accept bank,pay)"
+        )),
+    }
 }
 
 #[cfg(test)]

@@ -77,6 +77,16 @@ pub fn missing_folder(path: &Path) -> Option<&Path> {
         .filter(|dir| !dir.as_os_str().is_empty() && !dir.is_dir())
 }
 
+/// The input among `inputs` that `out` names, however spelt (`./a.csv`, a symlink): writing
+/// there would replace the user's own file with output, so commands refuse it outright.
+pub fn input_named<'a>(out: &Path, inputs: &'a [std::path::PathBuf]) -> Option<&'a Path> {
+    let out = std::fs::canonicalize(out).ok()?;
+    inputs
+        .iter()
+        .find(|input| std::fs::canonicalize(input).is_ok_and(|i| i == out))
+        .map(|p| p.as_path())
+}
+
 #[cfg(test)]
 mod tests {
     use super::{EXCEL_CELL_CHARS, fit_excel_cell, neutralise_csv};
@@ -89,6 +99,25 @@ mod tests {
         assert_eq!(wrapped_lines(&"x".repeat(120), 60.0), 3);
         assert_eq!(wrapped_row_height([("one line", 60.0)]), None);
         assert_eq!(wrapped_row_height([("a", 9.0), ("a\nb", 9.0)]), Some(30.0));
+    }
+
+    #[test]
+    fn an_input_is_recognised_however_it_is_spelt() {
+        let dir = tempfile::tempdir().expect("dir");
+        let input = dir.path().join("timesheets.csv");
+        std::fs::write(&input, "a\n").expect("write");
+        let inputs = vec![input.clone()];
+        let spelt = dir.path().join(".").join("timesheets.csv");
+        assert_eq!(super::input_named(&spelt, &inputs), Some(input.as_path()));
+        assert_eq!(
+            super::input_named(&dir.path().join("report.csv"), &inputs),
+            None
+        );
+        std::fs::write(dir.path().join("other.csv"), "b\n").expect("write");
+        assert_eq!(
+            super::input_named(&dir.path().join("other.csv"), &inputs),
+            None
+        );
     }
 
     #[test]

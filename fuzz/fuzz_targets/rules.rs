@@ -42,6 +42,7 @@ fuzz_target!(|data: &[u8]| {
             text: &text,
             number,
             date1904,
+            ..Input::default()
         };
         if let Ok(checked) = rules::apply(rule, &input, enums()) {
             // What passes a rule can be written to JSON for the API.

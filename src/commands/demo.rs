@@ -74,12 +74,14 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<Exit> {
         base_url: session.base_url.to_string(),
         recorded_options: json!({ "demo": true }),
         resume: None,
+        tenant: Some(session.tenant()),
         allow_duplicate_batch: true,
         submit: SubmitOptions {
             concurrency: settings.concurrency,
             dry_run: false,
             offline: false,
             progress: settings.progress,
+            acceptance: Default::default(),
         },
     };
     let result = import(&session.client, &journal, &batch.records, &request).await;

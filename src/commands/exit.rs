@@ -34,6 +34,7 @@ impl Exit {
         } else if counts.get(Outcome::Invalid)
             + counts.get(Outcome::Rejected)
             + counts.get(Outcome::Blocked)
+            + counts.get(Outcome::Held)
             > 0
         {
             Exit::Rows

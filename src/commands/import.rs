@@ -11,8 +11,9 @@ use super::session::{self, connect};
 use crate::cli::{Global, ImportArgs};
 use crate::model::Finding;
 use crate::model::{CellFinding, Outcome, Provenance, Record};
-use crate::report::fixfile;
+use crate::plan::approval::Acceptance;
 use crate::report::reconcile::{self, RunReport};
+use crate::report::{approvals, fixfile};
 use crate::schema::{self};
 use crate::settings::{Flags, Server, Settings};
 use crate::submit::{ImportError, ImportRequest, Offline, SubmitOptions, import};
@@ -22,16 +23,15 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
     // Output paths are checked before anything is sent.
     if let Some(path) = &args.report {
         reconcile::check_path(path).map_err(Failure::usage)?;
+        super::check_output("report", path, &args.input.files)?;
     }
     if let Some(path) = &args.fix_file {
         crate::report::findings::OutFormat::of(path).map_err(Failure::usage)?;
-        if let Some(dir) = crate::writing::missing_folder(path) {
-            return Err(Failure::usage(anyhow!(
-                "the folder {} for the fix file does not exist; create it, or give another path",
-                dir.display()
-            ))
-            .into());
-        }
+        super::check_output("fix file", path, &args.input.files)?;
+    }
+    let mut acceptance = Acceptance::classes(args.accept.iter().copied());
+    if let Some(path) = &args.approvals {
+        acceptance.merge(approvals::read(path).map_err(Failure::usage)?);
     }
     let options = super::validate::read_options(&args.input)?;
     let batch = schema::load_batch(&args.input.files, &options).map_err(Failure::usage)?;
@@ -50,24 +50,25 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
         concurrency: args.concurrency,
         ..super::flags(global)
     };
-    let (settings, connected) =
-        match session::resolve(&flags, args.sandbox.then(SandboxConfig::default)) {
-            Ok((settings, api)) => {
-                let connected = connect(&settings, api).await;
-                (settings, connected)
+    // An offline plan is asked for, never fallen into: a dry run that cannot reach Nxsys
+    // stops (exit 3) rather than report every record as new.
+    let (settings, session) = if args.offline {
+        (Settings::resolve(&flags, None, Server::Nxsys), None)
+    } else {
+        let (settings, api) = session::resolve(&flags, args.sandbox.then(SandboxConfig::default))?;
+        let session = connect(&settings, api).await.map_err(|e| {
+            if args.dry_run {
+                Failure::aborted(anyhow!(
+                    "{e:#}. The dry run needs Nxsys to tell what would be created and what \
+                     updated; fix the sign-in or the address, or add --offline to plan without \
+                     checking against Nxsys"
+                ))
+                .into()
+            } else {
+                e
             }
-            // No profile could be read: a dry run still plans, with the command line's settings.
-            Err(e) => (Settings::resolve(&flags, None, Server::Nxsys), Err(e)),
-        };
-    let session = match connected {
-        Ok(session) => Some(session),
-        Err(e) if args.dry_run => {
-            if !global.quiet {
-                eprintln!("note: planning offline, the server was not consulted ({e:#})");
-            }
-            None
-        }
-        Err(e) => return Err(e),
+        })?;
+        (settings, Some(session))
     };
     let base_url = match &session {
         Some(s) => s.base_url.to_string(),
@@ -88,14 +89,18 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
             "sandbox": args.sandbox,
             "profile": global.profile,
             "allow_duplicate_batch": args.allow_duplicate_batch,
+            "offline": args.offline,
+            "strict": args.input.strict,
         }),
         resume: args.resume.clone(),
+        tenant: session.as_ref().map(|s| s.tenant()),
         allow_duplicate_batch: args.allow_duplicate_batch,
         submit: SubmitOptions {
             concurrency,
             dry_run: args.dry_run,
             offline: session.is_none(),
             progress: settings.progress,
+            acceptance,
         },
     };
     let signals = super::interrupt::listen(global.quiet);

@@ -83,3 +83,26 @@ fn init_logging(global: &Global) {
         )
         .try_init();
 }
+
+/// Check an output path the user named (`what` says which, e.g. "fix file") before any work:
+/// its folder must exist, and it must not be one of the input files (writing there would
+/// replace the user's rows with output).
+fn check_output(what: &str, path: &std::path::Path, inputs: &[std::path::PathBuf]) -> Result<()> {
+    if let Some(dir) = crate::writing::missing_folder(path) {
+        return Err(Failure::usage(anyhow::anyhow!(
+            "the folder {} for the {what} does not exist; create it, or give another path",
+            dir.display()
+        ))
+        .into());
+    }
+    if let Some(input) = crate::writing::input_named(path, inputs) {
+        return Err(Failure::usage(anyhow::anyhow!(
+            "the {what} {} is one of the input files ({}); writing it would replace your rows — \
+             give the {what} another name",
+            path.display(),
+            input.display()
+        ))
+        .into());
+    }
+    Ok(())
+}

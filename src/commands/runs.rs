@@ -140,7 +140,16 @@ pub(crate) fn write_report(path: &Path, report: &RunReport) -> Result<(), Report
 /// The human summary of a run: facts, counts per entity and outcome, rows that need attention.
 pub(crate) fn print_report(report: &RunReport) {
     let run = &report.run;
-    println!("Run {} ({})", run.id, run.status.as_str());
+    if report.offline {
+        println!(
+            "Run {} ({}, {})",
+            run.id,
+            run.status.as_str(),
+            crate::report::reconcile::OFFLINE_NOTE
+        );
+    } else {
+        println!("Run {} ({})", run.id, run.status.as_str());
+    }
     println!("  started  {}", run.started);
     if let Some(f) = &run.finished {
         println!("  finished {f}");
@@ -163,7 +172,11 @@ pub(crate) fn print_report(report: &RunReport) {
         .filter(|r| {
             matches!(
                 r.outcome,
-                Outcome::Invalid | Outcome::Rejected | Outcome::Blocked | Outcome::Pending
+                Outcome::Invalid
+                    | Outcome::Rejected
+                    | Outcome::Blocked
+                    | Outcome::Held
+                    | Outcome::Pending
             )
         })
         .collect();
@@ -192,5 +205,12 @@ pub(crate) fn print_report(report: &RunReport) {
         if attention.len() > 20 {
             println!("  … and {} more (see the report)", attention.len() - 20);
         }
+    }
+    let flagged = report.fraud_patterns();
+    if flagged > 0 {
+        println!(
+            "Warning: {flagged} worker(s) — {}; see the Changes sheet of the report",
+            crate::report::reconcile::changes::FRAUD_WARNING
+        );
     }
 }

@@ -27,6 +27,15 @@ pub(crate) struct Session {
     pub client: Client,
     pub sandbox: Option<SandboxHandle>,
     pub base_url: Url,
+    /// The application's client id: with the base URL, the API tenant a run writes to.
+    pub client_id: String,
+}
+
+impl Session {
+    /// The API tenant this session writes to (base URL and client id), for the one-writer lock.
+    pub fn tenant(&self) -> String {
+        format!("{} client {}", self.base_url, self.client_id)
+    }
 }
 
 impl Session {
@@ -78,6 +87,7 @@ async fn connect_sandbox(settings: &Settings, config: SandboxConfig) -> anyhow::
             handle.base_url
         ))
     })?;
+    let client_id = handle.client_id.clone();
     let creds = Credentials {
         client_id: handle.client_id.clone(),
         client_secret: SecretString::from(handle.client_secret.clone()),
@@ -90,6 +100,7 @@ async fn connect_sandbox(settings: &Settings, config: SandboxConfig) -> anyhow::
         client,
         sandbox: Some(handle),
         base_url,
+        client_id,
     })
 }
 
@@ -101,6 +112,7 @@ async fn connect_nxsys(settings: &Settings, target: &Target) -> anyhow::Result<S
         .map_err(Failure::aborted)?;
     tracing::info!(base_url = %target.base_url, client_id = %creds.client_id, "connecting");
     let config = settings.client_config(target.base_url.clone());
+    let client_id = creds.client_id.clone();
     let client = auth::connect(config, creds, Some(store))
         .await
         .map_err(connect_failure)
@@ -109,6 +121,7 @@ async fn connect_nxsys(settings: &Settings, target: &Target) -> anyhow::Result<S
         client,
         sandbox: None,
         base_url: target.base_url.clone(),
+        client_id,
     })
 }
 

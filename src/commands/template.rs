@@ -1,6 +1,8 @@
 //! `nxsys-etl template`: write blank templates to fill in (xlsx or CSV), one per entity.
 
-use anyhow::{Context as _, Result};
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result, anyhow};
 
 use super::exit::{Exit, Failure};
 use crate::cli::{Global, SheetFormat, TemplateArgs, TemplateEntity};
@@ -19,23 +21,39 @@ pub fn run(global: &Global, args: TemplateArgs) -> Result<Exit> {
     std::fs::create_dir_all(&args.output)
         .with_context(|| format!("cannot create the folder {}", args.output.display()))
         .map_err(Failure::usage)?;
+    let ext = match args.format {
+        SheetFormat::Xlsx => "xlsx",
+        SheetFormat::Csv => "csv",
+    };
+    let targets: Vec<(Entity, PathBuf)> = entities
+        .into_iter()
+        .map(|e| (e, args.output.join(template::file_name(e, ext))))
+        .collect();
+    // A template the user has filled in looks like any other: never replace one unasked.
+    let existing: Vec<String> = targets
+        .iter()
+        .filter(|(_, path)| path.exists())
+        .map(|(_, path)| path.display().to_string())
+        .collect();
+    if !existing.is_empty() && !args.force {
+        return Err(Failure::usage(anyhow!(
+            "nothing was written: {} already exist{} and may hold your rows; move {} away, \
+             write elsewhere with -o DIR, or add --force to overwrite",
+            existing.join(", "),
+            if existing.len() == 1 { "s" } else { "" },
+            if existing.len() == 1 { "it" } else { "them" },
+        ))
+        .into());
+    }
     let enums = Enums::embedded();
     let mut written = Vec::new();
-    for entity in entities {
-        let (ext, result) = match args.format {
-            SheetFormat::Xlsx => {
-                let path = args.output.join(template::file_name(entity, "xlsx"));
-                let r = template::write_xlsx(entity, &enums, &path);
-                (path, r)
-            }
-            SheetFormat::Csv => {
-                let path = args.output.join(template::file_name(entity, "csv"));
-                let r = template::write_csv(entity, &path);
-                (path, r)
-            }
+    for (entity, path) in targets {
+        let result = match args.format {
+            SheetFormat::Xlsx => template::write_xlsx(entity, &enums, &path),
+            SheetFormat::Csv => template::write_csv(entity, &path),
         };
         result.map_err(Failure::usage)?;
-        written.push(ext);
+        written.push(path);
     }
     if global.json {
         println!("{}", serde_json::json!({ "written": written }));

@@ -41,6 +41,7 @@ pub(crate) fn read_options(input: &InputArgs) -> Result<ReadOptions> {
         entity: input.entity.map(entity_of),
         mapping,
         enums,
+        strict: input.strict,
     })
 }
 
@@ -61,12 +62,8 @@ struct JsonSummary<'a> {
 pub fn run(global: &Global, args: ValidateArgs) -> Result<Exit> {
     // Output paths are checked before the (possibly long) read.
     for (what, path) in [("report", &args.report), ("fix file", &args.fix_file)] {
-        if let Some(dir) = path.as_deref().and_then(crate::writing::missing_folder) {
-            return Err(Failure::usage(anyhow::anyhow!(
-                "the folder {} for the {what} does not exist; create it, or give another path",
-                dir.display()
-            ))
-            .into());
+        if let Some(path) = path {
+            super::check_output(what, path, &args.input.files)?;
         }
     }
     let opts = read_options(&args.input)?;

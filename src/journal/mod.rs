@@ -19,7 +19,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
-pub use lock::BatchLock;
+pub use lock::{BatchLock, TenantLock};
 pub use records::{NewRecord, RecordRow, RecordState, RecordUpdate};
 pub use runs::{RunRow, RunStatus, new_run_id};
 
@@ -59,6 +59,12 @@ pub enum JournalError {
          finish, then run the import again"
     )]
     Busy { path: PathBuf },
+    #[error(
+        "another nxsys-etl is sending to this Nxsys account right now ({holder}; lock {path}); \
+         two runs at once could create the same worker or timesheet twice. Wait for it to \
+         finish, then run the import again"
+    )]
+    TenantBusy { holder: String, path: PathBuf },
     #[error("run {0} is not in the journal; `nxsys-etl runs list` shows the runs it knows")]
     UnknownRun(String),
     #[error("record {seq} of run {run} is not in the journal")]

@@ -10,7 +10,7 @@ use super::stored::{self, RECORD_COLUMNS};
 use super::{Journal, JournalError, now};
 use crate::model::{Action, Change, Counts, Entity, Outcome, Provenance, RecordDetail};
 
-/// Where a record is in its life. `planned → sent → done | failed`; `blocked` and
+/// Where a record is in its life. `planned → sent → done | failed`; `blocked`, `held` and
 /// `unchanged` are decided without sending anything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -28,6 +28,9 @@ pub enum RecordState {
     Blocked,
     /// Already on the server exactly as in the sheet: nothing to send.
     Unchanged,
+    /// Not sent: an identity, bank or pay change that nothing accepted, or a conflict
+    /// (`message` says which). A later run that accepts it sends it.
+    Held,
 }
 
 impl RecordState {
@@ -39,6 +42,7 @@ impl RecordState {
             RecordState::Failed => "failed",
             RecordState::Blocked => "blocked",
             RecordState::Unchanged => "unchanged",
+            RecordState::Held => "held",
         }
     }
 
@@ -50,6 +54,7 @@ impl RecordState {
             "failed" => RecordState::Failed,
             "blocked" => RecordState::Blocked,
             "unchanged" => RecordState::Unchanged,
+            "held" => RecordState::Held,
             _ => return None,
         })
     }
@@ -93,6 +98,7 @@ impl RecordRow {
             RecordState::Done if update => Outcome::Updated,
             RecordState::Done => Outcome::Created,
             RecordState::Unchanged => Outcome::Unchanged,
+            RecordState::Held => Outcome::Held,
             RecordState::Failed => Outcome::Rejected,
             RecordState::Blocked if self.detail.invalid => Outcome::Invalid,
             RecordState::Blocked => Outcome::Blocked,

@@ -218,11 +218,7 @@ fn typed_rows_round_trip() {
     journal
         .insert_records("r1", std::slice::from_ref(&new))
         .unwrap();
-    let changes = vec![Change {
-        field: "rates".into(),
-        before: json!("PR-1 8 × 12.5"),
-        after: json!(null),
-    }];
+    let changes = vec![Change::new("rates", json!("PR-1 8 × 12.5"), json!(null))];
     journal
         .set_action("r1", 2, Action::Update, &changes)
         .unwrap();

@@ -41,6 +41,55 @@ impl Action {
     }
 }
 
+/// What kind of thing an update changes. *Identity*, *bank* and *pay* changes are held for
+/// approval unless accepted; *other* changes go through.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeClass {
+    /// Forename, surname, date of birth, NI or PPS number: who the worker is.
+    Identity,
+    /// Where the worker's pay goes: account number, sort code, IBAN, account name, bank.
+    Bank,
+    /// How much is paid: a timesheet's lines, a pay code's rate-affecting fields.
+    Pay,
+    /// Anything else (address, phone, email, statuses…).
+    #[default]
+    Other,
+}
+
+impl ChangeClass {
+    /// The classes that need approval, in the order messages list them.
+    pub const GUARDED: [ChangeClass; 3] =
+        [ChangeClass::Identity, ChangeClass::Bank, ChangeClass::Pay];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeClass::Identity => "identity",
+            ChangeClass::Bank => "bank",
+            ChangeClass::Pay => "pay",
+            ChangeClass::Other => "other",
+        }
+    }
+
+    /// The class [`ChangeClass::as_str`] names (any case), if any.
+    pub fn parse(text: &str) -> Option<ChangeClass> {
+        Some(match text.trim().to_ascii_lowercase().as_str() {
+            "identity" => ChangeClass::Identity,
+            "bank" => ChangeClass::Bank,
+            "pay" => ChangeClass::Pay,
+            "other" => ChangeClass::Other,
+            _ => return None,
+        })
+    }
+
+    /// Whether a change of this class waits for approval unless accepted.
+    pub fn is_guarded(self) -> bool {
+        self != ChangeClass::Other
+    }
+}
+
 /// One field whose value would change.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change {
@@ -50,11 +99,41 @@ pub struct Change {
     pub before: Value,
     /// The sheet's value.
     pub after: Value,
+    /// What kind of change it is (the plan classifies it).
+    #[serde(default)]
+    pub class: ChangeClass,
+    /// For a guarded change that went (or may go) through: what let it, e.g. `--accept bank`
+    /// or `approvals.xlsx row 4`. `None` for other changes and for held ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted: Option<String>,
+}
+
+impl Change {
+    /// A change of class *other*, not yet accepted by anything.
+    pub fn new(field: impl Into<String>, before: Value, after: Value) -> Change {
+        Change {
+            field: field.into(),
+            before,
+            after,
+            class: ChangeClass::Other,
+            accepted: None,
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn change_class_names_round_trip() {
+        for c in ChangeClass::GUARDED.into_iter().chain([ChangeClass::Other]) {
+            assert_eq!(ChangeClass::parse(c.as_str()), Some(c));
+        }
+        assert_eq!(ChangeClass::parse(" Bank "), Some(ChangeClass::Bank));
+        assert_eq!(ChangeClass::parse("banks"), None);
+        assert!(!ChangeClass::Other.is_guarded());
+    }
 
     #[test]
     fn action_names_round_trip() {

@@ -50,6 +50,10 @@ pub struct RecordDetail {
     /// Validation findings with their cell references.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<String>,
+    /// What the plan noticed and let go ahead (e.g. a timesheet created beside another of the
+    /// same worker and period).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// Timesheets: the worker as the sheet names them, and the resolved `SR-…` id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worker: Option<String>,

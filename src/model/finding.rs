@@ -23,6 +23,10 @@ pub struct Finding {
     pub code: &'static str,
     /// What is wrong and what to do, without the cell's position.
     pub message: String,
+    /// For a repair ([`Finding::is_repair`]): the value sent instead of the value read, so a
+    /// fix file can hold it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sent: Option<String>,
 }
 
 impl Finding {
@@ -31,6 +35,7 @@ impl Finding {
             severity: Severity::Error,
             code,
             message: message.into(),
+            sent: None,
         }
     }
 
@@ -39,7 +44,24 @@ impl Finding {
             severity: Severity::Warning,
             code,
             message: message.into(),
+            sent: None,
         }
+    }
+
+    /// The same finding, saying that `value` is sent instead of the value read.
+    pub fn sending(self, value: impl Into<String>) -> Self {
+        Finding {
+            sent: Some(value.into()),
+            ..self
+        }
+    }
+
+    /// A warning that the value sent is not the value read: an identifier Excel damaged and a
+    /// rule repaired (codes ending `.repaired`), or a short account number padded with zeros.
+    /// Reports keep these beside the errors, so an auditor sees what was reconstructed.
+    pub fn is_repair(&self) -> bool {
+        self.severity == Severity::Warning
+            && (self.code.ends_with(".repaired") || self.code == "account_number.padded")
     }
 }
 

@@ -11,7 +11,7 @@ mod finding;
 mod outcome;
 mod record;
 
-pub use action::{Action, Change};
+pub use action::{Action, Change, ChangeClass};
 pub use detail::{RecordDetail, Totals};
 pub use finding::{CellFinding, Finding, Severity};
 pub use outcome::{Counts, Outcome};

@@ -17,23 +17,30 @@ pub enum Outcome {
     Rejected,
     /// Not sent because something it depends on failed or could not be resolved.
     Blocked,
+    /// Not sent: it changes a worker's identity, bank details or pay (or matches two server
+    /// records), and nothing approved that.
+    Held,
     /// Dry run: would be created / updated.
     WouldCreate,
     WouldUpdate,
+    /// Offline dry run: would be sent; whether as a create or an update was not checked.
+    WouldSend,
     /// The run stopped before this record finished (resume it).
     Pending,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 9] = [
+    pub const ALL: [Outcome; 11] = [
         Outcome::Created,
         Outcome::Updated,
         Outcome::Unchanged,
         Outcome::Invalid,
         Outcome::Rejected,
         Outcome::Blocked,
+        Outcome::Held,
         Outcome::WouldCreate,
         Outcome::WouldUpdate,
+        Outcome::WouldSend,
         Outcome::Pending,
     ];
 
@@ -46,8 +53,10 @@ impl Outcome {
             Outcome::Invalid => "invalid",
             Outcome::Rejected => "rejected",
             Outcome::Blocked => "blocked",
+            Outcome::Held => "held (needs approval)",
             Outcome::WouldCreate => "would create",
             Outcome::WouldUpdate => "would update",
+            Outcome::WouldSend => "would create or update",
             Outcome::Pending => "pending",
         }
     }

@@ -32,7 +32,7 @@ pub fn fingerprint(records: &[Record]) -> String {
     sha256_hex(hashes.join("\n").as_bytes())
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(super) fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 

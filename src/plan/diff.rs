@@ -55,11 +55,7 @@ fn walk(
         leaf => {
             let before = server.cloned().unwrap_or(Value::Null);
             if !same_value(leaf, &before) {
-                out.push(Change {
-                    field: path,
-                    before,
-                    after: leaf.clone(),
-                });
+                out.push(Change::new(path, before, leaf.clone()));
             }
         }
     }
@@ -145,11 +141,7 @@ mod tests {
         let changes = changed_fields(&sheet, &server, &["code"]);
         assert_eq!(
             changes,
-            vec![Change {
-                field: "g.addr[1]".into(),
-                before: json!("Flat 3"),
-                after: json!("Flat 2"),
-            }]
+            vec![Change::new("g.addr[1]", json!("Flat 3"), json!("Flat 2"))]
         );
     }
 

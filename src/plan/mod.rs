@@ -5,11 +5,13 @@
 //! is known to hold. The submit stage fetches that knowledge (and acts on the decisions), which
 //! keeps the decision rules testable without a server.
 //!
+//! - [`approval`]: what class of thing an update changes, and whether it may go;
 //! - [`canonical`]: the normalised payload of a record, its hash and the batch fingerprint;
 //! - [`diff`]: which fields the sheet provides that differ from the server's copy;
 //! - [`resolve`]: VAT letters → `VC-…`, payment-rate bodies ready to send;
 //! - [`timesheet`]: timesheet bodies with resolved ids, and matching against the server's.
 
+pub mod approval;
 pub mod canonical;
 pub mod diff;
 pub mod resolve;
@@ -30,6 +32,11 @@ pub struct Decision {
     pub changes: Vec<Change>,
     /// For a blocked record: why, in words for the user.
     pub reason: Option<String>,
+    /// Held whatever is accepted (e.g. two server records match the sheet's): why.
+    pub conflict: Option<String>,
+    /// Goes ahead, with something the user should know (e.g. a create beside a similar
+    /// server record).
+    pub warning: Option<String>,
 }
 
 impl Decision {
@@ -39,6 +46,8 @@ impl Decision {
             existing_id: None,
             changes: Vec::new(),
             reason: None,
+            conflict: None,
+            warning: None,
         }
     }
 
@@ -48,6 +57,8 @@ impl Decision {
             existing_id: None,
             changes: Vec::new(),
             reason: Some(reason.into()),
+            conflict: None,
+            warning: None,
         }
     }
 
@@ -71,6 +82,8 @@ impl Decision {
             existing_id: Some(id.to_string()),
             changes,
             reason: None,
+            conflict: None,
+            warning: None,
         }
     }
 }

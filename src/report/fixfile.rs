@@ -1,5 +1,7 @@
 //! The fix file: the user's failing rows in their own columns, an error column added and the
-//! bad cells highlighted; re-importable as is (the error column is ignored when read back).
+//! bad cells highlighted; re-importable as is (the error column is ignored when read back). A
+//! cell a rule repaired (a mobile or sort code that lost its leading zero) holds the value sent,
+//! its note the value read.
 //!
 //! The sources are read again and the rows named by provenance copied, so `validate` and
 //! `import` can both write one from whatever rows failed.
@@ -142,7 +144,7 @@ fn copy(source: &Source<'_>, names: &mut BTreeSet<String>) -> Result<Copied, Fix
     let mut rows = Vec::new();
     let mut take = |row: &RowBuf| {
         if let Some(findings) = source.rows.get(&row.row) {
-            let cells: Vec<String> = row.cells().map(|c| c.text.to_string()).collect();
+            let mut cells: Vec<String> = row.cells().map(|c| c.text.to_string()).collect();
             let mut bad = Vec::new();
             let mut messages = Vec::new();
             for f in findings {
@@ -154,6 +156,11 @@ fn copy(source: &Source<'_>, names: &mut BTreeSet<String>) -> Result<Copied, Fix
                 messages.push(format!("{place}{}", f.finding.message));
                 if let Some(i) = f.column.as_deref().and_then(source::column_index) {
                     bad.push((i, f.finding.message.clone()));
+                    // A repaired cell holds the value sent (the note names the value read), so
+                    // the corrected file validates without the repair.
+                    if let (Some(sent), Some(cell)) = (&f.finding.sent, cells.get_mut(i)) {
+                        cell.clone_from(sent);
+                    }
                 }
             }
             rows.push(CopiedRow {

@@ -246,6 +246,7 @@ impl BatchIndex {
             ));
             return findings;
         }
+        findings.extend(repeated_lines(draft));
         let (days, why) = self.period_days(draft);
         let hourly = |pay: &PayRef| match pay {
             PayRef::Code(code) => self
@@ -314,6 +315,46 @@ impl BatchIndex {
             _ => (31, "at most a month"),
         }
     }
+}
+
+/// Lines of one timesheet that repeat an earlier line exactly (pay code, rate, units, VAT):
+/// both would be paid, which is right for a genuine second shift and wrong for a line entered
+/// twice, so each is a warning naming both rows.
+fn repeated_lines(draft: &TimesheetDraft) -> Vec<(usize, &'static str, Finding)> {
+    let key = |l: &crate::model::LineDraft| {
+        let pay = match &l.pay {
+            PayRef::Code(c) => c.to_uppercase(),
+            PayRef::Id(id) => id.clone(),
+        };
+        let vat = l.vat.as_ref().map(|v| format!("{v:?}")).unwrap_or_default();
+        (pay, l.rate.normalize(), l.units.normalize(), vat)
+    };
+    let mut seen: HashMap<_, &Provenance> = HashMap::new();
+    let mut findings = Vec::new();
+    for (i, line) in draft.lines.iter().enumerate() {
+        let k = key(line);
+        match seen.get(&k) {
+            Some(first) => findings.push((
+                i,
+                "rates[].units",
+                Finding::warning(
+                    "timesheet.repeated_line",
+                    format!(
+                        "this line repeats {} exactly (pay code {}, rate {}, units {}): both \
+                         will be paid, doubling that pay — delete one if it was entered twice",
+                        Where(first),
+                        k.0,
+                        k.1,
+                        k.2
+                    ),
+                ),
+            )),
+            None => {
+                seen.insert(k, &line.provenance);
+            }
+        }
+    }
+    findings
 }
 
 fn days_between(start: NaiveDate, end: NaiveDate) -> i64 {
@@ -431,5 +472,26 @@ mod tests {
         assert!(index.check_timesheet(&draft(&[48], d(7), d(8))).is_empty());
         let reversed = index.check_timesheet(&draft(&[1], d(8), d(7)));
         assert_eq!(reversed[0].2.code, "timesheet.dates_reversed");
+    }
+
+    #[test]
+    fn a_line_repeated_exactly_is_a_warning_naming_both_rows() {
+        let index = BatchIndex::default();
+        let found = index.check_timesheet(&draft(&[8, 4, 8], None, None));
+        assert_eq!(found.len(), 1, "{found:?}");
+        let (line, _, finding) = &found[0];
+        assert_eq!(*line, 2, "on the repeat, row 4");
+        assert_eq!(finding.code, "timesheet.repeated_line");
+        assert_eq!(finding.severity, crate::model::Severity::Warning);
+        assert!(
+            finding.message.contains("row 2 of b.csv"),
+            "{}",
+            finding.message
+        );
+        assert!(
+            index
+                .check_timesheet(&draft(&[8, 4], None, None))
+                .is_empty()
+        );
     }
 }

@@ -62,7 +62,8 @@ pub fn email(input: &Input<'_>) -> RuleResult<String> {
 /// Check a phone number: UK (`07700 900123`, `+44 7700 900123`), Irish (`087 123 4567`,
 /// `+353 87 123 4567`) or any other number in international form (`+` and 8–15 digits). The
 /// value keeps the number as text with spaces, dashes, dots, brackets and a `(0)` removed, e.g.
-/// `07700900123` or `+447700900123`.
+/// `07700900123` or `+447700900123`. A UK mobile that lost its leading 0 is repaired (see
+/// [`mobile_repair`]) unless the input is strict.
 pub fn phone(input: &Input<'_>) -> RuleResult<String> {
     let raw = input.text;
     reject_scientific("phone number", input)?;
@@ -99,6 +100,11 @@ pub fn phone(input: &Input<'_>) -> RuleResult<String> {
     } else if digits.starts_with('0') {
         // UK: 0 + 9 or 10 digits; Ireland: 0 + 6 to 9 digits.
         (7..=11).contains(&len)
+    } else if let Some(warning) = mobile_repair(input, &digits) {
+        return Ok(Checked {
+            value: format!("0{digits}"),
+            warnings: vec![warning],
+        });
     } else if input.number.is_some() {
         return Err(Finding::error(
             "phone.lost_zero",
@@ -128,6 +134,32 @@ pub fn phone(input: &Input<'_>) -> RuleResult<String> {
     }
     let value = if plus { format!("+{digits}") } else { digits };
     Ok(Checked::clean(value))
+}
+
+/// A UK mobile that lost its leading 0: exactly 10 plain digits starting with 7, stored as a
+/// number or written as the bare digits Excel leaves when it saves a CSV file again. `07` and 9
+/// digits is the only number it can have been (mobiles are the only UK numbers starting 07, and
+/// a lost `+` or `00` would leave a country code in front), so it is repaired, with a warning
+/// naming the value read and the value used; never when the input is strict.
+fn mobile_repair(input: &Input<'_>, digits: &str) -> Option<Finding> {
+    let raw = input.text;
+    let certain = !input.strict && all_digits(raw) && raw.len() == 10 && digits.starts_with('7');
+    if !certain {
+        return None;
+    }
+    let how = if input.number.is_some() {
+        "it was stored as a number, which drops the leading 0"
+    } else {
+        "it lost its leading 0, as when a CSV file is saved again by Excel"
+    };
+    Some(Finding::warning(
+        "phone.repaired",
+        format!(
+            "phone number read as '{raw}' ({how}); a UK mobile, repaired and sent as 0{digits}. \
+             Format the column as Text next time (--strict makes this an error)"
+        ),
+    )
+    .sending(format!("0{digits}")))
 }
 
 #[cfg(test)]
@@ -214,14 +246,69 @@ mod tests {
         assert_eq!(tel("7.7009E+09"), Err("identifier.scientific"));
     }
 
+    fn number(text: &str) -> Input<'_> {
+        Input {
+            text,
+            number: text.parse().ok(),
+            ..Input::default()
+        }
+    }
+
     #[test]
-    fn number_cell_without_leading_zero_is_reported() {
+    fn number_cell_without_leading_zero_is_reported_when_strict() {
         let input = Input {
-            text: "7700900123",
-            number: Some(7_700_900_123.0),
-            date1904: false,
+            strict: true,
+            ..number("7700900123")
         };
         assert_eq!(phone(&input).unwrap_err().code, "phone.lost_zero");
+        let text = Input {
+            strict: true,
+            ..Input::text("7700900123")
+        };
+        assert_eq!(phone(&text).unwrap_err().code, "phone.format");
+    }
+
+    #[test]
+    fn uk_mobile_that_lost_its_zero_is_repaired_naming_read_and_used() {
+        for input in [number("7376009680"), Input::text("7376009680")] {
+            let checked = phone(&input).expect("repaired");
+            assert_eq!(checked.value, "07376009680");
+            let codes: Vec<_> = checked.warnings.iter().map(|w| w.code).collect();
+            assert_eq!(codes, ["phone.repaired"]);
+            let message = &checked.warnings[0].message;
+            assert!(message.contains("'7376009680'"), "{message}");
+            assert!(message.contains("07376009680"), "{message}");
+            assert_eq!(checked.warnings[0].sent.as_deref(), Some("07376009680"));
+            assert!(checked.warnings[0].is_repair());
+        }
+    }
+
+    #[test]
+    fn only_the_certain_mobile_repair_is_made() {
+        // Not 07 + 9 digits once repaired, or not what Excel leaves: errors as before.
+        assert_eq!(
+            phone(&number("2079460018")).unwrap_err().code,
+            "phone.lost_zero"
+        );
+        assert_eq!(
+            phone(&number("871234567")).unwrap_err().code,
+            "phone.lost_zero"
+        );
+        assert_eq!(
+            phone(&number("770090012")).unwrap_err().code,
+            "phone.lost_zero"
+        );
+        assert_eq!(
+            phone(&number("77009001234")).unwrap_err().code,
+            "phone.lost_zero"
+        );
+        assert_eq!(tel("7700 900123"), Err("phone.format"));
+        assert_eq!(tel("770090012.3"), Err("phone.format"));
+        assert_eq!(tel("7.37601E+09"), Err("identifier.scientific"));
+        assert_eq!(
+            phone(&number("7.37601E+09")).unwrap_err().code,
+            "identifier.scientific"
+        );
     }
 
     proptest! {

@@ -12,10 +12,18 @@
 //! One file per rule family: [`ni`], [`bank`] (sort code, account number, IBAN, BIC and the GB
 //! IBAN/sort code/account consistency check), [`postcode`], [`ireland`] (PPS number, Eircode),
 //! [`contact`] (e-mail, phone), [`country`], [`date`], [`number`] (money, decimals, whole
-//! numbers), [`basic`] (text, yes/no, API ids). Identifiers that Excel damaged (leading zeros
-//! lost, `1.23E+15`) are reported, never silently repaired; the one repair is padding a 6–7
-//! digit account number, with a warning. `Rule::format_hint`, `Rule::example` and
-//! `Rule::is_identifier` describe each rule for templates.
+//! numbers), [`basic`] (text, yes/no, API ids).
+//!
+//! Identifiers that Excel damaged are repaired only when the original text is certain, and
+//! always with a warning naming the value read and the value used (`phone.repaired`,
+//! `sort_code.repaired`, `account_number.repaired`): a UK mobile that lost its 0, a sort code or
+//! account number stored as a number that lost its leading zeros (and agrees with the row's GB
+//! IBAN, when there is one), or a short sort code or account number in text that the row's GB
+//! IBAN confirms. Lost digits (`1.23E+15`, a sort code turned into a date) stay errors, and
+//! [`Input::strict`] (`--strict`) turns every repair back into an error. A 6–7 digit account
+//! number in text is padded with a warning (`account_number.padded`), the banks' convention.
+//! `Rule::format_hint`, `Rule::example` and `Rule::is_identifier` describe each rule for
+//! templates.
 
 pub mod bank;
 pub mod basic;
@@ -51,14 +59,18 @@ pub struct Input<'a> {
     pub number: Option<f64>,
     /// The workbook counts dates from 1904 (old Mac Excel).
     pub date1904: bool,
+    /// `--strict`: an identifier Excel damaged is an error even when it could be repaired.
+    pub strict: bool,
+    /// The row's IBAN, as its own rule returned it (upper case, no spaces), when it passed: the
+    /// evidence a repaired sort code or account number must agree with.
+    pub iban: Option<&'a str>,
 }
 
 impl<'a> Input<'a> {
     pub fn text(text: &'a str) -> Self {
         Input {
             text,
-            number: None,
-            date1904: false,
+            ..Input::default()
         }
     }
 }

@@ -21,6 +21,8 @@ pub struct Context<'a> {
     pub mapping: Option<&'a Mapping>,
     pub enums: &'a Enums,
     pub date1904: bool,
+    /// `--strict`: identifiers Excel damaged are errors, never repaired.
+    pub strict: bool,
 }
 
 /// One row, checked: the values that passed, by schema column, and the findings.
@@ -39,9 +41,35 @@ impl Context<'_> {
         let mut values = Vec::with_capacity(cols.len());
         let mut failed = Vec::with_capacity(cols.len());
         let mut findings = Vec::new();
+        // The IBAN is checked first: it is the evidence a repaired sort code or account number
+        // must agree with. Its findings still come in column order.
+        let iban_at = cols.iter().position(|c| c.rule == Rule::Iban);
+        let mut iban = iban_at.map(|index| {
+            let mut own = Vec::new();
+            let value = cols
+                .get(index)
+                .and_then(|column| self.check_cell(index, column, row, None, &mut own));
+            (value, own)
+        });
+        let iban_text = match &iban {
+            Some((Some(Value::Text(text)), _)) => Some(text.clone()),
+            _ => None,
+        };
         for (index, column) in cols.iter().enumerate() {
             let before = findings.len();
-            values.push(self.check_cell(index, column, row, &mut findings));
+            if Some(index) == iban_at {
+                let (value, own) = iban.take().unwrap_or_default();
+                findings.extend(own);
+                values.push(value);
+            } else {
+                values.push(self.check_cell(
+                    index,
+                    column,
+                    row,
+                    iban_text.as_deref(),
+                    &mut findings,
+                ));
+            }
             failed.push(
                 findings
                     .get(before..)
@@ -72,6 +100,7 @@ impl Context<'_> {
         index: usize,
         column: &Column,
         row: &RowBuf,
+        iban: Option<&str>,
         findings: &mut Vec<CellFinding>,
     ) -> Option<Value> {
         let cell = self
@@ -82,8 +111,16 @@ impl Context<'_> {
             .flatten()
             .and_then(|i| row.get(i));
         let constant = self.mapping.and_then(|m| m.constant_for(column));
+        let row_context = Input {
+            strict: self.strict,
+            iban,
+            ..Input::default()
+        };
         let input = match (constant, cell) {
-            (Some(text), _) => Input::text(text),
+            (Some(text), _) => Input {
+                text,
+                ..row_context
+            },
             (None, Some(cell)) if cell.error => {
                 findings.push(self.place(
                     row.row,
@@ -103,9 +140,13 @@ impl Context<'_> {
                 text: cell.text,
                 number: cell.number,
                 date1904: self.date1904,
+                ..row_context
             },
             _ => match self.mapping.and_then(|m| m.default_for(column)) {
-                Some(text) => Input::text(text),
+                Some(text) => Input {
+                    text,
+                    ..row_context
+                },
                 None => {
                     if column.required {
                         findings.push(self.place(row.row, Some(index), required(self, index)));

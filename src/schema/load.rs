@@ -31,6 +31,9 @@ pub struct ReadOptions {
     pub mapping: Option<Mapping>,
     /// Enum values and aliases.
     pub enums: Enums,
+    /// `--strict`: identifiers Excel damaged (a mobile or sort code that lost its leading zero)
+    /// are errors, never repaired.
+    pub strict: bool,
 }
 
 impl ReadOptions {
@@ -40,6 +43,7 @@ impl ReadOptions {
             entity: None,
             mapping: None,
             enums: Enums::embedded(),
+            strict: false,
         }
     }
 }
@@ -333,6 +337,7 @@ impl Run<'_> {
             mapping: self.opts.mapping.as_ref(),
             enums: &self.opts.enums,
             date1904: sheet.date1904,
+            strict: self.opts.strict,
         };
         let entity = sheet.map.entity;
         if self.is_template_example(sheet, row) {
@@ -468,6 +473,54 @@ mod tests {
                 summary.findings
             );
         }
+    }
+
+    /// Candidate rows with these sort codes and IBANs (the IBAN column last, after the sort
+    /// code it is evidence for); the codes of each row's findings.
+    fn bank_rows(rows: &[(&str, &str)], strict: bool) -> Vec<Vec<&'static str>> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("candidates.csv");
+        let mut text = String::from(
+            "Agency Ref,Forename,Surname,Account Number,Sort Code,Payment Model,IBAN\n",
+        );
+        for (i, (sort, iban)) in rows.iter().enumerate() {
+            text.push_str(&format!("AG-{i},Ann,Lee,86496244,{sort},PAYE,{iban}\n"));
+        }
+        std::fs::write(&path, text).expect("write");
+        let opts = ReadOptions {
+            entity: Some(Entity::Candidates),
+            strict,
+            ..ReadOptions::default()
+        };
+        let mut found = Vec::new();
+        validate_files(&[path], &opts, |r| {
+            let mut codes: Vec<_> = r.findings.iter().map(|f| f.finding.code).collect();
+            codes.retain(|c| c.starts_with("sort_code") || c.starts_with("iban"));
+            found.push(codes);
+        })
+        .expect("readable");
+        found
+    }
+
+    #[test]
+    fn a_short_sort_code_in_text_is_repaired_when_the_row_iban_confirms_it() {
+        let confirms = "GB26NWBK00079486496244";
+        let contradicts = "GB29NWBK60161331926819";
+        assert_eq!(
+            bank_rows(
+                &[("794", confirms), ("794", ""), ("794", contradicts)],
+                false
+            ),
+            [
+                vec!["sort_code.repaired"],
+                vec!["sort_code.length"],
+                vec!["sort_code.length"]
+            ]
+        );
+        assert_eq!(
+            bank_rows(&[("794", confirms)], true),
+            [vec!["sort_code.length"]]
+        );
     }
 
     #[test]

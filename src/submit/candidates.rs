@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::SubmitError;
-use super::engine::{Engine, NEW_PREFIX, Written, read};
+use super::engine::{ADOPTED, Engine, NEW_PREFIX, Written, read};
 use super::remote::{CandidateKey, Remote, ServerRecord};
 use crate::journal::RecordState;
 use crate::model::Action;
@@ -38,9 +38,15 @@ fn normalise_id(s: &str) -> String {
         .to_uppercase()
 }
 
-/// The server candidate with exactly this Agency Ref.
-fn with_ref<'c>(found: &'c [ServerRecord], agency: &str) -> Option<&'c ServerRecord> {
-    found.iter().find(|c| agency_ref(&c.json) == Some(agency))
+/// Why a record is held when the server has several workers with its Agency Ref.
+pub fn conflict(agency: &str, ids: &[&str]) -> String {
+    format!(
+        "conflict: the server holds {} workers with Agency Ref '{agency}' ({}), so which one \
+         the sheet means is unclear; nothing was sent. Merge them or give one another Agency \
+         Ref on Nxsys, then import again",
+        ids.len(),
+        ids.join(", ")
+    )
 }
 
 /// The candidates of a stage-start listing with this Agency Ref or NI/PPS number, read in full.
@@ -79,7 +85,19 @@ pub async fn process<R: Remote>(
         Some(list) => from_list(e, list, &key).await?,
         None => read(e.remote.find_candidates(&key)).await?,
     };
-    let existing = with_ref(&found, &key.agency_ref);
+    let same_ref: Vec<&ServerRecord> = found
+        .iter()
+        .filter(|c| agency_ref(&c.json) == Some(key.agency_ref.as_str()))
+        .collect();
+    if same_ref.len() > 1 {
+        // Never "the first one": which worker the sheet means is for a person to say.
+        let ids: Vec<&str> = same_ref.iter().map(|c| c.id.as_str()).collect();
+        let why = conflict(&key.agency_ref, &ids);
+        e.remember_failure(record, &why);
+        e.set_action(seq, Action::Update, &[])?;
+        return e.finish(seq, RecordState::Held, None, None, Some(why));
+    }
+    let existing = same_ref.first().copied();
     if existing.is_none()
         && let Some(id) = &key.identifier
         && let Some(other) = found
@@ -119,7 +137,11 @@ pub async fn process<R: Remote>(
         let id = decision.existing_id.clone().unwrap_or_default();
         return e.on_server(seq, record, RecordState::Done, &id, None, Some(recovered()));
     }
-    e.set_action(seq, decision.action, &decision.changes)?;
+    let changes = match e.review(record, &decision) {
+        Ok(changes) => changes,
+        Err(held) => return e.hold(seq, record, decision.existing_id, held),
+    };
+    e.set_action(seq, decision.action, &changes)?;
     match decision.action {
         Action::Unchanged | Action::Blocked => {
             let id = decision.existing_id.unwrap_or_default();
@@ -169,6 +191,7 @@ async fn create<R: Remote>(
     let (id, status, message) = match written {
         Written::Sent(id) => (id, Some(201), None),
         Written::Found(id) => (id, None, Some(recovered())),
+        Written::Adopted(id) => (id, Some(409), Some(ADOPTED.into())),
         Written::Rejected { status, message } => {
             e.remember_failure(record, &message);
             return e.finish(seq, RecordState::Failed, None, Some(status), Some(message));
@@ -216,6 +239,14 @@ async fn update<R: Remote>(
         Written::Found(()) => {
             e.on_server(seq, record, RecordState::Done, id, None, Some(recovered()))
         }
+        Written::Adopted(()) => e.on_server(
+            seq,
+            record,
+            RecordState::Done,
+            id,
+            Some(409),
+            Some(ADOPTED.into()),
+        ),
         Written::Rejected { status, message } => {
             e.remember_failure(record, &message);
             e.finish(

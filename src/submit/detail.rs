@@ -33,8 +33,15 @@ pub fn initial_detail(record: &Record) -> RecordDetail {
         findings: record
             .findings
             .iter()
-            .filter(|f| f.is_error())
-            .map(finding_text)
+            .filter(|f| f.is_error() || f.finding.is_repair())
+            .map(|f| {
+                if f.finding.is_repair() {
+                    // Which rule reconstructed the value, for the auditor.
+                    format!("{} [{}]", finding_text(f), f.finding.code)
+                } else {
+                    finding_text(f)
+                }
+            })
             .collect(),
         ..RecordDetail::default()
     };

@@ -1,7 +1,7 @@
 //! The engine: stages in dependency order, records concurrently, the exactly-once write loop,
 //! and what later stages learn from earlier ones (ids, failures).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::{Mutex, MutexGuard};
 
@@ -12,9 +12,9 @@ use super::remote::{Remote, RemoteError, ServerRecord};
 use super::{SubmitError, SubmitOptions, candidates, payment_rates, timesheets};
 use crate::journal::{Journal, RecordRow, RecordState, RecordUpdate};
 use crate::model::{Action, Change, Entity, Record, RecordDetail};
-use crate::plan::payload_hash;
 use crate::plan::resolve::VatCodes;
 use crate::plan::timesheet::{PayInfo, ServerTimesheet};
+use crate::plan::{Decision, payload_hash};
 
 /// Sends of one write before the run gives up (and stays resumable): each lost answer is
 /// followed by a search, so only an API that keeps losing answers gets here.
@@ -23,6 +23,10 @@ const MAX_SENDS: u32 = 8;
 /// A stage reads the whole list of what it may touch in one go (a page holds 100) when that
 /// costs fewer requests than looking each record up: up to this many items per record.
 pub(super) const LIST_ITEMS_PER_RECORD: usize = 50;
+
+/// What the journal says of a record adopted after a 409.
+pub const ADOPTED: &str = "the server already had it (HTTP 409 on create, another process or an earlier lost \
+     write); found by its natural key and adopted, nothing was created twice";
 
 /// Prefix of the placeholder id a dry run gives a record it would create.
 pub const NEW_PREFIX: &str = "(new) ";
@@ -38,12 +42,21 @@ pub struct Refs {
     pub failed: HashMap<String, String>,
 }
 
+/// An update that may not go: its changes (classified) and why.
+pub struct Held {
+    pub changes: Vec<Change>,
+    pub why: String,
+}
+
 /// The result of a write that went through the exactly-once loop.
 pub enum Written<T> {
     /// The server answered the write.
     Sent(T),
     /// An answer was lost and the record was then found on the server.
     Found(T),
+    /// The server refused a create as a conflict (409) and the search found the record: it
+    /// was already there.
+    Adopted(T),
     /// The server refused the data.
     Rejected { status: u16, message: String },
 }
@@ -59,6 +72,8 @@ pub struct Engine<'a, R: Remote> {
     pub vat: VatCodes,
     refs: Mutex<Refs>,
     duplicates: HashMap<u32, String>,
+    /// Rows not sent whose key a valid row of the batch carries (that row is imported).
+    superseded: HashSet<u32>,
     /// Candidates listed at the start of the stage (list shape), per country (`true` = Ireland).
     pub candidate_lists: HashMap<bool, Vec<ServerRecord>>,
     /// Timesheets listed at the start of the stage, per tax year.
@@ -117,6 +132,7 @@ impl<'a, R: Remote> Engine<'a, R> {
             vat,
             refs: Mutex::new(Refs::default()),
             duplicates: HashMap::new(),
+            superseded: HashSet::new(),
             candidate_lists: HashMap::new(),
             timesheet_lists: HashMap::new(),
         })
@@ -133,6 +149,7 @@ impl<'a, R: Remote> Engine<'a, R> {
     /// Run every stage, then read back what landed for the control totals.
     pub async fn run(mut self, work: &[(u32, &Record)]) -> Result<(), SubmitError> {
         self.duplicates = find_duplicates(work);
+        self.superseded = superseded(work);
         let totals: Vec<(Entity, u64)> = Entity::ALL
             .iter()
             .map(|e| {
@@ -197,15 +214,20 @@ impl<'a, R: Remote> Engine<'a, R> {
             self.remember_final(record, row);
             return Ok(());
         }
+        // A row that is not sent speaks for its key (blocks the timesheets that need it) only
+        // when no valid row of the batch has the same key: that one is the one imported.
+        let speaks = !self.superseded.contains(&seq);
         if !record.is_valid() {
-            self.remember_failure(record, "it has errors in the sheet");
+            if speaks {
+                let why = format!("it has errors in the sheet, {}", at(record));
+                self.remember_failure(record, &why);
+            }
             return self.block(
                 seq,
                 "invalid: not sent; fix the cells listed and import again",
             );
         }
         if let Some(first) = self.duplicates.get(&seq) {
-            self.remember_failure(record, "it is duplicated in the batch");
             return self.block(seq, first);
         }
         match record.entity {
@@ -230,6 +252,9 @@ impl<'a, R: Remote> Engine<'a, R> {
         match (row.state, &row.api_id) {
             (RecordState::Done | RecordState::Unchanged, Some(id)) => {
                 self.remember_success(record, id);
+            }
+            (RecordState::Held, _) => {
+                self.remember_failure(record, "its update is held for approval");
             }
             _ => self.remember_failure(record, row.message.as_deref().unwrap_or("it did not land")),
         }
@@ -273,6 +298,38 @@ impl<'a, R: Remote> Engine<'a, R> {
         changes: &[Change],
     ) -> Result<(), SubmitError> {
         Ok(self.journal.set_action(self.run, seq, action, changes)?)
+    }
+
+    /// Review a planned update: `Ok(changes)` classified and marked with what accepts them
+    /// when it may go; `Err(why)` when it must be held (a conflict, or a guarded change nothing
+    /// accepted).
+    pub fn review(&self, record: &Record, decision: &Decision) -> Result<Vec<Change>, Held> {
+        let mut changes = decision.changes.clone();
+        let verdict = match &decision.conflict {
+            Some(why) => Err(why.clone()),
+            None => self
+                .options
+                .acceptance
+                .review(record.entity, &record.key, &mut changes),
+        };
+        match verdict {
+            Ok(()) => Ok(changes),
+            Err(why) => Err(Held { changes, why }),
+        }
+    }
+
+    /// Journal a held update (its changes classified, nothing sent); the records that need it
+    /// are not sent either.
+    pub fn hold(
+        &self,
+        seq: u32,
+        record: &Record,
+        existing_id: Option<String>,
+        held: Held,
+    ) -> Result<(), SubmitError> {
+        self.remember_failure(record, "its update is held for approval");
+        self.set_action(seq, Action::Update, &held.changes)?;
+        self.finish(seq, RecordState::Held, existing_id, None, Some(held.why))
     }
 
     pub fn block(&self, seq: u32, message: &str) -> Result<(), SubmitError> {
@@ -358,6 +415,13 @@ impl<'a, R: Remote> Engine<'a, R> {
                     ambiguous = true;
                 }
                 Err(RemoteError::Rejected { status, message }) => {
+                    // 409: the server already holds it (another process, another machine, or
+                    // our own lost write): adopt it when the search finds it.
+                    if status == 409
+                        && let Some(found) = read(search()).await?
+                    {
+                        return Ok(Written::Adopted(found));
+                    }
                     if ambiguous && let Some(found) = read(search()).await? {
                         return Ok(Written::Found(found));
                     }
@@ -394,8 +458,31 @@ pub async fn read<T>(call: impl Future<Output = Result<T, RemoteError>>) -> Resu
     })
 }
 
+/// Where a record came from: `payment-rates.csv row 3` (its first row).
+fn at(record: &Record) -> String {
+    record
+        .provenance
+        .first()
+        .map(|p| match &p.sheet {
+            Some(sheet) => format!("{}, sheet {sheet}, row {}", p.file.display(), p.row),
+            None => format!("{} row {}", p.file.display(), p.row),
+        })
+        .unwrap_or_default()
+}
+
+/// The key later stages know a record by: workers by Agency Ref, pay codes in any case.
+fn ref_key(record: &Record) -> (&'static str, String) {
+    let group = match record.entity {
+        Entity::Candidates | Entity::CandidatesIe => "worker",
+        Entity::PaymentRates => "pay",
+        Entity::Timesheets => "timesheet",
+    };
+    (group, record.key.to_uppercase())
+}
+
 /// Records whose natural key repeats an earlier valid record of the same kind: only the first
-/// is imported (sending both would create a duplicate or overwrite one with the other).
+/// is imported (sending both would create a duplicate or overwrite one with the other). The
+/// message names both rows.
 fn find_duplicates(work: &[(u32, &Record)]) -> HashMap<u32, String> {
     let mut seen: HashMap<(&str, String), &Record> = HashMap::new();
     let mut out = HashMap::new();
@@ -403,31 +490,46 @@ fn find_duplicates(work: &[(u32, &Record)]) -> HashMap<u32, String> {
         if !record.is_valid() {
             continue;
         }
-        let group = match record.entity {
-            Entity::Candidates | Entity::CandidatesIe => "worker",
-            Entity::PaymentRates => "pay",
-            Entity::Timesheets => "timesheet",
-        };
-        let key = (group, record.key.to_uppercase());
-        match seen.get(&key) {
+        match seen.get(&ref_key(record)) {
             Some(first) => {
-                let at = first
-                    .provenance
-                    .first()
-                    .map(|p| format!("{} row {}", p.file.display(), p.row))
-                    .unwrap_or_default();
                 out.insert(
                     *seq,
                     format!(
-                        "duplicate of {at} (same key '{}'); only the first is imported — remove one of the rows",
-                        record.key
+                        "duplicate of {} (same key '{}'): {} was not imported, the first row \
+                         is — remove one of the rows",
+                        at(first),
+                        record.key,
+                        at(record)
                     ),
                 );
             }
             None => {
-                seen.insert(key, record);
+                seen.insert(ref_key(record), record);
             }
         }
     }
     out
+}
+
+/// Invalid or duplicate records whose key a valid record of the batch carries: what later
+/// stages learn of that key comes from the valid one.
+fn superseded(work: &[(u32, &Record)]) -> HashSet<u32> {
+    let valid: HashSet<(&str, String)> = work
+        .iter()
+        .filter(|(_, r)| r.is_valid())
+        .map(|(_, r)| ref_key(r))
+        .collect();
+    let mut first_valid: HashSet<(&str, String)> = HashSet::new();
+    work.iter()
+        .filter(|(_, r)| {
+            let key = ref_key(r);
+            if r.is_valid() {
+                // The first valid record speaks; later valid ones are duplicates.
+                !first_valid.insert(key)
+            } else {
+                valid.contains(&key)
+            }
+        })
+        .map(|(seq, _)| *seq)
+        .collect()
 }

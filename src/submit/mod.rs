@@ -29,6 +29,7 @@ pub use stop::{request_stop, stop_requested};
 
 use crate::journal::{Journal, JournalError, RecordRow};
 use crate::model::Record;
+use crate::plan::approval::Acceptance;
 
 /// How to submit.
 #[derive(Debug, Clone)]
@@ -42,6 +43,8 @@ pub struct SubmitOptions {
     pub offline: bool,
     /// Draw progress bars (the caller decides: a terminal, no `--json`, `-q`, `--no-progress`).
     pub progress: bool,
+    /// What lets identity, bank and pay changes through; any other such change is held.
+    pub acceptance: Acceptance,
 }
 
 /// Why a submission stopped before every record reached a final state.

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::SubmitError;
-use super::engine::{Engine, NEW_PREFIX, Written, read};
+use super::engine::{ADOPTED, Engine, NEW_PREFIX, Written, read};
 use super::remote::Remote;
 use crate::journal::RecordState;
 use crate::model::Action;
@@ -66,7 +66,11 @@ pub async fn process<R: Remote>(
         let id = decision.existing_id.clone().unwrap_or_default();
         return e.on_server(seq, record, RecordState::Done, &id, None, Some(recovered()));
     }
-    e.set_action(seq, decision.action, &decision.changes)?;
+    let changes = match e.review(record, &decision) {
+        Ok(changes) => changes,
+        Err(held) => return e.hold(seq, record, decision.existing_id, held),
+    };
+    e.set_action(seq, decision.action, &changes)?;
     let id = decision.existing_id.clone().unwrap_or_default();
     match decision.action {
         Action::Unchanged | Action::Blocked => {
@@ -131,6 +135,14 @@ fn settle<R: Remote>(
         Written::Found(id) => {
             e.on_server(seq, record, RecordState::Done, &id, None, Some(recovered()))
         }
+        Written::Adopted(id) => e.on_server(
+            seq,
+            record,
+            RecordState::Done,
+            &id,
+            Some(409),
+            Some(ADOPTED.into()),
+        ),
         Written::Rejected { status, message } => {
             e.remember_failure(record, &message);
             e.finish(seq, RecordState::Failed, None, Some(status), Some(message))

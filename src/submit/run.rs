@@ -7,8 +7,13 @@ use std::path::PathBuf;
 
 use super::{Remote, SubmitError, SubmitOptions, align, initial_detail, submit};
 use crate::journal::{Journal, JournalError, NewRecord, RunStatus, new_run_id};
-use crate::model::{Counts, Record};
+use crate::model::{Counts, Outcome, Record};
+use crate::plan::approval::Acceptance;
 use crate::plan::{fingerprint, payload_hash};
+
+/// The key of the run options that holds what the run accepts ([`Acceptance`]), so that a
+/// resumed run keeps the decisions of its first process.
+pub const ACCEPTANCE_OPTION: &str = "acceptance";
 
 /// What to import and how.
 #[derive(Debug, Clone)]
@@ -19,6 +24,9 @@ pub struct ImportRequest {
     pub base_url: String,
     /// Options recorded with the run (rate, concurrency, mask_pii, …).
     pub recorded_options: serde_json::Value,
+    /// The API tenant written to (base URL and client id): one run at a time may send to it on
+    /// this machine. `None` takes no such lock (tests of the engine against a fake).
+    pub tenant: Option<String>,
     /// Resume this run instead of looking one up by fingerprint.
     pub resume: Option<String>,
     pub allow_duplicate_batch: bool,
@@ -34,6 +42,18 @@ pub enum ImportError {
          --allow-duplicate-batch"
     )]
     DuplicateBatch { run: String, finished: String },
+    #[error(
+        "this batch was already imported by run {run} (finished {finished}) and {held} of its \
+         records are held for approval; nothing was sent. Check their old and new values in \
+         that run's report (Changes sheet), then run the same import with --accept \
+         identity,bank,pay (the classes you accept) or --approvals REPORT.xlsx (rows marked \
+         approved) to send them"
+    )]
+    HeldForApproval {
+        run: String,
+        finished: String,
+        held: usize,
+    },
     #[error(
         "run {run} was of another batch (the files' contents differ); give the files of that run, \
          or leave out --resume to start a new run"
@@ -60,10 +80,12 @@ impl ImportError {
         matches!(
             self,
             ImportError::DuplicateBatch { .. }
+                | ImportError::HeldForApproval { .. }
                 | ImportError::ResumeMismatch { .. }
                 | ImportError::NotResumable { .. }
                 | ImportError::DryRunResume { .. }
                 | ImportError::Journal(JournalError::Busy { .. })
+                | ImportError::Journal(JournalError::TenantBusy { .. })
                 | ImportError::Journal(JournalError::UnknownRun(_))
         )
     }
@@ -90,6 +112,10 @@ pub async fn import<R: Remote>(
     let dry_run = request.submit.dry_run;
     // Held until the run ends: a second process importing the same batch is refused, not
     // run alongside (two processes could both create the same worker).
+    let mut tenant_lock = match &request.tenant {
+        Some(tenant) if !dry_run => Some(journal.lock_tenant(tenant)?),
+        _ => None,
+    };
     let _lock = if dry_run {
         None
     } else {
@@ -116,10 +142,22 @@ pub async fn import<R: Remote>(
             if let Some(done) = runs.iter().find(|r| r.status == RunStatus::Finished)
                 && !request.allow_duplicate_batch
             {
-                return Err(ImportError::DuplicateBatch {
-                    run: done.id.clone(),
-                    finished: done.finished.clone().unwrap_or_default(),
-                });
+                // A batch whose held records are now accepted goes again: a new run, in which
+                // what landed before is unchanged and the accepted updates are sent.
+                let held = journal.outcome_counts(&done.id)?.get(Outcome::Held);
+                let finished = done.finished.clone().unwrap_or_default();
+                let run = done.id.clone();
+                match (held, request.submit.acceptance.is_empty()) {
+                    (0, _) => return Err(ImportError::DuplicateBatch { run, finished }),
+                    (held, true) => {
+                        return Err(ImportError::HeldForApproval {
+                            run,
+                            finished,
+                            held,
+                        });
+                    }
+                    (_, false) => {}
+                }
             }
             runs.into_iter().find(|r| r.status.is_resumable())
         }
@@ -138,12 +176,19 @@ pub async fn import<R: Remote>(
             } else {
                 RunStatus::Running
             };
+            let mut recorded = request.recorded_options.clone();
+            if let Some(map) = recorded.as_object_mut() {
+                map.insert(
+                    ACCEPTANCE_OPTION.into(),
+                    serde_json::to_value(&request.submit.acceptance).unwrap_or_default(),
+                );
+            }
             journal.insert_run(
                 &id,
                 &request.files,
                 &fingerprint,
                 &request.base_url,
-                &request.recorded_options,
+                &recorded,
                 status,
             )?;
             let new: Vec<NewRecord> = records
@@ -162,12 +207,29 @@ pub async fn import<R: Remote>(
             (id, false, Vec::new())
         }
     };
+    if let Some(lock) = &mut tenant_lock {
+        lock.describe(&format!(
+            "run {run_id}, pid {}, journal {}",
+            std::process::id(),
+            journal.path().display()
+        ));
+    }
     let Some(work) = align(records, &prior) else {
         return Err(ImportError::ResumeMismatch { run: run_id });
     };
     let prior: HashMap<u32, _> = prior.into_iter().map(|r| (r.seq, r)).collect();
+    // A resumed run keeps what its first process accepted (flags and approval file).
+    let mut options = request.submit.clone();
+    if resumed {
+        let first = journal.run(&run_id)?.options;
+        if let Some(accepted) = first.get(ACCEPTANCE_OPTION).cloned()
+            && let Ok(accepted) = serde_json::from_value::<Acceptance>(accepted)
+        {
+            options.acceptance.merge(accepted);
+        }
+    }
 
-    match submit(remote, journal, &run_id, &work, &prior, &request.submit).await {
+    match submit(remote, journal, &run_id, &work, &prior, &options).await {
         Ok(()) => {
             let counts = journal.outcome_counts(&run_id)?;
             let status = if dry_run {

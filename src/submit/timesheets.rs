@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use futures::TryStreamExt;
 
 use super::SubmitError;
-use super::candidates::agency_ref;
-use super::engine::{Engine, NEW_PREFIX, Written, read};
+use super::candidates::{agency_ref, conflict};
+use super::engine::{ADOPTED, Engine, NEW_PREFIX, Written, read};
 use super::remote::{CandidateKey, Remote};
 use crate::journal::RecordState;
 use crate::model::{Action, Body, PayRef, Record, RecordDetail, WorkerRef};
@@ -54,10 +54,22 @@ pub async fn resolve_outside_refs<R: Remote>(
                     identifier: None,
                 };
                 let found = read(e.remote.find_candidates(&key)).await?;
-                if let Some(c) = found.iter().find(|c| agency_ref(&c.json) == Some(&agency)) {
-                    e.refs().workers.insert(agency.clone(), c.id.clone());
-                    break;
+                let ids: Vec<&str> = found
+                    .iter()
+                    .filter(|c| agency_ref(&c.json) == Some(&agency))
+                    .map(|c| c.id.as_str())
+                    .collect();
+                match ids.as_slice() {
+                    [] => continue,
+                    [id] => {
+                        e.refs().workers.insert(agency.clone(), id.to_string());
+                    }
+                    several => {
+                        let why = conflict(&agency, several);
+                        e.refs().failed.insert(format!("worker:{agency}"), why);
+                    }
                 }
+                break;
             }
             Ok(())
         })
@@ -158,7 +170,15 @@ pub async fn process<R: Remote>(
             return e.finish(seq, RecordState::Done, id, None, Some(recovered()));
         }
     }
-    e.set_action(seq, decision.action, &decision.changes)?;
+    let changes = match e.review(record, &decision) {
+        Ok(changes) => changes,
+        Err(held) => return e.hold(seq, record, decision.existing_id.clone(), held),
+    };
+    e.set_action(seq, decision.action, &changes)?;
+    if let Some(warning) = &decision.warning {
+        detail.warnings.push(warning.clone());
+        e.set_detail(seq, &detail)?;
+    }
     match decision.action {
         Action::Unchanged | Action::Blocked => e.finish(
             seq,
@@ -234,6 +254,7 @@ fn settle<R: Remote>(
     let (timesheet, status, message) = match written {
         Written::Sent(t) => (t, Some(ok_status), None),
         Written::Found(t) => (t, None, Some(recovered())),
+        Written::Adopted(t) => (t, Some(409), Some(ADOPTED.into())),
         Written::Rejected { status, message } => {
             return e.finish(seq, RecordState::Failed, None, Some(status), Some(message));
         }

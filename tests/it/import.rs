@@ -13,20 +13,20 @@ use serde_json::Value;
 use tokio::process::Command;
 
 /// A sandbox, a state directory and the files of a generated batch.
-struct Env {
-    dir: tempfile::TempDir,
-    sandbox: SandboxHandle,
+pub(crate) struct Env {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) sandbox: SandboxHandle,
 }
 
 /// What a run of the binary left behind.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 impl Run {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(self.stdout.trim()).unwrap_or_else(|e| {
             panic!(
                 "stdout is not one JSON summary ({e}):\n{}\nstderr:\n{}",
@@ -37,7 +37,7 @@ impl Run {
 }
 
 impl Env {
-    async fn start(config: SandboxConfig) -> Env {
+    pub(crate) async fn start(config: SandboxConfig) -> Env {
         let dir = tempfile::tempdir().expect("tempdir");
         // An empty configuration: no profile of the user's can leak into the test.
         std::fs::write(dir.path().join("config.toml"), "").expect("config");
@@ -47,20 +47,25 @@ impl Env {
         }
     }
 
-    async fn fast() -> Env {
+    pub(crate) async fn fast() -> Env {
         Env::start(SandboxConfig::default()).await
     }
 
-    fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
-    fn stats(&self) -> Stats {
+    pub(crate) fn stats(&self) -> Stats {
         self.sandbox.stats()
     }
 
     /// The binary, pointed at the sandbox with credentials in the environment.
-    fn command(&self, args: &[&str]) -> Command {
+    pub(crate) fn command(&self, args: &[&str]) -> Command {
+        self.command_with_state(&self.path("state"), args)
+    }
+
+    /// The binary as [`Env::command`], with its journal in `state`.
+    pub(crate) fn command_with_state(&self, state: &Path, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_nxsys-etl"));
         cmd.current_dir(self.dir.path())
             .env("NXSYS_CLIENT_ID", &self.sandbox.client_id)
@@ -73,7 +78,7 @@ impl Env {
             .arg("--base-url")
             .arg(&self.sandbox.base_url)
             .arg("--state-dir")
-            .arg(self.path("state"))
+            .arg(state)
             .arg("--no-progress")
             .args(args)
             .stdin(Stdio::null())
@@ -83,7 +88,7 @@ impl Env {
         cmd
     }
 
-    async fn run(&self, args: &[&str]) -> Run {
+    pub(crate) async fn run(&self, args: &[&str]) -> Run {
         let out = self.command(args).output().await.expect("binary runs");
         Run {
             code: out.status.code().unwrap_or(-1),
@@ -93,7 +98,7 @@ impl Env {
     }
 
     /// `--json import FILES… EXTRA…`.
-    async fn import(&self, batch: &Files, extra: &[&str]) -> Run {
+    pub(crate) async fn import(&self, batch: &Files, extra: &[&str]) -> Run {
         let mut args = vec!["--json", "import"];
         let files = batch.args();
         args.extend(files.iter().map(String::as_str));
@@ -102,7 +107,7 @@ impl Env {
     }
 
     /// The JSON report of a run, rewritten from the journal.
-    async fn report(&self, run_id: &str) -> Value {
+    pub(crate) async fn report(&self, run_id: &str) -> Value {
         let out = self.path(&format!("{run_id}.json"));
         let run = self
             .run(&["runs", "show", run_id, "--report", out.to_str().unwrap()])
@@ -115,21 +120,21 @@ impl Env {
 /// A generated batch: `workers` UK candidates, two pay codes, and per worker and period one
 /// timesheet of two lines.
 #[derive(Clone)]
-struct Batch {
+pub(crate) struct Batch {
     workers: usize,
     periods: u32,
     /// Hours on the first line of every timesheet.
-    hours: &'static str,
+    pub(crate) hours: &'static str,
     /// Surname of every worker (an update test changes it for one).
     surname: fn(usize) -> String,
     /// Extra timesheet lines, as CSV rows.
     extra_lines: Vec<String>,
 }
 
-struct Files(Vec<PathBuf>);
+pub(crate) struct Files(pub(crate) Vec<PathBuf>);
 
 impl Files {
-    fn args(&self) -> Vec<String> {
+    pub(crate) fn args(&self) -> Vec<String> {
         self.0.iter().map(|p| p.display().to_string()).collect()
     }
 }
@@ -139,7 +144,7 @@ fn smith(_: usize) -> String {
 }
 
 impl Batch {
-    fn new(workers: usize, periods: u32) -> Batch {
+    pub(crate) fn new(workers: usize, periods: u32) -> Batch {
         Batch {
             workers,
             periods,
@@ -158,7 +163,7 @@ impl Batch {
         self.workers + 2 + self.timesheets()
     }
 
-    fn write(&self, dir: &Path) -> Files {
+    pub(crate) fn write(&self, dir: &Path) -> Files {
         let mut c = String::from(
             "Agency Ref,Forename,Surname,Date of Birth,NI Number,Address Line 1,City,Postcode,\
              Email,Pay Frequency,Payment Model,Account Number,Sort Code\n",
@@ -210,11 +215,11 @@ impl Batch {
     }
 }
 
-fn records(report: &Value) -> &Vec<Value> {
+pub(crate) fn records(report: &Value) -> &Vec<Value> {
     report["records"].as_array().expect("records")
 }
 
-fn count(report: &Value, outcome: &str) -> usize {
+pub(crate) fn count(report: &Value, outcome: &str) -> usize {
     records(report)
         .iter()
         .filter(|r| r["outcome"] == outcome)
@@ -332,8 +337,8 @@ async fn dry_run_writes_nothing_even_offline() {
     );
     assert!(env.path("plan.xlsx").is_file());
 
-    // Without credentials: the plan is still made, offline.
-    let mut cmd = env.command(&["--json", "import", "--dry-run"]);
+    // Without credentials, asked for: the plan is still made, offline.
+    let mut cmd = env.command(&["--json", "import", "--dry-run", "--offline"]);
     cmd.args(files.args())
         .env_remove("NXSYS_REFRESH_TOKEN")
         .env("NXSYS_TOKEN_STORE", env.path("no-tokens.json"));
@@ -344,9 +349,9 @@ async fn dry_run_writes_nothing_even_offline() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("offline"));
     let offline: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(offline["created"], batch.records());
+    assert_eq!(offline["offline"], true);
+    assert_eq!(offline["would_create_or_update"], batch.records());
     assert_eq!(env.stats().candidates, before.candidates);
 
     // A dry run does not count as an import of the batch.
@@ -416,8 +421,12 @@ async fn changed_rows_update_only_what_differs() {
     let mut changed = batch.clone();
     changed.surname = jones_for_worker_1;
     changed.hours = "40";
+    // A surname (identity) and hours (pay): accepted for this run.
     let run = env
-        .import(&changed.write(env.dir.path()), &["--rate", "500"])
+        .import(
+            &changed.write(env.dir.path()),
+            &["--rate", "500", "--accept", "identity,pay"],
+        )
         .await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let summary = run.json();

@@ -722,11 +722,12 @@ fn excel_damage_is_reported_precisely() {
             })
             .unwrap_or_default()
     };
+    // Row 2: both lost a leading zero that can only have been there: repaired, with warnings.
     assert_eq!(
         on(2),
         [
-            ("phone.lost_zero", Some("N")),
-            ("sort_code.lost_zero", Some("L"))
+            ("phone.repaired", Some("N")),
+            ("sort_code.repaired", Some("L"))
         ]
     );
     assert_eq!(on(3), [("cell.error", Some("C"))]);
@@ -739,6 +740,20 @@ fn excel_damage_is_reported_precisely() {
     // Row 5 holds only the merged Pay Frequency: every required cell but that one is missing.
     assert!(on(5).iter().all(|(code, _)| *code == "required.missing"));
     assert!(!on(5).iter().any(|(_, col)| *col == Some("J")));
+
+    // --strict: reported, not repaired.
+    let strict = ReadOptions {
+        strict: true,
+        ..opts()
+    };
+    let strict = load_batch(&[dir.path().join("damaged.xlsx")], &strict).expect("readable");
+    let row2: Vec<_> = strict
+        .records
+        .iter()
+        .find(|r| r.provenance[0].row == 2)
+        .map(|r| r.findings.iter().map(|f| f.finding.code).collect())
+        .unwrap_or_default();
+    assert_eq!(row2, ["phone.lost_zero", "sort_code.lost_zero"]);
 }
 
 #[test]

@@ -211,37 +211,81 @@ pub fn is_same_timesheet(plan: &TimesheetPlan, server: &ServerTimesheet) -> bool
     same_slot(plan, server) && dates && content
 }
 
-/// Create, update (same worker and period, other lines) or unchanged.
+/// The sheet's dates are the server timesheet's (a sheet that gives no date matches any).
+fn same_dates(plan: &TimesheetPlan, server: &ServerTimesheet) -> bool {
+    (plan.start_date.is_none() || plan.start_date == server.start_date)
+        && (plan.end_date.is_none() || plan.end_date == server.end_date)
+}
+
+/// `TS-1 (2025-04-06 to 2025-04-08)`.
+fn describe(server: &ServerTimesheet) -> String {
+    let date = |d: Option<NaiveDate>| d.map_or("?".to_string(), |d| d.to_string());
+    format!(
+        "{} ({} to {})",
+        server.id,
+        date(server.start_date),
+        date(server.end_date)
+    )
+}
+
+/// Match a timesheet by worker, period and dates:
+/// - the same timesheet (dates and lines) on the server → unchanged;
+/// - none with the same dates → create, warning when another timesheet of the worker and
+///   period exists (a supplementary timesheet, or a mistake worth a look);
+/// - one with the same dates and other lines → update (a *pay* change);
+/// - several with the same dates → a conflict, never "the first one".
 pub fn decide(plan: &TimesheetPlan, existing: &[ServerTimesheet]) -> Decision {
     if let Some(same) = existing.iter().find(|s| is_same_timesheet(plan, s)) {
         return Decision {
             action: Action::Unchanged,
             existing_id: Some(same.id.clone()),
-            changes: Vec::new(),
-            reason: None,
+            ..Decision::create()
         };
     }
     let slot: Vec<&ServerTimesheet> = existing.iter().filter(|s| same_slot(plan, s)).collect();
-    let target = slot
+    let dated: Vec<&ServerTimesheet> = slot
         .iter()
-        .find(|s| s.start_date == plan.start_date && s.end_date == plan.end_date)
-        .or(slot.first());
-    match target {
-        None => Decision::create(),
-        Some(server) => Decision {
+        .copied()
+        .filter(|s| same_dates(plan, s))
+        .collect();
+    match dated.as_slice() {
+        [] => {
+            let mut decision = Decision::create();
+            if !slot.is_empty() {
+                let others: Vec<String> = slot.iter().map(|s| describe(s)).collect();
+                decision.warning = Some(format!(
+                    "another timesheet exists for this worker and period: {}; this one has other                      dates, so it was created beside it (nothing of the other was changed)",
+                    others.join(", ")
+                ));
+            }
+            decision
+        }
+        [server] => Decision {
             action: Action::Update,
             existing_id: Some(server.id.clone()),
-            changes: vec![Change {
-                field: "rates".into(),
-                before: server
+            changes: vec![Change::new(
+                "rates",
+                server
                     .lines
                     .as_ref()
                     .map(|l| lines_summary(l))
                     .unwrap_or(Value::Null),
-                after: lines_summary(&plan.lines),
-            }],
-            reason: None,
+                lines_summary(&plan.lines),
+            )],
+            ..Decision::create()
         },
+        several => {
+            let ids: Vec<String> = several.iter().map(|s| describe(s)).collect();
+            Decision {
+                action: Action::Update,
+                conflict: Some(format!(
+                    "held: {} server timesheets match this worker, period and dates ({}), so                      which one the sheet means is unclear; nothing was sent. Remove the extra                      one on Nxsys, or give the sheet's timesheet other dates",
+                    several.len(),
+                    ids.join(", ")
+                )),
+                ..Decision::create()
+            }
+        }
     }
 }
 

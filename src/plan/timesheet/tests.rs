@@ -171,3 +171,50 @@ fn resolve_maps_keys_and_explains_what_is_missing() {
     let err = resolve(&draft, &workers, &HashMap::new(), &vat).unwrap_err();
     assert!(err.contains("row 5") && err.contains("pr100"), "{err}");
 }
+
+#[test]
+fn other_dates_in_the_same_period_are_a_new_timesheet_never_an_update() {
+    // Batch A: 6–8 April. Batch B: same worker and period, 9–12 April, other lines.
+    let mut a = server("TS-A", Some(vec![line("PR-1", "20", "24", None)]));
+    a.start_date = NaiveDate::from_ymd_opt(2025, 4, 6);
+    a.end_date = NaiveDate::from_ymd_opt(2025, 4, 8);
+    let mut b = plan(vec![line("PR-1", "25", "16", None)]);
+    b.start_date = NaiveDate::from_ymd_opt(2025, 4, 9);
+    b.end_date = NaiveDate::from_ymd_opt(2025, 4, 12);
+    let d = decide(&b, std::slice::from_ref(&a));
+    assert_eq!(d.action, Action::Create);
+    let warning = d.warning.expect("a warning naming the other timesheet");
+    assert!(
+        warning.contains("another timesheet exists for this worker and period")
+            && warning.contains("TS-A (2025-04-06 to 2025-04-08)"),
+        "{warning}"
+    );
+
+    // Same dates, other lines: an update of that timesheet, a pay change.
+    b.start_date = a.start_date;
+    b.end_date = a.end_date;
+    let d = decide(&b, std::slice::from_ref(&a));
+    assert_eq!(
+        (d.action, d.existing_id.as_deref()),
+        (Action::Update, Some("TS-A"))
+    );
+    assert_eq!(
+        crate::plan::approval::classify(crate::model::Entity::Timesheets, &d.changes[0].field),
+        crate::model::ChangeClass::Pay
+    );
+    assert!(d.conflict.is_none() && d.warning.is_none());
+}
+
+#[test]
+fn two_server_timesheets_with_the_same_dates_are_a_conflict() {
+    let p = plan(vec![line("PR-1", "12.5", "8", None)]);
+    let one = server("TS-1", Some(vec![line("PR-1", "12.5", "7", None)]));
+    let two = server("TS-2", Some(vec![line("PR-1", "12.5", "6", None)]));
+    let d = decide(&p, &[one.clone(), two]);
+    let why = d.conflict.expect("held as a conflict");
+    assert!(why.contains("TS-1") && why.contains("TS-2"), "{why}");
+    assert_eq!(d.existing_id, None, "never the first one");
+    // One of them being this very timesheet settles it.
+    let same = server("TS-3", Some(vec![line("PR-1", "12.5", "8", None)]));
+    assert_eq!(decide(&p, &[one, same]).action, Action::Unchanged);
+}

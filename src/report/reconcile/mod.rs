@@ -3,8 +3,9 @@
 //!
 //! It is built from the journal alone ([`RunReport::from_journal`]), so `runs show RUN --report F`
 //! can rewrite the report of any past run. Formats by extension: `.xlsx` (Summary with a chart,
-//! one sheet per entity, Control totals), `.csv` (one row per record) and `.json`.
+//! one sheet per entity, Changes, Control totals), `.csv` (one row per record) and `.json`.
 
+pub mod changes;
 mod mask;
 mod model;
 mod tabular;
@@ -13,7 +14,7 @@ mod xlsx;
 use std::path::{Path, PathBuf};
 
 pub use mask::{mask_account, mask_ni, mask_text};
-pub use model::{ControlTotal, ReportRow, RunReport, Summary};
+pub use model::{ControlTotal, OFFLINE_NOTE, ReportRow, RunReport, Summary};
 
 /// Errors writing a report. Exit 2 at the command edge (the output could not be written).
 #[derive(Debug, thiserror::Error)]

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::changes::{self, ChangeRow};
 use super::mask::{is_sensitive_field, mask_text};
 use crate::journal::{Journal, JournalError, RecordRow, RunRow, RunStatus};
 use crate::model::{Change, Counts, Entity, Outcome, Provenance, Totals};
@@ -57,7 +58,15 @@ pub struct Summary {
     pub rejected: usize,
     pub blocked: usize,
     pub pending: usize,
+    /// Updates not sent: an identity, bank or pay change nothing accepted, or a conflict.
+    pub held: usize,
+    /// Offline dry run: records that would be sent, as a create or an update (not checked).
+    pub would_create_or_update: usize,
+    /// Workers whose identity and bank details change together (sent or held).
+    pub fraud_patterns: usize,
     pub dry_run: bool,
+    /// A dry run planned without Nxsys: nothing was checked against the server.
+    pub offline: bool,
     pub report: Option<PathBuf>,
 }
 
@@ -67,9 +76,16 @@ pub struct RunReport {
     pub run: RunRow,
     pub mask_pii: bool,
     pub dry_run: bool,
+    /// A dry run planned without Nxsys (`--offline`).
+    pub offline: bool,
     pub rows: Vec<ReportRow>,
+    /// Every field an update changed or would change (sent and held).
+    pub changes: Vec<ChangeRow>,
     pub control: Vec<ControlTotal>,
 }
+
+/// What an offline plan says wherever it is shown.
+pub const OFFLINE_NOTE: &str = "offline — not checked against Nxsys";
 
 impl RunReport {
     /// Read a run and its records from the journal. `mask_pii` overrides the run's own option.
@@ -92,27 +108,53 @@ impl RunReport {
                 .unwrap_or(false)
         });
         let dry_run = run.status == RunStatus::DryRun;
+        let offline = dry_run
+            && run
+                .options
+                .get("offline")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
         let mut rows = Vec::with_capacity(records.len());
+        let mut changes = Vec::new();
         let mut control = Vec::new();
         for record in records {
             let detail = &record.detail;
-            let outcome = record.outcome(dry_run);
+            let outcome = match record.outcome(dry_run) {
+                Outcome::WouldCreate | Outcome::WouldUpdate if offline => Outcome::WouldSend,
+                outcome => outcome,
+            };
             let hide = |s: &str| if mask { mask_text(s) } else { s.to_string() };
             let mut message = record.message.clone().unwrap_or_default();
-            if !detail.findings.is_empty() {
-                let findings = detail.findings.join("\n");
+            let notes: Vec<&str> = detail
+                .findings
+                .iter()
+                .chain(&detail.warnings)
+                .map(String::as_str)
+                .collect();
+            if !notes.is_empty() {
+                let findings = notes.join("\n");
                 message = if message.is_empty() {
                     findings
                 } else {
                     format!("{findings}\n{message}")
                 };
             }
+            let source = source_text(&record.provenance);
+            let name = detail.name.clone().unwrap_or_default();
+            changes.extend(changes::rows_of(
+                record,
+                outcome,
+                &source,
+                &hide(&record.natural_key),
+                &name,
+                mask,
+            ));
             rows.push(ReportRow {
                 seq: record.seq,
                 entity: record.entity.name().to_string(),
-                source: source_text(&record.provenance),
+                source,
                 key: hide(&record.natural_key),
-                name: detail.name.clone().unwrap_or_default(),
+                name,
                 identifier: detail.identifier.as_deref().map(&hide).unwrap_or_default(),
                 outcome,
                 api_id: record.api_id.clone().unwrap_or_default(),
@@ -141,7 +183,9 @@ impl RunReport {
             run,
             mask_pii: mask,
             dry_run,
+            offline,
             rows,
+            changes,
             control,
         }
     }
@@ -164,6 +208,18 @@ impl RunReport {
             .collect()
     }
 
+    /// Records whose identity and bank details change together.
+    pub fn fraud_patterns(&self) -> usize {
+        let mut seqs: Vec<u32> = self
+            .changes
+            .iter()
+            .filter(|c| c.fraud_pattern)
+            .map(|c| c.seq)
+            .collect();
+        seqs.dedup();
+        seqs.len()
+    }
+
     /// The `--json` summary.
     pub fn summary(&self, report: Option<PathBuf>) -> Summary {
         let c = self.counts(None);
@@ -177,7 +233,11 @@ impl RunReport {
             rejected: c.get(Outcome::Rejected),
             blocked: c.get(Outcome::Blocked),
             pending: c.get(Outcome::Pending),
+            held: c.get(Outcome::Held),
+            would_create_or_update: c.get(Outcome::WouldSend),
+            fraud_patterns: self.fraud_patterns(),
             dry_run: self.dry_run,
+            offline: self.offline,
             report,
         }
     }

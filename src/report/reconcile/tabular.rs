@@ -78,6 +78,7 @@ pub fn write_json(path: &Path, report: &RunReport) -> Result<(), Box<dyn std::er
             (e.clone(), c.0.iter().map(|(o, n)| (o.label().to_string(), serde_json::Value::from(*n))).collect::<serde_json::Map<_, _>>().into())
         }).collect::<serde_json::Map<String, serde_json::Value>>(),
         "records": report.rows,
+        "changes": report.changes,
         "control_totals": report.control,
     });
     std::fs::write(path, serde_json::to_vec_pretty(&value)?)?;

@@ -1,6 +1,6 @@
 use super::*;
 use crate::journal::{RecordRow, RecordState, RunRow, RunStatus};
-use crate::model::{Action, Change, Entity, Provenance, RecordDetail, Totals};
+use crate::model::{Action, Change, ChangeClass, Entity, Provenance, RecordDetail, Totals};
 use serde_json::json;
 
 fn run(status: RunStatus, mask: bool) -> RunRow {
@@ -44,9 +44,13 @@ fn record(
         attempts: 1,
         changed: if action == Action::Update {
             vec![Change {
-                field: "bankSetting.accountNumber".into(),
-                before: json!("12345678"),
-                after: json!("87654321"),
+                class: ChangeClass::Bank,
+                accepted: Some("--accept bank".into()),
+                ..Change::new(
+                    "bankSetting.accountNumber",
+                    json!("12345678"),
+                    json!("87654321"),
+                )
             }]
         } else {
             Vec::new()
@@ -161,8 +165,26 @@ fn files_in_every_format_keep_text_as_text() {
     let names = book.sheet_names();
     assert_eq!(
         names,
-        ["Summary", "Candidates", "Timesheets", "Control totals"]
+        [
+            "Summary",
+            "Candidates",
+            "Timesheets",
+            "Changes",
+            "Control totals"
+        ]
     );
+    // The Changes sheet names each change by the id an approval file gives back.
+    let changes = book.worksheet_range("Changes").unwrap();
+    assert_eq!(
+        changes.get((0, 10)),
+        Some(&Data::String("Change ID".into()))
+    );
+    assert_eq!(changes.get((0, 11)), Some(&Data::String("Approve".into())));
+    assert_eq!(
+        changes.get((1, 10)),
+        Some(&Data::String(report.changes[0].change_id.clone()))
+    );
+    assert_eq!(changes.get((1, 4)), Some(&Data::String("bank".into())));
     let cands = book.worksheet_range("Candidates").unwrap();
     assert_eq!(
         cands.get((2, 2)),

@@ -70,6 +70,10 @@ pub fn write(path: &Path, report: &RunReport, exit_status: &str) -> Result<(), X
         let sheet = workbook.add_worksheet();
         entity_sheet(sheet, report, &entity, &styles)?;
     }
+    if !report.changes.is_empty() {
+        let sheet = workbook.add_worksheet();
+        super::changes::write_sheet(sheet, &report.changes, &styles.header, &styles.warn)?;
+    }
     control_sheet(workbook.add_worksheet(), &report.control, &styles)?;
     workbook.save(path)
 }
@@ -82,6 +86,14 @@ fn header(sheet: &mut Worksheet, titles: &[&str], styles: &Styles) -> Result<(),
     Ok(())
 }
 
+fn dry_run_text(report: &RunReport) -> String {
+    match (report.dry_run, report.offline) {
+        (true, true) => format!("yes — {}", super::OFFLINE_NOTE),
+        (true, false) => "yes".into(),
+        _ => "no".into(),
+    }
+}
+
 fn summary_sheet(
     sheet: &mut Worksheet,
     report: &RunReport,
@@ -91,7 +103,7 @@ fn summary_sheet(
     sheet.set_name("Summary")?;
     let run = &report.run;
     let files: Vec<String> = run.files.iter().map(|f| f.display().to_string()).collect();
-    let facts: Vec<(&str, String)> = vec![
+    let mut facts: Vec<(&str, String)> = vec![
         ("Run", run.id.clone()),
         ("Status", run.status.as_str().to_string()),
         ("Exit status", exit_status.to_string()),
@@ -100,12 +112,20 @@ fn summary_sheet(
         ("Files", files.join("\n")),
         ("Batch fingerprint (sha256)", run.fingerprint.clone()),
         ("API", run.base_url.clone()),
-        ("Dry run", if report.dry_run { "yes" } else { "no" }.into()),
+        ("Dry run", dry_run_text(report)),
         (
             "Identifiers masked",
             if report.mask_pii { "yes" } else { "no" }.into(),
         ),
     ];
+    let flagged = report.fraud_patterns();
+    if flagged > 0 {
+        let workers = if flagged == 1 { "record" } else { "records" };
+        facts.push((
+            "Warning",
+            format!("{flagged} {workers}: {}", super::changes::FRAUD_WARNING),
+        ));
+    }
     // Values span B:F so long ones (paths, the fingerprint) stay readable; one line per file.
     let value_format = Format::new()
         .set_text_wrap()
@@ -253,7 +273,7 @@ fn entity_sheet(
         row += 1;
         let style = match r.outcome {
             Outcome::Rejected | Outcome::Invalid | Outcome::Pending => Some(&styles.bad),
-            Outcome::Blocked => Some(&styles.warn),
+            Outcome::Blocked | Outcome::Held => Some(&styles.warn),
             _ => None,
         };
         let texts = [&r.source, &r.key, &r.name, &r.identifier];

@@ -7,7 +7,8 @@ use super::{Checked, Finding, Input, RuleResult};
 mod iban_lengths;
 
 /// Check a sort code (6 digits; dashes and spaces allowed). The value is the 6 digits, e.g.
-/// `123456`, as in the API's create example.
+/// `123456`, as in the API's create example. A sort code that lost its leading zeros is
+/// repaired (see [`repair`]) unless the input is strict.
 pub fn sort_code(input: &Input<'_>) -> RuleResult<String> {
     let raw = input.text;
     reject_scientific("sort code", input)?;
@@ -18,13 +19,27 @@ pub fn sort_code(input: &Input<'_>) -> RuleResult<String> {
             format!("'{raw}' is not a sort code: expected 6 digits, e.g. 12-34-56"),
         ));
     }
+    let mut contradiction = String::new();
+    if digits.len() < 6 {
+        let padded = format!("{digits:0>6}");
+        let carried = iban_part(input, IbanPart::SortCode);
+        match repair(input, "sort code", "sort_code.repaired", &padded, carried) {
+            Ok(warning) => {
+                return Ok(Checked {
+                    value: padded,
+                    warnings: vec![warning],
+                });
+            }
+            Err(why) => contradiction = why,
+        }
+    }
     if input.number.is_some() && digits.len() < 6 {
         return Err(Finding::error(
             "sort_code.lost_zero",
             format!(
                 "sort code '{raw}' looks like Excel dropped a leading zero (or turned it into a \
-                 date): format the column as Text and re-type it (expected 6 digits, e.g. \
-                 012345)"
+                 date){contradiction}: format the column as Text and re-type it (expected 6 \
+                 digits, e.g. 012345)"
             ),
         ));
     }
@@ -32,7 +47,7 @@ pub fn sort_code(input: &Input<'_>) -> RuleResult<String> {
         return Err(Finding::error(
             "sort_code.length",
             format!(
-                "sort code '{raw}' has {} digits; a sort code has 6, e.g. 12-34-56",
+                "sort code '{raw}' has {} digits{contradiction}; a sort code has 6, e.g. 12-34-56",
                 digits.len()
             ),
         ));
@@ -41,7 +56,8 @@ pub fn sort_code(input: &Input<'_>) -> RuleResult<String> {
 }
 
 /// Check a UK account number: 8 digits. 6 or 7 digits are left-padded with zeros (the banks'
-/// own convention, and what Excel's dropped zeros need) with a warning; 9 or more are rejected.
+/// own convention) with a warning; 9 or more are rejected. One that lost its leading zeros is
+/// repaired (see [`repair`]) unless the input is strict.
 pub fn account_number(input: &Input<'_>) -> RuleResult<String> {
     let raw = input.text;
     reject_scientific("account number", input)?;
@@ -51,6 +67,26 @@ pub fn account_number(input: &Input<'_>) -> RuleResult<String> {
             "account_number.format",
             format!("'{raw}' is not an account number: expected 8 digits, e.g. 12345678"),
         ));
+    }
+    let mut contradiction = String::new();
+    if digits.len() < 8 {
+        let padded = format!("{digits:0>8}");
+        let carried = iban_part(input, IbanPart::AccountNumber);
+        match repair(
+            input,
+            "account number",
+            "account_number.repaired",
+            &padded,
+            carried,
+        ) {
+            Ok(warning) => {
+                return Ok(Checked {
+                    value: padded,
+                    warnings: vec![warning],
+                });
+            }
+            Err(why) => contradiction = why,
+        }
     }
     match digits.len() {
         8 => Ok(Checked::clean(digits)),
@@ -65,19 +101,21 @@ pub fn account_number(input: &Input<'_>) -> RuleResult<String> {
                 warnings: vec![Finding::warning(
                     "account_number.padded",
                     format!(
-                        "account number '{raw}' has {} digits ({why}); padded to {padded}: check \
-                         it against the worker's bank details, and format the column as Text",
+                        "account number '{raw}' has {} digits ({why}){contradiction}; padded to \
+                         {padded}: check it against the worker's bank details, and format the \
+                         column as Text",
                         digits.len()
                     ),
-                )],
+                )
+                .sending(padded.clone())],
                 value: padded,
             })
         }
         n if n < 6 => Err(Finding::error(
             "account_number.length",
             format!(
-                "account number '{raw}' has only {n} digits; UK account numbers have 8: check it \
-                 with the worker"
+                "account number '{raw}' has only {n} digits{contradiction}; UK account numbers \
+                 have 8: check it with the worker"
             ),
         )),
         n => Err(Finding::error(
@@ -88,6 +126,73 @@ pub fn account_number(input: &Input<'_>) -> RuleResult<String> {
             ),
         )),
     }
+}
+
+/// Which bank detail of a GB IBAN.
+#[derive(Clone, Copy)]
+enum IbanPart {
+    SortCode,
+    AccountNumber,
+}
+
+/// The sort code (characters 9–14) or account number (15–22) that the row's IBAN carries, when
+/// the row has a GB IBAN; `None` otherwise.
+fn iban_part(input: &Input<'_>, part: IbanPart) -> Option<String> {
+    let iban = compact(input.iban?, &['-']).to_uppercase();
+    if iban.len() != 22 || !iban.starts_with("GB") {
+        return None;
+    }
+    let range = match part {
+        IbanPart::SortCode => 8..14,
+        IbanPart::AccountNumber => 14..22,
+    };
+    iban.get(range).map(str::to_string)
+}
+
+/// Whether a sort code or account number with too few digits may be repaired to `padded` (its
+/// only valid length, zeros put back in front), and the warning naming the value read and the
+/// value used. Certain when the cell holds plain digits and either it was stored as a number
+/// (a number cannot keep leading zeros) and the row's GB IBAN, if any, carries `padded`, or the
+/// row's GB IBAN carries `padded` (text alone proves nothing about lost zeros). `Err` holds what
+/// to add to the error when the IBAN contradicts the repair (empty otherwise); never repaired
+/// when the input is strict.
+fn repair(
+    input: &Input<'_>,
+    what: &str,
+    code: &'static str,
+    padded: &str,
+    carried: Option<String>,
+) -> Result<Finding, String> {
+    let raw = input.text;
+    if let Some(carried) = carried.as_deref().filter(|c| *c != padded) {
+        return Err(format!(
+            " and the worker's IBAN carries {what} {carried}, not {padded}, so it cannot be \
+             repaired"
+        ));
+    }
+    if input.strict || !all_digits(raw) {
+        return Err(String::new());
+    }
+    let why = match (input.number.is_some(), carried.is_some()) {
+        (true, true) => {
+            "it was stored as a number, which drops leading zeros, and the worker's IBAN carries \
+             the same"
+        }
+        (true, false) => "it was stored as a number, which drops leading zeros",
+        (false, true) => {
+            "it lost its leading zeros (as when a CSV file is saved again by Excel), and the \
+             worker's IBAN carries the same"
+        }
+        (false, false) => return Err(String::new()),
+    };
+    Ok(Finding::warning(
+        code,
+        format!(
+            "{what} read as '{raw}' ({why}); repaired and sent as {padded}. Format the column as \
+             Text next time (--strict makes this an error)"
+        ),
+    )
+    .sending(padded))
 }
 
 /// Check an IBAN: country, length for that country (SWIFT IBAN registry) and the mod-97 check

@@ -15,6 +15,7 @@ fn number(text: &str) -> Input<'_> {
         text,
         number: text.parse().ok(),
         date1904: false,
+        ..Input::default()
     }
 }
 
@@ -31,9 +32,39 @@ fn sort_codes() {
     assert_eq!(ok("1.23E+05"), Err("identifier.scientific"));
 }
 
+fn strict(input: Input<'_>) -> Input<'_> {
+    Input {
+        strict: true,
+        ..input
+    }
+}
+
+fn with_iban<'a>(input: Input<'a>, iban: &'a str) -> Input<'a> {
+    Input {
+        iban: Some(iban),
+        ..input
+    }
+}
+
+/// A GB IBAN (check digits computed) carrying this sort code and account number.
+fn gb_iban(sort: &str, account: &str) -> String {
+    let bban = format!("NWBK{sort}{account}");
+    let check = 98 - mod97(&format!("GB00{bban}")).unwrap();
+    let iban = format!("GB{check:02}{bban}");
+    assert_eq!(
+        run(iban_rule, Input::text(&iban)).map(|(v, _)| v),
+        Ok(iban.clone())
+    );
+    iban
+}
+
+fn iban_rule(input: &Input<'_>) -> RuleResult<String> {
+    iban(input)
+}
+
 #[test]
-fn sort_code_stored_as_number_reports_lost_zero() {
-    let err = sort_code(&number("12345")).unwrap_err();
+fn sort_code_stored_as_number_reports_lost_zero_when_strict() {
+    let err = sort_code(&strict(number("12345"))).unwrap_err();
     assert_eq!(err.code, "sort_code.lost_zero");
     assert!(
         err.message.contains("format the column as Text"),
@@ -43,6 +74,165 @@ fn sort_code_stored_as_number_reports_lost_zero() {
     assert_eq!(
         run(sort_code, number("123456")).map(|(v, _)| v),
         Ok("123456".into())
+    );
+}
+
+#[test]
+fn sort_code_stored_as_number_is_repaired_naming_read_and_used() {
+    for (read, used) in [("794", "000794"), ("18667", "018667"), ("1", "000001")] {
+        let checked = sort_code(&number(read)).expect(read);
+        assert_eq!(checked.value, used);
+        let codes: Vec<_> = checked.warnings.iter().map(|w| w.code).collect();
+        assert_eq!(codes, ["sort_code.repaired"], "{read}");
+        let message = &checked.warnings[0].message;
+        assert!(message.contains(&format!("'{read}'")), "{message}");
+        assert!(message.contains(used), "{message}");
+        assert!(message.contains("Text"), "{message}");
+        assert_eq!(checked.warnings[0].sent.as_deref(), Some(used));
+        assert!(checked.warnings[0].is_repair());
+    }
+    // Six digits stored as a number lost nothing: no warning.
+    assert_eq!(
+        run(sort_code, number("560888")),
+        Ok(("560888".into(), vec![]))
+    );
+}
+
+#[test]
+fn sort_code_repair_must_agree_with_the_iban() {
+    let agrees = gb_iban("000794", "86496244");
+    assert_eq!(
+        run(sort_code, with_iban(number("794"), &agrees)),
+        Ok(("000794".into(), vec!["sort_code.repaired"]))
+    );
+    // The IBAN carries another sort code: an error, as without repairs, saying why.
+    let other = gb_iban("600794", "86496244");
+    let err = sort_code(&with_iban(number("794"), &other)).unwrap_err();
+    assert_eq!(err.code, "sort_code.lost_zero");
+    assert!(err.message.contains("600794"), "{}", err.message);
+    // A non-GB IBAN says nothing about a UK sort code: the number cell alone proves the repair.
+    assert_eq!(
+        run(
+            sort_code,
+            with_iban(number("794"), "IE29AIBK93115212345678")
+        ),
+        Ok(("000794".into(), vec!["sort_code.repaired"]))
+    );
+}
+
+#[test]
+fn sort_code_in_text_is_repaired_only_when_the_iban_confirms_it() {
+    // Text proves nothing about lost zeros: an error without an IBAN, as before.
+    assert_eq!(run(sort_code, Input::text("794")), Err("sort_code.length"));
+    let agrees = gb_iban("000794", "86496244");
+    assert_eq!(
+        run(sort_code, with_iban(Input::text("794"), &agrees)),
+        Ok(("000794".into(), vec!["sort_code.repaired"]))
+    );
+    let other = gb_iban("100794", "86496244");
+    assert_eq!(
+        run(sort_code, with_iban(Input::text("794"), &other)),
+        Err("sort_code.length")
+    );
+    // Only plain digits look like what Excel leaves; a typed short code is not repaired.
+    assert_eq!(
+        run(sort_code, with_iban(Input::text("07-94"), &agrees)),
+        Err("sort_code.length")
+    );
+    assert_eq!(
+        run(sort_code, strict(with_iban(Input::text("794"), &agrees))),
+        Err("sort_code.length")
+    );
+}
+
+#[test]
+fn sort_code_with_lost_digits_stays_an_error() {
+    assert_eq!(
+        run(sort_code, number("1.23457E+05")),
+        Err("identifier.scientific")
+    );
+    // `12-34-56` read as a date by a spreadsheet: the reader shows the date, digits are gone.
+    let date = Input {
+        text: "2056-12-03",
+        number: Some(57_682.0),
+        ..Input::default()
+    };
+    assert_eq!(run(sort_code, date), Err("sort_code.length"));
+    // A negative number is not a sort code that lost zeros.
+    assert_eq!(run(sort_code, number("-794")), Err("sort_code.lost_zero"));
+}
+
+#[test]
+fn account_number_stored_as_number_is_repaired() {
+    for (read, used) in [
+        ("1234567", "01234567"),
+        ("456789", "00456789"),
+        ("4321", "00004321"),
+    ] {
+        let checked = account_number(&number(read)).expect(read);
+        assert_eq!(checked.value, used);
+        let codes: Vec<_> = checked.warnings.iter().map(|w| w.code).collect();
+        assert_eq!(codes, ["account_number.repaired"], "{read}");
+        assert!(checked.warnings[0].message.contains(&format!("'{read}'")));
+        assert!(checked.warnings[0].message.contains(used));
+        assert_eq!(checked.warnings[0].sent.as_deref(), Some(used));
+    }
+    let agrees = gb_iban("000794", "00004321");
+    assert_eq!(
+        run(account_number, with_iban(number("4321"), &agrees)),
+        Ok(("00004321".into(), vec!["account_number.repaired"]))
+    );
+    // The IBAN carries another account: the repair is refused, as without repairs.
+    let other = gb_iban("000794", "10004321");
+    assert_eq!(
+        run(account_number, with_iban(number("4321"), &other)),
+        Err("account_number.length")
+    );
+    let padded = account_number(&with_iban(number("1234567"), &other)).unwrap();
+    assert_eq!(padded.warnings[0].code, "account_number.padded");
+    assert!(padded.warnings[0].message.contains("10004321"));
+}
+
+#[test]
+fn account_number_in_text_is_repaired_only_when_the_iban_confirms_it() {
+    assert_eq!(
+        run(account_number, Input::text("4321")),
+        Err("account_number.length")
+    );
+    let agrees = gb_iban("000794", "00004321");
+    assert_eq!(
+        run(account_number, with_iban(Input::text("4321"), &agrees)),
+        Ok(("00004321".into(), vec!["account_number.repaired"]))
+    );
+    // 6–7 digits in text keep the banks' padding convention when no IBAN confirms more.
+    assert_eq!(
+        run(account_number, Input::text("1234567")),
+        Ok(("01234567".into(), vec!["account_number.padded"]))
+    );
+    assert_eq!(
+        run(account_number, number("1.23457E+15")),
+        Err("identifier.scientific")
+    );
+}
+
+#[test]
+fn strict_gives_the_errors_and_warnings_of_before() {
+    let agrees = gb_iban("000794", "00004321");
+    assert_eq!(
+        run(sort_code, strict(number("794"))),
+        Err("sort_code.lost_zero")
+    );
+    assert_eq!(
+        run(sort_code, strict(with_iban(number("794"), &agrees))),
+        Err("sort_code.lost_zero")
+    );
+    assert_eq!(
+        run(account_number, strict(with_iban(number("4321"), &agrees))),
+        Err("account_number.length")
+    );
+    assert_eq!(
+        run(account_number, strict(number("123456"))),
+        Ok(("00123456".into(), vec!["account_number.padded"]))
     );
 }
 
@@ -62,7 +252,7 @@ fn account_numbers() {
     );
     assert_eq!(
         run(account_number, number("123456")),
-        Ok(("00123456".into(), vec!["account_number.padded"]))
+        Ok(("00123456".into(), vec!["account_number.repaired"]))
     );
     assert_eq!(
         run(account_number, Input::text("12345")),
@@ -84,7 +274,7 @@ fn account_numbers() {
 
 #[test]
 fn padded_warning_explains_excel() {
-    let checked = account_number(&number("1234567")).unwrap();
+    let checked = account_number(&strict(number("1234567"))).unwrap();
     assert!(
         checked.warnings[0].message.contains("Excel"),
         "{:?}",

@@ -17,6 +17,7 @@ fn serial(n: f64, date1904: bool) -> Result<NaiveDate, &'static str> {
         text: &t,
         number: Some(n),
         date1904,
+        ..Input::default()
     };
     date(&input).map(|c| c.value).map_err(|f| f.code)
 }
@@ -117,6 +118,7 @@ fn excel_serials() {
         text: "1985",
         number: Some(1985.0),
         date1904: false,
+        ..Input::default()
     };
     assert!(date(&year).unwrap_err().message.contains("year on its own"));
     assert_eq!(serial(12.0, false), Err("date.serial"));

@@ -97,6 +97,7 @@ fn dot_followed_by_three_digits_warns() {
         text: "1.234",
         number: Some(1.234),
         date1904: false,
+        ..Input::default()
     };
     assert!(money(&cell).unwrap().warnings.is_empty());
 }
@@ -149,6 +150,7 @@ fn workbook_number_with_exponent_uses_its_text() {
         text: "1.5E-7",
         number: Some(1.5e-7),
         date1904: false,
+        ..Input::default()
     };
     assert_eq!(
         decimal(&input, None, None).unwrap().value,

@@ -16,6 +16,8 @@ struct State {
     next_id: u64,
     writes: u64,
     dropped: u64,
+    /// Codes the next look-up does not see (created by someone else just after it).
+    unseen_once: Vec<String>,
 }
 
 #[derive(Default)]
@@ -81,6 +83,31 @@ impl Fake {
     }
     pub fn reject_surname(mut self, s: &str) -> Fake {
         self.reject_surname = Some(s.into());
+        self
+    }
+    /// A worker already on the server (e.g. created twice by two machines).
+    pub fn with_worker(self, agency: &str, surname: &str) -> Fake {
+        {
+            let mut s = self.state.lock().unwrap();
+            let id = next(&mut s, "SR");
+            s.candidates.push(ServerRecord {
+                id,
+                json: serde_json::json!({"generalSetting": {"agencyRef": agency, "surname": surname}}),
+            });
+        }
+        self
+    }
+    /// A payment rate another process creates between this run's look-up and its create.
+    pub fn rate_created_elsewhere(self, code: &str) -> Fake {
+        {
+            let mut s = self.state.lock().unwrap();
+            let id = next(&mut s, "PR");
+            s.rates.push(ServerRecord {
+                id,
+                json: serde_json::json!({"code": code, "description": "made elsewhere"}),
+            });
+            s.unseen_once.push(code.to_string());
+        }
         self
     }
     pub fn without_crash(self) -> Fake {
@@ -272,7 +299,11 @@ impl Remote for Fake {
     }
 
     async fn find_payment_rate(&self, code: &str) -> Result<Option<ServerRecord>, RemoteError> {
-        let s = self.state.lock().unwrap();
+        let mut s = self.state.lock().unwrap();
+        if let Some(i) = s.unseen_once.iter().position(|c| c == code) {
+            s.unseen_once.remove(i);
+            return Ok(None);
+        }
         Ok(s.rates.iter().find(|r| r.json["code"] == code).cloned())
     }
 

@@ -11,7 +11,8 @@ use serde_json::json;
 use super::*;
 use crate::journal::RecordState;
 use crate::model::{Body, LineDraft, PayRef, Provenance, TimesheetDraft, VatRef, WorkerRef};
-use crate::model::{Entity, Outcome, Record};
+use crate::model::{ChangeClass, Entity, Outcome, Record};
+use crate::plan::approval::Acceptance;
 use fake::Fake;
 
 fn prov(file: &str, row: u32) -> Provenance {
@@ -98,14 +99,23 @@ fn request(dir: &std::path::Path) -> ImportRequest {
         base_url: "http://fake".into(),
         recorded_options: json!({}),
         resume: None,
+        tenant: None,
         allow_duplicate_batch: false,
         submit: SubmitOptions {
             concurrency: 8,
             dry_run: false,
             offline: false,
             progress: false,
+            acceptance: Acceptance::default(),
         },
     }
+}
+
+/// A request that accepts these change classes.
+fn accepting(dir: &std::path::Path, classes: &[ChangeClass]) -> ImportRequest {
+    let mut request = request(dir);
+    request.submit.acceptance = Acceptance::classes(classes.iter().copied());
+    request
 }
 
 fn block_on<F: std::future::Future>(f: F) -> F::Output {
@@ -198,7 +208,30 @@ fn second_import_is_refused_and_changed_rows_update_only_what_differs() {
     let mut changed = records.clone();
     changed[1] = candidate(1, "Jones");
     changed[5] = timesheet(0, 1, "8");
-    let out = block_on(import(&fake, &journal, &changed, &request(dir.path()))).unwrap();
+    // A surname (identity) and a timesheet's hours (pay): held, nothing sent.
+    let writes = fake.snapshot().writes;
+    let held = block_on(import(&fake, &journal, &changed, &request(dir.path()))).unwrap();
+    assert_eq!(held.counts.get(Outcome::Held), 2);
+    assert_eq!(fake.snapshot().writes, writes);
+    let rows = journal.records(&held.run_id).unwrap();
+    let worker = rows.iter().find(|r| r.natural_key == "AG0001").unwrap();
+    assert_eq!(worker.changed[0].class, ChangeClass::Identity);
+    assert!(
+        worker
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("identity change")
+    );
+    // The same batch again without accepting anything is refused, saying why.
+    let again = block_on(import(&fake, &journal, &changed, &request(dir.path())));
+    assert!(
+        matches!(again, Err(ImportError::HeldForApproval { held: 2, .. })),
+        "{again:?}"
+    );
+
+    let both = accepting(dir.path(), &[ChangeClass::Identity, ChangeClass::Pay]);
+    let out = block_on(import(&fake, &journal, &changed, &both)).unwrap();
     let rows = journal.records(&out.run_id).unwrap();
     assert_eq!(out.counts.get(Outcome::Updated), 2, "{rows:#?}");
     assert_eq!(out.counts.get(Outcome::Unchanged), records.len() - 2);
@@ -321,11 +354,13 @@ fn an_update_lost_in_a_crash_is_reported_as_updated_on_resume() {
     let mut changed = records.clone();
     changed[0] = candidate(0, "Jones");
     let crashing = fake.crash_after_writes(writes + 1);
-    let first = block_on(import(&crashing, &journal, &changed, &request(dir.path())));
+    let accept = accepting(dir.path(), &[ChangeClass::Identity]);
+    let first = block_on(import(&crashing, &journal, &changed, &accept));
     let Err(ImportError::Aborted { run, .. }) = first else {
         panic!("expected the run to stop: {first:?}")
     };
     let fake = crashing.without_crash();
+    // Resumed without the flag: the run keeps what its first process accepted.
     let out = block_on(import(&fake, &journal, &changed, &request(dir.path()))).unwrap();
     assert_eq!(out.run_id, run);
     assert_eq!(
@@ -341,4 +376,79 @@ fn an_update_lost_in_a_crash_is_reported_as_updated_on_resume() {
         writes + 1,
         "the update was not sent twice"
     );
+}
+
+#[test]
+fn a_resumed_run_keeps_held_records_held_and_accepted_ones_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(dir.path()).unwrap();
+    let fake = Fake::new();
+    let records = batch(2, 1);
+    block_on(import(&fake, &journal, &records, &request(dir.path()))).unwrap();
+    let writes = fake.snapshot().writes;
+
+    // Two surnames (identity, accepted) and one timesheet's hours (pay, not accepted).
+    let mut changed = records.clone();
+    changed[0] = candidate(0, "Jones");
+    changed[1] = candidate(1, "Brown");
+    changed[5] = timesheet(1, 1, "9");
+    let crashing = fake.crash_after_writes(writes + 1);
+    let accept = accepting(dir.path(), &[ChangeClass::Identity]);
+    let first = block_on(import(&crashing, &journal, &changed, &accept));
+    let Err(ImportError::Aborted { run, .. }) = first else {
+        panic!("expected the run to stop: {first:?}")
+    };
+    let fake = crashing.without_crash();
+    let out = block_on(import(&fake, &journal, &changed, &request(dir.path()))).unwrap();
+    assert_eq!(out.run_id, run);
+    let rows = journal.records(&run).unwrap();
+    assert_eq!(out.counts.get(Outcome::Updated), 2, "{rows:#?}");
+    assert_eq!(out.counts.get(Outcome::Held), 1, "{rows:#?}");
+    assert_eq!(fake.surname_of("AG0001").as_deref(), Some("Brown"));
+    assert_eq!(
+        fake.snapshot().writes,
+        writes + 2,
+        "the held timesheet was not sent"
+    );
+}
+
+#[test]
+fn a_409_on_create_adopts_the_record_the_server_already_has() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(dir.path()).unwrap();
+    let fake = Fake::new().rate_created_elsewhere("PR200");
+    let records = batch(1, 1);
+    let out = block_on(import(&fake, &journal, &records, &request(dir.path()))).unwrap();
+    let rows = journal.records(&out.run_id).unwrap();
+    let rate = rows.iter().find(|r| r.natural_key == "PR200").unwrap();
+    assert_eq!(rate.state, RecordState::Done, "{rate:#?}");
+    assert!(
+        rate.message.as_deref().unwrap_or_default().contains("409"),
+        "{rate:#?}"
+    );
+    // Its timesheet went to the adopted rate.
+    assert_eq!(out.counts.get(Outcome::Blocked), 0, "{rows:#?}");
+    assert_eq!(fake.snapshot().rates, 2);
+}
+
+#[test]
+fn two_server_workers_with_one_agency_ref_are_a_conflict_never_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(dir.path()).unwrap();
+    let fake = Fake::new()
+        .with_worker("AG0000", "Smith")
+        .with_worker("AG0000", "Smyth");
+    let records = batch(1, 1);
+    let out = block_on(import(&fake, &journal, &records, &request(dir.path()))).unwrap();
+    let rows = journal.records(&out.run_id).unwrap();
+    let worker = rows.iter().find(|r| r.natural_key == "AG0000").unwrap();
+    assert_eq!(worker.state, RecordState::Held, "{worker:#?}");
+    let why = worker.message.as_deref().unwrap();
+    assert!(why.contains("SR-1") && why.contains("SR-2"), "{why}");
+    let sheet = rows
+        .iter()
+        .find(|r| r.entity == Entity::Timesheets)
+        .unwrap();
+    assert_eq!(sheet.state, RecordState::Blocked, "{sheet:#?}");
+    assert_eq!(fake.snapshot().timesheets, 0);
 }
