@@ -117,7 +117,11 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
             if outcome.resumed && !global.quiet && !global.json {
                 eprintln!("Resumed unfinished run {}.", outcome.run_id);
             }
-            (outcome.run_id, Exit::of_run(&outcome.counts), None)
+            let mut exit = Exit::of_run(&outcome.counts);
+            if outcome.server_duplicates > 0 && exit == Exit::Ok {
+                exit = Exit::Rows;
+            }
+            (outcome.run_id, exit, None)
         }
         Err(ImportError::Aborted { run, message }) => (
             run.clone(),

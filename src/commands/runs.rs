@@ -206,6 +206,13 @@ pub(crate) fn print_report(report: &RunReport) {
             println!("  … and {} more (see the report)", attention.len() - 20);
         }
     }
+    if report.server_duplicates > 0 {
+        println!(
+            "DUPLICATES ON THE SERVER: {} records are held twice by Nxsys (another import sent \
+             the same at the same time); see their messages and remove the extra ones",
+            report.server_duplicates
+        );
+    }
     let flagged = report.fraud_patterns();
     if flagged > 0 {
         println!(

@@ -54,6 +54,10 @@ pub struct RecordDetail {
     /// same worker and period).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Other server records with this record's natural key, found after it landed (a run on
+    /// another machine sent the same at the same time).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub server_duplicates: Vec<String>,
     /// Timesheets: the worker as the sheet names them, and the resolved `SR-…` id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worker: Option<String>,

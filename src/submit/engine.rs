@@ -192,6 +192,14 @@ impl<'a, R: Remote> Engine<'a, R> {
                 progress.finish();
                 return Err(SubmitError::Interrupted);
             }
+            if stage.contains(&Entity::Candidates) && !self.options.dry_run {
+                let items: Vec<(u32, &Record)> = work
+                    .iter()
+                    .filter(|(_, r)| stage.contains(&r.entity))
+                    .copied()
+                    .collect();
+                self.scan_candidate_duplicates(&items).await?;
+            }
         }
         progress.finish();
         if !self.options.dry_run {

@@ -54,13 +54,22 @@ impl<R: Remote> Engine<'_, R> {
             .map(|(seq, r)| (*seq, *r))
             .collect();
         let mut listed: HashMap<String, Option<Totals>> = HashMap::new();
+        // Timesheets by what makes them the same timesheet, to find one held twice.
+        let mut same: HashMap<String, Vec<String>> = HashMap::new();
+        let mut key_of: HashMap<String, String> = HashMap::new();
         for (year, _) in tax_years(records.values().copied()) {
             let limit = (work.len() * LIST_ITEMS_PER_RECORD).max(1000);
             if let Some(list) = read(self.remote.list_timesheets(year, limit)).await? {
-                listed.extend(
-                    list.into_iter()
-                        .map(|t| (t.id, t.lines.as_deref().map(timesheet::totals))),
-                );
+                for t in list {
+                    let totals = t.lines.as_deref().map(timesheet::totals);
+                    let key = format!(
+                        "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+                        t.worker_id, t.tax_year, t.tax_period, t.start_date, t.end_date, totals
+                    );
+                    same.entry(key.clone()).or_default().push(t.id.clone());
+                    key_of.insert(t.id.clone(), key);
+                    listed.insert(t.id, totals);
+                }
             }
         }
         let landed: Vec<(u32, String)> = self
@@ -69,7 +78,7 @@ impl<R: Remote> Engine<'_, R> {
             .into_iter()
             .filter(|(seq, _)| records.contains_key(seq))
             .collect();
-        let listed = &listed;
+        let (listed, same, key_of) = (&listed, &same, &key_of);
         futures::stream::iter(landed.into_iter().map(Ok::<_, SubmitError>))
             .try_for_each_concurrent(self.options.concurrency.max(1), |(seq, id)| async move {
                 let totals = match listed.get(&id) {
@@ -82,11 +91,90 @@ impl<R: Remote> Engine<'_, R> {
                 };
                 let mut detail = self.journal.detail(self.run, seq)?;
                 detail.read_back = totals;
+                let others = others_than(&id, key_of.get(&id).and_then(|k| same.get(k)));
+                if !others.is_empty() {
+                    detail
+                        .warnings
+                        .push(duplicate_warning("timesheet", &others));
+                    detail.server_duplicates = others;
+                }
                 self.set_detail(seq, &detail)
             })
             .await?;
         Ok(())
     }
+}
+
+impl<R: Remote> Engine<'_, R> {
+    /// After the candidates stage: the server must hold each worker this run landed once. An
+    /// Agency Ref held twice (another machine imported at the same time; nothing locks across
+    /// machines) is marked on the record and reported. A server too large to list in one go is
+    /// not scanned.
+    pub(super) async fn scan_candidate_duplicates(
+        &self,
+        items: &[(u32, &Record)],
+    ) -> Result<(), SubmitError> {
+        for (ireland, entity) in [(false, Entity::Candidates), (true, Entity::CandidatesIe)] {
+            let landed = self.journal.landed(self.run, entity)?;
+            let stage: HashMap<u32, &Record> = items
+                .iter()
+                .filter(|(_, r)| r.entity == entity)
+                .map(|(seq, r)| (*seq, *r))
+                .collect();
+            if landed.is_empty() || stage.is_empty() {
+                continue;
+            }
+            let limit = (stage.len() * LIST_ITEMS_PER_RECORD).max(1000);
+            let Some(list) = read(self.remote.list_candidates(ireland, limit)).await? else {
+                tracing::info!(
+                    ?entity,
+                    "too many workers on the server to scan for duplicates"
+                );
+                continue;
+            };
+            let mut by_ref: HashMap<&str, Vec<String>> = HashMap::new();
+            for c in &list {
+                if let Some(agency) = super::candidates::agency_ref(&c.json) {
+                    by_ref.entry(agency).or_default().push(c.id.clone());
+                }
+            }
+            for (seq, id) in landed {
+                let Some(record) = stage.get(&seq) else {
+                    continue;
+                };
+                let others = others_than(&id, by_ref.get(record.key.as_str()));
+                if others.is_empty() {
+                    continue;
+                }
+                let mut detail = self.journal.detail(self.run, seq)?;
+                detail.warnings.push(duplicate_warning("worker", &others));
+                detail.server_duplicates = others;
+                self.set_detail(seq, &detail)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The ids in `group` other than `id`.
+fn others_than(id: &str, group: Option<&Vec<String>>) -> Vec<String> {
+    group
+        .map(|ids| ids.iter().filter(|i| *i != id).cloned().collect())
+        .unwrap_or_default()
+}
+
+fn duplicate_warning(what: &str, others: &[String]) -> String {
+    format!(
+        "DUPLICATE ON THE SERVER: Nxsys also holds {} with the same key as this {what} ({}); \
+         another import (another machine, or a run with other credentials) sent it at the same \
+         time. Remove the extra one on Nxsys before payroll runs",
+        if others.len() == 1 {
+            "another"
+        } else {
+            "others"
+        },
+        others.join(", ")
+    )
 }
 
 /// The tax years of the timesheets among `records`, each with how many there are.

@@ -99,6 +99,8 @@ pub struct ImportOutcome {
     pub resumed: bool,
     /// The run's records per outcome, as the journal has them at the end.
     pub counts: Counts,
+    /// Records the server turned out to hold twice (another machine sent the same at once).
+    pub server_duplicates: usize,
 }
 
 /// Import `records` (the whole batch, valid or not) through `remote`.
@@ -232,6 +234,11 @@ pub async fn import<R: Remote>(
     match submit(remote, journal, &run_id, &work, &prior, &options).await {
         Ok(()) => {
             let counts = journal.outcome_counts(&run_id)?;
+            let server_duplicates = journal
+                .records(&run_id)?
+                .iter()
+                .filter(|r| !r.detail.server_duplicates.is_empty())
+                .count();
             let status = if dry_run {
                 RunStatus::DryRun
             } else {
@@ -242,6 +249,7 @@ pub async fn import<R: Remote>(
                 run_id,
                 resumed,
                 counts,
+                server_duplicates,
             })
         }
         Err(SubmitError::Aborted(message)) => {

@@ -197,22 +197,29 @@ impl Batch {
             t += line;
             t += "\n";
         }
-        let files = [
-            ("candidates.csv", c),
-            ("payment-rates.csv", p.to_string()),
-            ("timesheets.csv", t),
-        ];
-        Files(
-            files
-                .into_iter()
-                .map(|(name, text)| {
-                    let path = dir.join(name);
-                    std::fs::write(&path, text).expect("write batch");
-                    path
-                })
-                .collect(),
+        write_files(
+            dir,
+            &[
+                ("candidates.csv", c),
+                ("payment-rates.csv", p.to_string()),
+                ("timesheets.csv", t),
+            ],
         )
     }
+}
+
+/// Write `files` (name, text) into `dir`.
+pub(crate) fn write_files(dir: &Path, files: &[(&str, String)]) -> Files {
+    Files(
+        files
+            .iter()
+            .map(|(name, text)| {
+                let path = dir.join(name);
+                std::fs::write(&path, text).expect("write batch");
+                path
+            })
+            .collect(),
+    )
 }
 
 pub(crate) fn records(report: &Value) -> &Vec<Value> {

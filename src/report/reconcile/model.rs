@@ -64,6 +64,8 @@ pub struct Summary {
     pub would_create_or_update: usize,
     /// Workers whose identity and bank details change together (sent or held).
     pub fraud_patterns: usize,
+    /// Records the server turned out to hold twice (see their messages).
+    pub server_duplicates: usize,
     pub dry_run: bool,
     /// A dry run planned without Nxsys: nothing was checked against the server.
     pub offline: bool,
@@ -81,6 +83,8 @@ pub struct RunReport {
     pub rows: Vec<ReportRow>,
     /// Every field an update changed or would change (sent and held).
     pub changes: Vec<ChangeRow>,
+    /// Records the server turned out to hold twice.
+    pub server_duplicates: usize,
     pub control: Vec<ControlTotal>,
 }
 
@@ -117,6 +121,7 @@ impl RunReport {
         let mut rows = Vec::with_capacity(records.len());
         let mut changes = Vec::new();
         let mut control = Vec::new();
+        let mut server_duplicates = 0;
         for record in records {
             let detail = &record.detail;
             let outcome = match record.outcome(dry_run) {
@@ -138,6 +143,9 @@ impl RunReport {
                 } else {
                     format!("{findings}\n{message}")
                 };
+            }
+            if !detail.server_duplicates.is_empty() {
+                server_duplicates += 1;
             }
             let source = source_text(&record.provenance);
             let name = detail.name.clone().unwrap_or_default();
@@ -186,6 +194,7 @@ impl RunReport {
             offline,
             rows,
             changes,
+            server_duplicates,
             control,
         }
     }
@@ -236,6 +245,7 @@ impl RunReport {
             held: c.get(Outcome::Held),
             would_create_or_update: c.get(Outcome::WouldSend),
             fraud_patterns: self.fraud_patterns(),
+            server_duplicates: self.server_duplicates,
             dry_run: self.dry_run,
             offline: self.offline,
             report,

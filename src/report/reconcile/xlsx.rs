@@ -118,6 +118,16 @@ fn summary_sheet(
             if report.mask_pii { "yes" } else { "no" }.into(),
         ),
     ];
+    if report.server_duplicates > 0 {
+        facts.push((
+            "DUPLICATES ON THE SERVER",
+            format!(
+                "{} records are held twice by Nxsys (another import sent the same at the same \
+                 time); their messages name the extra records — remove them before payroll runs",
+                report.server_duplicates
+            ),
+        ));
+    }
     let flagged = report.fraud_patterns();
     if flagged > 0 {
         let workers = if flagged == 1 { "record" } else { "records" };

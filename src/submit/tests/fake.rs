@@ -27,6 +27,8 @@ pub struct Fake {
     fail_every: u64,
     crash_after: Option<u64>,
     reject_surname: Option<String>,
+    /// An Agency Ref another machine creates at the same moment as this run does.
+    twin: Option<String>,
 }
 
 #[derive(Debug)]
@@ -79,6 +81,11 @@ impl Fake {
     }
     pub fn crash_after_writes(mut self, n: u64) -> Fake {
         self.crash_after = Some(n);
+        self
+    }
+    /// Another machine creates the worker with this Agency Ref at the same moment.
+    pub fn twin_created_elsewhere(mut self, agency: &str) -> Fake {
+        self.twin = Some(agency.into());
         self
     }
     pub fn reject_surname(mut self, s: &str) -> Fake {
@@ -260,11 +267,21 @@ impl Remote for Fake {
                 message: format!("generalSetting.surname: surname '{bad}' refused"),
             });
         }
+        let twin = self
+            .twin
+            .as_deref()
+            .is_some_and(|t| body["generalSetting"]["agencyRef"] == t);
         self.write(|s| {
             let id = next(s, "SR");
             let mut json = body.clone();
             json["id"] = json!(id);
             s.candidates.push(ServerRecord { id, json });
+            if twin {
+                let id = next(s, "SR");
+                let mut json = body.clone();
+                json["id"] = json!(id);
+                s.candidates.push(ServerRecord { id, json });
+            }
             Ok(None)
         })
     }
