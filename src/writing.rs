@@ -39,6 +39,32 @@ pub fn fit_excel_cell(text: &str) -> Cow<'_, str> {
     Cow::Owned(cut)
 }
 
+/// The height of one line of text in a row, in points (Calibri 11, as Excel and LibreOffice
+/// draw it).
+pub const LINE_HEIGHT: f64 = 15.0;
+
+/// How many lines `text` takes in a wrapped cell `width` characters wide: an estimate that errs
+/// high, because neither Excel nor LibreOffice re-measures rows when it opens a file, and a row
+/// too short for its wrapped text makes it overlap the next row.
+pub fn wrapped_lines(text: &str, width: f64) -> usize {
+    let per_line = ((width * 0.95) as usize).saturating_sub(1).max(1);
+    text.lines()
+        .map(|line| line.chars().count().div_ceil(per_line).max(1))
+        .sum::<usize>()
+        .max(1)
+}
+
+/// The row height that shows every cell's wrapped text whole: `(text, column width)` pairs.
+/// `None` when one line is enough (the default height).
+pub fn wrapped_row_height<'a>(cells: impl IntoIterator<Item = (&'a str, f64)>) -> Option<f64> {
+    let lines = cells
+        .into_iter()
+        .map(|(text, width)| wrapped_lines(text, width))
+        .max()
+        .unwrap_or(1);
+    (lines > 1).then_some(LINE_HEIGHT * lines as f64)
+}
+
 fn is_plain_number(cell: &str) -> bool {
     let digits = cell.strip_prefix(['-', '+']).unwrap_or(cell);
     !digits.is_empty()
@@ -165,6 +191,16 @@ pub fn input_named<'a>(out: &Path, inputs: &'a [std::path::PathBuf]) -> Option<&
 #[cfg(test)]
 mod tests {
     use super::{EXCEL_CELL_CHARS, fit_excel_cell, neutralise_csv};
+
+    #[test]
+    fn wrapped_text_gets_a_row_tall_enough() {
+        use super::{wrapped_lines, wrapped_row_height};
+        assert_eq!(wrapped_lines("short", 60.0), 1);
+        assert_eq!(wrapped_lines("a\nb\nc", 60.0), 3);
+        assert_eq!(wrapped_lines(&"x".repeat(120), 60.0), 3);
+        assert_eq!(wrapped_row_height([("one line", 60.0)]), None);
+        assert_eq!(wrapped_row_height([("a", 9.0), ("a\nb", 9.0)]), Some(30.0));
+    }
 
     #[test]
     fn an_input_is_recognised_however_it_is_spelt() {

@@ -15,6 +15,9 @@ pub enum Exit {
     Usage = 2,
     /// Aborted: authentication, API unreachable, journal error.
     Aborted = 3,
+    /// Interrupted by Ctrl-C or SIGTERM (128 + SIGINT, the shell's convention); the run is
+    /// resumable.
+    Interrupted = 130,
 }
 
 impl Exit {
@@ -53,6 +56,13 @@ impl Failure {
     pub fn usage(error: impl Into<anyhow::Error>) -> Self {
         Failure {
             exit: Exit::Usage,
+            error: error.into(),
+        }
+    }
+
+    pub fn interrupted(error: impl Into<anyhow::Error>) -> Self {
+        Failure {
+            exit: Exit::Interrupted,
             error: error.into(),
         }
     }

@@ -87,6 +87,7 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
             "dry_run": args.dry_run,
             "mask_pii": args.mask_pii,
             "sandbox": args.sandbox,
+            "profile": global.profile,
             "allow_duplicate_batch": args.allow_duplicate_batch,
             "offline": args.offline,
             "strict": args.input.strict,
@@ -102,10 +103,12 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
             acceptance,
         },
     };
+    let signals = super::interrupt::listen(global.quiet);
     let result = match &session {
         Some(s) => import(&s.client, &journal, &batch.records, &request).await,
         None => import(&Offline, &journal, &batch.records, &request).await,
     };
+    signals.abort();
     if let Some(session) = session {
         session.close().await;
     }
@@ -124,6 +127,11 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
             run.clone(),
             Exit::Aborted,
             Some(ImportError::Aborted { run, message }),
+        ),
+        Err(ImportError::Interrupted { run }) => (
+            run.clone(),
+            Exit::Interrupted,
+            Some(ImportError::Interrupted { run }),
         ),
         Err(e) if e.is_usage() => return Err(Failure::usage(e).into()),
         Err(e) => return Err(Failure::aborted(e).into()),
@@ -171,7 +179,11 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
         }
     }
     if let Some(e) = aborted {
-        return Err(Failure::aborted(e).into());
+        return Err(Failure {
+            exit,
+            error: e.into(),
+        }
+        .into());
     }
     Ok(exit)
 }

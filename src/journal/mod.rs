@@ -125,6 +125,25 @@ pub fn state_dir(explicit: Option<&Path>) -> Result<PathBuf, JournalError> {
         .ok_or(JournalError::NoDataDir)
 }
 
+/// Switch to WAL. Changing the journal mode needs the database to itself and SQLite answers
+/// "locked" at once, without waiting on the busy timeout, while another process opening the
+/// same fresh journal holds it: try again for a while.
+fn wal_mode(conn: &Connection) -> rusqlite::Result<()> {
+    let mut tries = 0;
+    loop {
+        match conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0)) {
+            Ok(_) => return Ok(()),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy && tries < 200 =>
+            {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 impl Journal {
     /// Open (creating when needed) `<dir>/journal.sqlite`, WAL mode, schema migrated.
     pub fn open(dir: &Path) -> Result<Journal, JournalError> {
@@ -135,9 +154,7 @@ impl Journal {
         let conn = Connection::open(&path).map_err(sql)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(sql)?;
-        let _mode: String = conn
-            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
-            .map_err(sql)?;
+        wal_mode(&conn).map_err(sql)?;
         // NORMAL in WAL mode survives a killed process (not a power cut), at a fraction of
         // the cost of FULL; a killed process is the case the journal exists for.
         conn.pragma_update(None, "synchronous", "NORMAL")

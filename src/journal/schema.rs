@@ -18,7 +18,7 @@ CREATE TABLE runs (
     fingerprint TEXT NOT NULL,           -- sha256 of the normalised payloads
     base_url    TEXT NOT NULL,
     options     TEXT NOT NULL,           -- JSON object
-    status      TEXT NOT NULL,           -- running | finished | aborted | dry-run
+    status      TEXT NOT NULL,           -- running | finished | aborted | dry-run | interrupted
     exit_code   INTEGER
 );
 CREATE INDEX runs_by_fingerprint ON runs (fingerprint, base_url);

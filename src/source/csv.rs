@@ -42,9 +42,9 @@ pub struct CsvSheet {
 impl CsvSheet {
     /// Open `path`, sniffing its encoding and delimiter from the first 64 KiB.
     pub fn open(path: &Path) -> Result<CsvSheet, SourceError> {
-        let io = |source| SourceError::Io {
+        let io = |error| SourceError::Io {
             file: path.to_path_buf(),
-            source,
+            error,
         };
         let mut file = File::open(path).map_err(io)?;
         let mut sample = Vec::with_capacity(SAMPLE);

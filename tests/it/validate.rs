@@ -844,12 +844,19 @@ fn a_csv_fix_file_from_several_sources_is_one_file_per_source() {
         .collect();
     assert_eq!(failing.len(), 2);
     let written = fixfile::write(&dir.path().join("fix.csv"), &failing).expect("written");
-    let names: Vec<String> = written
+    let names: Vec<(String, usize)> = written
         .iter()
-        .filter_map(|p| p.file_name()?.to_str().map(str::to_string))
+        .filter_map(|(p, rows)| Some((p.file_name()?.to_str()?.to_string(), *rows)))
         .collect();
-    assert_eq!(names, ["fix-rates.csv", "fix-hours.csv"]);
-    let hours = std::fs::read_to_string(&written[1]).expect("read");
+    // Each file counts its own rows, not every entity's.
+    assert_eq!(
+        names,
+        [
+            ("fix-rates.csv".to_string(), 1),
+            ("fix-hours.csv".to_string(), 1)
+        ]
+    );
+    let hours = std::fs::read_to_string(&written[1].0).expect("read");
     // The formula-like cell is neutralised so a spreadsheet does not run it.
     assert!(hours.contains("AG-1,2025,1,PR1,'=1+1,3,"), "{hours}");
 }
@@ -876,4 +883,63 @@ fn an_output_folder_that_does_not_exist_is_refused_before_reading() {
             "nothing validated before the refusal"
         );
     }
+}
+
+#[test]
+fn each_csv_fix_file_states_its_own_row_count() {
+    let dir = tempfile::tempdir().expect("dir");
+    let with_errors: Vec<PathBuf> = sample_csvs()
+        .iter()
+        .map(|p| {
+            samples()
+                .join("with-errors")
+                .join(p.file_name().expect("name"))
+        })
+        .collect();
+    let out = nxsys()
+        .arg("validate")
+        .args(&with_errors)
+        .arg("--fix-file")
+        .arg(dir.path().join("fix.csv"))
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("Failing rows written to "))
+        .collect();
+    assert!(lines.len() > 1, "one file per entity: {stdout}");
+    for line in lines {
+        let rest = line.trim_start_matches("Failing rows written to ");
+        let (path, count) = rest.split_once(" (").expect("a count");
+        let claimed: usize = count
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse().ok())
+            .expect("a number");
+        let rows = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_path(path)
+            .expect("fix file")
+            .records()
+            .count();
+        assert_eq!(claimed, rows, "{line}");
+    }
+}
+
+#[test]
+fn an_empty_batch_says_there_is_nothing_to_import() {
+    let dir = tempfile::tempdir().expect("dir");
+    // A fresh template: a header row and the example row, which is skipped.
+    let made = nxsys()
+        .args(["template", "candidates", "-o"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert!(made.status.success());
+    let empty = dir.path().join("candidates.xlsx");
+    let out = nxsys().arg("validate").arg(&empty).output().expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("Nothing to import"), "{stdout}");
+    assert!(!stdout.contains("every row can be imported"), "{stdout}");
 }
