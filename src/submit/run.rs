@@ -38,8 +38,8 @@ pub struct ImportRequest {
 pub enum ImportError {
     #[error(
         "this batch was already imported by run {run} (finished {finished}); nothing was sent. \
-         `nxsys-etl runs show {run}` shows what it did; to send it again anyway add \
-         --allow-duplicate-batch"
+         `nxsys-etl runs show {run}` shows what it did (add --report FILE to write its report \
+         again); to send it again anyway add --allow-duplicate-batch"
     )]
     DuplicateBatch { run: String, finished: String },
     #[error(
