@@ -14,7 +14,11 @@ use crate::model::ChangeClass;
     about = "Move payroll data between spreadsheets and the Nxsys umbrella-payroll API",
     long_about = "Validate spreadsheets of workers, pay codes and timesheets, submit them to the \
                   Nxsys API exactly once under a rate limit, reconcile the result and export \
-                  payslips to Excel."
+                  payslips to Excel.",
+    after_help = "Exit codes: 0 every row done; 1 finished, some rows invalid or rejected; \
+                  2 usage, configuration or unreadable input; 3 aborted (authentication, API \
+                  unreachable, journal error); 130 interrupted (Ctrl-C or SIGTERM; run the same \
+                  command again to resume)."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -59,7 +63,7 @@ pub struct Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the whole job on an embedded sandbox: import samples/, export payslips
+    /// Run the whole job on an embedded sandbox: import the built-in sample batch, export payslips
     Demo(DemoArgs),
     /// Run the local Nxsys simulator
     Sandbox(SandboxArgs),
@@ -75,9 +79,20 @@ pub enum Command {
     Export(ExportArgs),
     /// Past runs recorded in the journal
     Runs(RunsArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell) on stdout
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) on stdout
+    Manpage,
     /// Write a synthetic batch of any size (benchmarks and tests)
     #[command(hide = true)]
     GenBatch(GenBatchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -235,11 +250,11 @@ pub struct ImportArgs {
     /// with its Approve column filled in)
     #[arg(long, value_name = "FILE")]
     pub approvals: Option<PathBuf>,
-    /// Requests per second [default: from the profile, else 10; 200 with --sandbox]
-    #[arg(long)]
+    /// Requests per second, 1 or more [default: from the profile, else 10; 200 with --sandbox]
+    #[arg(long, value_name = "N", value_parser = rate)]
     pub rate: Option<u32>,
-    /// Requests in flight at once [default: from the profile, else 8]
-    #[arg(long)]
+    /// Requests in flight at once, 1 or more [default: from the profile, else 8]
+    #[arg(long, value_name = "N", value_parser = concurrency)]
     pub concurrency: Option<usize>,
     /// Reconciliation report (.xlsx, .csv or .json) [default: ./nxsys-run-<RUN>.xlsx]
     #[arg(long)]
@@ -281,8 +296,8 @@ pub enum SplitBy {
 
 #[derive(Debug, Args)]
 pub struct PayslipExportArgs {
-    /// Tax year (2025 = 2025/26)
-    #[arg(long)]
+    /// Tax year: the year it starts (2025) or both years (2025/26)
+    #[arg(long, value_name = "YEAR", value_parser = tax_year)]
     pub tax_year: Option<i32>,
     /// Tax period, or a range such as 1-4
     #[arg(long)]
@@ -296,7 +311,7 @@ pub struct PayslipExportArgs {
     /// Worker id (SR-…); repeatable
     #[arg(long = "worker")]
     pub workers: Vec<String>,
-    /// File with a column of worker ids or Agency Refs
+    /// File with a column of worker ids (SR-…), Agency Refs (UK or Irish) or PPS numbers
     #[arg(long)]
     pub workers_from: Option<PathBuf>,
     /// Only payslips created on or after this date (YYYY-MM-DD)
@@ -311,11 +326,11 @@ pub struct PayslipExportArgs {
     /// One file per worker or per period
     #[arg(long, value_enum)]
     pub split_by: Option<SplitBy>,
-    /// Requests per second [default: from the profile, else 10; 200 with --sandbox]
-    #[arg(long)]
+    /// Requests per second, 1 or more [default: from the profile, else 10; 200 with --sandbox]
+    #[arg(long, value_name = "N", value_parser = rate)]
     pub rate: Option<u32>,
-    /// Requests in flight at once [default: from the profile, else 8]
-    #[arg(long)]
+    /// Requests in flight at once, 1 or more [default: from the profile, else 8]
+    #[arg(long, value_name = "N", value_parser = concurrency)]
     pub concurrency: Option<usize>,
     /// Run against an embedded sandbox seeded with payslips
     #[arg(long)]
@@ -330,14 +345,52 @@ pub struct RunsArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum RunsAction {
-    /// List past runs
+    /// List past runs, newest first
     List,
     /// Show one run, optionally rewriting its report
     Show {
-        run: String,
-        #[arg(long)]
+        /// The run's id as `runs list` shows it (e.g. 20250407-101500-a1b2), or `latest`
+        #[arg(required_unless_present = "latest", value_name = "RUN")]
+        run: Option<String>,
+        /// Show the newest run (the same as RUN `latest`)
+        #[arg(long, conflicts_with = "run")]
+        latest: bool,
+        /// Write the run's reconciliation report again to this file (.xlsx, .csv or .json),
+        /// from the journal alone
+        #[arg(long, value_name = "FILE")]
         report: Option<PathBuf>,
     },
+}
+
+/// `--rate N`: 1 or more (0 would send nothing and wait for ever).
+fn rate(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(0) => Err(
+            "the rate must be 1 or more requests per second (0 would never send \
+                      anything)"
+                .into(),
+        ),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!(
+            "'{text}' is not a whole number of requests per second; e.g. --rate 10"
+        )),
+    }
+}
+
+/// `--concurrency N`: 1 or more.
+fn concurrency(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("at least 1 request must be in flight; e.g. --concurrency 8".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!(
+            "'{text}' is not a whole number of requests; e.g. --concurrency 8"
+        )),
+    }
+}
+
+/// `--tax-year 2025` or `--tax-year 2025/26`, read as a Tax Year cell is.
+fn tax_year(text: &str) -> Result<i32, String> {
+    crate::schema::build::parse_tax_year(text)
 }
 
 /// `gen-batch` (hidden): a synthetic batch, valid by construction, deterministic from the seed.

@@ -20,6 +20,7 @@ pub mod export;
 pub mod journal;
 pub mod model;
 pub mod plan;
+pub mod progress;
 pub mod report;
 pub mod rules;
 pub mod schema;

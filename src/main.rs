@@ -8,7 +8,7 @@ fn main() {
     let code = match commands::run(cli) {
         Ok(exit) => exit.code(),
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", exit::describe(&error));
             exit::exit_for(&error).code()
         }
     };

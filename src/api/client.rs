@@ -170,6 +170,37 @@ pub(crate) fn http_client(timeout: Duration) -> Result<reqwest::Client, ApiError
         .map_err(|e| ApiError::Config(format!("could not set up HTTPS: {}", e.without_url())))
 }
 
+/// The most bytes this tool reads from one answer body (after decompression): 8 MiB, many times
+/// the largest page of any Nxsys listing. A larger answer is not from the Nxsys API as
+/// documented (a wrong base URL, a proxy's error page, a hostile server) and is refused.
+pub const MAX_ANSWER_BYTES: usize = 8 * 1024 * 1024;
+
+/// Why an answer body could not be read.
+pub enum BodyError {
+    /// It is larger than [`MAX_ANSWER_BYTES`]; reading stopped there.
+    TooLarge,
+    /// The connection failed while reading.
+    Transport(reqwest::Error),
+}
+
+/// Read an answer body chunk by chunk, refusing it at [`MAX_ANSWER_BYTES`] (before reading
+/// anything when the server announces a larger length), so an endless answer costs at most
+/// that much memory.
+pub async fn read_body(mut resp: reqwest::Response) -> Result<Vec<u8>, BodyError> {
+    let announced = resp.content_length().unwrap_or(0);
+    if announced > MAX_ANSWER_BYTES as u64 {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = Vec::with_capacity(announced as usize);
+    while let Some(chunk) = resp.chunk().await.map_err(BodyError::Transport)? {
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// A transport error in words, without the URL (which may carry a query with personal data).
 pub(crate) fn describe(e: reqwest::Error) -> String {
     let kind = if e.is_timeout() {

@@ -49,6 +49,16 @@ pub enum ApiError {
         attempts: u32,
         reason: String,
     },
+    /// The answer was larger than [`MAX_ANSWER_BYTES`](super::client::MAX_ANSWER_BYTES): not an
+    /// answer of the Nxsys API. Never retried.
+    #[error(
+        "{method} {path}: the answer is larger than {limit_mib} MiB, the most nxsys-etl reads from one answer, and was refused; no Nxsys answer is that large — check that the base URL points at the Nxsys API (not another server or a proxy), then run again"
+    )]
+    TooLarge {
+        method: String,
+        path: String,
+        limit_mib: usize,
+    },
     /// The answer could not be read as the expected JSON.
     #[error("{context}: the answer could not be read: {message}")]
     Decode { context: String, message: String },
@@ -56,6 +66,10 @@ pub enum ApiError {
     #[error("{0}")]
     Config(String),
 }
+
+/// How the token endpoint's `invalid_grant` is said (see [`ApiError::is_invalid_grant`]).
+pub(crate) const INVALID_GRANT: &str =
+    "the refresh token or code is invalid, expired or already used (invalid_grant)";
 
 impl ApiError {
     /// True when a write may or may not have been applied.
@@ -71,6 +85,12 @@ impl ApiError {
             ApiError::Unauthorized { .. } => Some(401),
             _ => None,
         }
+    }
+
+    /// True when the token endpoint said the refresh token is invalid, expired or already used
+    /// (`invalid_grant`): another process sharing the token store may have rotated it.
+    pub fn is_invalid_grant(&self) -> bool {
+        matches!(self, ApiError::Unauthorized { message } if message.ends_with(INVALID_GRANT))
     }
 
     /// True for a 404: the resource does not exist.

@@ -19,7 +19,10 @@ pub(crate) mod retry;
 mod send;
 mod token;
 
-pub use client::{AuthScheme, Client, ClientConfig, ClientStats, check_base_url};
+pub use client::{
+    AuthScheme, BodyError, Client, ClientConfig, ClientStats, MAX_ANSWER_BYTES, check_base_url,
+    read_body,
+};
 pub use error::{ApiError, ErrorBody};
 pub use models::*;
 pub use token::{AccessToken, AccessTokens, TokenEndpoint, TokenFuture, TokenResponse, token_url};

@@ -17,7 +17,9 @@ use reqwest::header::{AUTHORIZATION, HeaderMap, WWW_AUTHENTICATE};
 use reqwest::{Method, StatusCode};
 use url::Url;
 
-use super::client::{Answer, AuthScheme, Client, bump, describe};
+use super::client::{
+    Answer, AuthScheme, BodyError, Client, MAX_ANSWER_BYTES, bump, describe, read_body,
+};
 use super::error::{ApiError, ErrorBody};
 use super::retry::retry_after;
 
@@ -158,17 +160,24 @@ impl Client {
             Ok(resp) => {
                 let status = resp.status();
                 let headers = resp.headers().clone();
-                match resp.bytes().await {
-                    Ok(b) => Outcome::Answered {
+                match read_body(resp).await {
+                    Ok(body) => Outcome::Answered {
                         status,
                         headers,
-                        body: b.to_vec(),
+                        body,
                     },
-                    Err(e) => Outcome::Lost {
+                    Err(BodyError::Transport(e)) => Outcome::Lost {
                         status: Some(status),
                         not_sent: false,
                         reason: describe(e),
                     },
+                    Err(BodyError::TooLarge) => {
+                        return Err(ApiError::TooLarge {
+                            method: call.method.clone(),
+                            path: call.path.clone(),
+                            limit_mib: MAX_ANSWER_BYTES >> 20,
+                        });
+                    }
                 }
             }
         };

@@ -13,7 +13,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use url::Url;
 
-use super::client::describe;
+use super::client::{BodyError, MAX_ANSWER_BYTES, describe, read_body};
 use super::error::{ApiError, ErrorBody};
 use super::limiter::AdaptiveLimiter;
 use super::retry::{Backoff, retry_after};
@@ -189,7 +189,17 @@ async fn request_token(
         };
         let status = resp.status();
         let wait = retry_after(resp.headers());
-        let body = resp.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+        let body = match read_body(resp).await {
+            Ok(body) => body,
+            Err(BodyError::TooLarge) => {
+                return Err(ApiError::TooLarge {
+                    method: "POST".into(),
+                    path,
+                    limit_mib: MAX_ANSWER_BYTES >> 20,
+                });
+            }
+            Err(BodyError::Transport(_)) => Vec::new(),
+        };
         tracing::debug!(method = "POST", path = %path, status = status.as_u16(),
             latency_ms = started.elapsed().as_millis() as u64, "token request");
         if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
@@ -211,10 +221,7 @@ async fn request_token(
             let said = ErrorBody::parse(&body);
             let code = said.code.clone().unwrap_or_default();
             let message = match code.as_str() {
-                "invalid_grant" => {
-                    "the refresh token or code is invalid, expired or already used (invalid_grant)"
-                        .to_string()
-                }
+                "invalid_grant" => super::error::INVALID_GRANT.to_string(),
                 "invalid_client" => {
                     "the client ID or client secret is wrong (invalid_client)".to_string()
                 }

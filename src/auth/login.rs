@@ -222,10 +222,10 @@ async fn authorize_url(
         .append_pair("clientSecret", opts.client_secret.expose_secret())
         .append_pair("redirectUri", redirect_uri.as_str());
     let from_helper = match http.get(helper).send().await {
-        Ok(resp) if resp.status().is_success() => resp
-            .json::<GrantUrl>()
+        Ok(resp) if resp.status().is_success() => crate::api::read_body(resp)
             .await
             .ok()
+            .and_then(|body| serde_json::from_slice::<GrantUrl>(&body).ok())
             .and_then(|g| Url::parse(&g.url).ok()),
         Ok(resp) => {
             tracing::debug!(

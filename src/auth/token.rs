@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::credentials::Credentials;
-use super::store::{StoredLogin, TokenStore};
+use super::store::{LOCK_WAIT, StoredLogin, TokenStore};
 use crate::api::{AccessToken, AccessTokens, ApiError, TokenEndpoint, TokenFuture};
 
 /// Keeps a client's access token valid.
@@ -67,13 +67,27 @@ impl Tokens {
         st: &mut State,
         endpoint: TokenEndpoint<'_>,
     ) -> Result<(), ApiError> {
-        let form = [
-            ("grantType", "refresh_token"),
-            ("refreshToken", st.refresh.expose_secret()),
-            ("clientId", self.client_id.as_str()),
-            ("clientSecret", self.client_secret.expose_secret()),
-        ];
-        let answer = endpoint.request(&form).await?;
+        // The store's lock is held from the refresh to the save, so a process sharing the store
+        // never refreshes with a token another has just rotated but not yet saved.
+        let lock = match &self.store {
+            Some(store) => lock_store(store).await,
+            None => None,
+        };
+        let answer = match self.request(st, endpoint).await {
+            Err(e) if e.is_invalid_grant() => {
+                // Another process sharing the store may have rotated the token: take its
+                // successor from the store and try once more before giving up.
+                let Some(successor) = self.stored_successor(st, lock.as_ref()) else {
+                    return Err(e);
+                };
+                tracing::info!(
+                    "the refresh token was rotated by another run; using the one it saved"
+                );
+                st.refresh = successor;
+                self.request(st, endpoint).await?
+            }
+            other => other?,
+        };
         self.refreshes.fetch_add(1, Ordering::Relaxed);
         let lifetime = answer.expires_in.map(Duration::from_secs);
         st.access = Some(answer.access_token);
@@ -91,7 +105,7 @@ impl Tokens {
             let expires_at = lifetime
                 .and_then(|l| chrono::Duration::from_std(l).ok())
                 .map(|l| chrono::Utc::now() + l);
-            let result = store.update(|entry: Option<StoredLogin>| {
+            let change = |entry: Option<StoredLogin>| {
                 let mut entry = entry.unwrap_or_else(|| StoredLogin {
                     base_url: endpoint.base_url().to_string(),
                     client_id: self.client_id.clone(),
@@ -105,7 +119,11 @@ impl Tokens {
                 entry.expires_at = expires_at;
                 entry.updated_at = chrono::Utc::now();
                 entry
-            });
+            };
+            let result = match &lock {
+                Some(lock) => store.update_locked(lock, change),
+                None => store.update(change),
+            };
             if let Err(e) = result {
                 tracing::error!(
                     "the new refresh token could not be saved ({e}); the next run may have to sign in again with `nxsys-etl auth login`"
@@ -113,6 +131,68 @@ impl Tokens {
             }
         }
         Ok(())
+    }
+
+    async fn request(
+        &self,
+        st: &State,
+        endpoint: TokenEndpoint<'_>,
+    ) -> Result<crate::api::TokenResponse, ApiError> {
+        let form = [
+            ("grantType", "refresh_token"),
+            ("refreshToken", st.refresh.expose_secret()),
+            ("clientId", self.client_id.as_str()),
+            ("clientSecret", self.client_secret.expose_secret()),
+        ];
+        endpoint.request(&form).await
+    }
+
+    /// The refresh token the store now holds for this client, when it is not the one just
+    /// refused (another process rotated it and saved the successor).
+    fn stored_successor(
+        &self,
+        st: &State,
+        lock: Option<&super::store::StoreLock>,
+    ) -> Option<SecretString> {
+        let store = self.store.as_ref()?;
+        let entry = match lock {
+            Some(lock) => store.load_locked(lock),
+            None => store.load(),
+        };
+        let entry = match entry {
+            Ok(entry) => entry?,
+            Err(e) => {
+                tracing::warn!("the token store could not be read again ({e})");
+                return None;
+            }
+        };
+        let ours = entry.client_id == self.client_id
+            && (store.origin().is_none() || entry.origin.as_deref() == store.origin());
+        (ours && entry.refresh_token.expose_secret() != st.refresh.expose_secret())
+            .then_some(entry.refresh_token)
+    }
+}
+
+/// The token store's lock, waited for without blocking the runtime. `None` (and the refresh
+/// goes ahead unlocked, the `invalid_grant` retry covering a race) when the lock cannot be
+/// taken: a read-only folder, or another process holding it longer than [`LOCK_WAIT`].
+async fn lock_store(store: &TokenStore) -> Option<super::store::StoreLock> {
+    let started = Instant::now();
+    loop {
+        match store.try_lock() {
+            Ok(Some(lock)) => return Some(lock),
+            Ok(None) if started.elapsed() < LOCK_WAIT => {
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+            Ok(None) => {
+                tracing::warn!(lock = %store.lock_path().display(), "the token store is still locked by another process after {} s; going ahead without the lock", LOCK_WAIT.as_secs());
+                return None;
+            }
+            Err(e) => {
+                tracing::warn!("{e}; going ahead without the token store's lock");
+                return None;
+            }
+        }
     }
 }
 

@@ -139,6 +139,25 @@ fn prompt_secret() -> Result<SecretString> {
     Ok(secret.into())
 }
 
+/// What `NXSYS_REFRESH_TOKEN`, when set, means for the next run, as
+/// [`Account::credentials`] decides it: the variable is used, unless the store holds the token
+/// the server rotated that very value to (the variable's value is then spent).
+fn environment_line(stored: Option<&StoredLogin>) -> Option<String> {
+    let token = env_var("NXSYS_REFRESH_TOKEN")?;
+    let origin = crate::auth::fingerprint(&SecretString::from(token));
+    let rotated = stored.is_some_and(|s| s.origin.as_deref() == Some(origin.as_str()));
+    Some(if rotated {
+        "NXSYS_REFRESH_TOKEN is set, but an earlier run already exchanged it; runs use the \
+         rotated token saved in the store (with NXSYS_CLIENT_ID and NXSYS_CLIENT_SECRET)"
+            .to_string()
+    } else {
+        "NXSYS_REFRESH_TOKEN is set; runs sign in with it (and NXSYS_CLIENT_ID, \
+         NXSYS_CLIENT_SECRET) instead of the stored sign-in, and save its rotated successor to \
+         the store, which later runs then use"
+            .to_string()
+    })
+}
+
 fn status(global: &Global, account: &Account) -> Result<Exit> {
     let env_in_use = env_var("NXSYS_REFRESH_TOKEN").is_some();
     let stored = account.store.load().map_err(Failure::aborted)?;
@@ -188,8 +207,8 @@ fn status(global: &Global, account: &Account) -> Result<Exit> {
                 account.profile_flag()
             ),
         }
-        if env_in_use {
-            println!("Environment: NXSYS_REFRESH_TOKEN is set and takes precedence over the store");
+        if let Some(line) = environment_line(stored.as_ref()) {
+            println!("Environment: {line}");
         }
     }
     Ok(if stored.is_some() || env_in_use {

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result};
 use serde_json::json;
 
 use super::exit::{Exit, Failure};
@@ -17,30 +17,43 @@ use crate::schema;
 use crate::submit::{ImportError, ImportRequest, SubmitOptions, import};
 use nxsys_sandbox::SandboxConfig;
 
-/// The clean sample batch, in dependency order.
-const SAMPLE_FILES: [&str; 4] = [
-    "candidates.csv",
-    "candidates-ie.csv",
-    "payment-rates.csv",
-    "timesheets.csv",
+/// The clean sample batch, in dependency order, inside the binary: an installed `nxsys-etl`
+/// runs the demo from any folder.
+const SAMPLE_FILES: [(&str, &str); 4] = [
+    (
+        "candidates.csv",
+        include_str!("../../samples/candidates.csv"),
+    ),
+    (
+        "candidates-ie.csv",
+        include_str!("../../samples/candidates-ie.csv"),
+    ),
+    (
+        "payment-rates.csv",
+        include_str!("../../samples/payment-rates.csv"),
+    ),
+    (
+        "timesheets.csv",
+        include_str!("../../samples/timesheets.csv"),
+    ),
 ];
 
-/// `samples/` in the current directory, else the one next to the sources this was built from.
-fn samples_dir() -> Result<PathBuf> {
-    let candidates = [
-        PathBuf::from("samples"),
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("samples"),
-    ];
-    candidates
-        .into_iter()
-        .find(|d| d.join(SAMPLE_FILES[0]).is_file())
-        .ok_or_else(|| {
-            Failure::usage(anyhow!(
-                "cannot find the sample batch (samples/candidates.csv); run the demo from the \
-                 nxsys-etl source folder"
-            ))
-            .into()
-        })
+/// Write the embedded sample batch to `<out>/samples/`, so the report's Source column names
+/// files the user can open. Returns the files in dependency order.
+fn write_samples(out: &Path) -> Result<(PathBuf, Vec<PathBuf>)> {
+    let dir = out.join("samples");
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create the folder {}", dir.display()))
+        .map_err(Failure::usage)?;
+    let mut files = Vec::new();
+    for (name, text) in SAMPLE_FILES {
+        let path = dir.join(name);
+        std::fs::write(&path, text)
+            .with_context(|| format!("cannot write the sample file {}", path.display()))
+            .map_err(Failure::usage)?;
+        files.push(path);
+    }
+    Ok((dir, files))
 }
 
 pub async fn run(global: &Global, args: DemoArgs) -> Result<Exit> {
@@ -48,12 +61,7 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<Exit> {
     std::fs::create_dir_all(&out)
         .with_context(|| format!("cannot create the demo folder {}", out.display()))
         .map_err(Failure::usage)?;
-    let samples = samples_dir()?;
-    let files: Vec<PathBuf> = SAMPLE_FILES
-        .iter()
-        .map(|f| samples.join(f))
-        .filter(|p| p.is_file())
-        .collect();
+    let (samples, files) = write_samples(&out)?;
     let batch =
         schema::load_batch(&files, &schema::ReadOptions::embedded()).map_err(Failure::usage)?;
 

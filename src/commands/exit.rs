@@ -15,6 +15,9 @@ pub enum Exit {
     Usage = 2,
     /// Aborted: authentication, API unreachable, journal error.
     Aborted = 3,
+    /// Interrupted by Ctrl-C or SIGTERM (128 + SIGINT, the shell's convention); the run is
+    /// resumable.
+    Interrupted = 130,
 }
 
 impl Exit {
@@ -57,6 +60,13 @@ impl Failure {
         }
     }
 
+    pub fn interrupted(error: impl Into<anyhow::Error>) -> Self {
+        Failure {
+            exit: Exit::Interrupted,
+            error: error.into(),
+        }
+    }
+
     pub fn aborted(error: impl Into<anyhow::Error>) -> Self {
         Failure {
             exit: Exit::Aborted,
@@ -67,8 +77,26 @@ impl Failure {
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:#}", self.error)
+        f.write_str(&describe(&self.error))
     }
+}
+
+/// An error and its causes in one line, each said once: a cause whose words the message already
+/// holds (most of this tool's errors quote their source: "journal F: file is not a database")
+/// is not repeated.
+pub fn describe(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let said = cause.to_string();
+        if said.is_empty() || text.contains(&said) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&said);
+    }
+    text
 }
 
 impl std::error::Error for Failure {}
@@ -91,6 +119,30 @@ mod tests {
             .iter()
             .flat_map(|(o, n)| std::iter::repeat_n(*o, *n))
             .collect()
+    }
+
+    #[test]
+    fn each_cause_is_said_once() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("journal j.sqlite: {source}")]
+        struct Quoting {
+            source: std::io::Error,
+        }
+        let inner = Quoting {
+            source: std::io::Error::other("file is not a database"),
+        };
+        let error = anyhow::Error::from(Failure::aborted(
+            anyhow::Error::from(inner).context("cannot list the runs"),
+        ));
+        assert_eq!(
+            describe(&error),
+            "cannot list the runs: journal j.sqlite: file is not a database"
+        );
+        assert_eq!(
+            describe(&anyhow::anyhow!("plain")),
+            "plain",
+            "a lone message is kept as it is"
+        );
     }
 
     #[test]

@@ -88,6 +88,7 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
             "dry_run": args.dry_run,
             "mask_pii": args.mask_pii,
             "sandbox": args.sandbox,
+            "profile": global.profile,
             "allow_duplicate_batch": args.allow_duplicate_batch,
             "offline": args.offline,
             "strict": args.input.strict,
@@ -103,10 +104,12 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
             acceptance,
         },
     };
+    let signals = super::interrupt::listen(global.quiet);
     let result = match &session {
         Some(s) => import(&s.client, &journal, &batch.records, &request).await,
         None => import(&Offline, &journal, &batch.records, &request).await,
     };
+    signals.abort();
     if let Some(session) = session {
         session.close().await;
     }
@@ -126,6 +129,11 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
             Exit::Aborted,
             Some(ImportError::Aborted { run, message }),
         ),
+        Err(ImportError::Interrupted { run }) => (
+            run.clone(),
+            Exit::Interrupted,
+            Some(ImportError::Interrupted { run }),
+        ),
         Err(e) if e.is_usage() => return Err(Failure::usage(e).into()),
         Err(e) => return Err(Failure::aborted(e).into()),
     };
@@ -139,14 +147,21 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
         .report
         .clone()
         .unwrap_or_else(|| reconcile::default_path(&run_id));
-    write_report(&path, &report)
-        .map_err(|e| {
-            anyhow!(
-                "{e}. The run itself is recorded in the journal: once there is room, write its \
-                 report with `nxsys-etl runs show {run_id} --report FILE`"
-            )
-        })
-        .map_err(Failure::usage)?;
+    // The import has landed: a report that cannot be written is said, with where the run is
+    // recorded and how to write the report again, and does not change the exit code.
+    let written = match write_report(&path, &report) {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!(
+                "error: {e}. The run itself is complete and recorded in the journal {}: once \
+                 the problem is fixed, write its report with `nxsys-etl runs show {run_id} \
+                 --report {}`",
+                journal.path().display(),
+                path.display()
+            );
+            false
+        }
+    };
     if let Some(fix) = &args.fix_file {
         // The fix file holds the user's own rows, so it is matched on unmasked keys.
         let unmasked =
@@ -156,14 +171,20 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
     if global.json {
         println!(
             "{}",
-            serde_json::to_string(&report.summary(Some(path.clone())))?
+            serde_json::to_string(&report.summary(written.then(|| path.clone())))?
         );
     } else if !global.quiet {
         print_report(&report);
-        println!("Report: {}", path.display());
+        if written {
+            println!("Report: {}", path.display());
+        }
     }
     if let Some(e) = aborted {
-        return Err(Failure::aborted(e).into());
+        return Err(Failure {
+            exit,
+            error: e.into(),
+        }
+        .into());
     }
     Ok(exit)
 }

@@ -3,11 +3,13 @@
 //! exit codes here and nowhere else.
 
 mod auth;
+mod completions;
 mod demo;
 pub mod exit;
 mod export;
 mod gen_batch;
 mod import;
+mod interrupt;
 mod runs;
 mod sandbox;
 mod session;
@@ -39,6 +41,8 @@ pub fn run(cli: Cli) -> Result<Exit> {
             Command::Export(args) => export::run(&global, args).await,
             Command::Runs(args) => runs::run(&global, args),
             Command::GenBatch(args) => gen_batch::run(&global, args),
+            Command::Completions(args) => completions::completions(args),
+            Command::Manpage => completions::manpage(),
         }
     })
 }

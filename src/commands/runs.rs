@@ -11,10 +11,39 @@ use crate::model::Outcome;
 use crate::report::reconcile::{self, ReportError, RunReport};
 
 pub fn run(global: &Global, args: RunsArgs) -> Result<Exit> {
-    let journal = open_journal(global)?;
-    match args.action {
-        RunsAction::List => list(global, &journal),
-        RunsAction::Show { run, report } => show(global, &journal, &run, report.as_deref()),
+    // Only reading: a read-only state directory or journal is fine, and nothing is created.
+    let dir = journal::state_dir(global.state_dir.as_deref()).map_err(Failure::aborted)?;
+    let journal = Journal::open_read_only(&dir).map_err(Failure::aborted)?;
+    match (args.action, journal) {
+        (RunsAction::List, Some(journal)) => list(global, &journal),
+        (RunsAction::List, None) => {
+            if global.json {
+                println!("[]");
+            } else {
+                println!("No runs yet in {}.", dir.join(journal::FILE_NAME).display());
+            }
+            Ok(Exit::Ok)
+        }
+        (
+            RunsAction::Show {
+                run,
+                latest,
+                report,
+            },
+            Some(journal),
+        ) => {
+            let run = match run.as_deref() {
+                Some(id) if !latest && !id.eq_ignore_ascii_case("latest") => id.to_string(),
+                _ => latest_run(&journal)?,
+            };
+            show(global, &journal, &run, report.as_deref())
+        }
+        (RunsAction::Show { run, latest, .. }, None) => match run {
+            Some(id) if !latest && !id.eq_ignore_ascii_case("latest") => {
+                Err(Failure::usage(JournalError::UnknownRun(id)).into())
+            }
+            _ => Err(no_run_yet(&dir.join(journal::FILE_NAME))),
+        },
     }
 }
 
@@ -22,6 +51,36 @@ pub fn run(global: &Global, args: RunsArgs) -> Result<Exit> {
 pub(crate) fn open_journal(global: &Global) -> Result<Journal> {
     let dir = journal::state_dir(global.state_dir.as_deref()).map_err(Failure::aborted)?;
     Journal::open(&dir).map_err(|e| Failure::aborted(e).into())
+}
+
+/// The id of the newest run; a usage error when the journal holds none.
+fn latest_run(journal: &Journal) -> Result<String> {
+    let runs = journal.runs().map_err(Failure::aborted)?;
+    match runs.into_iter().next() {
+        Some(run) => Ok(run.id),
+        None => Err(no_run_yet(journal.path())),
+    }
+}
+
+/// `runs show latest` before any run.
+fn no_run_yet(journal: &std::path::Path) -> anyhow::Error {
+    Failure::usage(anyhow::anyhow!(
+        "there is no run yet in {}; `nxsys-etl import` records one",
+        journal.display()
+    ))
+    .into()
+}
+
+/// Where a run went: the profile it was started with, if any, and the API's address.
+fn api_of(run: &journal::RunRow) -> String {
+    match run
+        .options
+        .get("profile")
+        .and_then(serde_json::Value::as_str)
+    {
+        Some(profile) => format!("{profile}: {}", run.base_url),
+        None => run.base_url.clone(),
+    }
 }
 
 fn list(global: &Global, journal: &Journal) -> Result<Exit> {
@@ -34,15 +93,21 @@ fn list(global: &Global, journal: &Journal) -> Result<Exit> {
         println!("No runs yet in {}.", journal.path().display());
         return Ok(Exit::Ok);
     }
+    let api_width = runs
+        .iter()
+        .map(|r| api_of(r).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(3);
     println!(
-        "{:<22} {:<20} {:<9} {:>4} {:>7}  FILES",
-        "RUN", "STARTED (UTC)", "STATUS", "EXIT", "RECORDS"
+        "{:<22} {:<20} {:<11} {:>4} {:>7}  {:<api_width$}  FILES",
+        "RUN", "STARTED (UTC)", "STATUS", "EXIT", "RECORDS", "API"
     );
     for run in runs {
         let records = journal.record_count(&run.id).map_err(Failure::aborted)?;
         let files: Vec<String> = run.files.iter().map(|f| f.display().to_string()).collect();
         println!(
-            "{:<22} {:<20} {:<9} {:>4} {:>7}  {}",
+            "{:<22} {:<20} {:<11} {:>4} {:>7}  {:<api_width$}  {}",
             run.id,
             run.started
                 .get(..19)
@@ -53,6 +118,7 @@ fn list(global: &Global, journal: &Journal) -> Result<Exit> {
                 .map(|c| c.to_string())
                 .unwrap_or_else(|| "-".into()),
             records,
+            api_of(&run),
             files.join(", ")
         );
     }
@@ -87,7 +153,11 @@ fn show(
 
 /// Write a run's report; its Summary sheet states the exit status its outcomes give.
 pub(crate) fn write_report(path: &Path, report: &RunReport) -> Result<(), ReportError> {
-    let exit = Exit::of_run(&report.counts(None));
+    let exit = if report.run.status == journal::RunStatus::Interrupted {
+        Exit::Interrupted
+    } else {
+        Exit::of_run(&report.counts(None))
+    };
     reconcile::write(path, report, &format!("{} ({exit:?})", exit.code()))
 }
 
@@ -141,7 +211,14 @@ pub(crate) fn print_report(report: &RunReport) {
                 .http_status
                 .map(|s| format!(" HTTP {s}"))
                 .unwrap_or_default();
-            let message = row.message.lines().next().unwrap_or_default();
+            let message = match row.message.lines().next() {
+                Some(first) if !first.is_empty() => first,
+                // Never sent: the run stopped first.
+                _ if row.outcome == Outcome::Pending => {
+                    "not sent yet; run the same import again to resume"
+                }
+                _ => "",
+            };
             println!(
                 "  {} — {} ({}{status}): {message}",
                 row.source,

@@ -60,21 +60,25 @@ pub async fn run(global: &Global, args: SandboxArgs) -> Result<Exit> {
         });
         writeln!(out, "{line}")?;
     } else {
+        // Lines a shell takes as they are: `export NAME='value'`, comments for the rest.
         writeln!(
             out,
             "Nxsys sandbox listening on {url}\n\
              \n  API base URL   {url}   (paths /nxsys/…)\
              \n  authorize page {url}/oauth/authorize\
              \n  stats          {url}/_sandbox/stats\
-             \n\n  NXSYS_BASE_URL={url}\
-             \n  NXSYS_CLIENT_ID={id}\
-             \n  NXSYS_CLIENT_SECRET={secret}\
-             \n  NXSYS_REFRESH_TOKEN={refresh}\
+             \n\n# Paste into another shell, then run `nxsys-etl auth login`:\
+             \nexport NXSYS_BASE_URL={url_q}\
+             \nexport NXSYS_CLIENT_ID={id}\
+             \nexport NXSYS_CLIENT_SECRET={secret}\
+             \n# Or, instead of signing in (unattended runs), also:\
+             \n# export NXSYS_REFRESH_TOKEN={refresh}\
              \n\nThese are the simulator's own fake credentials. Press Ctrl-C to stop.",
             url = handle.base_url,
-            id = handle.client_id,
-            secret = handle.client_secret,
-            refresh = handle.refresh_token,
+            url_q = shell_quote(&handle.base_url),
+            id = shell_quote(&handle.client_id),
+            secret = shell_quote(&handle.client_secret),
+            refresh = shell_quote(&handle.refresh_token),
         )?;
     }
     out.flush()?;
@@ -87,4 +91,9 @@ pub async fn run(global: &Global, args: SandboxArgs) -> Result<Exit> {
         eprintln!("sandbox stopped");
     }
     Ok(Exit::Ok)
+}
+
+/// `value` as one word for a POSIX shell: single-quoted, a `'` inside written `'\''`.
+fn shell_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "'\\''"))
 }

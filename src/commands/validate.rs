@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context as _, Result};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use serde::Serialize;
 
 use super::exit::{Exit, Failure};
@@ -117,11 +117,11 @@ pub fn run(global: &Global, args: ValidateArgs) -> Result<Exit> {
         if let Some(report) = &args.report {
             println!("Findings written to {}.", report.display());
         }
-        for file in &fix_files {
+        for (file, rows) in &fix_files {
             println!(
-                "Failing rows written to {} ({} row(s)); correct them there and validate that file.",
+                "Failing rows written to {} ({rows} row{}); correct them there and validate that file.",
                 file.display(),
-                failing.len()
+                if *rows == 1 { "" } else { "s" }
             );
         }
     }
@@ -138,9 +138,8 @@ fn progress_bar(global: &Global) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new_spinner();
-    if let Ok(style) = ProgressStyle::with_template("{spinner} checking rows: {pos} ({per_sec})") {
-        bar.set_style(style);
-    }
+    bar.set_style(crate::progress::spinner("rows"));
+    bar.set_prefix("checking");
     bar
 }
 
@@ -190,6 +189,10 @@ fn verdict(summary: &ValidationSummary) -> String {
     let invalid: u64 = summary.counts.values().map(|c| c.invalid).sum();
     let sheet_errors = summary.findings.iter().filter(|f| f.is_error()).count();
     match (invalid, sheet_errors) {
+        (0, 0) if summary.counts.values().all(|c| c.rows == 0) => {
+            "Nothing to import: the files hold no data rows; add rows under the header row."
+                .to_string()
+        }
         (0, 0) => "No errors: every row can be imported.".to_string(),
         (0, n) => format!("{n} file or sheet problem(s) above must be fixed before importing."),
         (n, _) => format!(

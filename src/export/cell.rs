@@ -75,6 +75,21 @@ pub fn raw_text(value: Option<&Value>) -> Cow<'_, str> {
     }
 }
 
+/// The text of a money value for CSV: at least two decimals (`15.0` and `15` become `15.00`,
+/// like every other amount), more kept as they came; exact, never through a float. A value
+/// that is not a number is written as it came.
+pub fn money_text(value: Option<&Value>) -> Cow<'_, str> {
+    match value.and_then(decimal) {
+        Some(mut amount) => {
+            if amount.scale() < 2 {
+                amount.rescale(2);
+            }
+            Cow::Owned(amount.to_string())
+        }
+        None => raw_text(value),
+    }
+}
+
 /// An exact decimal from a decimal string (`"6666.67"`) or a JSON number (`0`, `12.5`).
 pub fn decimal(value: &Value) -> Option<Decimal> {
     let text = match value {

@@ -41,10 +41,16 @@ const fn known(key: &'static str, label: &'static str, kind: Kind, width: u16) -
     }
 }
 
+/// The key under which the export adds the worker's Agency Ref to each payslip.
+pub const AGENCY_REF_KEY: &str = "agencyRef";
+
 /// Known payslip fields, in the order they are exported.
 pub const KNOWN_FIELDS: &[KnownField] = &[
     known("id", "Payslip ID", Kind::Text, 13),
     known("subcontractorId", "Worker ID", Kind::Text, 11),
+    // Not a payslip field: the worker's Agency Ref, looked up by worker id (the key the
+    // agency's own sheets use).
+    known(AGENCY_REF_KEY, "Agency Ref", Kind::Text, 12),
     known("subcontractorName", "Worker name", Kind::Text, 24),
     known("agencyName", "Agency", Kind::Text, 20),
     known("taxYear", "Tax year", Kind::Integer, 9),

@@ -1,14 +1,15 @@
 //! CSV export: the same columns as the workbook, every value exactly as the API sent it
-//! (decimal strings are not reformatted), formula-injection safe, optionally with a UTF-8
-//! byte-order mark so Excel reads the accents right.
+//! (decimal strings are not reformatted, only money short of two decimals is padded: `15.0` is
+//! written `15.00`), formula-injection safe, optionally with a UTF-8 byte-order mark so Excel
+//! reads the accents right.
 
 use std::io::Write;
 
 use serde_json::{Map, Value};
 
 use super::WriteError;
-use super::cell::raw_text;
-use super::columns::Column;
+use super::cell::{money_text, raw_text};
+use super::columns::{Column, Kind};
 use crate::writing::neutralise_csv;
 
 /// UTF-8 byte-order mark.
@@ -41,7 +42,10 @@ where
     for payslip in payslips {
         let payslip = payslip?;
         for column in columns {
-            let text = raw_text(payslip.get(&column.key));
+            let text = match column.kind {
+                Kind::Money => money_text(payslip.get(&column.key)),
+                _ => raw_text(payslip.get(&column.key)),
+            };
             writer.write_field(neutralise_csv(&text).as_bytes())?;
         }
         // An empty record ends the row begun by the fields above.
@@ -95,7 +99,20 @@ mod tests {
         );
         assert_eq!(
             lines.next(),
-            Some("PL-1,\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\",0,6666.670,-12.50,'@SUM(A1)")
+            Some("PL-1,\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\",0.00,6666.670,-12.50,'@SUM(A1)")
+        );
+    }
+
+    #[test]
+    fn money_has_at_least_two_decimals_exactly() {
+        let text = write(
+            vec![json!({"id": "PL-1", "margin": 15.0, "net": "1234.5", "gross": "0.125"})],
+            false,
+        );
+        assert_eq!(
+            text.lines().nth(1),
+            Some("PL-1,15.00,0.125,1234.50"),
+            "{text}"
         );
     }
 

@@ -7,7 +7,6 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
-use tempfile::NamedTempFile;
 use thiserror::Error;
 
 use super::WriteError;
@@ -16,6 +15,10 @@ use super::columns::Column;
 use super::csv::write_csv;
 use super::split::SplitBy;
 use super::xlsx::{About, write_workbook};
+use crate::writing::{Fuse, folder_of, put_in_place, temp_file_in};
+
+/// How an export's temporary files begin.
+const TEMP_PREFIX: &str = ".nxsys-export-";
 
 /// The kind of file written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,9 +69,9 @@ pub enum DestinationError {
     FolderNotEmpty { path: PathBuf },
     #[error("-o {}: the folder {} does not exist; create it first", path.display(), folder.display())]
     NoFolder { path: PathBuf, folder: PathBuf },
-    #[error("cannot write {}: {source}", path.display())]
+    #[error("cannot write {}: {source}; check there is room on the disk and the folder is writable, or choose another -o", path.display())]
     Io { path: PathBuf, source: io::Error },
-    #[error("cannot write {}: {source}", path.display())]
+    #[error("cannot write {}: {source}; check there is room on the disk and the folder is writable, or choose another -o", path.display())]
     Write { path: PathBuf, source: WriteError },
 }
 
@@ -120,7 +123,7 @@ impl Destination {
                     path: self.path.clone(),
                 });
             }
-            temp_file_in(&self.path).map_err(io_error)?;
+            temp_file_in(&self.path, TEMP_PREFIX).map_err(io_error)?;
         } else {
             let folder = folder_of(&self.path);
             if !folder.is_dir() {
@@ -129,7 +132,7 @@ impl Destination {
                     folder: folder.to_path_buf(),
                 });
             }
-            temp_file_in(folder).map_err(io_error)?;
+            temp_file_in(folder, TEMP_PREFIX).map_err(io_error)?;
         }
         Ok(())
     }
@@ -202,8 +205,11 @@ fn write_file(
         path: path.to_path_buf(),
         source,
     };
-    let temp = temp_file_in(folder_of(path)).map_err(io_error)?;
-    let mut out = BufWriter::with_capacity(1 << 16, temp);
+    let temp = temp_file_in(folder_of(path), TEMP_PREFIX).map_err(io_error)?;
+    // Behind a fuse: after a failed write (a full disk) the workbook's ZIP writer, dropped, tries
+    // to finish the archive again, and when that fails too the zip crate prints a debug dump to
+    // stderr; the fuse lets it finish into nothing, and the one error below says what happened.
+    let mut out = Fuse::new(BufWriter::with_capacity(1 << 16, temp));
     match format {
         Format::Xlsx => {
             let report =
@@ -230,31 +236,10 @@ fn write_file(
             .map_err(write_error)?,
     }
     out.flush().map_err(io_error)?;
+    let out = out.into_inner().map_err(io_error)?;
     let temp = out.into_inner().map_err(|e| io_error(e.into_error()))?;
-    temp.as_file().sync_all().map_err(io_error)?;
-    temp.persist(path).map_err(|e| io_error(e.error))?;
+    put_in_place(temp, path).map_err(io_error)?;
     Ok(())
-}
-
-/// A temporary file in `folder`, named so a crash leaves something recognisable, with the
-/// permissions of an ordinary new file (0666 less the umask, not tempfile's private 0600).
-fn temp_file_in(folder: &Path) -> io::Result<NamedTempFile> {
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".nxsys-export-").suffix(".partial");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o666));
-    }
-    builder.tempfile_in(folder)
-}
-
-/// The folder a file is in (`.` for a bare file name).
-fn folder_of(path: &Path) -> &Path {
-    match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 //! yields payslip JSON objects in tests. The export asks for payslips with server-side filters
 //! and for the workers behind an Agency Ref; nothing else.
 
+use std::collections::HashMap;
+
 use futures::Stream;
 use serde_json::{Map, Value};
 
@@ -32,6 +34,19 @@ pub trait PayslipSource {
         &self,
         agency_ref: &str,
     ) -> impl Future<Output = Result<Vec<String>, ApiError>>;
+
+    /// The ids of the Irish workers whose PPS number is `pps` (capitals, no spaces). A source
+    /// that cannot look PPS numbers up finds none.
+    fn workers_with_pps(&self, pps: &str) -> impl Future<Output = Result<Vec<String>, ApiError>> {
+        let _ = pps;
+        async { Ok(Vec::new()) }
+    }
+
+    /// Every worker's Agency Ref by worker id (UK and Irish), for the export's Agency Ref
+    /// column. A source that cannot say returns none: the column is then left blank.
+    fn agency_refs(&self) -> impl Future<Output = Result<HashMap<String, String>, ApiError>> {
+        async { Ok(HashMap::new()) }
+    }
 
     /// How many payslips `query` matches, if the source can say cheaply (for the progress bar
     /// only: `None` is always acceptable).

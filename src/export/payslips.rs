@@ -5,6 +5,8 @@
 //! concurrent pages), not through the typed model, so every field reaches the file exactly as
 //! the API sent it — including fields neither this tool nor the model knows yet.
 
+use std::collections::HashMap;
+
 use futures::{Stream, TryStreamExt};
 use reqwest::Method;
 use serde_json::{Map, Value};
@@ -13,6 +15,7 @@ use super::error::ExportError;
 use super::payslip_source::{PayslipQuery, PayslipSource};
 use super::request::{ExportRequest, ExportSummary};
 use super::run::run_export;
+use super::workers_file::normalise_pps;
 use crate::api::{ApiError, CandidateFilter, Client, PayslipFilter};
 
 /// Export payslips as `request` says. [`ExportError::is_usage`] tells bad arguments or an
@@ -53,14 +56,50 @@ impl PayslipSource for Client {
             agency_ref: Some(agency_ref.to_owned()),
             ..CandidateFilter::default()
         };
-        let candidates: Vec<_> = self.candidates(filter).try_collect().await?;
+        // UK and Irish workers live behind two endpoints; an Agency Ref may name either.
+        let mut candidates: Vec<_> = self.candidates(filter.clone()).try_collect().await?;
+        let irish: Vec<_> = self.candidates_ie(filter).try_collect().await?;
+        candidates.extend(irish);
         // The filter's name is a guess: a server that ignores it returns everyone, so match
         // exactly here (Agency Refs compared without surrounding spaces, case-sensitively).
-        Ok(candidates
+        let mut ids: Vec<String> = candidates
             .into_iter()
             .filter(|c| c.agency_ref().map(str::trim) == Some(agency_ref.trim()))
             .filter_map(|c| c.id)
+            .collect();
+        ids.sort();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    async fn workers_with_pps(&self, pps: &str) -> Result<Vec<String>, ApiError> {
+        let filter = CandidateFilter {
+            pps_number: Some(pps.to_owned()),
+            ..CandidateFilter::default()
+        };
+        let candidates: Vec<_> = self.candidates_ie(filter).try_collect().await?;
+        // Matched here too: a server that ignores the filter returns everyone.
+        Ok(candidates
+            .into_iter()
+            .filter(|c| c.pps_number().map(normalise_pps).as_deref() == Some(pps))
+            .filter_map(|c| c.id)
             .collect())
+    }
+
+    async fn agency_refs(&self) -> Result<HashMap<String, String>, ApiError> {
+        let mut refs = HashMap::new();
+        for list in [
+            self.candidates(CandidateFilter::default()),
+            self.candidates_ie(CandidateFilter::default()),
+        ] {
+            let candidates: Vec<_> = list.try_collect().await?;
+            for c in candidates {
+                if let (Some(agency_ref), Some(id)) = (c.agency_ref(), c.id.as_ref()) {
+                    refs.insert(id.clone(), agency_ref.trim().to_owned());
+                }
+            }
+        }
+        Ok(refs)
     }
 
     fn describe(&self) -> String {

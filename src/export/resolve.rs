@@ -23,15 +23,16 @@ pub async fn resolve_workers<S: PayslipSource>(
         return Ok(None);
     }
     let mut ids = BTreeSet::new();
-    // Agency Ref → where it was first named.
-    let mut refs: BTreeMap<String, String> = BTreeMap::new();
+    // (Agency Ref or PPS number) → (order first named, where it was first named).
+    let mut refs: BTreeMap<(WorkerKind, String), (usize, String)> = BTreeMap::new();
     for value in &request.workers {
         let value = value.trim();
         if looks_like_worker_id(value) {
             ids.insert(value.to_ascii_uppercase());
         } else if !value.is_empty() {
-            refs.entry(value.to_owned())
-                .or_insert_with(|| format!("--worker {value}"));
+            let order = refs.len();
+            refs.entry((WorkerKind::AgencyRef, value.to_owned()))
+                .or_insert_with(|| (order, format!("--worker {value}")));
         }
     }
     if let Some(path) = &request.workers_from {
@@ -40,40 +41,56 @@ pub async fn resolve_workers<S: PayslipSource>(
                 WorkerKind::Id => {
                     ids.insert(entry.value);
                 }
-                WorkerKind::AgencyRef => {
-                    refs.entry(entry.value)
-                        .or_insert_with(|| entry.place.to_string());
+                kind @ (WorkerKind::AgencyRef | WorkerKind::Pps) => {
+                    let order = refs.len();
+                    refs.entry((kind, entry.value))
+                        .or_insert_with(|| (order, entry.place.to_string()));
                 }
             }
         }
     }
 
     let mut lookups = futures::stream::iter(refs)
-        .map(|(agency_ref, origin)| async move {
-            let found = source.workers_with_agency_ref(&agency_ref).await;
-            (agency_ref, origin, found)
+        .map(|((kind, value), (order, origin))| async move {
+            let found = match kind {
+                WorkerKind::Pps => source.workers_with_pps(&value).await,
+                _ => source.workers_with_agency_ref(&value).await,
+            };
+            let what = match kind {
+                WorkerKind::Pps => "PPS number",
+                _ => "Agency Ref",
+            };
+            (what, value, order, origin, found)
         })
         .buffer_unordered(LOOKUPS_IN_FLIGHT);
     let mut problems = Vec::new();
-    while let Some((agency_ref, origin, found)) = lookups.next().await {
+    while let Some((what, agency_ref, order, origin, found)) = lookups.next().await {
         let found = found?;
         match found.as_slice() {
-            [] => problems.push(format!(
-                "{origin}: no worker in Nxsys has Agency Ref `{agency_ref}`; check the \
+            [] => problems.push((
+                order,
+                format!(
+                    "{origin}: no worker in Nxsys has {what} `{agency_ref}`; check the \
                  reference, or give the worker id (SR-…) instead"
+                ),
             )),
             [id] => {
                 ids.insert(id.clone());
             }
-            several => problems.push(format!(
-                "{origin}: Agency Ref `{agency_ref}` belongs to several workers ({}); give the \
+            several => problems.push((
+                order,
+                format!(
+                    "{origin}: {what} `{agency_ref}` belongs to several workers ({}); give the \
                  worker id (SR-…) you mean instead",
-                several.join(", ")
+                    several.join(", ")
+                ),
             )),
         }
     }
     if !problems.is_empty() {
+        // In the order the user named them: file row 2 before row 10.
         problems.sort();
+        let problems = problems.into_iter().map(|(_, problem)| problem).collect();
         return Err(ExportError::UnusableWorkers { problems });
     }
     Ok(Some(ids))

@@ -1,14 +1,17 @@
 //! An export from start to end, over any [`PayslipSource`]: check the output, resolve the
 //! workers, fetch into the spool (first pass), write the files (second pass).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 use chrono::Utc;
 use futures::StreamExt;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
+
+use serde_json::{Map, Value};
 
 use super::collect::{Collected, Collector};
+use super::columns::AGENCY_REF_KEY;
 use super::destination::{Destination, write_outputs};
 use super::error::ExportError;
 use super::filter::LocalFilter;
@@ -46,6 +49,15 @@ pub async fn run_export<S: PayslipSource>(
         since: request.since,
     };
     let queries = queries(request, workers.as_ref());
+    let agency_refs = match source.agency_refs().await {
+        Ok(refs) => refs,
+        Err(e) => {
+            tracing::warn!(
+                "the Agency Ref column is left blank: the workers could not be read ({e})"
+            );
+            HashMap::new()
+        }
+    };
 
     let total = if progress {
         expected_total(source, &queries).await
@@ -53,7 +65,15 @@ pub async fn run_export<S: PayslipSource>(
         None
     };
     let bar = fetch_bar(progress, total);
-    let fetched = fetch(source, queries, &filter, request.split_by, &bar).await;
+    let fetched = fetch(
+        source,
+        queries,
+        &filter,
+        request.split_by,
+        &agency_refs,
+        &bar,
+    )
+    .await;
     bar.finish_and_clear();
     let collected = fetched?;
     if collected.before_since > 0 {
@@ -90,6 +110,7 @@ async fn fetch<S: PayslipSource>(
     queries: Vec<PayslipQuery>,
     filter: &LocalFilter,
     split_by: Option<SplitBy>,
+    agency_refs: &HashMap<String, String>,
     bar: &ProgressBar,
 ) -> Result<Collected, ExportError> {
     let spool_failure = |action, source| ExportError::Spool { action, source };
@@ -99,7 +120,8 @@ async fn fetch<S: PayslipSource>(
         let query_filter = filter.for_query(&query);
         let mut payslips = std::pin::pin!(source.payslips(query));
         while let Some(payslip) = payslips.next().await {
-            let payslip = payslip?;
+            let mut payslip = payslip?;
+            add_agency_ref(&mut payslip, agency_refs);
             fetched += 1;
             collector
                 .add(&payslip, &query_filter)
@@ -118,6 +140,17 @@ async fn fetch<S: PayslipSource>(
         );
     }
     Ok(collected)
+}
+
+/// The worker's Agency Ref, added to a payslip that does not carry one itself.
+fn add_agency_ref(payslip: &mut Map<String, Value>, agency_refs: &HashMap<String, String>) {
+    if payslip.contains_key(AGENCY_REF_KEY) {
+        return;
+    }
+    let worker = payslip.get("subcontractorId").and_then(Value::as_str);
+    if let Some(agency_ref) = worker.and_then(|id| agency_refs.get(id)) {
+        payslip.insert(AGENCY_REF_KEY.to_owned(), Value::String(agency_ref.clone()));
+    }
 }
 
 /// The list requests for a request: per period of a short range, per chunk of workers.
@@ -171,23 +204,16 @@ fn fetch_bar(progress: bool, total: Option<u64>) -> ProgressBar {
     let bar = match total {
         Some(total) => {
             let bar = ProgressBar::new(total);
-            bar.set_style(
-                ProgressStyle::with_template(
-                    "fetching {bar:30} {pos}/{len} payslips [{elapsed}, {eta} left]",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            );
+            bar.set_style(crate::progress::bar("payslips"));
             bar
         }
         None => {
             let bar = ProgressBar::new_spinner();
-            bar.set_style(
-                ProgressStyle::with_template("{spinner} fetching payslips: {pos} [{elapsed}]")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-            );
+            bar.set_style(crate::progress::spinner("payslips"));
             bar
         }
     };
+    bar.set_prefix("fetching");
     bar.enable_steady_tick(Duration::from_millis(120));
     bar
 }
@@ -197,10 +223,8 @@ fn write_bar(progress: bool, total: u64) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(total);
-    bar.set_style(
-        ProgressStyle::with_template("writing {bar:30} {pos}/{len} payslips [{elapsed}]")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    bar.set_style(crate::progress::bar("payslips"));
+    bar.set_prefix("writing");
     bar
 }
 

@@ -1,4 +1,4 @@
-//! `--workers-from FILE`: a column of worker ids (`SR-…`) or Agency Refs in a CSV file or a
+//! `--workers-from FILE`: a column of worker ids (`SR-…`), Agency Refs or PPS numbers in a CSV file or a
 //! workbook (first sheet). A header such as "Worker ID" or "Agency Ref" picks the column;
 //! without one, the first column is read from the first row on.
 
@@ -21,6 +21,8 @@ const ID_HEADERS: &[&str] = &[
 ];
 /// Headers that name a column of Agency Refs.
 const REF_HEADERS: &[&str] = &["agencyref", "agencyreference", "ref", "reference"];
+/// Headers that name a column of PPS numbers (Irish workers).
+const PPS_HEADERS: &[&str] = &["pps", "ppsnumber", "ppsn"];
 
 /// A worker named in the file, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,12 +32,14 @@ pub struct WorkerEntry {
     pub place: Place,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum WorkerKind {
     /// An Nxsys worker id, `SR-…`.
     Id,
     /// The agency's own reference, to be looked up.
     AgencyRef,
+    /// An Irish worker's PPS number, to be looked up.
+    Pps,
 }
 
 /// A cell as the user sees it: file, sheet, row number, column letter.
@@ -99,12 +103,14 @@ fn entries(path: &Path, sheet: Option<String>, rows: &[Row]) -> Vec<WorkerEntry>
             }
             let kind = match forced {
                 Some(WorkerKind::AgencyRef) => WorkerKind::AgencyRef,
+                Some(WorkerKind::Pps) => WorkerKind::Pps,
                 _ if looks_like_worker_id(value) => WorkerKind::Id,
                 _ => WorkerKind::AgencyRef,
             };
             let value = match kind {
                 WorkerKind::Id => value.to_ascii_uppercase(),
                 WorkerKind::AgencyRef => value.to_owned(),
+                WorkerKind::Pps => normalise_pps(value),
             };
             Some(WorkerEntry {
                 value,
@@ -135,6 +141,16 @@ fn header_column(row: &[String]) -> Option<(usize, WorkerKind)> {
     find(ID_HEADERS)
         .map(|c| (c, WorkerKind::Id))
         .or_else(|| find(REF_HEADERS).map(|c| (c, WorkerKind::AgencyRef)))
+        .or_else(|| find(PPS_HEADERS).map(|c| (c, WorkerKind::Pps)))
+}
+
+/// A PPS number as compared: capitals, no spaces (`1234567 fa` → `1234567FA`).
+pub fn normalise_pps(value: &str) -> String {
+    value
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_uppercase()
 }
 
 /// `SR-` followed by digits (any case).
@@ -222,6 +238,18 @@ mod tests {
             "w.csv, row 2, column A",
             "messages point at the cell"
         );
+    }
+
+    #[test]
+    fn a_pps_column_is_read_as_pps_numbers() {
+        let found = entries(
+            Path::new("w.csv"),
+            None,
+            &rows(&[&["Name", "PPS Number"], &["Aoife", "8311802q"]]),
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].kind, WorkerKind::Pps);
+        assert_eq!(found[0].value, "8311802Q");
     }
 
     #[test]

@@ -37,13 +37,33 @@ pub enum JournalError {
         source: std::io::Error,
     },
     #[error(
+        "the state directory {dir} is read-only ({source}), and an import must write its \
+         journal {path} there; make it writable (e.g. `chmod u+w {dir}`) or pass --state-dir \
+         with a writable folder. `runs list` and `runs show` can still read it",
+        dir = path.parent().unwrap_or(Path::new(".")).display(),
+        path = path.display()
+    )]
+    ReadOnly {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "cannot create the journal {path}: {source}; check the state directory or pass --state-dir"
+    )]
+    JournalFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
         "cannot find a data directory for the journal; pass --state-dir or set NXSYS_STATE_DIR"
     )]
     NoDataDir,
-    #[error("journal {path}: {source}")]
+    /// (`error` is said in the message and deliberately not a `source`: SQLite's own cause
+    /// repeats it as "Error code N: …".)
+    #[error("journal {path}: {error}", path = path.display())]
     Sqlite {
         path: PathBuf,
-        source: rusqlite::Error,
+        error: rusqlite::Error,
     },
     #[error(
         "journal {path} has schema version {found}, newer than this nxsys-etl understands \
@@ -105,22 +125,36 @@ pub fn state_dir(explicit: Option<&Path>) -> Result<PathBuf, JournalError> {
         .ok_or(JournalError::NoDataDir)
 }
 
+/// Switch to WAL. Changing the journal mode needs the database to itself and SQLite answers
+/// "locked" at once, without waiting on the busy timeout, while another process opening the
+/// same fresh journal holds it: try again for a while.
+fn wal_mode(conn: &Connection) -> rusqlite::Result<()> {
+    let mut tries = 0;
+    loop {
+        match conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0)) {
+            Ok(_) => return Ok(()),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy && tries < 200 =>
+            {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 impl Journal {
     /// Open (creating when needed) `<dir>/journal.sqlite`, WAL mode, schema migrated.
     pub fn open(dir: &Path) -> Result<Journal, JournalError> {
         create_private_dir(dir)?;
         let path = dir.join(FILE_NAME);
         create_private_file(&path)?;
-        let sql = |source| JournalError::Sqlite {
-            path: path.clone(),
-            source,
-        };
+        let sql = |source| sqlite_error(&path, source);
         let conn = Connection::open(&path).map_err(sql)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(sql)?;
-        let _mode: String = conn
-            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
-            .map_err(sql)?;
+        wal_mode(&conn).map_err(sql)?;
         // NORMAL in WAL mode survives a killed process (not a power cut), at a fraction of
         // the cost of FULL; a killed process is the case the journal exists for.
         conn.pragma_update(None, "synchronous", "NORMAL")
@@ -132,6 +166,63 @@ impl Journal {
             path,
             conn: Mutex::new(conn),
         })
+    }
+
+    /// Open `<dir>/journal.sqlite` to read only (`runs list`, `runs show`): nothing is created
+    /// or written, so a read-only state directory or journal can be read. `None` when there is
+    /// no journal yet.
+    pub fn open_read_only(dir: &Path) -> Result<Option<Journal>, JournalError> {
+        use rusqlite::OpenFlags;
+        let path = dir.join(FILE_NAME);
+        if !path.is_file() {
+            return Ok(None);
+        }
+        let sql = |source| JournalError::Sqlite {
+            path: path.clone(),
+            error: source,
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let open = |name: &str| -> rusqlite::Result<(Connection, i64)> {
+            let conn = Connection::open_with_flags(name, flags)?;
+            conn.busy_timeout(std::time::Duration::from_secs(10))?;
+            let found = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            Ok((conn, found))
+        };
+        let plain = path.to_string_lossy().into_owned();
+        let (conn, found) = match open(&plain) {
+            Ok(opened) => opened,
+            // A WAL journal in a folder that cannot be written: SQLite cannot make the shared
+            // memory file it reads through. Nothing can be writing there, so read the file as
+            // it stands.
+            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen) => {
+                let immutable = std::fs::canonicalize(&path)
+                    .ok()
+                    .and_then(|p| url::Url::from_file_path(p).ok())
+                    .map(|u| format!("{u}?immutable=1"));
+                match immutable {
+                    Some(uri) => open(&uri).map_err(sql)?,
+                    None => return Err(sql(e)),
+                }
+            }
+            Err(e) => return Err(sql(e)),
+        };
+        if found > schema::VERSION {
+            return Err(JournalError::TooNew {
+                path,
+                found,
+                supported: schema::VERSION,
+            });
+        }
+        if found < schema::VERSION {
+            // Created but never given its tables (an empty file): no runs in it.
+            return Ok(None);
+        }
+        Ok(Some(Journal {
+            path,
+            conn: Mutex::new(conn),
+        }))
     }
 
     /// Where the journal file is.
@@ -148,7 +239,7 @@ impl Journal {
     fn sql_err(&self, source: rusqlite::Error) -> JournalError {
         JournalError::Sqlite {
             path: self.path.clone(),
-            source,
+            error: source,
         }
     }
 }
@@ -167,6 +258,37 @@ fn create_private_dir(dir: &Path) -> Result<(), JournalError> {
             path: dir.to_path_buf(),
             source,
         })
+}
+
+/// A SQLite error opening the journal at `path`; "read-only" or "cannot open" in a folder that
+/// cannot be written is said as a read-only state directory.
+fn sqlite_error(path: &Path, source: rusqlite::Error) -> JournalError {
+    let refused = matches!(
+        source.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen)
+    );
+    let dir = path.parent().unwrap_or(Path::new("."));
+    if refused
+        && let Err(probe) = tempfile::tempfile_in(dir)
+        && is_read_only(&probe)
+    {
+        return JournalError::ReadOnly {
+            path: path.to_path_buf(),
+            source: probe,
+        };
+    }
+    JournalError::Sqlite {
+        path: path.to_path_buf(),
+        error: source,
+    }
+}
+
+/// True for the errors a read-only folder or file system gives.
+fn is_read_only(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+    )
 }
 
 #[cfg(not(unix))]
@@ -190,10 +312,22 @@ fn create_private_file(path: &Path) -> Result<(), JournalError> {
     options
         .open(path)
         .map(drop)
-        .map_err(|source| JournalError::StateDir {
+        .map_err(|source| file_error(path, source))
+}
+
+/// Why the journal file at `path` could not be opened for writing, in words.
+fn file_error(path: &Path, source: std::io::Error) -> JournalError {
+    if is_read_only(&source) {
+        JournalError::ReadOnly {
             path: path.to_path_buf(),
             source,
-        })
+        }
+    } else {
+        JournalError::JournalFile {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
 }
 
 /// Now, as RFC 3339 UTC with milliseconds (sorts as text).

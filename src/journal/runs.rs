@@ -20,6 +20,9 @@ pub enum RunStatus {
     Finished,
     /// A `--dry-run`: planned only, nothing sent. Never resumed, never blocks a real import.
     DryRun,
+    /// Stopped by Ctrl-C or SIGTERM: what was in flight finished (or is searched for on
+    /// resume), nothing more was sent. Resumable.
+    Interrupted,
 }
 
 impl RunStatus {
@@ -29,6 +32,7 @@ impl RunStatus {
             RunStatus::Aborted => "aborted",
             RunStatus::Finished => "finished",
             RunStatus::DryRun => "dry-run",
+            RunStatus::Interrupted => "interrupted",
         }
     }
 
@@ -38,13 +42,17 @@ impl RunStatus {
             "aborted" => RunStatus::Aborted,
             "finished" => RunStatus::Finished,
             "dry-run" => RunStatus::DryRun,
+            "interrupted" => RunStatus::Interrupted,
             _ => return None,
         })
     }
 
     /// Whether `import` picks this run up again.
     pub fn is_resumable(self) -> bool {
-        matches!(self, RunStatus::Running | RunStatus::Aborted)
+        matches!(
+            self,
+            RunStatus::Running | RunStatus::Aborted | RunStatus::Interrupted
+        )
     }
 }
 

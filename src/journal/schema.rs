@@ -18,7 +18,7 @@ CREATE TABLE runs (
     fingerprint TEXT NOT NULL,           -- sha256 of the normalised payloads
     base_url    TEXT NOT NULL,
     options     TEXT NOT NULL,           -- JSON object
-    status      TEXT NOT NULL,           -- running | finished | aborted | dry-run
+    status      TEXT NOT NULL,           -- running | finished | aborted | dry-run | interrupted
     exit_code   INTEGER
 );
 CREATE INDEX runs_by_fingerprint ON runs (fingerprint, base_url);
@@ -43,27 +43,44 @@ CREATE TABLE records (
 "#];
 
 /// Bring the database at `path` to [`VERSION`]; refuse a newer one.
+///
+/// The version is read again inside the write transaction (`BEGIN IMMEDIATE`, which waits on
+/// the connection's busy timeout), so processes opening a fresh state directory at once apply
+/// each migration once: the others find it done.
 pub fn migrate(conn: &Connection, path: &Path) -> Result<(), JournalError> {
     let sql = |source| JournalError::Sqlite {
         path: path.to_path_buf(),
-        source,
+        error: source,
     };
-    let found: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(sql)?;
-    if found > VERSION {
-        return Err(JournalError::TooNew {
-            path: path.to_path_buf(),
-            found,
-            supported: VERSION,
-        });
+    let version = |conn: &Connection| -> Result<i64, JournalError> {
+        let found: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(sql)?;
+        if found > VERSION {
+            return Err(JournalError::TooNew {
+                path: path.to_path_buf(),
+                found,
+                supported: VERSION,
+            });
+        }
+        Ok(found)
+    };
+    // Up to date: nothing to write (a read-only journal stays readable).
+    if version(conn)? == VERSION {
+        return Ok(());
     }
-    for (index, step) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
-        let next = index as i64 + 1;
-        conn.execute_batch(&format!(
-            "BEGIN IMMEDIATE; {step} PRAGMA user_version = {next}; COMMIT;"
-        ))
-        .map_err(sql)?;
+    conn.execute_batch("BEGIN IMMEDIATE").map_err(sql)?;
+    let applied = (|| {
+        let found = version(conn)?;
+        for (index, step) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
+            let next = index as i64 + 1;
+            conn.execute_batch(&format!("{step} PRAGMA user_version = {next};"))
+                .map_err(sql)?;
+        }
+        conn.execute_batch("COMMIT").map_err(sql)
+    })();
+    if applied.is_err() {
+        let _ = conn.execute_batch("ROLLBACK");
     }
-    Ok(())
+    applied
 }

@@ -336,3 +336,69 @@ fn a_damaged_run_is_an_error_naming_it() {
     assert!(err.to_string().contains("unknown status 'paused'"), "{err}");
     assert!(journal.runs().is_err());
 }
+
+#[test]
+fn processes_opening_a_fresh_state_dir_at_once_all_get_the_journal() {
+    // Several openers (as several processes would) race to create the same fresh journal:
+    // each must find the schema made, never fail with "table runs already exists".
+    const OPENERS: usize = 8;
+    for _ in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state");
+        let start = std::sync::Barrier::new(OPENERS);
+        let results: Vec<Result<(), String>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..OPENERS)
+                .map(|_| {
+                    scope.spawn(|| {
+                        start.wait();
+                        Journal::open(&state)
+                            .and_then(|j| j.runs().map(drop))
+                            .map_err(|e| e.to_string())
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for result in results {
+            result.expect("every opener gets the journal");
+        }
+    }
+}
+
+#[test]
+fn reading_opens_nothing_new_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    assert!(Journal::open_read_only(&state).unwrap().is_none());
+    assert!(!state.exists(), "reading created the state directory");
+
+    let journal = Journal::open(&state).unwrap();
+    journal
+        .insert_run("r1", &[], "fp", "http://x", &json!({}), RunStatus::Running)
+        .unwrap();
+    drop(journal);
+    let reader = Journal::open_read_only(&state).unwrap().expect("a journal");
+    assert_eq!(reader.runs().unwrap().len(), 1);
+    let write = reader.insert_run("r2", &[], "fp", "http://x", &json!({}), RunStatus::Running);
+    assert!(write.is_err(), "the read-only journal accepted a write");
+}
+
+#[test]
+fn a_read_only_state_dir_is_said_as_such() {
+    let path = Path::new("/srv/state/journal.sqlite");
+    let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+    let text = file_error(path, denied).to_string();
+    assert!(
+        text.contains("the state directory /srv/state is read-only")
+            && text.contains("chmod u+w /srv/state")
+            && text.contains("--state-dir")
+            && !text.contains("cannot create the state directory"),
+        "{text}"
+    );
+    let other = std::io::Error::from(std::io::ErrorKind::IsADirectory);
+    let text = file_error(path, other).to_string();
+    assert!(
+        text.starts_with("cannot create the journal /srv/state/journal.sqlite"),
+        "{text}"
+    );
+}

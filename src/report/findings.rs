@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use rust_xlsxwriter::{Color, Format, Workbook};
+use rust_xlsxwriter::{Color, Format, FormatAlign, Workbook};
 
 use crate::model::CellFinding;
 use crate::model::Severity;
@@ -99,6 +99,9 @@ fn write_csv(out: &Path, findings: &[CellFinding]) -> Result<(), ReportError> {
     w.flush().map_err(io)
 }
 
+/// Width of the (wrapped) Message column, in characters.
+const MESSAGE_WIDTH: usize = 90;
+
 fn write_xlsx(out: &Path, findings: &[CellFinding]) -> Result<(), ReportError> {
     let xlsx = |e: rust_xlsxwriter::XlsxError| ReportError::Xlsx {
         file: out.to_path_buf(),
@@ -108,7 +111,16 @@ fn write_xlsx(out: &Path, findings: &[CellFinding]) -> Result<(), ReportError> {
     let sheet = book.add_worksheet();
     sheet.set_name("Findings").map_err(xlsx)?;
     let bold = Format::new().set_bold();
-    let error = Format::new().set_font_color(Color::RGB(0x9C0006));
+    let error = Format::new()
+        .set_font_color(Color::RGB(0x9C0006))
+        .set_text_wrap()
+        .set_align(FormatAlign::Top);
+    let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
+    // Row numbers and column letters centred, so "2" and "G" do not read as "2G".
+    let centre = Format::new()
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::Top);
+    let top = Format::new().set_align(FormatAlign::Top);
     for (c, h) in HEADERS.iter().enumerate() {
         sheet
             .write_string_with_format(0, c as u16, *h, &bold)
@@ -119,22 +131,52 @@ fn write_xlsx(out: &Path, findings: &[CellFinding]) -> Result<(), ReportError> {
         for (c, value) in fields(f).iter().enumerate() {
             if c == 2 && f.row.is_some() {
                 sheet
-                    .write_number(r, c as u16, f64::from(f.row.unwrap_or_default()))
+                    .write_number_with_format(
+                        r,
+                        c as u16,
+                        f64::from(f.row.unwrap_or_default()),
+                        &centre,
+                    )
                     .map_err(xlsx)?;
             } else if c == 5 && f.is_error() {
                 sheet
                     .write_string_with_format(r, c as u16, fit_excel_cell(value).as_ref(), &error)
                     .map_err(xlsx)?;
             } else {
+                let format = match c {
+                    3 => &centre,
+                    7 => &wrap,
+                    _ => &top,
+                };
                 sheet
-                    .write_string(r, c as u16, fit_excel_cell(value).as_ref())
+                    .write_string_with_format(r, c as u16, fit_excel_cell(value).as_ref(), format)
                     .map_err(xlsx)?;
             }
         }
+        if let Some(height) =
+            crate::writing::wrapped_row_height([(f.finding.message.as_str(), MESSAGE_WIDTH as f64)])
+        {
+            sheet.set_row_height(r, height).map_err(xlsx)?;
+        }
     }
-    for (c, width) in [30, 16, 6, 8, 22, 9, 26, 100].iter().enumerate() {
-        sheet.set_column_width(c as u16, *width).map_err(xlsx)?;
+    // The file column as wide as the longest path (within reason), the message wrapped.
+    let file_width = findings
+        .iter()
+        .map(|f| f.file.display().to_string().chars().count() + 2)
+        .max()
+        .unwrap_or(0)
+        .clamp(30, 70);
+    for (c, width) in [file_width, 16, 8, 9, 22, 9, 26, MESSAGE_WIDTH]
+        .iter()
+        .enumerate()
+    {
+        sheet
+            .set_column_width(c as u16, *width as f64)
+            .map_err(xlsx)?;
     }
+    sheet.set_landscape();
+    sheet.set_print_fit_to_pages(1, 0);
+    sheet.set_repeat_rows(0, 0).map_err(xlsx)?;
     sheet.set_freeze_panes(1, 0).map_err(xlsx)?;
     let last = findings.len() as u32;
     sheet.autofilter(0, 0, last, 7).map_err(xlsx)?;

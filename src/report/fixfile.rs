@@ -16,7 +16,7 @@ use crate::model::{CellFinding, Provenance};
 use crate::schema::detect;
 use crate::schema::headers::ERROR_COLUMN;
 use crate::source::{self, RowBuf, SheetReader, SourceError};
-use crate::writing::{fit_excel_cell, neutralise_csv};
+use crate::writing::{fit_excel_cell, neutralise_csv, wrapped_row_height};
 
 /// Why a fix file could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -52,11 +52,12 @@ struct Copied {
 }
 
 /// Write the rows named in `failing` to `out` (.xlsx: one sheet per source sheet; .csv: one
-/// file per source sheet, `out` itself when there is one). Returns the files written.
+/// file per source sheet, `out` itself when there is one). Returns the files written, each with
+/// the number of rows it holds.
 pub fn write(
     out: &Path,
     failing: &[(Provenance, Vec<CellFinding>)],
-) -> Result<Vec<PathBuf>, FixFileError> {
+) -> Result<Vec<(PathBuf, usize)>, FixFileError> {
     let format = OutFormat::of(out)?;
     let mut sources: Vec<Source<'_>> = Vec::new();
     for (at, findings) in failing {
@@ -83,7 +84,8 @@ pub fn write(
     match format {
         OutFormat::Xlsx => {
             write_xlsx(out, &copied)?;
-            Ok(vec![out.to_path_buf()])
+            let rows = copied.iter().map(|sheet| sheet.rows.len()).sum();
+            Ok(vec![(out.to_path_buf(), rows)])
         }
         OutFormat::Csv => {
             let mut written = Vec::new();
@@ -95,7 +97,7 @@ pub fn write(
                     out.with_file_name(format!("{stem}-{}.csv", sheet.name))
                 };
                 write_csv(&path, sheet)?;
-                written.push(path);
+                written.push((path, sheet.rows.len()));
             }
             Ok(written)
         }
@@ -237,6 +239,9 @@ fn write_csv(path: &Path, sheet: &Copied) -> Result<(), ReportError> {
     w.flush().map_err(io)
 }
 
+/// Width of the error column, in characters.
+const ERROR_WIDTH: f64 = 80.0;
+
 fn write_xlsx(out: &Path, sheets: &[Copied]) -> Result<(), ReportError> {
     let xlsx = |e: rust_xlsxwriter::XlsxError| ReportError::Xlsx {
         file: out.to_path_buf(),
@@ -244,13 +249,19 @@ fn write_xlsx(out: &Path, sheets: &[Copied]) -> Result<(), ReportError> {
     };
     let mut book = Workbook::new();
     let text = Format::new().set_num_format("@");
+    // Top-aligned like the wrapped error beside them, so a tall row reads from its top line.
+    let cell = Format::new()
+        .set_num_format("@")
+        .set_align(rust_xlsxwriter::FormatAlign::Top);
     let bold = Format::new().set_bold().set_num_format("@");
     let highlight = Format::new()
         .set_num_format("@")
+        .set_align(rust_xlsxwriter::FormatAlign::Top)
         .set_background_color(Color::RGB(0xFFC7CE))
         .set_font_color(Color::RGB(0x9C0006));
     let wrap = Format::new()
         .set_text_wrap()
+        .set_align(rust_xlsxwriter::FormatAlign::Top)
         .set_font_color(Color::RGB(0x9C0006));
     for sheet in sheets {
         let ws: &mut Worksheet = book.add_worksheet();
@@ -266,8 +277,10 @@ fn write_xlsx(out: &Path, sheets: &[Copied]) -> Result<(), ReportError> {
         let error_col = width as u16;
         ws.write_string_with_format(0, error_col, ERROR_COLUMN, &bold)
             .map_err(xlsx)?;
-        ws.set_column_width(error_col, 80).map_err(xlsx)?;
+        ws.set_column_width(error_col, ERROR_WIDTH).map_err(xlsx)?;
         ws.set_freeze_panes(1, 0).map_err(xlsx)?;
+        ws.set_landscape();
+        ws.set_repeat_rows(0, 0).map_err(xlsx)?;
         for (
             i,
             CopiedRow {
@@ -279,7 +292,7 @@ fn write_xlsx(out: &Path, sheets: &[Copied]) -> Result<(), ReportError> {
         {
             let r = i as u32 + 1;
             for (c, value) in cells.iter().enumerate().take(width) {
-                ws.write_string(r, c as u16, fit_excel_cell(value).as_ref())
+                ws.write_string_with_format(r, c as u16, fit_excel_cell(value).as_ref(), &cell)
                     .map_err(xlsx)?;
             }
             for (c, note) in bad.iter().filter(|(c, _)| *c < width) {
@@ -296,6 +309,9 @@ fn write_xlsx(out: &Path, sheets: &[Copied]) -> Result<(), ReportError> {
             }
             ws.write_string_with_format(r, error_col, fit_excel_cell(message).as_ref(), &wrap)
                 .map_err(xlsx)?;
+            if let Some(height) = wrapped_row_height([(message.as_str(), ERROR_WIDTH)]) {
+                ws.set_row_height(r, height).map_err(xlsx)?;
+            }
         }
     }
     if sheets.is_empty() {

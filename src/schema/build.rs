@@ -321,6 +321,26 @@ pub(super) fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
         .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
 }
 
+/// A tax year as a person writes it on the command line — `2025`, `2025/26` or `2025-26` — as
+/// the year it starts (2025), or a message saying what to write instead. The same reading as a
+/// Tax Year cell's.
+pub fn parse_tax_year(text: &str) -> Result<i32, String> {
+    let bad =
+        || format!("'{text}' is not a tax year; write the year it starts, e.g. 2025, or 2025/26");
+    let year = match split_tax_year(text) {
+        Ok(Some(year)) => year,
+        Ok(None) => text.trim().parse().map_err(|_| bad())?,
+        Err(finding) => return Err(finding.message),
+    };
+    if (2000..=2100).contains(&year) {
+        Ok(year)
+    } else {
+        Err(format!(
+            "tax year {year} is out of range; write a year from 2000 to 2100, e.g. 2025 or 2025/26"
+        ))
+    }
+}
+
 /// `2025/26` or `2025-26` → 2025 (the year the tax year starts); plain text is left to the rule.
 fn split_tax_year(text: &str) -> Result<Option<i32>, Finding> {
     let Some((start, end)) = text.trim().split_once(['/', '-']) else {

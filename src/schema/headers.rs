@@ -2,6 +2,9 @@
 //! matter ("NI No." = "ni_no"), the JSON path is always accepted, a mapping file may rename
 //! headers first. Unknown headers are warnings; duplicate or missing required ones are errors.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use super::columns::{Column, columns};
 use super::mapping::Mapping;
 use crate::model::Finding;
@@ -59,12 +62,36 @@ pub fn match_header(entity: Entity, header: &str, mapping: Option<&Mapping>) -> 
     if folded.is_empty() {
         return None;
     }
-    columns(entity).iter().position(|c| {
-        c.path == renamed
-            || fold(c.header) == folded
-            || fold(c.path) == folded
-            || c.aliases.iter().any(|a| fold(a) == folded)
-    })
+    names(entity).get(&folded).copied()
+}
+
+/// Every name a column of `entity` answers to (header, JSON path, aliases), folded, with the
+/// first column that answers to it: built once, so matching a header is one lookup however
+/// wide the sheet is.
+fn names(entity: Entity) -> &'static HashMap<String, usize> {
+    static NAMES: OnceLock<Vec<(Entity, HashMap<String, usize>)>> = OnceLock::new();
+    let all = NAMES.get_or_init(|| {
+        Entity::ALL
+            .iter()
+            .map(|&entity| {
+                let mut names = HashMap::new();
+                for (index, c) in columns(entity).iter().enumerate() {
+                    let spellings = [c.header, c.path]
+                        .into_iter()
+                        .chain(c.aliases.iter().copied());
+                    for name in spellings {
+                        names.entry(fold(name)).or_insert(index);
+                    }
+                }
+                (entity, names)
+            })
+            .collect()
+    });
+    static NONE: OnceLock<HashMap<String, usize>> = OnceLock::new();
+    all.iter()
+        .find(|(e, _)| *e == entity)
+        .map(|(_, names)| names)
+        .unwrap_or_else(|| NONE.get_or_init(HashMap::new))
 }
 
 /// How many of a row's cells are headers of `entity` (used to find the header row and entity).

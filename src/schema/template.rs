@@ -140,7 +140,10 @@ fn build_xlsx(entity: Entity, enums: &Enums, out: &Path) -> Result<(), XlsxError
         let help = book.add_worksheet();
         help.set_name("Instructions")?;
         let bold = Format::new().set_bold();
-        let wrap = Format::new().set_text_wrap();
+        let wrap = Format::new()
+            .set_text_wrap()
+            .set_align(rust_xlsxwriter::FormatAlign::Top);
+        let top_aligned = Format::new().set_align(rust_xlsxwriter::FormatAlign::Top);
         let lines = [
             format!("{} template for nxsys-etl", entity.title()),
             "One row per record. Keep the header row as it is; the order of columns does not matter.".into(),
@@ -148,9 +151,14 @@ fn build_xlsx(entity: Entity, enums: &Enums, out: &Path) -> Result<(), XlsxError
             "Identifier columns are formatted as Text so Excel keeps leading zeros: keep them as Text.".into(),
             format!("Check the file with: nxsys-etl validate FILE   (entity: {})", entity.name()),
         ];
+        // Each sentence spans A:F, so it neither wraps into a narrow column A nor runs over
+        // cells of its own row.
         for (r, line) in lines.iter().enumerate() {
             let f = if r == 0 { &bold } else { &wrap };
-            help.write_string_with_format(r as u32, 0, line, f)?;
+            help.merge_range(r as u32, 0, r as u32, 5, line, f)?;
+            if let Some(height) = crate::writing::wrapped_row_height([(line.as_str(), 200.0)]) {
+                help.set_row_height(r as u32, height)?;
+            }
         }
         let top = lines.len() as u32 + 1;
         let titles = [
@@ -166,20 +174,37 @@ fn build_xlsx(entity: Entity, enums: &Enums, out: &Path) -> Result<(), XlsxError
         }
         for (i, column) in cols.iter().enumerate() {
             let r = top + 1 + i as u32;
-            help.write_string(r, 0, column.header)?;
-            help.write_string(r, 1, if column.required { "Yes" } else { "" })?;
+            help.write_string_with_format(r, 0, column.header, &top_aligned)?;
+            help.write_string_with_format(
+                r,
+                1,
+                if column.required { "Yes" } else { "" },
+                &top_aligned,
+            )?;
             help.write_string_with_format(r, 2, describe(column), &wrap)?;
-            help.write_string(r, 3, column.example)?;
+            help.write_string_with_format(r, 3, column.example, &wrap)?;
             let allowed = column
                 .enum_kind()
                 .map(|k| enums.values(k).join(", "))
                 .unwrap_or_default();
             help.write_string_with_format(r, 4, &allowed, &wrap)?;
-            help.write_string(r, 5, column.path)?;
+            help.write_string_with_format(r, 5, column.path, &wrap)?;
+            if let Some(height) = crate::writing::wrapped_row_height([
+                (describe(column).as_str(), 60.0),
+                (column.example, 22.0),
+                (allowed.as_str(), 50.0),
+                (column.path, 45.0),
+            ]) {
+                help.set_row_height(r, height)?;
+            }
         }
         for (c, w) in [26, 10, 60, 22, 50, 45].iter().enumerate() {
             help.set_column_width(c as u16, *w)?;
         }
+        // Printed: landscape, one page wide, the column titles on every page.
+        help.set_landscape();
+        help.set_print_fit_to_pages(1, 0);
+        help.set_repeat_rows(top, top)?;
     }
     if !lists.is_empty() {
         let sheet = book.add_worksheet();

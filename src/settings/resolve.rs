@@ -154,7 +154,9 @@ impl Settings {
             rate: flags
                 .rate
                 .or(profile.and_then(|p| p.rate))
-                .unwrap_or(default_rate),
+                .unwrap_or(default_rate)
+                // A rate of 0 would wait for ever (the command line refuses it).
+                .max(1),
             concurrency: flags
                 .concurrency
                 .or(profile.and_then(|p| p.concurrency))

@@ -42,9 +42,9 @@ pub struct CsvSheet {
 impl CsvSheet {
     /// Open `path`, sniffing its encoding and delimiter from the first 64 KiB.
     pub fn open(path: &Path) -> Result<CsvSheet, SourceError> {
-        let io = |source| SourceError::Io {
+        let io = |error| SourceError::Io {
             file: path.to_path_buf(),
-            source,
+            error,
         };
         let mut file = File::open(path).map_err(io)?;
         let mut sample = Vec::with_capacity(SAMPLE);
@@ -180,6 +180,13 @@ impl SheetReader for CsvSheet {
             })?;
         if !more {
             return Ok(false);
+        }
+        if self.record.len() > super::MAX_COLUMNS {
+            return Err(SourceError::TooWide {
+                file: self.file.clone(),
+                line: self.record_line(),
+                columns: self.record.len(),
+            });
         }
         buf.row = u32::try_from(self.record_line()).unwrap_or(u32::MAX);
         self.first = false;

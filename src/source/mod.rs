@@ -20,12 +20,14 @@ use crate::model::CellFinding;
 /// A file that cannot be read at all (exit code 2).
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
-    #[error("{}: cannot read the file: {source}", file.display())]
+    /// The reason is in the message itself (not also as a source), so it is printed once.
+    #[error("{}: {}", file.display(), io_reason(error))]
     Io {
         file: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
+    #[error("{} is a folder — give the files in it (e.g. {}/*.xlsx)", file.display(), file.display())]
+    Folder { file: PathBuf },
     #[error(
         "{}: '{ext}' files are not supported; save it as CSV, xlsx, xlsm, xls or ods",
         file.display()
@@ -53,6 +55,33 @@ pub enum SourceError {
         file: PathBuf,
         encoding: &'static str,
     },
+    #[error(
+        "{}, line {line}: {columns} columns, more than the {limit} a spreadsheet holds (Excel's \
+         limit); this is not a sheet of workers, pay codes or timesheets. Check it is the right \
+         file and that it was exported with one column per field",
+        file.display(),
+        limit = MAX_COLUMNS
+    )]
+    TooWide {
+        file: PathBuf,
+        line: u64,
+        columns: usize,
+    },
+}
+
+/// The most columns a row may have: 16,384, Excel's limit (column XFD). A wider CSV is refused
+/// before any of it is matched or validated.
+pub const MAX_COLUMNS: usize = 16_384;
+
+/// Why a file cannot be read, in words and with what to do.
+fn io_reason(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "no such file; check the name and the folder".into(),
+        std::io::ErrorKind::PermissionDenied => {
+            "permission denied; check that you may read the file".into()
+        }
+        _ => format!("cannot read the file: {error}"),
+    }
 }
 
 /// One sheet being read, row by row.
@@ -89,6 +118,11 @@ pub enum FileKind {
 impl FileKind {
     /// `csv`/`txt`/`tsv` are read as delimited text; `xlsx xlsm xls ods xlsb` as workbooks.
     pub fn of(path: &Path) -> Result<FileKind, SourceError> {
+        if path.is_dir() {
+            return Err(SourceError::Folder {
+                file: path.to_path_buf(),
+            });
+        }
         let ext = path
             .extension()
             .and_then(|e| e.to_str())

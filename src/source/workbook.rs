@@ -79,9 +79,9 @@ fn open_unguarded(path: &Path) -> Result<Opened, SourceError> {
         return Err(workbook_error(damage.to_string()));
     }
     let mut workbook = open_workbook_auto(path).map_err(|e| match e {
-        calamine::Error::Io(source) => SourceError::Io {
+        calamine::Error::Io(error) => SourceError::Io {
             file: path.to_path_buf(),
-            source,
+            error,
         },
         calamine::Error::Xlsx(calamine::XlsxError::Password)
         | calamine::Error::Xls(calamine::XlsError::Password) => workbook_error(

@@ -188,6 +188,10 @@ impl<'a, R: Remote> Engine<'a, R> {
                     },
                 )
                 .await?;
+            if super::stop_requested() {
+                progress.finish();
+                return Err(SubmitError::Interrupted);
+            }
             if stage.contains(&Entity::Candidates) && !self.options.dry_run {
                 let items: Vec<(u32, &Record)> = work
                     .iter()
@@ -207,6 +211,11 @@ impl<'a, R: Remote> Engine<'a, R> {
     }
 
     async fn process(&self, seq: u32, record: &Record) -> Result<(), SubmitError> {
+        // Asked to stop: start nothing more (the record stays pending, for the resume), while
+        // the records already in flight finish.
+        if super::stop_requested() {
+            return Ok(());
+        }
         if let Some(row) = self.prior.get(&seq)
             && row.state.is_final()
         {

@@ -16,6 +16,7 @@ mod payment_rates;
 mod progress;
 pub mod remote;
 mod run;
+mod stop;
 mod timesheets;
 
 use std::collections::HashMap;
@@ -24,6 +25,7 @@ pub use detail::{finding_text, initial_detail};
 pub use engine::align;
 pub use remote::{Offline, Remote, RemoteError, remote_error};
 pub use run::{ImportError, ImportOutcome, ImportRequest, import};
+pub use stop::{request_stop, stop_requested};
 
 use crate::journal::{Journal, JournalError, RecordRow};
 use crate::model::Record;
@@ -52,6 +54,10 @@ pub enum SubmitError {
     /// resumable: run the same `import` again.
     #[error("{0}")]
     Aborted(String),
+    /// A stop was requested ([`request_stop`]): the records in flight finished, no other was
+    /// started. Resumable.
+    #[error("interrupted")]
+    Interrupted,
     #[error(transparent)]
     Journal(#[from] JournalError),
 }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget};
 
 use crate::model::Entity;
 
@@ -19,16 +19,7 @@ impl Progress {
         } else {
             ProgressDrawTarget::hidden()
         });
-        let style =
-            ProgressStyle::with_template("{prefix:>14} [{bar:30}] {pos}/{len} {rate:>8} eta {eta}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .with_key(
-                    "rate",
-                    |state: &ProgressState, w: &mut dyn std::fmt::Write| {
-                        let _ = write!(w, "{:.1}/s", state.per_sec());
-                    },
-                )
-                .progress_chars("=> ");
+        let style = crate::progress::bar("records");
         let bars = totals
             .iter()
             .filter(|(_, n)| *n > 0)
@@ -47,6 +38,11 @@ impl Progress {
 
     pub fn inc(&self, entity: Entity) {
         if let Some(bar) = self.bars.get(&entity) {
+            // A stage's clock starts at its first record, not when the bars were drawn: the
+            // rate and ETA of the timesheets do not count the time spent on the workers.
+            if bar.position() == 0 {
+                bar.reset_elapsed();
+            }
             bar.inc(1);
         }
     }

@@ -38,8 +38,8 @@ pub struct ImportRequest {
 pub enum ImportError {
     #[error(
         "this batch was already imported by run {run} (finished {finished}); nothing was sent. \
-         `nxsys-etl runs show {run}` shows what it did; to send it again anyway add \
-         --allow-duplicate-batch"
+         `nxsys-etl runs show {run}` shows what it did (add --report FILE to write its report \
+         again); to send it again anyway add --allow-duplicate-batch"
     )]
     DuplicateBatch { run: String, finished: String },
     #[error(
@@ -67,6 +67,8 @@ pub enum ImportError {
         "run {run} stopped: {message}. Nothing was sent twice; run the same import again to resume it"
     )]
     Aborted { run: String, message: String },
+    #[error("run {run} interrupted — run the same command again to resume")]
+    Interrupted { run: String },
     #[error(transparent)]
     Journal(#[from] JournalError),
 }
@@ -261,6 +263,15 @@ pub async fn import<R: Remote>(
                 run: run_id,
                 message,
             })
+        }
+        Err(SubmitError::Interrupted) => {
+            let status = if dry_run {
+                RunStatus::DryRun
+            } else {
+                RunStatus::Interrupted
+            };
+            journal.set_run_status(&run_id, status)?;
+            Err(ImportError::Interrupted { run: run_id })
         }
         Err(SubmitError::Journal(e)) => Err(e.into()),
     }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 /// The layers of `src/`, bottom first. A module may use modules of lower layers only; modules
 /// of one layer are siblings and never use each other. Keep in step with docs/architecture.md.
 const LAYERS: &[&[&str]] = &[
-    &["model", "writing"],
+    &["model", "writing", "progress"],
     &["source"],
     &["rules"],
     &["schema"],
@@ -224,4 +224,30 @@ fn the_sandbox_crate_does_not_depend_on_the_tool() {
             file.display()
         );
     }
+}
+
+/// Every progress bar and spinner takes its look from `src/progress.rs`: one style everywhere.
+#[test]
+fn progress_bars_have_one_style() {
+    let mut offenders = Vec::new();
+    let mut stack = vec![root().join("src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("src readable").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs")
+                && !path.ends_with("src/progress.rs")
+            {
+                let code = std::fs::read_to_string(&path).expect("readable");
+                if code.contains("ProgressStyle::") || code.contains("progress_chars") {
+                    offenders.push(path.display().to_string());
+                }
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "progress styles outside src/progress.rs: {offenders:?}"
+    );
 }

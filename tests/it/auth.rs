@@ -104,6 +104,123 @@ fn damaged_store_says_how_to_recover() {
     );
 }
 
+/// Leave at `.tokens.json.<pid>.tmp` beside `path` a store holding `entries`, as a process
+/// killed between writing its temporary file and renaming it leaves one.
+fn leave_tmp(
+    path: &std::path::Path,
+    pid: u32,
+    entries: &[(&str, StoredLogin)],
+) -> std::path::PathBuf {
+    let scratch = tempfile::tempdir().unwrap();
+    let file = scratch.path().join("tokens.json");
+    for (key, entry) in entries {
+        TokenStore::new(&file, *key).save(entry).unwrap();
+    }
+    let tmp = path.with_file_name(format!(".tokens.json.{pid}.tmp"));
+    std::fs::copy(&file, &tmp).unwrap();
+    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600)).unwrap();
+    tmp
+}
+
+fn at(token: &str, minutes_ago: i64) -> StoredLogin {
+    StoredLogin {
+        updated_at: chrono::Utc::now() - chrono::Duration::minutes(minutes_ago),
+        ..login(token)
+    }
+}
+
+#[test]
+fn a_leftover_temporary_store_is_recovered_newest_entry_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tokens.json");
+    let store = TokenStore::new(&path, "profile:a");
+    let other = TokenStore::new(&path, "profile:b");
+    // The store holds the token the server has retired, and another sign-in.
+    store.save(&at("retired", 5)).unwrap();
+    other.save(&at("b-token", 5)).unwrap();
+    // What a killed writer meant to put in place: the rotated token, written later; a stale
+    // leftover of an older write; and a half-written one.
+    let newer_tmp = leave_tmp(&path, 4_000_001, &[("profile:a", at("rotated", 0))]);
+    let older_tmp = leave_tmp(&path, 4_000_002, &[("profile:a", at("ancient", 10))]);
+    let torn = path.with_file_name(".tokens.json.4000003.tmp");
+    std::fs::write(&torn, "{\"version\":1,\"logins\":{\"profile:a\":{\"baseU").unwrap();
+    std::fs::set_permissions(&torn, std::fs::Permissions::from_mode(0o600)).unwrap();
+
+    let back = store.load().unwrap().expect("entry");
+    assert_eq!(back.refresh_token.expose_secret(), "rotated");
+    // Written back, the leftovers gone, the other entry kept.
+    for tmp in [&newer_tmp, &older_tmp, &torn] {
+        assert!(!tmp.exists(), "{} left behind", tmp.display());
+    }
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.contains("rotated") && !text.contains("retired"),
+        "{text}"
+    );
+    assert_eq!(
+        other.load().unwrap().unwrap().refresh_token.expose_secret(),
+        "b-token"
+    );
+}
+
+#[test]
+fn a_leftover_older_than_the_store_loses() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tokens.json");
+    let store = TokenStore::new(&path, "k");
+    store.save(&at("current", 0)).unwrap();
+    let tmp = leave_tmp(&path, 4_000_004, &[("k", at("old", 5))]);
+    assert_eq!(
+        store.load().unwrap().unwrap().refresh_token.expose_secret(),
+        "current"
+    );
+    assert!(!tmp.exists());
+}
+
+#[test]
+fn the_store_is_locked_while_read_modify_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tokens.json");
+    let store = TokenStore::new(&path, "k");
+    let held = store.try_lock().unwrap().expect("free at first");
+    assert!(
+        store.try_lock().unwrap().is_none(),
+        "a second holder is refused while the first holds it"
+    );
+    assert_eq!(
+        store.lock_path(),
+        dir.path().join("tokens.json.lock"),
+        "the lock file sits beside the store"
+    );
+    drop(held);
+    assert!(store.try_lock().unwrap().is_some());
+
+    // Many writers on one store, each its own entry: none loses another's.
+    const WRITERS: usize = 8;
+    const ROUNDS: usize = 15;
+    std::thread::scope(|scope| {
+        for w in 0..WRITERS {
+            let path = path.clone();
+            scope.spawn(move || {
+                let mine = TokenStore::new(&path, format!("profile:{w}"));
+                for r in 0..ROUNDS {
+                    mine.save(&login(&format!("token-{w}-{r}"))).unwrap();
+                }
+            });
+        }
+    });
+    for w in 0..WRITERS {
+        let entry = TokenStore::new(&path, format!("profile:{w}"))
+            .load()
+            .unwrap()
+            .unwrap_or_else(|| panic!("writer {w}'s entry was lost"));
+        assert_eq!(
+            entry.refresh_token.expose_secret(),
+            format!("token-{w}-{}", ROUNDS - 1)
+        );
+    }
+}
+
 #[test]
 fn stored_login_debug_hides_secrets() {
     let text = format!("{:?}", login("refresh-secret-xyz"));
@@ -326,6 +443,37 @@ async fn rotated_refresh_token_is_persisted_and_the_old_one_is_dead() {
 }
 
 #[tokio::test]
+async fn a_second_run_sharing_the_store_takes_the_token_the_first_rotated() {
+    let sb = start(SandboxConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = TokenStore::new(dir.path().join("tokens.json"), "profile:test");
+    let original = sb.refresh_token.clone();
+    // Two runs start with the same refresh token; the first rotates it and saves the successor.
+    auth::connect(
+        ClientConfig::new(base(&sb)),
+        creds(&sb, &original),
+        Some(store.clone()),
+    )
+    .await
+    .expect("the first run signs in");
+    // The second's token is now spent: it re-reads the store and retries once.
+    let second = auth::connect(
+        ClientConfig::new(base(&sb)),
+        creds(&sb, &original),
+        Some(store.clone()),
+    )
+    .await
+    .expect("the second run signs in with the first one's rotation");
+    second.vat_codes().await.unwrap();
+    // Without a store there is nothing to re-read: the spent token still says to sign in.
+    let err = auth::connect(ClientConfig::new(base(&sb)), creds(&sb, &original), None)
+        .await
+        .unwrap_err();
+    assert!(err.is_invalid_grant(), "{err}");
+    assert!(err.to_string().contains("auth login"), "{err}");
+}
+
+#[tokio::test]
 async fn bearer_only_server_is_answered_with_bearer() {
     let sb = start(SandboxConfig {
         quirks: nxsys_sandbox::Quirks {
@@ -466,4 +614,41 @@ fn plain_http_to_a_remote_host_is_refused() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("https://"));
+}
+
+#[test]
+fn auth_status_says_which_refresh_token_a_run_will_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("tokens.json");
+    let base_url = "http://127.0.0.1:9";
+    // The store holds the successor of the token in the variable: the store's is used.
+    let origin = auth::fingerprint(&SecretString::from("env-token-1".to_string()));
+    TokenStore::new(&store, base_url)
+        .with_origin(Some(origin))
+        .save(&login("rotated-successor"))
+        .unwrap();
+    let status = |token: &str| {
+        let out = cli(&store, base_url)
+            .env("NXSYS_REFRESH_TOKEN", token)
+            .args(["auth", "status"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let text = status("env-token-1");
+    assert!(
+        text.contains("already exchanged it; runs use the rotated token saved in the store"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("precedence") && !text.contains("env-token-1"),
+        "{text}"
+    );
+    // Another token in the variable: it is used, instead of the stored sign-in.
+    let text = status("env-token-2");
+    assert!(
+        text.contains("runs sign in with it") && text.contains("instead of the stored sign-in"),
+        "{text}"
+    );
 }

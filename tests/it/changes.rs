@@ -10,7 +10,7 @@ use std::path::Path;
 use calamine::{Data, Reader, open_workbook_auto};
 use serde_json::Value;
 
-use super::import::{Env, Files, Run, count, records};
+use super::import::{Env, Files, Run, count, records, write_files as write};
 
 /// A held record's outcome in JSON reports, and as workbooks show it.
 const HELD: &str = "held";
@@ -31,19 +31,6 @@ fn candidates_csv(workers: &[Worker<'_>]) -> String {
         );
     }
     c
-}
-
-fn write(dir: &Path, files: &[(&str, String)]) -> Files {
-    Files(
-        files
-            .iter()
-            .map(|(name, text)| {
-                let path = dir.join(name);
-                std::fs::write(&path, text).expect("write batch");
-                path
-            })
-            .collect(),
-    )
 }
 
 /// Dry-run `files` again on the same server: every record unchanged means the server holds

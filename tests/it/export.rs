@@ -250,17 +250,24 @@ fn an_empty_export_is_still_a_valid_workbook() {
     );
 }
 
+/// The net-pay chart's axis starts at 0: an axis from the smallest total makes small
+/// differences look large.
+#[test]
+fn the_net_pay_chart_starts_at_zero() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("chart.xlsx");
+    let payslips: Vec<_> = (1..=12).map(|n| payslip(n, n % 3, 1 + n % 4)).collect();
+    export_offline(&payslips, &out, false, None);
+    let chart = zip_entry(&out, "xl/charts/chart1.xml");
+    assert!(chart.contains("Net pay by tax period"), "{chart}");
+    assert!(chart.contains("<c:min val=\"0\"/>"), "{chart}");
+}
+
 /// LibreOffice (headless) opens the workbook and converts it; skipped with a notice when
-/// LibreOffice is not installed, so CI does not depend on it.
+/// LibreOffice is not installed, and failing under `CI=true` (see `rendered::renderer`).
 #[test]
 fn libreoffice_opens_the_workbook() {
-    let Some(soffice) = ["soffice", "libreoffice"].into_iter().find(|cmd| {
-        std::process::Command::new(cmd)
-            .arg("--version")
-            .output()
-            .is_ok()
-    }) else {
-        eprintln!("notice: LibreOffice is not installed; skipping the headless-conversion check");
+    let Some(soffice) = crate::rendered::renderer() else {
         return;
     };
     let dir = tempfile::tempdir().expect("dir");
@@ -506,6 +513,25 @@ mod with_a_fake_source {
         );
         assert!(message.contains("--worker AG-none"), "{message}");
         assert!(!request.output.exists(), "nothing written");
+    }
+
+    #[test]
+    fn unknown_agency_refs_are_reported_in_row_order() {
+        let dir = tempfile::tempdir().expect("dir");
+        let list = dir.path().join("refs.csv");
+        let rows: String = (1..=11).map(|n| format!("AG-x{n}\n")).collect();
+        std::fs::write(&list, format!("Agency Ref\n{rows}")).expect("write");
+        let mut request = ExportRequest::new(dir.path().join("w.xlsx"));
+        request.workers_from = Some(list);
+        let message = run(&Fake::new(payslips(), true), &request)
+            .expect_err("refused")
+            .to_string();
+        let at = |row: &str| {
+            message
+                .find(&format!("row {row},"))
+                .unwrap_or_else(|| panic!("row {row} listed: {message}"))
+        };
+        assert!(at("2") < at("3") && at("3") < at("10"), "{message}");
     }
 
     #[test]

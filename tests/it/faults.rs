@@ -1,5 +1,5 @@
 //! `import` when things go wrong: no server at all, one that answers HTML or 502s, a 200 of an
-//! unexpected shape, an outage mid-run, a refresh refused mid-run, a full disk for the report,
+//! unexpected shape, an outage mid-run, a refresh refused mid-run, a report that cannot be written,
 //! ten SIGKILLs across one batch, and a slow-loris server. Each run ends with a
 //! clear message and the right exit code, never a panic; nothing is recorded as sent that was
 //! not, and resuming ends with every record in the sandbox exactly once.
@@ -37,34 +37,9 @@ fn handle(stream: TcpStream, answer: fn(&str) -> (u16, &'static str, String)) {
     let mut reader = BufReader::new(clone);
     let mut out = stream;
     loop {
-        let mut request_line = String::new();
-        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+        let Some(path) = read_request(&mut reader) else {
             return;
-        }
-        let path = request_line
-            .split_whitespace()
-            .nth(1)
-            .unwrap_or("/")
-            .to_string();
-        let mut length = 0usize;
-        loop {
-            let mut header = String::new();
-            if reader.read_line(&mut header).unwrap_or(0) == 0 {
-                return;
-            }
-            if header.trim().is_empty() {
-                break;
-            }
-            if let Some((name, value)) = header.split_once(':')
-                && name.eq_ignore_ascii_case("content-length")
-            {
-                length = value.trim().parse().unwrap_or(0);
-            }
-        }
-        let mut body = vec![0u8; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
+        };
         let (status, content_type, text) = answer(&path);
         let response = format!(
             "HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{text}",
@@ -76,9 +51,87 @@ fn handle(stream: TcpStream, answer: fn(&str) -> (u16, &'static str, String)) {
     }
 }
 
+/// Read one HTTP/1.1 request (line, headers, body) and return its path; `None` when the
+/// connection ends.
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<String> {
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+        return None;
+    }
+    let path = request_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("/")
+        .to_string();
+    let mut length = 0usize;
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header).unwrap_or(0) == 0 {
+            return None;
+        }
+        if header.trim().is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut body = vec![0u8; length];
+    reader.read_exact(&mut body).ok()?;
+    Some(path)
+}
+
+/// A loopback server whose answers never end: a 200 with a chunked JSON-looking body streamed
+/// as fast as the client reads it, on every path — or, with `token_ok`, on every path but the
+/// token endpoint, which signs in normally.
+fn serve_endless(token_ok: bool) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let addr = listener.local_addr().expect("address");
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let Ok(clone) = stream.try_clone() else {
+                    return;
+                };
+                let mut reader = BufReader::new(clone);
+                let mut out = stream;
+                while let Some(path) = read_request(&mut reader) {
+                    if token_ok && path.ends_with("/oauth/token") {
+                        let text = r#"{"accessToken":"acc","tokenType":"Bearer","expiresIn":3600}"#;
+                        let head = format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{text}",
+                            text.len()
+                        );
+                        if out.write_all(head.as_bytes()).is_err() {
+                            return;
+                        }
+                        continue;
+                    }
+                    let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n[\r\n";
+                    if out.write_all(head.as_bytes()).is_err() {
+                        return;
+                    }
+                    let chunk = format!("{:x}\r\n{}\r\n", 65_536, "0,".repeat(32_768));
+                    // Until the client hangs up.
+                    while out.write_all(chunk.as_bytes()).is_ok() {}
+                    return;
+                }
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
 /// `import` of one valid candidate against `base_url`, with unattended credentials and a
 /// 2-second answer timeout.
 fn import(dir: &Path, base_url: &str) -> run::Outcome {
+    import_within(dir, base_url, None)
+}
+
+/// [`import`], with the child's address space capped at `memory_mib` when given.
+fn import_within(dir: &Path, base_url: &str, memory_mib: Option<u64>) -> run::Outcome {
     std::fs::write(dir.join("candidates.csv"), CANDIDATES).expect("input");
     let store = dir.join("tokens.json").display().to_string();
     let state = dir.join("state").display().to_string();
@@ -107,7 +160,7 @@ fn import(dir: &Path, base_url: &str) -> run::Outcome {
             ("NXSYS_TOKEN_STORE", &store),
         ],
         LIMIT,
-        None,
+        memory_mib,
     )
 }
 
@@ -351,34 +404,59 @@ impl Live {
     }
 }
 
-#[cfg(target_os = "linux")]
 #[test]
-fn a_full_disk_for_the_report_keeps_the_journal_and_says_how_to_get_the_report() {
+fn a_report_that_cannot_be_written_keeps_the_exit_code_and_says_how_to_get_it() {
     let live = Live::start(Default::default());
     std::fs::write(live.dir.path().join("candidates.csv"), CANDIDATES).expect("input");
-    let full = live.dir.path().join("full.xlsx");
-    std::os::unix::fs::symlink("/dev/full", &full).expect("symlink to /dev/full");
+    // A folder where the report should go: the path passes the check before the run (a known
+    // extension in an existing folder), and the write after it fails — as a full disk or a
+    // folder turned read-only would, but also for root.
+    let blocked = live.dir.path().join("run.xlsx");
+    std::fs::create_dir(&blocked).expect("folder in the way");
     let out = live.run(&[
         "--no-progress",
         "import",
         "candidates.csv",
         "--report",
-        "full.xlsx",
+        "run.xlsx",
     ]);
     no_panic(&out);
-    assert_eq!(out.code, Some(2), "{}", out.all());
+    // The import landed: its exit code is the import's, not "cannot write the output" (2).
+    assert_eq!(out.code, Some(0), "{}", out.all());
     assert!(
-        out.stderr.contains("No space left") && out.stderr.contains("runs show"),
+        out.stderr.contains("cannot write the report run.xlsx")
+            && out.stderr.contains("journal.sqlite")
+            && out.stderr.contains("runs show")
+            && out.stderr.contains("--report run.xlsx"),
         "{}",
         out.stderr
     );
-    // The row was sent and the journal says so.
+    assert!(!out.stdout.contains("Report: "), "{}", out.stdout);
+    // Nothing half-written is left: no truncated report, no temporary file.
+    assert!(blocked.is_dir());
+    let partial: Vec<_> = std::fs::read_dir(live.dir.path())
+        .expect("dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+        .collect();
+    assert!(partial.is_empty(), "{partial:?}");
+    // The row was sent and the journal says so; the report can be written afterwards.
     let states = journal_states(live.dir.path());
     assert_eq!(states, ["done"], "{}", out.all());
     assert_eq!(live.sb.stats().candidates, 1);
     let runs = live.run(&["runs", "list"]);
     assert_eq!(runs.code, Some(0), "{}", runs.all());
     assert!(runs.stdout.contains("finished"), "{}", runs.all());
+    let run_id = runs
+        .stdout
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split_whitespace().next())
+        .expect("a run")
+        .to_string();
+    let again = live.run(&["runs", "show", &run_id, "--report", "again.xlsx"]);
+    assert_eq!(again.code, Some(0), "{}", again.all());
+    assert!(live.dir.path().join("again.xlsx").is_file());
     live.rt.block_on(live.sb.shutdown());
 }
 
@@ -572,4 +650,147 @@ fn a_refresh_refused_mid_run_stops_cleanly_and_the_run_resumes() {
     assert_eq!(after.duplicate_candidates, 0);
     assert_eq!(after.duplicate_timesheets, 0);
     live.rt.block_on(live.sb.shutdown());
+}
+
+#[test]
+fn a_run_killed_while_saving_the_rotated_token_leaves_the_next_run_signed_in() {
+    let live = Live::start(Default::default());
+    std::fs::write(live.dir.path().join("candidates.csv"), CANDIDATES).expect("input");
+    let marker = live.dir.path().join("paused");
+    let store = live.dir.path().join("tokens.json");
+    let env = live.env();
+    // The first run exchanges the refresh token (the server retires it at once), writes the
+    // successor to its temporary file and stops there; it is killed before the rename.
+    let mut child = std::process::Command::new(run::bin())
+        .args([
+            "--no-progress",
+            "import",
+            "candidates.csv",
+            "--report",
+            "run.xlsx",
+        ])
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .env("NXSYS_TEST_PAUSE_BEFORE_TOKEN_RENAME", &marker)
+        .current_dir(live.dir.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start nxsys-etl");
+    let started = std::time::Instant::now();
+    while !marker.exists() {
+        if let Some(status) = child.try_wait().expect("wait") {
+            panic!("the run ended ({status}) before reaching the pause point");
+        }
+        assert!(
+            started.elapsed() < LIMIT,
+            "the pause point was never reached"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+    let leftovers: Vec<_> = std::fs::read_dir(live.dir.path())
+        .expect("dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert_eq!(
+        leftovers.len(),
+        1,
+        "the rotated token is only in the temporary file"
+    );
+    assert!(
+        !std::fs::read_to_string(&store)
+            .unwrap_or_default()
+            .contains("refreshToken"),
+        "the store was never written"
+    );
+    // The next run, with the same (now retired) NXSYS_REFRESH_TOKEN and no `auth login`,
+    // recovers the successor and signs in.
+    let out = live.run(&[
+        "--no-progress",
+        "import",
+        "candidates.csv",
+        "--report",
+        "run.xlsx",
+    ]);
+    no_panic(&out);
+    assert_eq!(out.code, Some(0), "{}", out.all());
+    assert!(!out.all().contains("auth login"), "{}", out.all());
+    assert_eq!(live.sb.stats().candidates, 1);
+    live.rt.block_on(live.sb.shutdown());
+}
+
+/// The address space an import gets in the hostile-answer tests: far below what holding an
+/// endless answer reaches, far above what the run needs.
+const ENDLESS_MEMORY_MIB: u64 = 1024;
+
+#[test]
+fn an_endless_answer_is_cut_at_the_cap_with_exit_3_in_bounded_memory() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = import_within(dir.path(), &serve_endless(true), Some(ENDLESS_MEMORY_MIB));
+    no_panic(&out);
+    assert_eq!(out.code, Some(3), "{}", out.all());
+    assert!(
+        out.stderr.contains("larger than 8 MiB") && out.stderr.contains("GET /"),
+        "the message names the endpoint and the cap: {}",
+        out.stderr
+    );
+    assert!(journal_states(dir.path()).iter().all(|s| s != "done"));
+}
+
+#[test]
+fn an_endless_token_answer_is_cut_at_the_cap_with_exit_3_in_bounded_memory() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = import_within(dir.path(), &serve_endless(false), Some(ENDLESS_MEMORY_MIB));
+    no_panic(&out);
+    assert_eq!(out.code, Some(3), "{}", out.all());
+    assert!(
+        out.stderr.contains("POST /nxsys/oauth/token") && out.stderr.contains("larger than 8 MiB"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_damaged_journal_is_said_once_and_listing_runs_creates_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let state = dir.path().join("state");
+    let state_arg = state.display().to_string();
+    // Listing the runs of a state directory that does not exist yet only reads: it says there
+    // are none and creates nothing.
+    let out = run::run(
+        dir.path(),
+        &["--state-dir", &state_arg, "runs", "list"],
+        &[],
+        LIMIT,
+        None,
+    );
+    assert_eq!(out.code, Some(0), "{}", out.all());
+    assert!(out.stdout.contains("No runs yet"), "{}", out.all());
+    assert!(!state.exists(), "`runs list` created the state directory");
+
+    std::fs::create_dir(&state).expect("state dir");
+    std::fs::write(
+        state.join("journal.sqlite"),
+        "not a database at all, just text\n".repeat(200),
+    )
+    .expect("garbage");
+    let out = run::run(
+        dir.path(),
+        &["--state-dir", &state_arg, "runs", "list"],
+        &[],
+        LIMIT,
+        None,
+    );
+    no_panic(&out);
+    assert_eq!(out.code, Some(3), "{}", out.all());
+    assert_eq!(
+        out.stderr.matches("not a database").count(),
+        1,
+        "said once: {}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("journal.sqlite"), "{}", out.stderr);
 }

@@ -1434,7 +1434,7 @@ async fn sandbox_command_banner_names_the_url_and_credentials() {
     let lines = tokio::task::spawn_blocking(move || {
         BufReader::new(stdout)
             .lines()
-            .take(10)
+            .take(14)
             .collect::<Result<Vec<_>, _>>()
     })
     .await
@@ -1447,8 +1447,11 @@ async fn sandbox_command_banner_names_the_url_and_credentials() {
         banner.starts_with("Nxsys sandbox listening on http://127.0.0.1:"),
         "{banner}"
     );
-    assert!(banner.contains("NXSYS_CLIENT_ID=NXSYS."), "{banner}");
-    assert!(banner.contains("NXSYS_REFRESH_TOKEN="), "{banner}");
+    assert!(
+        banner.contains("export NXSYS_CLIENT_ID='NXSYS."),
+        "{banner}"
+    );
+    assert!(banner.contains("export NXSYS_REFRESH_TOKEN="), "{banner}");
 }
 
 #[tokio::test]

@@ -274,6 +274,66 @@ fn an_unreadable_file_is_an_error_not_a_finding() {
     assert!(err.to_string().contains("docx"), "{err}");
 }
 
+/// A CSV whose header row is `known` followed by `extra` unknown columns, with one data row.
+fn wide_csv(dir: &Path, name: &str, known: &[&str], row: &[&str], extra: usize) -> PathBuf {
+    let mut text = known.join(",");
+    for i in 0..extra {
+        text.push_str(&format!(",x{i}"));
+    }
+    text.push('\n');
+    text.push_str(&row.join(","));
+    text.push_str(&",".repeat(extra));
+    text.push('\n');
+    write(dir, name, &text)
+}
+
+#[test]
+fn a_csv_wider_than_excel_is_refused_naming_the_file() {
+    let dir = tempfile::tempdir().expect("dir");
+    for columns in [200_000, 2_000_000] {
+        let path = wide_csv(
+            dir.path(),
+            "wide.csv",
+            &["Agency Ref"],
+            &["AG-1"],
+            columns - 1,
+        );
+        let err = load_batch(std::slice::from_ref(&path), &opts()).expect_err("refused");
+        let text = err.to_string();
+        assert!(
+            text.contains(&path.display().to_string())
+                && text.contains(&format!("{columns} columns"))
+                && text.contains("more than the 16384"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn a_csv_as_wide_as_excel_allows_is_read() {
+    // At the cap, the known columns among 16,384 are found and the rest are warnings.
+    let dir = tempfile::tempdir().expect("dir");
+    let header: Vec<&str> = CANDIDATES
+        .lines()
+        .next()
+        .expect("header")
+        .split(',')
+        .collect();
+    let row: Vec<&str> = CANDIDATES.lines().nth(1).expect("row").split(',').collect();
+    let extra = nxsys_etl::source::MAX_COLUMNS - header.len();
+    let path = wide_csv(dir.path(), "export.csv", &header, &row, extra);
+    let batch = load_batch(&[path], &opts()).expect("read");
+    let records = by_entity(&batch.records, Entity::Candidates);
+    assert_eq!(records.len(), 1);
+    assert!(errors(records[0]).is_empty(), "{:?}", errors(records[0]));
+    let unknown = batch
+        .findings
+        .iter()
+        .filter(|f| f.finding.code == "header.unknown")
+        .count();
+    assert_eq!(unknown, extra);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Samples, workbooks and the command line.
 
@@ -940,12 +1000,19 @@ fn a_csv_fix_file_from_several_sources_is_one_file_per_source() {
         .collect();
     assert_eq!(failing.len(), 2);
     let written = fixfile::write(&dir.path().join("fix.csv"), &failing).expect("written");
-    let names: Vec<String> = written
+    let names: Vec<(String, usize)> = written
         .iter()
-        .filter_map(|p| p.file_name()?.to_str().map(str::to_string))
+        .filter_map(|(p, rows)| Some((p.file_name()?.to_str()?.to_string(), *rows)))
         .collect();
-    assert_eq!(names, ["fix-rates.csv", "fix-hours.csv"]);
-    let hours = std::fs::read_to_string(&written[1]).expect("read");
+    // Each file counts its own rows, not every entity's.
+    assert_eq!(
+        names,
+        [
+            ("fix-rates.csv".to_string(), 1),
+            ("fix-hours.csv".to_string(), 1)
+        ]
+    );
+    let hours = std::fs::read_to_string(&written[1].0).expect("read");
     // The formula-like cell is neutralised so a spreadsheet does not run it.
     assert!(hours.contains("AG-1,2025,1,PR1,'=1+1,3,"), "{hours}");
 }
@@ -972,4 +1039,63 @@ fn an_output_folder_that_does_not_exist_is_refused_before_reading() {
             "nothing validated before the refusal"
         );
     }
+}
+
+#[test]
+fn each_csv_fix_file_states_its_own_row_count() {
+    let dir = tempfile::tempdir().expect("dir");
+    let with_errors: Vec<PathBuf> = sample_csvs()
+        .iter()
+        .map(|p| {
+            samples()
+                .join("with-errors")
+                .join(p.file_name().expect("name"))
+        })
+        .collect();
+    let out = nxsys()
+        .arg("validate")
+        .args(&with_errors)
+        .arg("--fix-file")
+        .arg(dir.path().join("fix.csv"))
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("Failing rows written to "))
+        .collect();
+    assert!(lines.len() > 1, "one file per entity: {stdout}");
+    for line in lines {
+        let rest = line.trim_start_matches("Failing rows written to ");
+        let (path, count) = rest.split_once(" (").expect("a count");
+        let claimed: usize = count
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse().ok())
+            .expect("a number");
+        let rows = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_path(path)
+            .expect("fix file")
+            .records()
+            .count();
+        assert_eq!(claimed, rows, "{line}");
+    }
+}
+
+#[test]
+fn an_empty_batch_says_there_is_nothing_to_import() {
+    let dir = tempfile::tempdir().expect("dir");
+    // A fresh template: a header row and the example row, which is skipped.
+    let made = nxsys()
+        .args(["template", "candidates", "-o"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert!(made.status.success());
+    let empty = dir.path().join("candidates.xlsx");
+    let out = nxsys().arg("validate").arg(&empty).output().expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("Nothing to import"), "{stdout}");
+    assert!(!stdout.contains("every row can be imported"), "{stdout}");
 }

@@ -69,10 +69,16 @@ where
 
     let sheet = workbook.add_worksheet_with_constant_memory()?;
     sheet.set_name(PAYSLIPS_SHEET)?;
+    // Printed: landscape, the header row on every page.
+    sheet.set_landscape();
+    sheet.set_repeat_rows(0, 0)?;
     write_payslips_sheet(sheet, columns, payslips, &styles, &mut report, &mut on_row)?;
 
     let sheet = workbook.add_worksheet_with_constant_memory()?;
     sheet.set_name(SUMMARY_SHEET)?;
+    // Printed one page wide, the chart beside the tables included.
+    sheet.set_landscape();
+    sheet.set_print_fit_to_pages(1, 0);
     summary_sheet::write(sheet, &report.summary, &styles)?;
 
     let sheet = workbook.add_worksheet();

@@ -150,7 +150,8 @@ fn insert_net_pay_chart(sheet: &mut Worksheet, first: u32, last: u32) -> Result<
         .set_categories((SUMMARY_SHEET, first, 0, last, 0))
         .set_values((SUMMARY_SHEET, first, 6, last, 6));
     chart.title().set_name("Net pay by tax period");
-    chart.y_axis().set_num_format(MONEY_FORMAT);
+    // From zero: an axis starting at the smallest total makes small differences look large.
+    chart.y_axis().set_num_format(MONEY_FORMAT).set_min(0);
     chart.legend().set_hidden();
     chart.set_width(640).set_height(320);
     sheet.insert_chart(4, CHART_COL, &chart)?;

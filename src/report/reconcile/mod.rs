@@ -51,22 +51,40 @@ pub fn check_path(path: &Path) -> Result<(), ReportError> {
 /// Write the report in the format its extension names. `exit_status` is the run's exit status
 /// as the command line states it (e.g. `1 (Rows)`), shown on the workbook's Summary sheet;
 /// the report does not decide exit statuses.
+///
+/// The report is written to a temporary file in the same folder and renamed into place when
+/// complete: a full disk or a killed process never leaves a truncated report at `path`.
 pub fn write(path: &Path, report: &RunReport, exit_status: &str) -> Result<(), ReportError> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
-    let fail = |message: String| ReportError::Write {
+    let format = match ext.as_deref() {
+        Some(ext @ ("xlsx" | "csv" | "json")) => ext.to_string(),
+        _ => {
+            return Err(ReportError::Format {
+                path: path.to_path_buf(),
+            });
+        }
+    };
+    let written: Result<(), Failed> =
+        crate::writing::write_atomically(path, ".nxsys-report-", |temp| match format.as_str() {
+            "xlsx" => xlsx::write(temp, report, exit_status).map_err(|e| Failed(e.to_string())),
+            "csv" => tabular::write_csv(temp, report).map_err(|e| Failed(e.to_string())),
+            _ => tabular::write_json(temp, report).map_err(|e| Failed(e.to_string())),
+        });
+    written.map_err(|Failed(message)| ReportError::Write {
         path: path.to_path_buf(),
         message,
-    };
-    match ext.as_deref() {
-        Some("xlsx") => xlsx::write(path, report, exit_status).map_err(|e| fail(e.to_string())),
-        Some("csv") => tabular::write_csv(path, report).map_err(|e| fail(e.to_string())),
-        Some("json") => tabular::write_json(path, report).map_err(|e| fail(e.to_string())),
-        _ => Err(ReportError::Format {
-            path: path.to_path_buf(),
-        }),
+    })
+}
+
+/// Why writing a report failed, as said.
+struct Failed(String);
+
+impl From<std::io::Error> for Failed {
+    fn from(e: std::io::Error) -> Self {
+        Failed(e.to_string())
     }
 }
 

@@ -11,6 +11,7 @@ use rust_xlsxwriter::{
 
 use super::model::{ControlTotal, RunReport};
 use crate::model::{Outcome, Totals};
+use crate::writing::wrapped_row_height;
 
 struct Styles {
     header: Format,
@@ -18,8 +19,13 @@ struct Styles {
     warn: Format,
     money: Format,
     money_bad: Format,
+    money_bold: Format,
     number_bad: Format,
     bold: Format,
+    /// Labels beside a value that may run over several lines.
+    label: Format,
+    /// Text that may hold line breaks: wrapped, top-aligned.
+    wrap: Format,
 }
 
 impl Styles {
@@ -36,8 +42,11 @@ impl Styles {
             money_bad: Format::new()
                 .set_num_format("#,##0.00##")
                 .set_background_color(red),
+            money_bold: Format::new().set_num_format("#,##0.00##").set_bold(),
             number_bad: Format::new().set_background_color(red),
             bold: Format::new().set_bold(),
+            label: Format::new().set_bold().set_align(FormatAlign::Top),
+            wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
         }
     }
 }
@@ -134,7 +143,7 @@ fn summary_sheet(
         .set_align(FormatAlign::Left);
     for (row, (label, value)) in facts.iter().enumerate() {
         let row = row as u32;
-        sheet.write_string_with_format(row, 0, *label, &styles.bold)?;
+        sheet.write_string_with_format(row, 0, *label, &styles.label)?;
         sheet.merge_range(row, 1, row, 5, value, &value_format)?;
         let lines = value.lines().count().max(1);
         if lines > 1 {
@@ -176,6 +185,7 @@ fn summary_sheet(
     }
     sheet.write_number_with_format(total_row, total_col, report.rows.len() as f64, &styles.bold)?;
 
+    let chart_row = money_totals(sheet, total_row + 2, &report.control, styles)?;
     if !outcomes.is_empty() {
         let mut chart = Chart::new(ChartType::Column);
         chart.title().set_name("Records by outcome");
@@ -185,12 +195,68 @@ fn summary_sheet(
             .set_categories(("Summary", top, 1, top, outcomes.len() as u16))
             .set_values(("Summary", total_row, 1, total_row, outcomes.len() as u16));
         chart.legend().set_hidden();
-        sheet.insert_chart(total_row + 2, 0, &chart)?;
+        chart.y_axis().set_min(0);
+        sheet.insert_chart(chart_row + 1, 0, &chart)?;
     }
     sheet.set_column_width(0, 26)?;
-    sheet.set_column_width(1, 28)?;
+    // One column per outcome (and the total): each as wide as its longest label, so headers
+    // such as "unchanged" and "invalid" never run into each other.
+    for col in 1..=total_col.max(5) {
+        let label = outcomes
+            .get(usize::from(col) - 1)
+            .map_or("total", |o| o.label());
+        let width = (label.chars().count() + 3).max(14);
+        sheet.set_column_width(col, width as f64)?;
+    }
+    sheet.set_landscape();
+    sheet.set_print_fit_to_pages(1, 0);
     Ok(())
 }
+
+/// The control totals in money on the Summary sheet: what the timesheets asked for, what the
+/// API acknowledged and what it holds on reading back. Returns the row after the block.
+fn money_totals(
+    sheet: &mut Worksheet,
+    top: u32,
+    control: &[ControlTotal],
+    styles: &Styles,
+) -> Result<u32, XlsxError> {
+    if control.is_empty() {
+        return Ok(top);
+    }
+    let mut sums = [Totals::default(); 3];
+    for c in control {
+        for (k, totals) in [Some(c.input), c.acknowledged, c.read_back]
+            .iter()
+            .enumerate()
+        {
+            if let Some(t) = totals {
+                add(&mut sums[k], t);
+            }
+        }
+    }
+    let titles = ["Timesheet totals", "Lines", "Units", "Net"];
+    for (col, title) in titles.iter().enumerate() {
+        sheet.write_string_with_format(top, col as u16, *title, &styles.header)?;
+    }
+    let labels = ["Input", "Acknowledged by the API", "Read back from the API"];
+    for (k, (label, t)) in labels.iter().zip(&sums).enumerate() {
+        let row = top + 1 + k as u32;
+        sheet.write_string_with_format(row, 0, *label, &styles.bold)?;
+        sheet.write_number(row, 1, f64::from(t.lines))?;
+        sheet.write_number(row, 2, money(t.units))?;
+        sheet.write_number_with_format(row, 3, money(t.net), &styles.money_bold)?;
+    }
+    let balanced = control.iter().filter(|c| c.balanced).count();
+    let row = top + 1 + labels.len() as u32;
+    sheet.write_string_with_format(row, 0, "Balanced timesheets", &styles.bold)?;
+    sheet.write_string(row, 1, format!("{balanced} of {}", control.len()))?;
+    Ok(row + 1)
+}
+
+/// Widths of the wrapped Message and Changes columns of an entity sheet, in characters.
+const MESSAGE_WIDTH: f64 = 60.0;
+const CHANGES_WIDTH: f64 = 50.0;
 
 fn entity_sheet(
     sheet: &mut Worksheet,
@@ -232,19 +298,43 @@ fn entity_sheet(
         if let Some(status) = r.http_status {
             sheet.write_number(row, 6, f64::from(status))?;
         }
-        sheet.write_string(row, 7, &r.message)?;
-        sheet.write_string(row, 8, &r.changes)?;
+        // Messages hold line breaks (one finding a line): wrapped, so they never run over the
+        // next cells.
+        sheet.write_string_with_format(row, 7, &r.message, &styles.wrap)?;
+        sheet.write_string_with_format(row, 8, &r.changes, &styles.wrap)?;
+        if let Some(height) = wrapped_row_height([
+            (r.message.as_str(), MESSAGE_WIDTH),
+            (r.changes.as_str(), CHANGES_WIDTH),
+        ]) {
+            sheet.set_row_height(row, height)?;
+        }
         sheet.write_number(row, 9, f64::from(r.attempts))?;
     }
     if row > 0 {
         sheet.autofilter(0, 0, row, titles.len() as u16 - 1)?;
     }
-    for (col, width) in [36, 16, 24, 14, 13, 11, 8, 60, 50, 8]
-        .into_iter()
-        .enumerate()
+    // Never narrower than the (bold) header, so no header is cut.
+    for (col, (width, title)) in [
+        36,
+        16,
+        24,
+        14,
+        13,
+        11,
+        8,
+        MESSAGE_WIDTH as usize,
+        CHANGES_WIDTH as usize,
+        8,
+    ]
+    .into_iter()
+    .zip(titles)
+    .enumerate()
     {
-        sheet.set_column_width(col as u16, width)?;
+        let width = width.max(title.chars().count() + 3);
+        sheet.set_column_width(col as u16, width as f64)?;
     }
+    sheet.set_landscape();
+    sheet.set_repeat_rows(0, 0)?;
     Ok(())
 }
 
@@ -325,7 +415,7 @@ fn control_sheet(
         let col = 5 + 3 * k as u16;
         sheet.write_number_with_format(total_row, col, f64::from(t.lines), &styles.bold)?;
         sheet.write_number_with_format(total_row, col + 1, money(t.units), &styles.bold)?;
-        sheet.write_number_with_format(total_row, col + 2, money(t.net), &styles.money)?;
+        sheet.write_number_with_format(total_row, col + 2, money(t.net), &styles.money_bold)?;
     }
     let balanced = control.iter().filter(|c| c.balanced).count();
     sheet.write_string_with_format(
@@ -337,8 +427,37 @@ fn control_sheet(
     if !control.is_empty() {
         sheet.autofilter(0, 0, control.len() as u32, titles.len() as u16 - 1)?;
     }
-    sheet.set_column_width(0, 18)?;
-    sheet.set_column_width(1, 12)?;
+    // Every column as wide as its header (bold) or its widest value, whichever is wider: no
+    // cut header, no `###` for a grand total.
+    let widest_net = sums
+        .iter()
+        // Digits, two decimals, a thousands comma per three digits, a sign, and a margin.
+        .map(|t| {
+            let digits = t.net.abs().trunc().to_string().len();
+            digits + 3 + digits / 3 + 1 + 2
+        })
+        .max()
+        .unwrap_or(0);
+    for (col, title) in titles.iter().enumerate() {
+        let mut width = title.chars().count() + 4;
+        if col == 0 {
+            width = width.max(
+                control
+                    .iter()
+                    .map(|c| c.worker.chars().count())
+                    .max()
+                    .unwrap_or(0)
+                    + 2,
+            );
+        }
+        if (5..14).contains(&col) {
+            width = width.max(widest_net);
+        }
+        sheet.set_column_width(col as u16, width as f64)?;
+    }
+    sheet.set_landscape();
+    sheet.set_print_fit_to_pages(1, 0);
+    sheet.set_repeat_rows(0, 0)?;
     Ok(())
 }
 

@@ -342,34 +342,49 @@ fn resume_by_id_checks_the_batch_and_the_run_state() {
     );
 }
 
-#[test]
-fn an_update_lost_in_a_crash_is_reported_as_updated_on_resume() {
-    let dir = tempfile::tempdir().unwrap();
-    let journal = Journal::open(dir.path()).unwrap();
+/// Import `batch(2, 1)`; then the batch as `change` makes it, accepting `classes`, against a
+/// fake that crashes after one more write; then resume it without any flag. Returns the fake,
+/// the journal, the writes before the changed run and the resumed run's outcome.
+fn crash_once_then_resume(
+    dir: &std::path::Path,
+    change: impl FnOnce(&mut Vec<Record>),
+    classes: &[ChangeClass],
+) -> (Fake, Journal, u64, ImportOutcome) {
+    let journal = Journal::open(dir).unwrap();
     let fake = Fake::new();
     let records = batch(2, 1);
-    block_on(import(&fake, &journal, &records, &request(dir.path()))).unwrap();
+    block_on(import(&fake, &journal, &records, &request(dir))).unwrap();
     let writes = fake.snapshot().writes;
-
     let mut changed = records.clone();
-    changed[0] = candidate(0, "Jones");
+    change(&mut changed);
     let crashing = fake.crash_after_writes(writes + 1);
-    let accept = accepting(dir.path(), &[ChangeClass::Identity]);
-    let first = block_on(import(&crashing, &journal, &changed, &accept));
+    let first = block_on(import(
+        &crashing,
+        &journal,
+        &changed,
+        &accepting(dir, classes),
+    ));
     let Err(ImportError::Aborted { run, .. }) = first else {
         panic!("expected the run to stop: {first:?}")
     };
     let fake = crashing.without_crash();
     // Resumed without the flag: the run keeps what its first process accepted.
-    let out = block_on(import(&fake, &journal, &changed, &request(dir.path()))).unwrap();
+    let out = block_on(import(&fake, &journal, &changed, &request(dir))).unwrap();
     assert_eq!(out.run_id, run);
-    assert_eq!(
-        out.counts.get(Outcome::Updated),
-        1,
-        "{:#?}",
-        journal.records(&run).unwrap()
+    (fake, journal, writes, out)
+}
+
+#[test]
+fn an_update_lost_in_a_crash_is_reported_as_updated_on_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let (fake, journal, writes, out) = crash_once_then_resume(
+        dir.path(),
+        |changed| changed[0] = candidate(0, "Jones"),
+        &[ChangeClass::Identity],
     );
-    assert_eq!(out.counts.get(Outcome::Unchanged), changed.len() - 1);
+    let rows = journal.records(&out.run_id).unwrap();
+    assert_eq!(out.counts.get(Outcome::Updated), 1, "{rows:#?}");
+    assert_eq!(out.counts.get(Outcome::Unchanged), rows.len() - 1);
     assert_eq!(fake.surname_of("AG0000").as_deref(), Some("Jones"));
     assert_eq!(
         fake.snapshot().writes,
@@ -381,27 +396,17 @@ fn an_update_lost_in_a_crash_is_reported_as_updated_on_resume() {
 #[test]
 fn a_resumed_run_keeps_held_records_held_and_accepted_ones_accepted() {
     let dir = tempfile::tempdir().unwrap();
-    let journal = Journal::open(dir.path()).unwrap();
-    let fake = Fake::new();
-    let records = batch(2, 1);
-    block_on(import(&fake, &journal, &records, &request(dir.path()))).unwrap();
-    let writes = fake.snapshot().writes;
-
     // Two surnames (identity, accepted) and one timesheet's hours (pay, not accepted).
-    let mut changed = records.clone();
-    changed[0] = candidate(0, "Jones");
-    changed[1] = candidate(1, "Brown");
-    changed[5] = timesheet(1, 1, "9");
-    let crashing = fake.crash_after_writes(writes + 1);
-    let accept = accepting(dir.path(), &[ChangeClass::Identity]);
-    let first = block_on(import(&crashing, &journal, &changed, &accept));
-    let Err(ImportError::Aborted { run, .. }) = first else {
-        panic!("expected the run to stop: {first:?}")
-    };
-    let fake = crashing.without_crash();
-    let out = block_on(import(&fake, &journal, &changed, &request(dir.path()))).unwrap();
-    assert_eq!(out.run_id, run);
-    let rows = journal.records(&run).unwrap();
+    let (fake, journal, writes, out) = crash_once_then_resume(
+        dir.path(),
+        |changed| {
+            changed[0] = candidate(0, "Jones");
+            changed[1] = candidate(1, "Brown");
+            changed[5] = timesheet(1, 1, "9");
+        },
+        &[ChangeClass::Identity],
+    );
+    let rows = journal.records(&out.run_id).unwrap();
     assert_eq!(out.counts.get(Outcome::Updated), 2, "{rows:#?}");
     assert_eq!(out.counts.get(Outcome::Held), 1, "{rows:#?}");
     assert_eq!(fake.surname_of("AG0001").as_deref(), Some("Brown"));
