@@ -178,7 +178,7 @@ impl<'a, R: Remote> Engine<'a, R> {
             }
             let engine = &self;
             let progress = &progress;
-            futures::stream::iter(items.into_iter().map(Ok::<_, SubmitError>))
+            futures::stream::iter(items.iter().copied().map(Ok::<_, SubmitError>))
                 .try_for_each_concurrent(
                     self.options.concurrency.max(1),
                     |(seq, record)| async move {
@@ -193,11 +193,6 @@ impl<'a, R: Remote> Engine<'a, R> {
                 return Err(SubmitError::Interrupted);
             }
             if stage.contains(&Entity::Candidates) && !self.options.dry_run {
-                let items: Vec<(u32, &Record)> = work
-                    .iter()
-                    .filter(|(_, r)| stage.contains(&r.entity))
-                    .copied()
-                    .collect();
                 self.scan_candidate_duplicates(&items).await?;
             }
         }

@@ -275,26 +275,9 @@ fn libreoffice_opens_the_workbook() {
     let payslips: Vec<_> = (1..=20).map(|n| payslip(n, n % 4, 1 + n % 3)).collect();
     export_offline(&payslips, &out, false, None);
 
-    let profile = dir.path().join("lo-profile");
     let converted = dir.path().join("converted");
-    let result = std::process::Command::new(soffice)
-        .arg(format!(
-            "-env:UserInstallation=file://{}",
-            profile.display()
-        ))
-        .args([
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            "csv",
-            "--outdir",
-        ])
-        .arg(&converted)
-        .arg(&out)
-        .output()
-        .expect("soffice runs");
-    let stderr = String::from_utf8_lossy(&result.stderr);
-    assert!(result.status.success(), "soffice failed: {stderr}");
+    let stderr =
+        crate::rendered::convert(soffice, std::slice::from_ref(&out), "csv", None, &converted);
     assert!(!stderr.contains("Error"), "soffice reported: {stderr}");
     let csv = std::fs::read_to_string(converted.join("lo.csv")).expect("converted csv");
     // Header, 20 payslips, totals row.

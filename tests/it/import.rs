@@ -291,20 +291,7 @@ fn convert_with_libreoffice(xlsx: &Path, out: &Path) {
     let Some(soffice) = crate::rendered::renderer() else {
         return;
     };
-    let status = std::process::Command::new(soffice)
-        .args(["--headless", "--convert-to", "pdf", "--outdir"])
-        .arg(out)
-        .arg(xlsx)
-        .env("HOME", out)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("soffice runs");
-    assert!(
-        status.success(),
-        "LibreOffice could not convert {}",
-        xlsx.display()
-    );
+    crate::rendered::to_pdf(soffice, &[xlsx.to_path_buf()], out);
     let pdf = xlsx.with_extension("pdf");
     let size = std::fs::metadata(&pdf).map(|m| m.len()).unwrap_or(0);
     assert!(

@@ -44,29 +44,44 @@ pub fn renderer() -> Option<&'static str> {
 
 /// Convert `files` to PDF in one LibreOffice start (it is slow to start) into `out`.
 pub fn to_pdf(soffice: &str, files: &[PathBuf], out: &Path) {
-    let profile = out.join(".lo-profile");
-    let result = Command::new(soffice)
+    convert(soffice, files, "pdf", None, out);
+}
+
+/// Open `files` in LibreOffice and save them with export filter `to` (`pdf`, `csv`, `xlsx`, or a
+/// full filter string) into `out`, in one start, with a profile of its own so tests may convert
+/// at once. `infilter` says how to read CSV input. Fails the test when LibreOffice fails;
+/// returns what it printed on stderr.
+pub fn convert(
+    soffice: &str,
+    files: &[PathBuf],
+    to: &str,
+    infilter: Option<&str>,
+    out: &Path,
+) -> String {
+    let profile = tempfile::tempdir().expect("LibreOffice profile folder");
+    let mut command = Command::new(soffice);
+    command
         .arg(format!(
             "-env:UserInstallation=file://{}",
-            profile.display()
+            profile.path().display()
         ))
-        .args([
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-        ])
+        .args(["--headless", "--norestore"]);
+    if let Some(infilter) = infilter {
+        command.arg(format!("--infilter={infilter}"));
+    }
+    let result = command
+        .args(["--convert-to", to, "--outdir"])
         .arg(out)
         .args(files)
-        .env("HOME", out)
+        .env("HOME", profile.path())
         .output()
         .expect("soffice runs");
+    let stderr = String::from_utf8_lossy(&result.stderr).into_owned();
     assert!(
         result.status.success(),
-        "soffice failed: {}",
-        String::from_utf8_lossy(&result.stderr)
+        "LibreOffice could not convert {files:?}: {stderr}"
     );
+    stderr
 }
 
 fn pdf_text(pdf: &Path) -> String {

@@ -44,57 +44,18 @@ fn clean_batch() -> Vec<PathBuf> {
     ]
 }
 
-/// Whether LibreOffice can be run; under `CI=true` its absence fails the test.
-fn libreoffice() -> bool {
-    let found = StdCommand::new("soffice")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "LibreOffice (soffice) is not installed, and CI=true: .ci/run installs it \
-             (libreoffice-calc-nogui)"
-        );
-        eprintln!("note: LibreOffice (soffice) not installed; skipped the through-Excel test");
-    }
-    found
-}
-
 /// Open `files` in LibreOffice and save them as `to` (`xlsx`, `ods`, `xls`, `csv`) into `out`,
 /// reading CSV input as a UK user's spreadsheet does (UTF-8, comma, English (UK) dates and
 /// numbers). Each call has its own LibreOffice profile, so tests may convert at once.
-fn convert(files: &[PathBuf], to: &str, out: &Path) -> Vec<PathBuf> {
+fn convert(soffice: &str, files: &[PathBuf], to: &str, out: &Path) -> Vec<PathBuf> {
     std::fs::create_dir_all(out).expect("output folder");
-    let profile = tempfile::tempdir().expect("profile folder");
     let filter = if to == "csv" {
         // CSV written as UTF-8 with commas and quotes, as a re-saved CSV file.
         "csv:Text - txt - csv (StarCalc):44,34,76"
     } else {
         to
     };
-    let status = StdCommand::new("soffice")
-        .arg(format!(
-            "-env:UserInstallation=file://{}",
-            profile.path().display()
-        ))
-        .args([
-            "--headless",
-            "--infilter=CSV:44,34,76,1,,2057",
-            "--convert-to",
-            filter,
-            "--outdir",
-        ])
-        .arg(out)
-        .args(files)
-        .env("HOME", profile.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("soffice runs");
-    assert!(status.success(), "LibreOffice could not convert {files:?}");
+    crate::rendered::convert(soffice, files, filter, Some("CSV:44,34,76,1,,2057"), out);
     files
         .iter()
         .map(|f| {
@@ -406,9 +367,9 @@ fn csv_cell(file: &Path, row: usize, column: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_clean_batch_saved_by_libreoffice_imports_exactly_the_csv_values() {
-    if !libreoffice() {
+    let Some(soffice) = crate::rendered::renderer() else {
         return;
-    }
+    };
     let original = Env::start().await;
     let run = original.import(&clean_batch(), "csv.json").await;
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -423,7 +384,7 @@ async fn the_clean_batch_saved_by_libreoffice_imports_exactly_the_csv_values() {
 
     for format in ["xlsx", "ods", "xls"] {
         let env = Env::start().await;
-        let books = convert(&clean_batch(), format, &env.path("books"));
+        let books = convert(soffice, &clean_batch(), format, &env.path("books"));
 
         // Validates with no error, and only repair warnings: 50 mobiles, 5 sort codes and 4
         // account numbers, each naming the value read and the value used.
@@ -498,11 +459,11 @@ async fn the_clean_batch_saved_by_libreoffice_imports_exactly_the_csv_values() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn strict_gives_the_errors_of_before() {
-    if !libreoffice() {
+    let Some(soffice) = crate::rendered::renderer() else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().expect("dir");
-    let books = convert(&[fixture_candidates()], "xlsx", dir.path());
+    let books = convert(soffice, &[fixture_candidates()], "xlsx", dir.path());
     let (code, summary) = validate(&books, &["--strict"]);
     let found = findings(&summary);
     assert_eq!(code, 1, "{found:#?}");
@@ -524,12 +485,17 @@ async fn strict_gives_the_errors_of_before() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_csv_saved_again_is_repaired_only_where_the_iban_confirms_a_bank_detail() {
-    if !libreoffice() {
+    let Some(soffice) = crate::rendered::renderer() else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().expect("dir");
-    let books = convert(&[fixture_candidates()], "xlsx", &dir.path().join("book"));
-    let resaved = convert(&books, "csv", &dir.path().join("csv"));
+    let books = convert(
+        soffice,
+        &[fixture_candidates()],
+        "xlsx",
+        &dir.path().join("book"),
+    );
+    let resaved = convert(soffice, &books, "csv", &dir.path().join("csv"));
     // The CSV now holds the damage as text: 794 for 000794, 7700900100 for 07700900100.
     assert_eq!(csv_cell(&resaved[0], 4, "Sort Code"), "794");
     assert_eq!(csv_cell(&resaved[0], 2, "Mobile"), "7700900100");
@@ -592,9 +558,9 @@ AG-2,Bob,Lee,1990-05-15,AB123457C,1 High Street,London,SW1A 1AA,bob@example.com,
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lost_digits_and_a_contradicting_iban_stay_errors() {
-    if !libreoffice() {
+    let Some(soffice) = crate::rendered::renderer() else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().expect("dir");
     let csv = dir.path().join("damaged.csv");
     std::fs::write(&csv, DAMAGED).expect("fixture");
@@ -607,8 +573,8 @@ async fn lost_digits_and_a_contradicting_iban_stay_errors() {
     assert_eq!(iban_codes.len(), 1, "{iban_codes:?}");
     assert_eq!(iban_codes[0].0, "iban.mismatch");
 
-    let books = convert(&[csv], "xlsx", &dir.path().join("book"));
-    let resaved = convert(&books, "csv", &dir.path().join("csv"));
+    let books = convert(soffice, &[csv], "xlsx", &dir.path().join("book"));
+    let resaved = convert(soffice, &books, "csv", &dir.path().join("csv"));
     // Excel's CSV shows a 16-digit number in scientific notation; LibreOffice writes what the
     // cell shows, which a real Excel file may hold as 1.23457E+15.
     let scientific = dir.path().join("scientific.csv");
