@@ -9,15 +9,15 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command as StdCommand, Stdio};
+use std::process::Command as StdCommand;
 
 use futures::TryStreamExt;
 use nxsys_etl::api::{Candidate, CandidateFilter, Client, ClientConfig, PaymentRateFilter};
 use nxsys_etl::auth::{self, Credentials};
-use nxsys_sandbox::{SandboxConfig, SandboxHandle};
 use secrecy::SecretString;
 use serde_json::Value;
-use tokio::process::Command;
+
+use super::import::Run;
 
 /// The UK workers: the sample workers with identifiers written the way Excel damages them
 /// (mobiles as 11 bare digits, sort codes as 6 digits, some with leading zeros) and a GB IBAN on
@@ -71,73 +71,20 @@ fn convert(soffice: &str, files: &[PathBuf], to: &str, out: &Path) -> Vec<PathBu
         .collect()
 }
 
-/// A sandbox, a state directory, and the binary pointed at both.
-struct Env {
-    dir: tempfile::TempDir,
-    sandbox: SandboxHandle,
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(self.stdout.trim()).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
-                self.stdout, self.stderr
-            )
-        })
-    }
-}
+/// The import tests' sandbox, state directory and binary, with what these tests add.
+struct Env(super::import::Env);
 
 impl Env {
     async fn start() -> Env {
-        let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(dir.path().join("config.toml"), "").expect("config");
-        Env {
-            dir,
-            sandbox: nxsys_sandbox::start(SandboxConfig::default())
-                .await
-                .expect("sandbox starts"),
-        }
+        Env(super::import::Env::fast().await)
     }
 
     fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
+        self.0.path(name)
     }
 
     async fn run(&self, args: &[&str]) -> Run {
-        let out = Command::new(env!("CARGO_BIN_EXE_nxsys-etl"))
-            .current_dir(self.dir.path())
-            .env("NXSYS_CLIENT_ID", &self.sandbox.client_id)
-            .env("NXSYS_CLIENT_SECRET", &self.sandbox.client_secret)
-            .env("NXSYS_REFRESH_TOKEN", &self.sandbox.refresh_token)
-            .env("NXSYS_TOKEN_STORE", self.path("tokens.json"))
-            .env("NXSYS_CONFIG", self.path("config.toml"))
-            .env_remove("NXSYS_PROFILE")
-            .env_remove("RUST_LOG")
-            .arg("--base-url")
-            .arg(&self.sandbox.base_url)
-            .arg("--state-dir")
-            .arg(self.path("state"))
-            .arg("--no-progress")
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .output()
-            .await
-            .expect("binary runs");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        self.0.run(args).await
     }
 
     /// `--json import FILES --rate 500 --report REPORT`.
@@ -152,13 +99,13 @@ impl Env {
 
     async fn client(&self) -> Client {
         let mut config =
-            ClientConfig::new(url::Url::parse(&self.sandbox.base_url).expect("sandbox URL"));
+            ClientConfig::new(url::Url::parse(&self.0.sandbox.base_url).expect("sandbox URL"));
         config.rate = 500;
         let creds = Credentials {
-            client_id: self.sandbox.client_id.clone(),
-            client_secret: SecretString::from(self.sandbox.client_secret.clone()),
+            client_id: self.0.sandbox.client_id.clone(),
+            client_secret: SecretString::from(self.0.sandbox.client_secret.clone()),
             // A token of its own: the binary rotated (and so spent) the one it was given.
-            refresh_token: SecretString::from(self.sandbox.new_refresh_token()),
+            refresh_token: SecretString::from(self.0.sandbox.new_refresh_token()),
         };
         auth::connect(config, creds, None)
             .await
