@@ -239,9 +239,10 @@ pub(crate) fn print_report(report: &RunReport) {
     }
     let flagged = report.fraud_patterns();
     if flagged > 0 {
+        use crate::report::reconcile::changes::{FRAUD_ADVICE, FRAUD_WARNING};
         println!(
-            "Warning: {flagged} worker(s) — {}; see the Changes sheet of the report",
-            crate::report::reconcile::changes::FRAUD_WARNING
+            "Warning: {flagged} worker(s) — {FRAUD_WARNING}; {FRAUD_ADVICE} (see the Changes \
+             sheet of the report)"
         );
     }
 }

@@ -20,9 +20,11 @@ pub const APPROVE: &str = "Approve";
 /// The Changes sheet's warning on each change of such a worker (the Summary sheet says why).
 pub const FRAUD_FLAG: &str = "identity + bank change: check with the worker";
 
-/// What the report says of a worker whose identity and bank details change together.
-pub const FRAUD_WARNING: &str = "identity and bank details change together: the pattern of \
-     payroll mandate fraud — confirm with the worker through contact details you already held";
+/// What the report says of a worker whose identity and bank details change together, and what
+/// to do about it.
+pub const FRAUD_WARNING: &str =
+    "identity and bank details change together: the pattern of payroll mandate fraud";
+pub const FRAUD_ADVICE: &str = "confirm with the worker through contact details you already held";
 
 /// One changed field of one record.
 #[derive(Debug, Clone, Serialize)]

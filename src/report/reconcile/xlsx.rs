@@ -133,7 +133,12 @@ fn summary_sheet(
         let workers = if flagged == 1 { "record" } else { "records" };
         facts.push((
             "Warning",
-            format!("{flagged} {workers}: {}", super::changes::FRAUD_WARNING),
+            // Two lines, so the row is made tall enough for both.
+            format!(
+                "{flagged} {workers}: {}.\nBefore accepting, {} (Changes sheet).",
+                super::changes::FRAUD_WARNING,
+                super::changes::FRAUD_ADVICE
+            ),
         ));
     }
     // Values span B:F so long ones (paths, the fingerprint) stay readable; one line per file.
