@@ -12,6 +12,7 @@ mod lock;
 mod records;
 mod runs;
 mod schema;
+mod servers;
 mod stored;
 
 use std::path::{Path, PathBuf};

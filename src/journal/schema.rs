@@ -7,9 +7,10 @@ use rusqlite::Connection;
 use super::JournalError;
 
 /// The schema version this build writes. Each entry of [`MIGRATIONS`] moves one version up.
-pub const VERSION: i64 = 1;
+pub const VERSION: i64 = 2;
 
-const MIGRATIONS: [&str; 1] = [r#"
+const MIGRATIONS: [&str; 2] = [
+    r#"
 CREATE TABLE runs (
     id          TEXT PRIMARY KEY,
     started     TEXT NOT NULL,
@@ -40,7 +41,17 @@ CREATE TABLE records (
     updated      TEXT NOT NULL,
     PRIMARY KEY (run, seq)
 );
-"#];
+"#,
+    // What the client learnt of a server's behaviour (filters, number style, answer shapes),
+    // per base URL, so that later runs start right.
+    r#"
+CREATE TABLE servers (
+    base_url TEXT PRIMARY KEY,
+    learnt   TEXT NOT NULL,              -- JSON object (api::ServerTraits)
+    updated  TEXT NOT NULL
+);
+"#,
+];
 
 /// Bring the database at `path` to [`VERSION`]; refuse a newer one.
 ///

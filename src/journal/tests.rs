@@ -402,3 +402,21 @@ fn a_read_only_state_dir_is_said_as_such() {
         "{text}"
     );
 }
+
+#[test]
+fn what_was_learnt_of_a_server_is_kept_per_base_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(dir.path()).unwrap();
+    let none: Option<serde_json::Value> = journal.learnt("https://a").unwrap();
+    assert!(none.is_none());
+    journal
+        .set_learnt("https://a", &serde_json::json!({"filters": "ignored"}))
+        .unwrap();
+    journal
+        .set_learnt("https://a", &serde_json::json!({"filters": "rejected"}))
+        .unwrap();
+    let got: serde_json::Value = journal.learnt("https://a").unwrap().unwrap();
+    assert_eq!(got["filters"], "rejected");
+    let other: Option<serde_json::Value> = journal.learnt("https://b").unwrap();
+    assert!(other.is_none());
+}
