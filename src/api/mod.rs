@@ -18,6 +18,7 @@ mod paging;
 pub(crate) mod retry;
 mod send;
 mod token;
+pub mod traits;
 
 pub use client::{
     AuthScheme, BodyError, Client, ClientConfig, ClientStats, MAX_ANSWER_BYTES, check_base_url,
@@ -26,6 +27,7 @@ pub use client::{
 pub use error::{ApiError, ErrorBody};
 pub use models::*;
 pub use token::{AccessToken, AccessTokens, TokenEndpoint, TokenFuture, TokenResponse, token_url};
+pub use traits::ServerTraits;
 
 #[cfg(test)]
 mod tests;

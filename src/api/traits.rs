@@ -1,0 +1,213 @@
+//! What a server does where the reference is silent or may be wrong, as learnt from its
+//! answers ([`ServerTraits`]). The client starts from what an earlier run learnt of the same base
+//! URL (kept in the journal), or from what `doctor --save` found, and keeps learning from every
+//! answer: nothing here is ever trusted over what the server actually returns.
+//!
+//! Each trait that differs from the sandbox's default behaviour is named by the sandbox quirk
+//! that imitates it ([`ServerTraits::variants`]), so `doctor --json` and the tests speak of the
+//! same things.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The list endpoints, by path below `/nxsys`.
+pub const LIST_ENDPOINTS: [&str; 6] = [
+    "candidates",
+    "candidates/ireland",
+    "payment-rate",
+    "time-sheets",
+    "vat-code",
+    "payslips",
+];
+
+/// How a list endpoint treats query parameters other than `page` and `size`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Filters {
+    /// Not seen yet.
+    #[default]
+    Unknown,
+    /// A filter narrows the list as asked.
+    Honoured,
+    /// Filters are accepted and ignored: every look-up returns the whole collection.
+    Ignored,
+    /// A parameter the published pages do not show is refused (HTTP 400).
+    Rejected,
+}
+
+/// How the server wants money and units in request bodies.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Numbers {
+    /// Not seen yet: decimal strings are sent (the create example), numbers after a refusal.
+    #[default]
+    Unknown,
+    /// Both are accepted.
+    Either,
+    /// Only JSON numbers.
+    NumbersOnly,
+    /// Only decimal strings.
+    StringsOnly,
+}
+
+/// The shape of `GET /candidates/{id}`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Shape {
+    #[default]
+    Unknown,
+    /// As the create body: `generalSetting`, `payrollSetting`, … objects.
+    Nested,
+    /// Every field at the top level.
+    Flat,
+}
+
+/// What a PUT does to fields its body leaves out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Put {
+    #[default]
+    Unknown,
+    /// Fields left out keep their values.
+    Merges,
+    /// Fields left out are cleared: the client sends the whole resource.
+    Replaces,
+}
+
+/// Everything learnt of one server. `None` / `Unknown` = not seen yet.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct ServerTraits {
+    /// Per list endpoint (a name of [`LIST_ENDPOINTS`]).
+    pub filters: BTreeMap<String, Filters>,
+    pub numbers: Numbers,
+    /// Whether a timesheet answer echoes each line's `rate`, `units` and `vatID`.
+    pub line_echo: Option<bool>,
+    pub candidate_get: Shape,
+    pub candidate_put: Put,
+    /// Whether Ireland candidate bodies may carry a PPS number (`generalSetting.PPSNumber`).
+    pub pps_field: Option<bool>,
+    /// Whether payslip list items name the worker by id (`subcontractorId`).
+    pub payslip_worker_id: Option<bool>,
+    /// Whether the default pay codes (PR100, PR101) refuse updates.
+    pub default_rates_locked: Option<bool>,
+    /// Whether validation errors come as HTTP 500 (with the error envelope) instead of 400/422.
+    pub validation_500: Option<bool>,
+    /// Whether the login accepts only the registered redirect URI.
+    pub exact_redirect: Option<bool>,
+}
+
+impl ServerTraits {
+    /// How `endpoint` treats filters.
+    pub fn filters(&self, endpoint: &str) -> Filters {
+        self.filters.get(endpoint).copied().unwrap_or_default()
+    }
+
+    /// Whether a filtered look-up on `endpoint` can be trusted to narrow the list (it is still
+    /// re-checked on what comes back).
+    pub fn filters_narrow(&self, endpoint: &str) -> bool {
+        matches!(self.filters(endpoint), Filters::Honoured | Filters::Unknown)
+    }
+
+    /// Take in what `other` knows that `self` does not (newer knowledge wins).
+    pub fn merge(&mut self, other: &ServerTraits) {
+        for (k, v) in &other.filters {
+            if *v != Filters::Unknown {
+                self.filters.insert(k.clone(), *v);
+            }
+        }
+        fn pick<T: Copy + Default + PartialEq>(mine: &mut T, theirs: T) {
+            if theirs != T::default() {
+                *mine = theirs;
+            }
+        }
+        pick(&mut self.numbers, other.numbers);
+        pick(&mut self.candidate_get, other.candidate_get);
+        pick(&mut self.candidate_put, other.candidate_put);
+        for (mine, theirs) in [
+            (&mut self.line_echo, other.line_echo),
+            (&mut self.pps_field, other.pps_field),
+            (&mut self.payslip_worker_id, other.payslip_worker_id),
+            (&mut self.default_rates_locked, other.default_rates_locked),
+            (&mut self.validation_500, other.validation_500),
+            (&mut self.exact_redirect, other.exact_redirect),
+        ] {
+            if theirs.is_some() {
+                *mine = theirs;
+            }
+        }
+    }
+
+    /// The sandbox quirk names of what differs from the default sandbox, in a fixed order.
+    pub fn variants(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        let filters: Vec<Filters> = self.filters.values().copied().collect();
+        if filters.contains(&Filters::Ignored) {
+            out.push("filters-ignored");
+        }
+        if filters.contains(&Filters::Rejected) {
+            out.push("filters-rejected");
+        }
+        if self.line_echo == Some(false) {
+            out.push("no-line-echo");
+        }
+        match self.numbers {
+            Numbers::NumbersOnly => out.push("numbers-only"),
+            Numbers::StringsOnly => out.push("strings-only"),
+            Numbers::Unknown | Numbers::Either => {}
+        }
+        if self.validation_500 == Some(true) {
+            out.push("validation-500");
+        }
+        if self.candidate_get == Shape::Flat {
+            out.push("flat-get");
+        }
+        if self.candidate_put == Put::Replaces {
+            out.push("put-replaces");
+        }
+        if self.pps_field == Some(false) {
+            out.push("no-pps");
+        }
+        if self.payslip_worker_id == Some(false) {
+            out.push("payslip-no-worker-id");
+        }
+        if self.default_rates_locked == Some(true) {
+            out.push("default-rates-locked");
+        }
+        if self.exact_redirect == Some(true) {
+            out.push("exact-redirect");
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_traits_name_no_variant_and_trust_filters() {
+        let t = ServerTraits::default();
+        assert!(t.variants().is_empty());
+        assert!(t.filters_narrow("candidates"));
+    }
+
+    #[test]
+    fn learnt_traits_name_their_variants_and_merge() {
+        let mut t = ServerTraits::default();
+        t.filters.insert("time-sheets".into(), Filters::Ignored);
+        t.numbers = Numbers::NumbersOnly;
+        assert!(!t.filters_narrow("time-sheets"));
+        assert_eq!(t.variants(), ["filters-ignored", "numbers-only"]);
+        let newer = ServerTraits {
+            pps_field: Some(false),
+            numbers: Numbers::Unknown,
+            ..ServerTraits::default()
+        };
+        t.merge(&newer);
+        assert_eq!(t.variants(), ["filters-ignored", "numbers-only", "no-pps"]);
+        let text = serde_json::to_string(&t).unwrap();
+        assert_eq!(serde_json::from_str::<ServerTraits>(&text).unwrap(), t);
+    }
+}
