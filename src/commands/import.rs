@@ -102,6 +102,7 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
             offline: session.is_none(),
             progress: settings.progress,
             acceptance,
+            server_error_budget: crate::submit::SERVER_ERROR_BUDGET,
         },
     };
     let signals = super::interrupt::listen(global.quiet);

@@ -198,6 +198,7 @@ pub(crate) fn print_report(report: &RunReport) {
                 r.outcome,
                 Outcome::Invalid
                     | Outcome::Rejected
+                    | Outcome::ServerError
                     | Outcome::Blocked
                     | Outcome::Held
                     | Outcome::Pending

@@ -31,6 +31,10 @@ pub enum RecordState {
     /// Not sent: an identity, bank or pay change that nothing accepted, or a conflict
     /// (`message` says which). A later run that accepts it sends it.
     Held,
+    /// The server kept answering 5xx to its write while reads worked, and a search showed it
+    /// absent: failed for this run, the others went on. A later run of the same batch sends it
+    /// again (after a search, as the 5xx may have been applied after all).
+    ServerError,
 }
 
 impl RecordState {
@@ -43,6 +47,7 @@ impl RecordState {
             RecordState::Blocked => "blocked",
             RecordState::Unchanged => "unchanged",
             RecordState::Held => "held",
+            RecordState::ServerError => "server_error",
         }
     }
 
@@ -55,6 +60,7 @@ impl RecordState {
             "blocked" => RecordState::Blocked,
             "unchanged" => RecordState::Unchanged,
             "held" => RecordState::Held,
+            "server_error" => RecordState::ServerError,
             _ => return None,
         })
     }
@@ -62,6 +68,12 @@ impl RecordState {
     /// A final state: nothing more will happen to the record in this run.
     pub fn is_final(self) -> bool {
         !matches!(self, RecordState::Planned | RecordState::Sent)
+    }
+
+    /// A final state that a resumed run keeps as it is. Server errors are sent again and
+    /// blocked records are decided again (what blocked them may have landed since).
+    pub fn settled(self) -> bool {
+        self.is_final() && !matches!(self, RecordState::ServerError | RecordState::Blocked)
     }
 }
 
@@ -100,6 +112,7 @@ impl RecordRow {
             RecordState::Unchanged => Outcome::Unchanged,
             RecordState::Held => Outcome::Held,
             RecordState::Failed => Outcome::Rejected,
+            RecordState::ServerError => Outcome::ServerError,
             RecordState::Blocked if self.detail.invalid => Outcome::Invalid,
             RecordState::Blocked => Outcome::Blocked,
             RecordState::Planned | RecordState::Sent if dry_run && update => Outcome::WouldUpdate,

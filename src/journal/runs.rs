@@ -18,6 +18,9 @@ pub enum RunStatus {
     Aborted,
     /// Every record reached a final state.
     Finished,
+    /// Every record reached a final state, but the server failed on some (5xx while it
+    /// answered the others). Resumable: the next import of the batch sends those again.
+    Incomplete,
     /// A `--dry-run`: planned only, nothing sent. Never resumed, never blocks a real import.
     DryRun,
     /// Stopped by Ctrl-C or SIGTERM: what was in flight finished (or is searched for on
@@ -31,6 +34,7 @@ impl RunStatus {
             RunStatus::Running => "running",
             RunStatus::Aborted => "aborted",
             RunStatus::Finished => "finished",
+            RunStatus::Incomplete => "incomplete",
             RunStatus::DryRun => "dry-run",
             RunStatus::Interrupted => "interrupted",
         }
@@ -41,6 +45,7 @@ impl RunStatus {
             "running" => RunStatus::Running,
             "aborted" => RunStatus::Aborted,
             "finished" => RunStatus::Finished,
+            "incomplete" => RunStatus::Incomplete,
             "dry-run" => RunStatus::DryRun,
             "interrupted" => RunStatus::Interrupted,
             _ => return None,
@@ -51,7 +56,10 @@ impl RunStatus {
     pub fn is_resumable(self) -> bool {
         matches!(
             self,
-            RunStatus::Running | RunStatus::Aborted | RunStatus::Interrupted
+            RunStatus::Running
+                | RunStatus::Aborted
+                | RunStatus::Interrupted
+                | RunStatus::Incomplete
         )
     }
 }

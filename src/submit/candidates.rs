@@ -196,6 +196,9 @@ async fn create<R: Remote>(
             e.remember_failure(record, &message);
             return e.finish(seq, RecordState::Failed, None, Some(status), Some(message));
         }
+        Written::ServerError { status, message } => {
+            return e.server_failed(seq, record, None, status, &message);
+        }
     };
     // UK creates answer without a body: read the new worker back by Agency Ref.
     let id = match id {
@@ -256,6 +259,9 @@ async fn update<R: Remote>(
                 Some(status),
                 Some(message),
             )
+        }
+        Written::ServerError { status, message } => {
+            e.server_failed(seq, record, Some(id.into()), status, &message)
         }
     }
 }

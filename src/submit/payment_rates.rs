@@ -147,5 +147,8 @@ fn settle<R: Remote>(
             e.remember_failure(record, &message);
             e.finish(seq, RecordState::Failed, None, Some(status), Some(message))
         }
+        Written::ServerError { status, message } => {
+            e.server_failed(seq, record, None, status, &message)
+        }
     }
 }

@@ -56,6 +56,8 @@ pub struct Summary {
     pub unchanged: usize,
     pub invalid: usize,
     pub rejected: usize,
+    /// Not landed: the server kept failing (5xx) on them; the next run sends them again.
+    pub server_errors: usize,
     pub blocked: usize,
     pub pending: usize,
     /// Updates not sent: an identity, bank or pay change nothing accepted, or a conflict.
@@ -240,6 +242,7 @@ impl RunReport {
             unchanged: c.get(Outcome::Unchanged),
             invalid: c.get(Outcome::Invalid),
             rejected: c.get(Outcome::Rejected),
+            server_errors: c.get(Outcome::ServerError),
             blocked: c.get(Outcome::Blocked),
             pending: c.get(Outcome::Pending),
             held: c.get(Outcome::Held),

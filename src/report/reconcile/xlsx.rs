@@ -287,7 +287,9 @@ fn entity_sheet(
     for r in report.rows.iter().filter(|r| r.entity == entity) {
         row += 1;
         let style = match r.outcome {
-            Outcome::Rejected | Outcome::Invalid | Outcome::Pending => Some(&styles.bad),
+            Outcome::Rejected | Outcome::ServerError | Outcome::Invalid | Outcome::Pending => {
+                Some(&styles.bad)
+            }
             Outcome::Blocked | Outcome::Held => Some(&styles.warn),
             _ => None,
         };

@@ -27,6 +27,11 @@ pub enum RemoteError {
     /// may not have been applied. Search by natural key before sending again.
     #[error("no answer to a write: {message}")]
     Ambiguous { message: String },
+    /// The server answered a write with 5xx: like [`RemoteError::Ambiguous`] it may have been
+    /// applied (search before sending again); a record whose writes keep getting this while
+    /// the searches work is failed for the run, not the whole run.
+    #[error("{message}")]
+    ServerError { status: u16, message: String },
     /// Nothing can go on: authentication failed, the API is unreachable. Stops the run, which
     /// stays resumable.
     #[error("{message}")]

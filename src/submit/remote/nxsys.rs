@@ -27,6 +27,14 @@ pub fn remote_error(e: ApiError) -> RemoteError {
                 _ => message,
             },
         },
+        ApiError::Ambiguous {
+            status: Some(status),
+            ref reason,
+            ..
+        } if status >= 500 => RemoteError::ServerError {
+            status,
+            message: reason.clone(),
+        },
         // A 2xx whose body could not be read: the write was applied. Searching finds it.
         e @ (ApiError::Ambiguous { .. } | ApiError::Decode { .. }) => RemoteError::Ambiguous {
             message: e.to_string(),

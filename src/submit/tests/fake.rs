@@ -27,6 +27,8 @@ pub struct Fake {
     fail_every: u64,
     crash_after: Option<u64>,
     reject_surname: Option<String>,
+    /// Writes whose body contains this text are answered 500, every time (a poisoned record).
+    poison: Option<String>,
     /// An Agency Ref another machine creates at the same moment as this run does.
     twin: Option<String>,
 }
@@ -87,6 +89,15 @@ impl Fake {
     pub fn twin_created_elsewhere(mut self, agency: &str) -> Fake {
         self.twin = Some(agency.into());
         self
+    }
+    /// Every write whose body contains `text` is answered 500 (nothing applied).
+    pub fn poison(mut self, text: &str) -> Fake {
+        self.poison = Some(text.into());
+        self
+    }
+    /// The server is mended: nothing is poisoned any more.
+    pub fn cure(&mut self) {
+        self.poison = None;
     }
     pub fn reject_surname(mut self, s: &str) -> Fake {
         self.reject_surname = Some(s.into());
@@ -179,9 +190,26 @@ impl Fake {
         &self,
         apply: impl FnOnce(&mut State) -> Result<T, RemoteError>,
     ) -> Result<T, RemoteError> {
+        self.write_body(&Value::Null, apply)
+    }
+
+    /// [`Fake::write`] of a request with this body (which a poison may match).
+    fn write_body<T>(
+        &self,
+        body: &Value,
+        apply: impl FnOnce(&mut State) -> Result<T, RemoteError>,
+    ) -> Result<T, RemoteError> {
         let mut s = self.state.lock().unwrap();
         s.writes += 1;
         let n = s.writes;
+        if let Some(poison) = &self.poison
+            && (poison == "*" || body.to_string().contains(poison.as_str()))
+        {
+            return Err(RemoteError::ServerError {
+                status: 500,
+                message: "HTTP 500: Internal server error".into(),
+            });
+        }
         if self.fail_every > 0 && n.is_multiple_of(self.fail_every) {
             return Err(lost()); // a 500 before anything was applied looks the same to a client
         }
@@ -271,7 +299,7 @@ impl Remote for Fake {
             .twin
             .as_deref()
             .is_some_and(|t| body["generalSetting"]["agencyRef"] == t);
-        self.write(|s| {
+        self.write_body(body, |s| {
             let id = next(s, "SR");
             let mut json = body.clone();
             json["id"] = json!(id);
@@ -287,7 +315,7 @@ impl Remote for Fake {
     }
 
     async fn update_candidate(&self, _: bool, id: &str, body: &Value) -> Result<(), RemoteError> {
-        self.write(|s| {
+        self.write_body(body, |s| {
             let c = s
                 .candidates
                 .iter_mut()
@@ -325,7 +353,7 @@ impl Remote for Fake {
     }
 
     async fn create_payment_rate(&self, body: &Value) -> Result<ServerRecord, RemoteError> {
-        self.write(|s| {
+        self.write_body(body, |s| {
             if s.rates.iter().any(|r| r.json["code"] == body["code"]) {
                 return Err(RemoteError::Rejected {
                     status: 409,
@@ -347,7 +375,7 @@ impl Remote for Fake {
         id: &str,
         body: &Value,
     ) -> Result<ServerRecord, RemoteError> {
-        self.write(|s| {
+        self.write_body(body, |s| {
             let r = s
                 .rates
                 .iter_mut()
@@ -425,7 +453,7 @@ impl Remote for Fake {
         plan: &crate::plan::timesheet::TimesheetPlan,
     ) -> Result<ServerTimesheet, RemoteError> {
         let body = plan.create_body();
-        self.write(|s| {
+        self.write_body(&body, |s| {
             let t = ServerTimesheet {
                 id: next(s, "TS"),
                 worker_id: body["subcontractorRef"].as_str().map(str::to_string),
@@ -447,7 +475,7 @@ impl Remote for Fake {
         plan: &crate::plan::timesheet::TimesheetPlan,
     ) -> Result<ServerTimesheet, RemoteError> {
         let body = plan.edit_body();
-        self.write(|s| {
+        self.write_body(&body, |s| {
             let t = s
                 .timesheets
                 .iter_mut()
