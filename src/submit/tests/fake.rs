@@ -185,15 +185,8 @@ impl Fake {
             })
     }
 
-    /// Count a write; decide its fate: `Err` before applying, or whether to lose the answer.
-    fn write<T>(
-        &self,
-        apply: impl FnOnce(&mut State) -> Result<T, RemoteError>,
-    ) -> Result<T, RemoteError> {
-        self.write_body(&Value::Null, apply)
-    }
-
-    /// [`Fake::write`] of a request with this body (which a poison may match).
+    /// Count a write of a request with this body (which a poison may match); decide its fate:
+    /// `Err` before applying, or whether to lose the answer.
     fn write_body<T>(
         &self,
         body: &Value,
