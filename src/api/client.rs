@@ -30,6 +30,9 @@ pub struct ClientConfig {
     pub timeout: Duration,
     /// Retries for 5xx, timeouts and connection errors (429s have their own, larger budget).
     pub max_retries: u32,
+    /// A read the server answers 5xx is retried (with backoff) for at least this long, however
+    /// many retries that takes: a short outage is ridden out rather than stopping the run.
+    pub retry_budget: Duration,
     /// Which `Authorization` scheme to start with.
     pub auth_scheme: AuthScheme,
 }
@@ -42,6 +45,8 @@ impl ClientConfig {
     pub const DEFAULT_CONCURRENCY: usize = 8;
     /// Seconds to wait for an answer by default.
     pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
+    /// How long reads answered 5xx are retried by default.
+    pub const DEFAULT_RETRY_BUDGET: Duration = Duration::from_secs(20);
 
     /// The defaults above, 5 retries and `Nxsys-oauthtoken`. Commands take theirs from
     /// `settings`, which starts from the same defaults.
@@ -52,6 +57,7 @@ impl ClientConfig {
             concurrency: Self::DEFAULT_CONCURRENCY,
             timeout: Duration::from_secs(Self::DEFAULT_TIMEOUT_SECS),
             max_retries: 5,
+            retry_budget: Self::DEFAULT_RETRY_BUDGET,
             auth_scheme: AuthScheme::default(),
         }
     }
@@ -115,6 +121,7 @@ pub(crate) struct Inner {
     pub(crate) tokens: Arc<dyn AccessTokens>,
     pub(crate) backoff: Backoff,
     pub(crate) max_retries: u32,
+    pub(crate) retry_budget: Duration,
     pub(crate) bearer: AtomicBool,
     pub(crate) counters: Counters,
 }
@@ -248,6 +255,7 @@ impl Client {
                 tokens,
                 backoff: Backoff::default(),
                 max_retries: config.max_retries,
+                retry_budget: config.retry_budget,
                 bearer: AtomicBool::new(config.auth_scheme == AuthScheme::Bearer),
                 counters: Counters::default(),
             }),

@@ -7,7 +7,7 @@
 //! | timeout / connection lost after send | retry with backoff    | `Ambiguous`           |
 //! | 429                                  | wait `Retry-After`    | wait `Retry-After`    |
 //! | 401                                  | refresh once, retry   | refresh once, retry   |
-//! | 5xx                                  | retry with backoff    | `Ambiguous`           |
+//! | 5xx                                  | retry with backoff for at least the retry budget (20 s) | `Ambiguous` |
 //! | other 4xx                            | `Rejected`            | `Rejected`            |
 
 use std::sync::atomic::Ordering;
@@ -58,6 +58,7 @@ struct Call {
     throttled: u32,
     scheme_switched: bool,
     refreshed: bool,
+    started: Instant,
 }
 
 impl Call {
@@ -97,6 +98,7 @@ impl Client {
             throttled: 0,
             scheme_switched: false,
             refreshed: false,
+            started: Instant::now(),
         };
         loop {
             if call.attempts > 0 {
@@ -208,6 +210,17 @@ impl Client {
         self.retry_transient(call, reason)
     }
 
+    /// A read answered 5xx: the server is there but failing. Retried for the retry budget
+    /// (at least), so that an outage of a few seconds passes.
+    fn retry_server_error(&self, call: &mut Call, reason: String) -> Next {
+        if call.started.elapsed() < self.inner.retry_budget {
+            call.transient += 1;
+            let wait = self.inner.backoff.delay(call.transient.min(5));
+            return Next::Retry(wait);
+        }
+        self.retry_transient(call, reason)
+    }
+
     fn retry_transient(&self, call: &mut Call, reason: String) -> Next {
         if call.transient < self.inner.max_retries {
             call.transient += 1;
@@ -244,7 +257,7 @@ impl Client {
                 bump(&inner.counters.ambiguous);
                 return Ok(Next::Done(Err(call.ambiguous(Some(status), reason))));
             }
-            return Ok(self.retry_transient(call, reason));
+            return Ok(self.retry_server_error(call, reason));
         }
         if !status.is_success() {
             let said = ErrorBody::parse(&body);
