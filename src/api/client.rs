@@ -15,6 +15,7 @@ use url::Url;
 use super::error::ApiError;
 use super::limiter::AdaptiveLimiter;
 use super::retry::Backoff;
+use super::traits::{Filters, ServerTraits};
 use super::token::{AccessTokens, TokenEndpoint};
 
 /// How to talk to the API.
@@ -124,6 +125,8 @@ pub(crate) struct Inner {
     pub(crate) retry_budget: Duration,
     pub(crate) bearer: AtomicBool,
     pub(crate) counters: Counters,
+    /// What has been learnt of the server so far ([`Client::traits`]).
+    pub(crate) traits: std::sync::Mutex<ServerTraits>,
 }
 
 impl fmt::Debug for Client {
@@ -258,6 +261,7 @@ impl Client {
                 retry_budget: config.retry_budget,
                 bearer: AtomicBool::new(config.auth_scheme == AuthScheme::Bearer),
                 counters: Counters::default(),
+                traits: Default::default(),
             }),
         };
         client.inner.tokens.current(client.token_endpoint()).await?;
@@ -270,6 +274,33 @@ impl Client {
     }
 
     /// What the client has done so far.
+    /// What has been learnt of the server so far (start from an earlier run's with
+    /// [`Client::learn`]).
+    pub fn traits(&self) -> ServerTraits {
+        self.inner
+            .traits
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Take in what is known of the server (from an earlier run, `doctor --save`, or an
+    /// answer just read); newer knowledge wins.
+    pub fn learn(&self, learnt: &ServerTraits) {
+        let mut traits = self.inner.traits.lock().unwrap_or_else(|e| e.into_inner());
+        if *learnt != ServerTraits::default() {
+            tracing::debug!(?learnt, "learnt of the server");
+        }
+        traits.merge(learnt);
+    }
+
+    /// Learn how `endpoint` treats filters.
+    pub fn learn_filters(&self, endpoint: &str, filters: Filters) {
+        let mut learnt = ServerTraits::default();
+        learnt.filters.insert(endpoint.to_string(), filters);
+        self.learn(&learnt);
+    }
+
     pub fn stats(&self) -> ClientStats {
         let c = &self.inner.counters;
         ClientStats {

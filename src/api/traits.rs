@@ -21,6 +21,38 @@ pub const LIST_ENDPOINTS: [&str; 6] = [
     "payslips",
 ];
 
+/// The query parameters the published pages show for a list endpoint (besides `page` and
+/// `size`). A server may refuse any other ([`Filters::Rejected`]).
+pub fn published(endpoint: &str) -> &'static [&'static str] {
+    match endpoint {
+        "payment-rate" => &[
+            "sortType",
+            "sortField",
+            "raiseInvoice",
+            "isStatutory",
+            "ignoreCodes",
+            "code",
+        ],
+        // "bactch" as published.
+        "time-sheets" => &[
+            "search",
+            "payFrequency",
+            "paymentModel",
+            "bactchFrom",
+            "bactchTo",
+            "sortType",
+        ],
+        "payslips" => &[
+            "taxYear",
+            "taxPeriod",
+            "payFrequency",
+            "paymentModel",
+            "candidateIds",
+        ],
+        _ => &[],
+    }
+}
+
 /// How a list endpoint treats query parameters other than `page` and `size`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

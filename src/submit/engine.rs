@@ -90,6 +90,8 @@ pub struct Engine<'a, R: Remote> {
     pub candidate_lists: HashMap<bool, Vec<ServerRecord>>,
     /// Timesheets listed at the start of the stage, per tax year.
     pub timesheet_lists: HashMap<i32, Vec<ServerTimesheet>>,
+    /// Payment rates listed at the start of their stage.
+    pub rate_list: Option<Vec<ServerRecord>>,
     /// Records failed with a server error since the last write that went through.
     server_errors_in_row: AtomicU32,
 }
@@ -149,6 +151,7 @@ impl<'a, R: Remote> Engine<'a, R> {
             superseded: HashSet::new(),
             candidate_lists: HashMap::new(),
             timesheet_lists: HashMap::new(),
+            rate_list: None,
             server_errors_in_row: AtomicU32::new(0),
         })
     }

@@ -20,6 +20,7 @@ impl<R: Remote> Engine<'_, R> {
     ) -> Result<(), SubmitError> {
         self.candidate_lists.clear();
         self.timesheet_lists.clear();
+        self.rate_list = None;
         for ireland in [false, true] {
             let entity = if ireland {
                 Entity::CandidatesIe
@@ -30,18 +31,37 @@ impl<R: Remote> Engine<'_, R> {
             if n == 0 {
                 continue;
             }
-            let limit = (n * LIST_ITEMS_PER_RECORD).max(1000);
+            let limit = self.list_limit(entity, n).await?;
             if let Some(list) = read(self.remote.list_candidates(ireland, limit)).await? {
                 self.candidate_lists.insert(ireland, list);
             }
         }
+        let rates = items
+            .iter()
+            .filter(|(_, r)| r.entity == Entity::PaymentRates)
+            .count();
+        if rates > 0 {
+            let limit = self.list_limit(Entity::PaymentRates, rates).await?;
+            self.rate_list = read(self.remote.list_payment_rates(limit)).await?;
+        }
         for (year, n) in tax_years(items.iter().map(|(_, r)| *r)) {
-            let limit = (n * LIST_ITEMS_PER_RECORD).max(1000);
+            let limit = self.list_limit(Entity::Timesheets, n).await?;
             if let Some(list) = read(self.remote.list_timesheets(year, limit)).await? {
                 self.timesheet_lists.insert(year, list);
             }
         }
         Ok(())
+    }
+
+    /// How many items one listing for `n` records of `entity` may read before looking the
+    /// records up one by one is cheaper — every item, when the server's filters do not narrow
+    /// (then each look-up would read the whole collection again).
+    pub(super) async fn list_limit(&self, entity: Entity, n: usize) -> Result<usize, SubmitError> {
+        Ok(if read(self.remote.filters_narrow(entity)).await? {
+            (n * LIST_ITEMS_PER_RECORD).max(1000)
+        } else {
+            usize::MAX
+        })
     }
 
     /// After the run: read every timesheet that landed back from the API for the control
@@ -58,7 +78,7 @@ impl<R: Remote> Engine<'_, R> {
         let mut same: HashMap<String, Vec<String>> = HashMap::new();
         let mut key_of: HashMap<String, String> = HashMap::new();
         for (year, _) in tax_years(records.values().copied()) {
-            let limit = (work.len() * LIST_ITEMS_PER_RECORD).max(1000);
+            let limit = self.list_limit(Entity::Timesheets, work.len()).await?;
             if let Some(list) = read(self.remote.list_timesheets(year, limit)).await? {
                 for t in list {
                     let totals = t.lines.as_deref().map(timesheet::totals);
@@ -124,7 +144,7 @@ impl<R: Remote> Engine<'_, R> {
             if landed.is_empty() || stage.is_empty() {
                 continue;
             }
-            let limit = (stage.len() * LIST_ITEMS_PER_RECORD).max(1000);
+            let limit = self.list_limit(entity, stage.len()).await?;
             let Some(list) = read(self.remote.list_candidates(ireland, limit)).await? else {
                 tracing::info!(
                     ?entity,

@@ -43,7 +43,18 @@ pub async fn process<R: Remote>(
         }
     };
     let code = record.key.to_uppercase();
-    let existing = read(e.remote.find_payment_rate(&code)).await?;
+    let existing = match &e.rate_list {
+        Some(list) => list
+            .iter()
+            .find(|r| {
+                r.json
+                    .get("code")
+                    .and_then(Value::as_str)
+                    .is_some_and(|c| c.eq_ignore_ascii_case(&code))
+            })
+            .cloned(),
+        None => read(e.remote.find_payment_rate(&code)).await?,
+    };
     if e.was_sent(seq, Action::Create)
         && let Some(server) = &existing
     {

@@ -12,6 +12,7 @@ use std::future::Future;
 
 use serde_json::Value;
 
+use crate::model::Entity;
 use crate::plan::timesheet::{ServerTimesheet, TimesheetPlan};
 
 pub use nxsys::remote_error;
@@ -102,6 +103,22 @@ pub trait Remote: Sync {
         ireland: bool,
         id: &str,
     ) -> impl Future<Output = Result<ServerRecord, RemoteError>>;
+
+    /// Whether the server's look-up filters for `entity` narrow a list (a server may ignore
+    /// or refuse them): when they do not, a stage reads the whole collection once instead of
+    /// looking records up one by one. Learnt once, from the first answer or a probe.
+    fn filters_narrow(
+        &self,
+        _entity: Entity,
+    ) -> impl Future<Output = Result<bool, RemoteError>> {
+        async { Ok(true) }
+    }
+
+    /// Every payment rate, or `None` when there are more than `limit`.
+    fn list_payment_rates(
+        &self,
+        limit: usize,
+    ) -> impl Future<Output = Result<Option<Vec<ServerRecord>>, RemoteError>>;
 
     /// The payment rate with exactly this code, if any.
     fn find_payment_rate(

@@ -10,6 +10,8 @@ use crate::api::{
     ApiError, Candidate, CandidateFilter, Client, PaymentRate, PaymentRateFilter, Timesheet,
     TimesheetCreate, TimesheetEdit, TimesheetFilter, TimesheetRateLine,
 };
+use crate::api::traits::Filters;
+use crate::model::Entity;
 use crate::plan::timesheet::{Line, ServerTimesheet, TimesheetPlan};
 
 /// Sort an API error into what the submit stage does with it.
@@ -254,6 +256,33 @@ impl Remote for Client {
 
     async fn get_candidate(&self, ireland: bool, id: &str) -> Result<ServerRecord, RemoteError> {
         self.get_candidate_record(ireland, id).await
+    }
+
+    async fn filters_narrow(&self, entity: Entity) -> Result<bool, RemoteError> {
+        let (segments, param): (&'static [&'static str], _) = match entity {
+            Entity::Candidates => (&["candidates"], "agencyRef"),
+            Entity::CandidatesIe => (&["candidates", "ireland"], "agencyRef"),
+            Entity::PaymentRates => (&["payment-rate"], "code"),
+            Entity::Timesheets => (&["time-sheets"], "subcontractorRef"),
+        };
+        let found = self
+            .probe_filter(segments, param)
+            .await
+            .map_err(remote_error)?;
+        Ok(matches!(found, Filters::Honoured | Filters::Unknown))
+    }
+
+    async fn list_payment_rates(
+        &self,
+        limit: usize,
+    ) -> Result<Option<Vec<ServerRecord>>, RemoteError> {
+        let items: Vec<PaymentRate> = self
+            .payment_rates(PaymentRateFilter::default())
+            .take(limit.saturating_add(1))
+            .try_collect()
+            .await
+            .map_err(remote_error)?;
+        Ok((items.len() <= limit).then(|| items.into_iter().map(rate_record).collect()))
     }
 
     async fn find_payment_rate(&self, code: &str) -> Result<Option<ServerRecord>, RemoteError> {

@@ -336,6 +336,22 @@ impl Remote for Fake {
             })
     }
 
+    async fn list_payment_rates(
+        &self,
+        limit: usize,
+    ) -> Result<Option<Vec<ServerRecord>>, RemoteError> {
+        let mut s = self.state.lock().unwrap();
+        // Rates another process creates just after this read are not in it.
+        let unseen = std::mem::take(&mut s.unseen_once);
+        let list: Vec<ServerRecord> = s
+            .rates
+            .iter()
+            .filter(|r| !unseen.iter().any(|u| r.json["code"] == u.as_str()))
+            .cloned()
+            .collect();
+        Ok((list.len() <= limit).then_some(list))
+    }
+
     async fn find_payment_rate(&self, code: &str) -> Result<Option<ServerRecord>, RemoteError> {
         let mut s = self.state.lock().unwrap();
         if let Some(i) = s.unseen_once.iter().position(|c| c == code) {
