@@ -14,6 +14,8 @@ mod pagination;
 mod payment_rates;
 pub mod payroll;
 mod payslips;
+#[cfg(test)]
+mod quirk_tests;
 mod rate_limit;
 mod router;
 mod seed;

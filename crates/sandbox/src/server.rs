@@ -197,4 +197,24 @@ mod tests {
         assert!(sb.shared.tokens().access_valid(&fresh));
         sb.shutdown().await;
     }
+
+    #[tokio::test]
+    async fn seed_timesheets_adds_records_without_requests() {
+        let sb = start(SandboxConfig::default()).await.unwrap();
+        assert_eq!(sb.seed_timesheets(3, 2025), "SR-1");
+        assert_eq!(sb.seed_timesheets(2, 2026), "SR-1");
+        let stats = sb.stats();
+        assert_eq!(
+            (
+                stats.timesheets,
+                stats.payslips,
+                stats.candidates,
+                stats.requests
+            ),
+            (5, 5, 1, 0)
+        );
+        sb.reset();
+        assert_eq!(sb.stats().timesheets, 0);
+        sb.shutdown().await;
+    }
 }
