@@ -15,8 +15,8 @@ use url::Url;
 use super::error::ApiError;
 use super::limiter::AdaptiveLimiter;
 use super::retry::Backoff;
-use super::traits::{Filters, ServerTraits};
 use super::token::{AccessTokens, TokenEndpoint};
+use super::traits::{Filters, ServerTraits};
 
 /// How to talk to the API.
 #[derive(Debug, Clone)]
@@ -127,6 +127,9 @@ pub(crate) struct Inner {
     pub(crate) counters: Counters,
     /// What has been learnt of the server so far ([`Client::traits`]).
     pub(crate) traits: std::sync::Mutex<ServerTraits>,
+    /// List endpoints probed for filters by this client (an empty list tells nothing, and is
+    /// not probed again in the same run).
+    pub(crate) probed: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl fmt::Debug for Client {
@@ -262,6 +265,7 @@ impl Client {
                 bearer: AtomicBool::new(config.auth_scheme == AuthScheme::Bearer),
                 counters: Counters::default(),
                 traits: Default::default(),
+                probed: Default::default(),
             }),
         };
         client.inner.tokens.current(client.token_endpoint()).await?;

@@ -187,7 +187,13 @@ impl Client {
     ) -> Result<Filters, ApiError> {
         let endpoint = segments.join("/");
         let known = self.traits().filters(&endpoint);
-        if known != Filters::Unknown {
+        let probed = !self
+            .inner
+            .probed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(endpoint.clone());
+        if known != Filters::Unknown || probed {
             return Ok(known);
         }
         let probe = vec![(param, PROBE_VALUE.to_string())];
@@ -206,7 +212,12 @@ impl Client {
                 }
             }
         };
-        tracing::info!(endpoint, param, ?found, "probed how the server treats list filters");
+        tracing::info!(
+            endpoint,
+            param,
+            ?found,
+            "probed how the server treats list filters"
+        );
         self.learn_filters(&endpoint, found);
         Ok(found)
     }

@@ -200,21 +200,17 @@ async fn create<R: Remote>(
             return e.server_failed(seq, record, None, status, &message);
         }
     };
-    // UK creates answer without a body: read the new worker back by Agency Ref.
-    let id = match id {
-        Some(id) => Some(id),
-        None => read(find()).await?.flatten(),
-    };
     match id {
         Some(id) => e.on_server(seq, record, RecordState::Done, &id, status, message),
-        None => {
-            let why = "created, but the API does not list it by its Agency Ref yet, so its id \
-                       is unknown; timesheets for this worker were not sent — import again later";
-            e.remember_failure(record, why);
-            e.finish(seq, RecordState::Done, None, status, Some(why.into()))
-        }
+        // UK creates answer without a body: the new worker's id is read from one listing
+        // after the stage, for all of them at once.
+        None => e.await_id(seq, record, status, message),
     }
 }
+
+/// Why a created worker's timesheets were not sent: the server does not list it yet.
+pub const NOT_LISTED: &str = "created, but the API does not list it by its Agency Ref yet, so its \
+     id is unknown; timesheets for this worker were not sent — import again later";
 
 async fn update<R: Remote>(
     e: &Engine<'_, R>,

@@ -51,6 +51,16 @@ pub struct Refs {
     pub failed: HashMap<String, String>,
 }
 
+/// A worker created without its id in the answer (UK): its id is read after the stage.
+#[derive(Debug, Clone)]
+pub struct PendingId {
+    pub seq: u32,
+    pub entity: Entity,
+    pub agency_ref: String,
+    pub http_status: Option<u16>,
+    pub message: Option<String>,
+}
+
 /// An update that may not go: its changes (classified) and why.
 pub struct Held {
     pub changes: Vec<Change>,
@@ -92,6 +102,8 @@ pub struct Engine<'a, R: Remote> {
     pub timesheet_lists: HashMap<i32, Vec<ServerTimesheet>>,
     /// Payment rates listed at the start of their stage.
     pub rate_list: Option<Vec<ServerRecord>>,
+    /// Workers created whose id the answer did not carry, to read after the stage.
+    pub pending_ids: Mutex<Vec<PendingId>>,
     /// Records failed with a server error since the last write that went through.
     server_errors_in_row: AtomicU32,
 }
@@ -152,6 +164,7 @@ impl<'a, R: Remote> Engine<'a, R> {
             candidate_lists: HashMap::new(),
             timesheet_lists: HashMap::new(),
             rate_list: None,
+            pending_ids: Mutex::new(Vec::new()),
             server_errors_in_row: AtomicU32::new(0),
         })
     }
@@ -211,7 +224,7 @@ impl<'a, R: Remote> Engine<'a, R> {
                 return Err(SubmitError::Interrupted);
             }
             if stage.contains(&Entity::Candidates) && !self.options.dry_run {
-                self.scan_candidate_duplicates(&items).await?;
+                self.after_candidates(&items).await?;
             }
         }
         progress.finish();
@@ -274,6 +287,21 @@ impl<'a, R: Remote> Engine<'a, R> {
         match (row.state, &row.api_id) {
             (RecordState::Done | RecordState::Unchanged, Some(id)) => {
                 self.remember_success(record, id);
+            }
+            // Created before a crash, its id not read yet: read it with the others.
+            (RecordState::Done, None)
+                if matches!(record.entity, Entity::Candidates | Entity::CandidatesIe) =>
+            {
+                self.pending_ids
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(PendingId {
+                        seq: row.seq,
+                        entity: record.entity,
+                        agency_ref: record.key.clone(),
+                        http_status: row.http_status,
+                        message: row.message.clone(),
+                    });
             }
             (RecordState::Held, _) => {
                 self.remember_failure(record, "its update is held for approval");
@@ -352,6 +380,29 @@ impl<'a, R: Remote> Engine<'a, R> {
         self.remember_failure(record, "its update is held for approval");
         self.set_action(seq, Action::Update, &held.changes)?;
         self.finish(seq, RecordState::Held, existing_id, None, Some(held.why))
+    }
+
+    /// A worker landed, but the answer did not say its id: journal it as done and read its id
+    /// after the stage ([`Engine::resolve_pending_ids`]).
+    pub fn await_id(
+        &self,
+        seq: u32,
+        record: &Record,
+        http_status: Option<u16>,
+        message: Option<String>,
+    ) -> Result<(), SubmitError> {
+        self.finish(seq, RecordState::Done, None, http_status, message.clone())?;
+        self.pending_ids
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(PendingId {
+                seq,
+                entity: record.entity,
+                agency_ref: record.key.clone(),
+                http_status,
+                message,
+            });
+        Ok(())
     }
 
     /// The server kept failing on this record: journal it as a server error (the timesheets

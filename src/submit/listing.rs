@@ -6,8 +6,10 @@ use std::collections::HashMap;
 use futures::TryStreamExt;
 
 use super::SubmitError;
-use super::engine::{Engine, LIST_ITEMS_PER_RECORD, read};
+use super::candidates::NOT_LISTED;
+use super::engine::{Engine, LIST_ITEMS_PER_RECORD, PendingId, read};
 use super::remote::Remote;
+use crate::journal::RecordState;
 use crate::model::{Entity, Record, Totals};
 use crate::plan::timesheet;
 
@@ -126,37 +128,54 @@ impl<R: Remote> Engine<'_, R> {
 }
 
 impl<R: Remote> Engine<'_, R> {
-    /// After the candidates stage: the server must hold each worker this run landed once. An
-    /// Agency Ref held twice (another machine imported at the same time; nothing locks across
-    /// machines) is marked on the record and reported. A server too large to list in one go is
-    /// not scanned.
-    pub(super) async fn scan_candidate_duplicates(
+    /// After the candidates stage, from one listing per country: the ids of the workers
+    /// created without one in the answer (UK), and a check that the server holds each worker
+    /// this run landed once. An Agency Ref held twice (another machine imported at the same
+    /// time; nothing locks across machines) is marked on the record and reported. A server too
+    /// large to list in one go is asked worker by worker for the ids, and not scanned.
+    pub(super) async fn after_candidates(
         &self,
         items: &[(u32, &Record)],
     ) -> Result<(), SubmitError> {
+        let pending =
+            std::mem::take(&mut *self.pending_ids.lock().unwrap_or_else(|e| e.into_inner()));
         for (ireland, entity) in [(false, Entity::Candidates), (true, Entity::CandidatesIe)] {
-            let landed = self.journal.landed(self.run, entity)?;
             let stage: HashMap<u32, &Record> = items
                 .iter()
                 .filter(|(_, r)| r.entity == entity)
                 .map(|(seq, r)| (*seq, *r))
                 .collect();
-            if landed.is_empty() || stage.is_empty() {
+            let pending: Vec<&PendingId> = pending.iter().filter(|p| p.entity == entity).collect();
+            if stage.is_empty() && pending.is_empty() {
                 continue;
             }
             let limit = self.list_limit(entity, stage.len()).await?;
-            let Some(list) = read(self.remote.list_candidates(ireland, limit)).await? else {
+            let list = read(self.remote.list_candidates(ireland, limit)).await?;
+            let mut by_ref: HashMap<&str, Vec<String>> = HashMap::new();
+            for c in list.iter().flatten() {
+                if let Some(agency) = super::candidates::agency_ref(&c.json) {
+                    by_ref.entry(agency).or_default().push(c.id.clone());
+                }
+            }
+            for p in pending {
+                let id = match (&list, by_ref.get(p.agency_ref.as_str())) {
+                    (Some(_), found) => found.and_then(|ids| ids.first().cloned()),
+                    (None, _) => {
+                        read(self.remote.find_candidate_id(ireland, &p.agency_ref)).await?
+                    }
+                };
+                self.settle_pending(p, id)?;
+            }
+            let landed = self.journal.landed(self.run, entity)?;
+            if landed.is_empty() || stage.is_empty() {
+                continue;
+            }
+            if list.is_none() {
                 tracing::info!(
                     ?entity,
                     "too many workers on the server to scan for duplicates"
                 );
                 continue;
-            };
-            let mut by_ref: HashMap<&str, Vec<String>> = HashMap::new();
-            for c in &list {
-                if let Some(agency) = super::candidates::agency_ref(&c.json) {
-                    by_ref.entry(agency).or_default().push(c.id.clone());
-                }
             }
             for (seq, id) in landed {
                 let Some(record) = stage.get(&seq) else {
@@ -173,6 +192,35 @@ impl<R: Remote> Engine<'_, R> {
             }
         }
         Ok(())
+    }
+}
+
+impl<R: Remote> Engine<'_, R> {
+    /// A created worker's id, read after the stage (or not found: its timesheets wait).
+    fn settle_pending(&self, p: &PendingId, id: Option<String>) -> Result<(), SubmitError> {
+        let key = format!("worker:{}", p.agency_ref);
+        match id {
+            Some(id) => {
+                self.refs().workers.insert(p.agency_ref.clone(), id.clone());
+                self.finish(
+                    p.seq,
+                    RecordState::Done,
+                    Some(id),
+                    p.http_status,
+                    p.message.clone(),
+                )
+            }
+            None => {
+                self.refs().failed.insert(key, NOT_LISTED.into());
+                self.finish(
+                    p.seq,
+                    RecordState::Done,
+                    None,
+                    p.http_status,
+                    Some(NOT_LISTED.into()),
+                )
+            }
+        }
     }
 }
 

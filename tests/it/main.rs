@@ -20,3 +20,4 @@ mod secrets;
 mod synth;
 mod through_excel;
 mod validate;
+mod variants;

@@ -107,10 +107,7 @@ pub trait Remote: Sync {
     /// Whether the server's look-up filters for `entity` narrow a list (a server may ignore
     /// or refuse them): when they do not, a stage reads the whole collection once instead of
     /// looking records up one by one. Learnt once, from the first answer or a probe.
-    fn filters_narrow(
-        &self,
-        _entity: Entity,
-    ) -> impl Future<Output = Result<bool, RemoteError>> {
+    fn filters_narrow(&self, _entity: Entity) -> impl Future<Output = Result<bool, RemoteError>> {
         async { Ok(true) }
     }
 

@@ -6,11 +6,11 @@ use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
 use super::{CandidateKey, Remote, RemoteError, ServerRecord};
+use crate::api::traits::Filters;
 use crate::api::{
     ApiError, Candidate, CandidateFilter, Client, PaymentRate, PaymentRateFilter, Timesheet,
     TimesheetCreate, TimesheetEdit, TimesheetFilter, TimesheetRateLine,
 };
-use crate::api::traits::Filters;
 use crate::model::Entity;
 use crate::plan::timesheet::{Line, ServerTimesheet, TimesheetPlan};
 
