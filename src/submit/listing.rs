@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use futures::TryStreamExt;
+use rust_decimal::Decimal;
 
 use super::SubmitError;
 use super::candidates::NOT_LISTED;
@@ -75,7 +76,7 @@ impl<R: Remote> Engine<'_, R> {
             .filter(|(_, r)| r.entity == Entity::Timesheets)
             .map(|(seq, r)| (*seq, *r))
             .collect();
-        let mut listed: HashMap<String, Option<Totals>> = HashMap::new();
+        let mut listed: HashMap<String, (Option<Totals>, Option<Decimal>)> = HashMap::new();
         // Timesheets by what makes them the same timesheet, to find one held twice.
         let mut same: HashMap<String, Vec<String>> = HashMap::new();
         let mut key_of: HashMap<String, String> = HashMap::new();
@@ -85,12 +86,18 @@ impl<R: Remote> Engine<'_, R> {
                 for t in list {
                     let totals = t.lines.as_deref().map(timesheet::totals);
                     let key = format!(
-                        "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
-                        t.worker_id, t.tax_year, t.tax_period, t.start_date, t.end_date, totals
+                        "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+                        t.worker_id,
+                        t.tax_year,
+                        t.tax_period,
+                        t.start_date,
+                        t.end_date,
+                        totals,
+                        t.net.map(|n| n.normalize())
                     );
                     same.entry(key.clone()).or_default().push(t.id.clone());
                     key_of.insert(t.id.clone(), key);
-                    listed.insert(t.id, totals);
+                    listed.insert(t.id, (totals, t.net));
                 }
             }
         }
@@ -103,16 +110,17 @@ impl<R: Remote> Engine<'_, R> {
         let (listed, same, key_of) = (&listed, &same, &key_of);
         futures::stream::iter(landed.into_iter().map(Ok::<_, SubmitError>))
             .try_for_each_concurrent(self.options.concurrency.max(1), |(seq, id)| async move {
-                let totals = match listed.get(&id) {
-                    Some(totals) => *totals,
-                    None => read(self.remote.get_timesheet(&id))
-                        .await?
-                        .lines
-                        .as_deref()
-                        .map(timesheet::totals),
+                let (totals, net) = match listed.get(&id) {
+                    Some(found) => *found,
+                    None => {
+                        let t = read(self.remote.get_timesheet(&id)).await?;
+                        (t.lines.as_deref().map(timesheet::totals), t.net)
+                    }
                 };
                 let mut detail = self.journal.detail(self.run, seq)?;
                 detail.read_back = totals;
+                // No lines echoed: the net is all that can be tied.
+                detail.read_back_net = if totals.is_none() { net } else { None };
                 let others = others_than(&id, key_of.get(&id).and_then(|k| same.get(k)));
                 if !others.is_empty() {
                     detail

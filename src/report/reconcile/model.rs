@@ -42,8 +42,21 @@ pub struct ControlTotal {
     pub input: Totals,
     pub acknowledged: Option<Totals>,
     pub read_back: Option<Totals>,
+    /// The net read back when the server does not echo lines: only the net is tied.
+    pub read_back_net: Option<rust_decimal::Decimal>,
     /// Landed on the server and the acknowledged and read-back totals equal the input.
     pub balanced: bool,
+}
+
+impl ControlTotal {
+    /// What the Balanced column says.
+    pub fn balanced_text(&self) -> &'static str {
+        match (self.balanced, self.read_back.is_none() && self.read_back_net.is_some()) {
+            (true, false) => "yes",
+            (true, true) => "yes (net only: the server does not echo lines)",
+            (false, _) => "NO",
+        }
+    }
 }
 
 /// The `--json` summary of an import.
@@ -185,6 +198,7 @@ impl RunReport {
                     input,
                     acknowledged: detail.acknowledged,
                     read_back: detail.read_back,
+                    read_back_net: detail.read_back_net,
                     balanced,
                 });
             }
