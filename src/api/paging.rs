@@ -160,7 +160,8 @@ impl Client {
         let endpoint = segments.join("/");
         let refused = match self.fetch_page(segments, &query, 1).await {
             Err(e @ ApiError::Rejected { status, .. })
-                if matches!(status, 400 | 422) && !unpublished(&endpoint, &query).is_empty() =>
+                if matches!(status, 400 | 422 | 500)
+                    && !unpublished(&endpoint, &query).is_empty() =>
             {
                 e
             }
@@ -198,7 +199,7 @@ impl Client {
         }
         let probe = vec![(param, PROBE_VALUE.to_string())];
         let found = match self.fetch_page_sized(segments, &probe, 1, 1).await {
-            Err(ApiError::Rejected { status, .. }) if matches!(status, 400 | 422) => {
+            Err(ApiError::Rejected { status, .. }) if matches!(status, 400 | 422 | 500) => {
                 Filters::Rejected
             }
             Err(e) => return Err(e),

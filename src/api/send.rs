@@ -8,6 +8,7 @@
 //! | 429                                  | wait `Retry-After`    | wait `Retry-After`    |
 //! | 401                                  | refresh once, retry   | refresh once, retry   |
 //! | 5xx                                  | retry with backoff for at least the retry budget (20 s) | `Ambiguous` |
+//! | 5xx whose error envelope names a field | `Rejected` (a validation error sent as 5xx) | `Rejected` |
 //! | other 4xx                            | `Rejected`            | `Rejected`            |
 
 use std::sync::atomic::Ordering;
@@ -22,6 +23,7 @@ use super::client::{
 };
 use super::error::{ApiError, ErrorBody};
 use super::retry::retry_after;
+use super::traits::ServerTraits;
 
 /// How many 429s in a row one request rides out before giving up.
 const MAX_THROTTLE_RETRIES: u32 = 30;
@@ -248,6 +250,23 @@ impl Client {
         }
         if status.is_server_error() {
             let said = ErrorBody::parse(&body);
+            // A validation error sent as 5xx (the pages list only 200/201, 400, 401 and 500
+            // for some endpoints): the envelope names the field refused, so nothing was
+            // applied. A later run would find the record by its natural key in any case.
+            if let Some(field) = said.field.clone() {
+                self.learn(&ServerTraits {
+                    validation_500: Some(true),
+                    ..ServerTraits::default()
+                });
+                return Ok(Next::Done(Err(ApiError::Rejected {
+                    method: call.method.clone(),
+                    path: call.path.clone(),
+                    status: status.as_u16(),
+                    code: said.code,
+                    message: said.message.unwrap_or_else(|| "validation failed".into()),
+                    field: Some(field),
+                })));
+            }
             let reason = format!(
                 "HTTP {}{}",
                 status.as_u16(),

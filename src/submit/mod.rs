@@ -16,6 +16,7 @@ mod payment_rates;
 mod progress;
 pub mod remote;
 mod run;
+mod shape;
 mod stop;
 mod timesheets;
 

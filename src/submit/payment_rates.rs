@@ -10,6 +10,7 @@ use crate::model::Action;
 use crate::model::Body;
 use crate::model::Record;
 use crate::plan::resolve::{payment_rate_body, payment_rate_edit_body};
+use super::shape::whole;
 use crate::plan::{Decision, changed_fields};
 
 /// The default VAT code id of a payment-rate record, resolved.
@@ -107,21 +108,54 @@ pub async fn process<R: Remote>(
             settle(e, seq, record, written, 201)
         }
         Action::Update => {
+            let held = existing.as_ref().map(|s| s.json.clone()).unwrap_or_default();
             let edit = payment_rate_edit_body(&body);
+            let whole = whole(record.entity, &edit, &held);
             let written = e
                 .write_once(
                     seq,
                     e.was_sent(seq, Action::Update),
-                    || async { e.remote.update_payment_rate(&id, &edit).await.map(|r| r.id) },
+                    || async { e.remote.update_payment_rate(&id, &whole).await.map(|r| r.id) },
                     || async {
                         let now = e.remote.get_payment_rate(&id).await?;
                         Ok(same(&edit, &now.json).then_some(now.id))
                     },
                 )
                 .await?;
-            settle(e, seq, record, written, 200)
+            match written {
+                Written::Rejected { status, message } if DEFAULT_CODES.contains(&code.as_str()) => {
+                    locked(e, seq, record, &id, status, &message)
+                }
+                written => settle(e, seq, record, written, 200),
+            }
         }
     }
+}
+
+/// The pay codes Nxsys creates for every agency; its support pages say they "cannot be
+/// altered".
+const DEFAULT_CODES: [&str; 2] = ["PR100", "PR101"];
+
+/// A default pay code the server refused to change: nothing changed, and nothing that uses it
+/// is held back — the run goes on with the code as Nxsys has it, and says so.
+fn locked<R: Remote>(
+    e: &Engine<'_, R>,
+    seq: u32,
+    record: &Record,
+    id: &str,
+    status: u16,
+    message: &str,
+) -> Result<(), SubmitError> {
+    let why = format!(
+        "{} is a default pay code, which Nxsys does not let anyone alter (HTTP {status}: \
+         {message}); the sheet's changes to it were not applied, and timesheets use it as Nxsys \
+         has it. Use a pay code of your own for other terms",
+        record.key.to_uppercase()
+    );
+    let mut detail = e.detail(seq, record);
+    detail.warnings.push(why.clone());
+    e.set_detail(seq, &detail)?;
+    e.on_server(seq, record, RecordState::Unchanged, id, Some(status), Some(why))
 }
 
 fn same(edit: &Value, server: &Value) -> bool {

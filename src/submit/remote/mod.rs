@@ -111,6 +111,12 @@ pub trait Remote: Sync {
         async { Ok(true) }
     }
 
+    /// Fields of `entity`'s body the server does not keep (so never compared): an Irish
+    /// worker's PPS number on a server that refuses the field.
+    fn unkept_fields(&self, _entity: Entity) -> Vec<&'static str> {
+        Vec::new()
+    }
+
     /// Every payment rate, or `None` when there are more than `limit`.
     fn list_payment_rates(
         &self,

@@ -6,13 +6,17 @@ use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
 use super::{CandidateKey, Remote, RemoteError, ServerRecord};
-use crate::api::traits::Filters;
+use crate::api::ServerTraits;
+use crate::api::traits::{Filters, Shape};
 use crate::api::{
     ApiError, Candidate, CandidateFilter, Client, PaymentRate, PaymentRateFilter, Timesheet,
     TimesheetCreate, TimesheetEdit, TimesheetFilter, TimesheetRateLine,
 };
 use crate::model::Entity;
 use crate::plan::timesheet::{Line, ServerTimesheet, TimesheetPlan};
+
+/// Where an Irish body carries the PPS number.
+pub const PPS_FIELD: &str = "generalSetting.PPSNumber";
 
 /// Sort an API error into what the submit stage does with it.
 pub fn remote_error(e: ApiError) -> RemoteError {
@@ -272,6 +276,14 @@ impl Remote for Client {
         Ok(matches!(found, Filters::Honoured | Filters::Unknown))
     }
 
+    fn unkept_fields(&self, entity: Entity) -> Vec<&'static str> {
+        if entity == Entity::CandidatesIe && self.traits().pps_field == Some(false) {
+            vec![PPS_FIELD]
+        } else {
+            Vec::new()
+        }
+    }
+
     async fn list_payment_rates(
         &self,
         limit: usize,
@@ -464,7 +476,20 @@ impl CandidateRecord for Client {
             Client::get_candidate(self, id).await
         }
         .map_err(remote_error)?;
-        Ok(record(c.id.clone().or(Some(id.to_string())), &c))
+        let found = record(c.id.clone().or(Some(id.to_string())), &c);
+        // What shape the server answers in (the submit stage reads either).
+        let shape = if found.json.get("generalSetting").is_some_and(Value::is_object) {
+            Shape::Nested
+        } else {
+            Shape::Flat
+        };
+        if self.traits().candidate_get != shape {
+            self.learn(&ServerTraits {
+                candidate_get: shape,
+                ..ServerTraits::default()
+            });
+        }
+        Ok(found)
     }
 }
 
