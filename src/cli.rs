@@ -360,6 +360,44 @@ pub enum RunsAction {
         #[arg(long, value_name = "FILE")]
         report: Option<PathBuf>,
     },
+    /// Remove the personal values of old runs (names, NI/PPS numbers, changed values), keeping
+    /// each run's summary, ids, outcomes and control totals; with --all, remove whole runs.
+    /// Runs that can still be resumed are left alone. The space is reclaimed (VACUUM)
+    Prune {
+        /// Prune runs started longer ago than this: days (90d) or weeks (12w)
+        #[arg(
+            long,
+            value_name = "AGE",
+            value_parser = age_in_days,
+            required_unless_present = "all"
+        )]
+        older_than: Option<u32>,
+        /// Remove whole runs, not only their personal values: those older than --older-than,
+        /// else every run
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+/// `--older-than AGE`: `90d` (days) or `12w` (weeks), as a number of days.
+pub fn age_in_days(text: &str) -> Result<u32, String> {
+    let t = text.trim().to_ascii_lowercase();
+    let refuse = || {
+        format!(
+            "'{text}' is not an age: write a whole number of days or weeks, e.g. 90d or 12w \
+             (months and years vary in length, so they are not taken)"
+        )
+    };
+    let (number, per) = match t.char_indices().last() {
+        Some((at, 'd')) => (&t[..at], 1),
+        Some((at, 'w')) => (&t[..at], 7),
+        _ => return Err(refuse()),
+    };
+    number
+        .parse::<u32>()
+        .ok()
+        .and_then(|n| n.checked_mul(per))
+        .ok_or_else(refuse)
 }
 
 /// `--rate N`: 1 or more (0 would send nothing and wait for ever).
