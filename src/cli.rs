@@ -360,9 +360,14 @@ pub enum RunsAction {
         #[arg(long, value_name = "FILE")]
         report: Option<PathBuf>,
     },
-    /// Remove the personal values of old runs (names, NI/PPS numbers, changed values), keeping
-    /// each run's summary, ids, outcomes and control totals; with --all, remove whole runs.
-    /// Runs that can still be resumed are left alone. The space is reclaimed (VACUUM)
+    /// Remove old runs' personal values, or with --all whole runs
+    ///
+    /// Removes workers' names and NI/PPS numbers, the old and new values of changes and the
+    /// server's messages from runs started before the age given, keeping each run's summary,
+    /// ids, outcomes and control totals (a report re-issued from it still balances, with
+    /// "pruned" in the personal columns). With --all, removes whole runs. Runs that can still be
+    /// resumed are left alone. The space is reclaimed (VACUUM), so the values are gone from the
+    /// journal file, not just unlinked.
     Prune {
         /// Prune runs started longer ago than this: days (90d) or weeks (12w)
         #[arg(
@@ -475,6 +480,17 @@ fn change_class(text: &str) -> Result<ChangeClass, String> {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn ages_are_days_or_weeks() {
+        assert_eq!(age_in_days("90d"), Ok(90));
+        assert_eq!(age_in_days(" 12W "), Ok(84));
+        assert_eq!(age_in_days("0d"), Ok(0));
+        for bad in ["6m", "90", "d", "-1d", "1y", "99999999999w"] {
+            let refused = age_in_days(bad).unwrap_err();
+            assert!(refused.contains("90d or 12w"), "{bad}: {refused}");
+        }
+    }
 
     #[test]
     fn cli_definition_is_consistent() {

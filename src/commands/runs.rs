@@ -164,8 +164,13 @@ fn prune(global: &Global, journal: &Journal, older_than: Option<u32>, all: bool)
     Ok(Exit::Ok)
 }
 
-/// The line of `runs show` that says what personal data a run still holds.
-fn holding_text(journal: &Journal, run: &journal::RunRow) -> Result<String, JournalError> {
+/// The line of `runs show` that says what personal data a run still holds, and until when
+/// (`retention_days` of the profile in use, if any).
+fn holding_text(
+    journal: &Journal,
+    run: &journal::RunRow,
+    retention_days: Option<u32>,
+) -> Result<String, JournalError> {
     let holding = journal.holding(&run.id)?;
     if let Some(when) = &holding.pruned {
         return Ok(format!(
@@ -185,18 +190,28 @@ fn holding_text(journal: &Journal, run: &journal::RunRow) -> Result<String, Jour
     }
     if holding.change_values > 0 {
         parts.push(format!(
-            "old and new values of {} change(s), {} of them bank details (masked and \
-             hashed only)",
+            "old and new values of {} change(s) ({} of bank details, masked and hashed only)",
             holding.change_values, holding.bank_changes
         ));
-    } else {
-        parts.push("bank details never (masked and hashed only)".into());
     }
-    Ok(format!(
-        "{}; kept until pruned (`nxsys-etl runs prune --older-than AGE`, or the profile's \
-         retention_days)",
-        parts.join("; ")
-    ))
+    parts.push("no bank details in clear".into());
+    let until = if run.status.is_resumable() {
+        "kept while the run can be resumed".to_string()
+    } else {
+        match retention_days {
+            Some(days) => {
+                let until = chrono::DateTime::parse_from_rfc3339(&run.started)
+                    .map(|t| (t + chrono::Duration::days(i64::from(days))).date_naive())
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|_| format!("{days} days after the run"));
+                format!("kept until {until} (the profile's retention_days = {days})")
+            }
+            None => "kept until pruned (`nxsys-etl runs prune --older-than AGE`, or a \
+                     profile's retention_days)"
+                .to_string(),
+        }
+    };
+    Ok(format!("{}; {until}", parts.join("; ")))
 }
 
 /// The id of the newest run; a usage error when the journal holds none.
@@ -291,7 +306,10 @@ fn show(
         return Ok(Exit::Ok);
     }
     print_report(&report);
-    let holding = holding_text(journal, &report.run).map_err(Failure::aborted)?;
+    let retention = crate::settings::Target::resolve(&super::flags(global))
+        .ok()
+        .and_then(|target| target.profile().and_then(|p| p.retention_days));
+    let holding = holding_text(journal, &report.run, retention).map_err(Failure::aborted)?;
     println!("  personal data: {holding}");
     if let Some(path) = report_path {
         println!("Report written to {}", path.display());
