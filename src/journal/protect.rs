@@ -259,6 +259,21 @@ pub fn protect_changes(key: &Key, changes: &[Change]) -> Vec<Change> {
         .collect()
 }
 
+impl super::Journal {
+    /// Changes as the journal stores them ([`protect_changes`]); the key is read (or made) only
+    /// when there is a bank change to hash.
+    pub(super) fn protected<'c>(
+        &self,
+        changes: &'c [Change],
+    ) -> Result<Cow<'c, [Change]>, JournalError> {
+        if changes.iter().any(is_bank) {
+            Ok(Cow::Owned(protect_changes(self.key()?, changes)))
+        } else {
+            Ok(Cow::Borrowed(changes))
+        }
+    }
+}
+
 static IBAN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]){10,30}\b").expect("IBAN pattern")
 });

@@ -203,8 +203,7 @@ impl Journal {
         changes: &[Change],
     ) -> Result<(), JournalError> {
         // Bank values are kept masked and hashed only (see `protect`).
-        let changes = protect::protect_changes(self.key()?, changes);
-        let changed = stored::changes_json(&changes, run, seq)?;
+        let changed = stored::changes_json(&self.protected(changes)?, run, seq)?;
         self.exec(
             "UPDATE records SET action = ?3, changed = ?4, updated = ?5 WHERE run = ?1 AND seq = ?2",
             params![run, seq, action.as_str(), changed, now()],
