@@ -296,18 +296,32 @@ pub fn scrub_text(text: &str) -> Cow<'_, str> {
     )
 }
 
-/// A record's report detail as the journal stores it: findings and warnings scrubbed.
+static BANK_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(sort code|account number|account name|iban|bic|swift|building society)\b")
+        .expect("bank words")
+});
+
+/// A validation finding or warning as the journal stores it. One about a bank detail (its
+/// words name one: the rules' messages do, e.g. "sort code read as '794' …; repaired and sent
+/// as 000794") keeps none of the values it quotes, whatever their shape (as `--mask-pii` hides
+/// them, `'*94'`, `****94`); any other is [`scrub_text`]ed.
+pub fn scrub_note(note: &str) -> Cow<'_, str> {
+    if BANK_WORDS.is_match(note) {
+        Cow::Owned(scrub_text(&crate::schema::build::mask_values(note)).into_owned())
+    } else {
+        scrub_text(note)
+    }
+}
+
+/// A record's report detail as the journal stores it: findings and warnings scrubbed
+/// ([`scrub_note`]).
 pub fn protect_detail(detail: &RecordDetail) -> Cow<'_, RecordDetail> {
-    let quotes = |notes: &[String]| {
-        notes
-            .iter()
-            .any(|n| matches!(scrub_text(n), Cow::Owned(ref s) if s != n))
-    };
-    if !quotes(&detail.findings) && !quotes(&detail.warnings) {
+    let changes = |notes: &[String]| notes.iter().any(|n| scrub_note(n) != n.as_str());
+    if !changes(&detail.findings) && !changes(&detail.warnings) {
         return Cow::Borrowed(detail);
     }
     let scrub = |notes: &[String]| -> Vec<String> {
-        notes.iter().map(|n| scrub_text(n).into_owned()).collect()
+        notes.iter().map(|n| scrub_note(n).into_owned()).collect()
     };
     Cow::Owned(RecordDetail {
         findings: scrub(&detail.findings),
@@ -351,6 +365,17 @@ mod tests {
         }
         assert!(s.contains("AB000001C"), "{s}");
         assert!(matches!(scrub_text("no digits here"), Cow::Borrowed(_)));
+        let repaired = scrub_note(
+            "row 4, column H (Sort Code): sort code read as '794' (Excel stored it as a number); \
+             repaired and sent as 000794 [sort_code.repaired]",
+        );
+        assert!(
+            !repaired.contains("794'") && !repaired.contains("000794"),
+            "{repaired}"
+        );
+        assert!(repaired.contains("[sort_code.repaired]"), "{repaired}");
+        let other = "row 5, column J (Tax Period): '53' is not a tax period";
+        assert_eq!(scrub_note(other), other);
     }
 
     #[test]
