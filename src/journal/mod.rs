@@ -178,10 +178,6 @@ impl Journal {
             .map_err(sql)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(sql)?;
-        // What is deleted or overwritten is zeroed in the file, not just unlinked: personal
-        // values of a pruned run do not linger in free pages.
-        conn.pragma_update(None, "secure_delete", "ON")
-            .map_err(sql)?;
         schema::migrate(&conn, &path)?;
         Ok(Journal {
             path,

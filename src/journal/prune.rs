@@ -64,6 +64,11 @@ impl Journal {
     /// `whole` the runs themselves; runs that can be resumed are skipped. Then reclaim the
     /// space: checkpoint the WAL, VACUUM, checkpoint again (truncating the WAL).
     pub fn prune(&self, before: &str, whole: bool) -> Result<Pruned, JournalError> {
+        // What this connection deletes or overwrites from now on is zeroed in the file, not
+        // just unlinked, even should the VACUUM below not run.
+        self.conn()
+            .pragma_update(None, "secure_delete", "ON")
+            .map_err(|e| self.sql_err(e))?;
         let mut done = Pruned {
             whole,
             bytes_before: self.bytes(),
