@@ -196,6 +196,7 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
             println!("Report: {}", path.display());
         }
     }
+    super::runs::apply_retention(&flags, &journal);
     if let Some(e) = aborted {
         return Err(Failure {
             exit,

@@ -7,7 +7,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::stored::{self, RECORD_COLUMNS};
-use super::{Journal, JournalError, now};
+use super::{Journal, JournalError, now, protect};
 use crate::model::{Action, Change, Counts, Entity, Outcome, Provenance, RecordDetail};
 
 /// Where a record is in its life. `planned → sent → done | failed`; `blocked`, `held` and
@@ -163,7 +163,7 @@ impl Journal {
                     stored::provenance_json(&r.provenance, run, r.seq)?,
                     r.natural_key,
                     r.payload_hash,
-                    stored::json(&r.detail, run, r.seq)?,
+                    stored::json(&protect::protect_detail(&r.detail), run, r.seq)?,
                     stamp
                 ])
                 .map_err(|e| self.sql_err(e))?;
@@ -215,7 +215,8 @@ impl Journal {
         action: Action,
         changes: &[Change],
     ) -> Result<(), JournalError> {
-        let changed = stored::changes_json(changes, run, seq)?;
+        // Bank values are kept masked and hashed only (see `protect`).
+        let changed = stored::changes_json(&self.protected(changes)?, run, seq)?;
         self.exec(
             "UPDATE records SET action = ?3, changed = ?4, updated = ?5 WHERE run = ?1 AND seq = ?2",
             params![run, seq, action.as_str(), changed, now()],
@@ -250,7 +251,7 @@ impl Journal {
                 state.as_str(),
                 update.api_id,
                 update.http_status,
-                update.message,
+                update.message.as_deref().map(protect::scrub_text),
                 now()
             ],
         )
@@ -302,7 +303,7 @@ impl Journal {
         seq: u32,
         detail: &RecordDetail,
     ) -> Result<(), JournalError> {
-        let text = stored::json(detail, run, seq)?;
+        let text = stored::json(&protect::protect_detail(detail), run, seq)?;
         self.exec(
             "UPDATE records SET detail = ?3 WHERE run = ?1 AND seq = ?2",
             params![run, seq, text],

@@ -13,6 +13,7 @@ mod export;
 mod faults;
 mod import;
 mod overlap;
+mod privacy;
 mod rendered;
 mod run;
 mod sandbox;

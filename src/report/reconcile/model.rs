@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::changes::{self, ChangeRow};
 use super::mask::{is_sensitive_field, mask_text};
+use crate::journal::protect::is_protected;
 use crate::journal::{Journal, JournalError, RecordRow, RunRow, RunStatus};
 use crate::model::{Change, Counts, Entity, Outcome, Provenance, Totals};
 
@@ -295,11 +296,7 @@ fn source_text(provenance: &[Provenance]) -> String {
 }
 
 fn show(v: &Value) -> String {
-    match v {
-        Value::Null => "(empty)".into(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
+    crate::journal::protect::shown(v)
 }
 
 fn changes_text(changed: &[Change], mask: bool) -> String {
@@ -308,9 +305,14 @@ fn changes_text(changed: &[Change], mask: bool) -> String {
         .map(|c| {
             let field = &c.field;
             let (mut before, mut after) = (show(&c.before), show(&c.after));
+            // A bank value the journal keeps is masked already.
             if mask && is_sensitive_field(field) {
-                before = super::mask::mask_account(&before);
-                after = super::mask::mask_account(&after);
+                if !is_protected(&c.before) {
+                    before = super::mask::mask_account(&before);
+                }
+                if !is_protected(&c.after) {
+                    after = super::mask::mask_account(&after);
+                }
             }
             format!("{field}: {before} → {after}")
         })
