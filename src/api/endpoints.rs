@@ -85,8 +85,7 @@ impl Client {
         }
         let refused = match self.call(method.clone(), segments, Some(&json)).await {
             Err(ApiError::Rejected {
-                field: Some(field),
-                ..
+                field: Some(field), ..
             }) if is_number_field(&field) && traits.numbers != Numbers::Either => {
                 let other = match traits.numbers {
                     Numbers::NumbersOnly => Numbers::StringsOnly,
@@ -101,8 +100,7 @@ impl Client {
                 json
             }
             Err(ApiError::Rejected {
-                field: Some(field),
-                ..
+                field: Some(field), ..
             }) if ireland && is_pps_field(&field) && traits.pps_field != Some(false) => {
                 tracing::info!(field, "the server refuses a PPS field; learnt");
                 self.learn(&ServerTraits {

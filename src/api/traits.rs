@@ -158,7 +158,12 @@ pub fn restyle_numbers(body: &mut serde_json::Value, style: Numbers) {
                     *v = Value::Number(n);
                 }
             }
-            (Numbers::StringsOnly, Value::Number(n)) => *v = Value::String(n.to_string()),
+            (Numbers::StringsOnly, Value::Number(n)) => {
+                let text = n.to_string();
+                let exact = super::models::lenient::parse_decimal(&text)
+                    .map_or(text, |d| d.normalize().to_string());
+                *v = Value::String(exact);
+            }
             _ => {}
         }
     }
@@ -290,7 +295,8 @@ mod tests {
         assert_eq!(body["hoursPerUnit"], "1");
         assert!(is_number_field("rates[3].units") && is_number_field("hoursPerUnit"));
         assert!(!is_number_field("generalSetting.surname"));
-        let mut ie = serde_json::json!({"generalSetting": {"PPSNumber": "1234567T", "forename": "A"}});
+        let mut ie =
+            serde_json::json!({"generalSetting": {"PPSNumber": "1234567T", "forename": "A"}});
         strip_pps(&mut ie);
         assert_eq!(ie, serde_json::json!({"generalSetting": {"forename": "A"}}));
     }

@@ -7,11 +7,11 @@ use serde_json::Value;
 use super::SubmitError;
 use super::engine::{ADOPTED, Engine, NEW_PREFIX, Written, read};
 use super::remote::{CandidateKey, Remote, ServerRecord};
+use super::shape::{like_sheet, whole};
 use crate::journal::RecordState;
 use crate::model::Action;
 use crate::model::Body;
 use crate::model::{Entity, Record};
-use super::shape::{like_sheet, whole};
 use crate::plan::{Decision, changed_fields};
 
 fn text<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {

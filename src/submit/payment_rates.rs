@@ -5,12 +5,12 @@ use serde_json::Value;
 use super::SubmitError;
 use super::engine::{ADOPTED, Engine, NEW_PREFIX, Written, read};
 use super::remote::Remote;
+use super::shape::whole;
 use crate::journal::RecordState;
 use crate::model::Action;
 use crate::model::Body;
 use crate::model::Record;
 use crate::plan::resolve::{payment_rate_body, payment_rate_edit_body};
-use super::shape::whole;
 use crate::plan::{Decision, changed_fields};
 
 /// The default VAT code id of a payment-rate record, resolved.
@@ -108,14 +108,22 @@ pub async fn process<R: Remote>(
             settle(e, seq, record, written, 201)
         }
         Action::Update => {
-            let held = existing.as_ref().map(|s| s.json.clone()).unwrap_or_default();
+            let held = existing
+                .as_ref()
+                .map(|s| s.json.clone())
+                .unwrap_or_default();
             let edit = payment_rate_edit_body(&body);
             let whole = whole(record.entity, &edit, &held);
             let written = e
                 .write_once(
                     seq,
                     e.was_sent(seq, Action::Update),
-                    || async { e.remote.update_payment_rate(&id, &whole).await.map(|r| r.id) },
+                    || async {
+                        e.remote
+                            .update_payment_rate(&id, &whole)
+                            .await
+                            .map(|r| r.id)
+                    },
                     || async {
                         let now = e.remote.get_payment_rate(&id).await?;
                         Ok(same(&edit, &now.json).then_some(now.id))
@@ -155,7 +163,14 @@ fn locked<R: Remote>(
     let mut detail = e.detail(seq, record);
     detail.warnings.push(why.clone());
     e.set_detail(seq, &detail)?;
-    e.on_server(seq, record, RecordState::Unchanged, id, Some(status), Some(why))
+    e.on_server(
+        seq,
+        record,
+        RecordState::Unchanged,
+        id,
+        Some(status),
+        Some(why),
+    )
 }
 
 fn same(edit: &Value, server: &Value) -> bool {

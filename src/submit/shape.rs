@@ -117,7 +117,10 @@ mod tests {
         let flat = json!({"id": "SR-1", "agencyRef": "A1", "email": "b@x", "sortCode": "601613",
                           "mobile": "07700"});
         let shaped = like_sheet(&sheet, &flat);
-        assert_eq!(shaped["generalSetting"], json!({"agencyRef": "A1", "email": "b@x"}));
+        assert_eq!(
+            shaped["generalSetting"],
+            json!({"agencyRef": "A1", "email": "b@x"})
+        );
         assert_eq!(shaped["bankSetting"], json!({"sortCode": "601613"}));
         let nested = json!({"generalSetting": {"agencyRef": "A1"}, "bankSetting": {}});
         assert!(matches!(like_sheet(&sheet, &nested), Cow::Borrowed(_)));

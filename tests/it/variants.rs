@@ -358,7 +358,10 @@ async fn check_report(env: &Env, run: &Run, quirks: &str) {
     for c in control {
         assert_eq!(c["balanced"], true, "[{quirks}] {c}");
         if quirks.contains("no-line-echo") {
-            assert!(c["read_back"].is_null() && !c["read_back_net"].is_null(), "{c}");
+            assert!(
+                c["read_back"].is_null() && !c["read_back_net"].is_null(),
+                "{c}"
+            );
         } else {
             assert!(!c["read_back"].is_null(), "[{quirks}] {c}");
         }
@@ -373,7 +376,10 @@ async fn check_report(env: &Env, run: &Run, quirks: &str) {
     };
     if quirks.contains("no-pps") {
         let said = message("IE-2001");
-        assert!(said.contains("not sent: generalSetting.PPSNumber"), "{said}");
+        assert!(
+            said.contains("not sent: generalSetting.PPSNumber"),
+            "{said}"
+        );
     }
     if quirks.contains("default-rates-locked") {
         let said = message("PR100");

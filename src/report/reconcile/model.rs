@@ -52,7 +52,10 @@ pub struct ControlTotal {
 impl ControlTotal {
     /// What the Balanced column says.
     pub fn balanced_text(&self) -> &'static str {
-        match (self.balanced, self.read_back.is_none() && self.read_back_net.is_some()) {
+        match (
+            self.balanced,
+            self.read_back.is_none() && self.read_back_net.is_some(),
+        ) {
             (true, false) => "yes",
             (true, true) => "yes (net only: the server does not echo lines)",
             (false, _) => "NO",

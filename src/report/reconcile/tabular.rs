@@ -49,7 +49,10 @@ pub fn write_csv(path: &Path, report: &RunReport) -> Result<(), Box<dyn std::err
             row.attempts.to_string(),
         ];
         if let Some(c) = control.get(&row.seq) {
-            for (k, t) in [Some(c.input), c.acknowledged, c.read_back].iter().enumerate() {
+            for (k, t) in [Some(c.input), c.acknowledged, c.read_back]
+                .iter()
+                .enumerate()
+            {
                 match t {
                     Some(t) => cells.extend([
                         t.lines.to_string(),

@@ -478,7 +478,11 @@ impl CandidateRecord for Client {
         .map_err(remote_error)?;
         let found = record(c.id.clone().or(Some(id.to_string())), &c);
         // What shape the server answers in (the submit stage reads either).
-        let shape = if found.json.get("generalSetting").is_some_and(Value::is_object) {
+        let shape = if found
+            .json
+            .get("generalSetting")
+            .is_some_and(Value::is_object)
+        {
             Shape::Nested
         } else {
             Shape::Flat
