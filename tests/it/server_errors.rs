@@ -26,10 +26,10 @@ async fn one_poisoned_worker_among_500_fails_alone_and_the_rest_lands() {
     assert_eq!((stats.candidates, stats.timesheets), (499, 499));
 
     let report = env.report(summary["run_id"].as_str().unwrap()).await;
-    assert_eq!(count(&report, "failed (server error)"), 1);
+    assert_eq!(count(&report, "server-error"), 1);
     let rows = crate::import::records(&report);
     let poisoned = rows.iter().find(|r| r["key"] == "AG00042").unwrap();
-    assert_eq!(poisoned["outcome"], "failed (server error)");
+    assert_eq!(poisoned["outcome"], "server-error");
     assert!(
         poisoned["message"].as_str().unwrap().contains("HTTP 500"),
         "{poisoned}"
