@@ -199,9 +199,10 @@ impl Client {
         }
         let probe = vec![(param, PROBE_VALUE.to_string())];
         let found = match self.fetch_page_sized(segments, &probe, 1, 1).await {
-            Err(ApiError::Rejected { status, .. }) if matches!(status, 400 | 422 | 500) => {
-                Filters::Rejected
-            }
+            Err(ApiError::Rejected {
+                status: 400 | 422 | 500,
+                ..
+            }) => Filters::Rejected,
             Err(e) => return Err(e),
             Ok(page) if !page.items.is_empty() => Filters::Ignored,
             Ok(_) => {

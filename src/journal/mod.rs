@@ -8,6 +8,7 @@
 //! The file is `<state_dir>/journal.sqlite`, created with mode 0600; the schema is versioned
 //! with SQLite's `user_version` (see [`schema`]).
 
+mod acknowledged;
 mod lock;
 pub mod protect;
 mod prune;
@@ -22,6 +23,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
+pub use acknowledged::Acknowledged;
 pub use lock::{BatchLock, TenantLock};
 pub use prune::{Holding, Pruned};
 pub use records::{NewRecord, RecordRow, RecordState, RecordUpdate};

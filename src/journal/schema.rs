@@ -7,9 +7,9 @@ use rusqlite::Connection;
 use super::JournalError;
 
 /// The schema version this build writes. Each entry of [`MIGRATIONS`] moves one version up.
-pub const VERSION: i64 = 3;
+pub const VERSION: i64 = 4;
 
-const MIGRATIONS: [&str; 3] = [
+const MIGRATIONS: [&str; 4] = [
     r#"
 CREATE TABLE runs (
     id          TEXT PRIMARY KEY,
@@ -55,6 +55,21 @@ CREATE TABLE servers (
     // new values of changes, the server's messages); NULL while the run still holds them.
     r#"
 ALTER TABLE runs ADD COLUMN pruned TEXT;
+"#,
+    // What each server held of a record when a run last left it as the sheet says: the
+    // sheet's payload hash and a digest of the server's listed copy. A later run that finds
+    // both unchanged needs no full read of the record. Hashes only, no personal value.
+    r#"
+CREATE TABLE acknowledged (
+    base_url     TEXT NOT NULL,
+    entity       TEXT NOT NULL,
+    natural_key  TEXT NOT NULL,
+    payload_hash TEXT NOT NULL,
+    listed       TEXT NOT NULL,          -- sha256 of the server's list item
+    api_id       TEXT NOT NULL,
+    updated      TEXT NOT NULL,
+    PRIMARY KEY (base_url, entity, natural_key)
+);
 "#,
 ];
 

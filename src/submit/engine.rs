@@ -12,7 +12,7 @@ use futures::TryStreamExt;
 use super::progress::Progress;
 use super::remote::{Remote, RemoteError, ServerRecord};
 use super::{SubmitError, SubmitOptions, candidates, payment_rates, timesheets};
-use crate::journal::{Journal, RecordRow, RecordState, RecordUpdate};
+use crate::journal::{Acknowledged, Journal, RecordRow, RecordState, RecordUpdate};
 use crate::model::{Action, Change, Entity, Record, RecordDetail};
 use crate::plan::resolve::VatCodes;
 use crate::plan::timesheet::{PayInfo, ServerTimesheet};
@@ -104,6 +104,14 @@ pub struct Engine<'a, R: Remote> {
     pub rate_list: Option<Vec<ServerRecord>>,
     /// Workers created whose id the answer did not carry, to read after the stage.
     pub pending_ids: Mutex<Vec<PendingId>>,
+    /// Kinds of record this process sent a write for (what the server held of them at the
+    /// start of their stage may have changed).
+    pub wrote: Mutex<HashSet<Entity>>,
+    /// What the last runs left on this server, by kind and natural key (see
+    /// [`crate::journal::Acknowledged`]).
+    pub acknowledged: HashMap<Entity, HashMap<String, Acknowledged>>,
+    /// The server, as the journal names it.
+    pub base_url: String,
     /// Records failed with a server error since the last write that went through.
     server_errors_in_row: AtomicU32,
 }
@@ -146,6 +154,13 @@ impl<'a, R: Remote> Engine<'a, R> {
         prior: &'a HashMap<u32, RecordRow>,
         options: &'a SubmitOptions,
     ) -> Result<Engine<'a, R>, SubmitError> {
+        let base_url = journal.run(run)?.base_url;
+        let mut acknowledged = HashMap::new();
+        if !options.offline {
+            for entity in [Entity::Candidates, Entity::CandidatesIe] {
+                acknowledged.insert(entity, journal.acknowledged(&base_url, entity)?);
+            }
+        }
         let vat = if options.offline {
             VatCodes::unchecked()
         } else {
@@ -165,6 +180,9 @@ impl<'a, R: Remote> Engine<'a, R> {
             timesheet_lists: HashMap::new(),
             rate_list: None,
             pending_ids: Mutex::new(Vec::new()),
+            wrote: Mutex::new(HashSet::new()),
+            acknowledged,
+            base_url,
             server_errors_in_row: AtomicU32::new(0),
         })
     }
@@ -494,6 +512,7 @@ impl<'a, R: Remote> Engine<'a, R> {
     pub async fn write_once<T, S, SF, F, FF>(
         &self,
         seq: u32,
+        entity: Entity,
         mut ambiguous: bool,
         mut send: S,
         mut search: F,
@@ -532,6 +551,10 @@ impl<'a, R: Remote> Engine<'a, R> {
                 )));
             }
             self.journal.mark_sent(self.run, seq)?;
+            self.wrote
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(entity);
             sends += 1;
             match send().await {
                 Ok(answer) => {

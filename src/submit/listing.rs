@@ -7,11 +7,13 @@ use futures::TryStreamExt;
 use rust_decimal::Decimal;
 
 use super::SubmitError;
-use super::candidates::NOT_LISTED;
+use super::candidates::{NOT_LISTED, listed_digest};
 use super::engine::{Engine, LIST_ITEMS_PER_RECORD, PendingId, read};
 use super::remote::Remote;
-use crate::journal::RecordState;
+use super::remote::ServerRecord;
+use crate::journal::{Acknowledged, RecordState};
 use crate::model::{Entity, Record, Totals};
+use crate::plan::payload_hash;
 use crate::plan::timesheet;
 
 impl<R: Remote> Engine<'_, R> {
@@ -81,8 +83,15 @@ impl<R: Remote> Engine<'_, R> {
         let mut same: HashMap<String, Vec<String>> = HashMap::new();
         let mut key_of: HashMap<String, String> = HashMap::new();
         for (year, _) in tax_years(records.values().copied()) {
-            let limit = self.list_limit(Entity::Timesheets, work.len()).await?;
-            if let Some(list) = read(self.remote.list_timesheets(year, limit)).await? {
+            // Nothing written since the stage's listing: it is still what the server holds.
+            let list = match self.timesheet_lists.get(&year) {
+                Some(list) if !self.wrote_any(Entity::Timesheets) => Some(list.clone()),
+                _ => {
+                    let limit = self.list_limit(Entity::Timesheets, work.len()).await?;
+                    read(self.remote.list_timesheets(year, limit)).await?
+                }
+            };
+            if let Some(list) = list {
                 for t in list {
                     let totals = t.lines.as_deref().map(timesheet::totals);
                     let key = format!(
@@ -157,8 +166,15 @@ impl<R: Remote> Engine<'_, R> {
             if stage.is_empty() && pending.is_empty() {
                 continue;
             }
-            let limit = self.list_limit(entity, stage.len()).await?;
-            let list = read(self.remote.list_candidates(ireland, limit)).await?;
+            // Nothing written since the stage's listing: it is still what the server holds.
+            let unwritten = !self.wrote_any(entity) && pending.is_empty();
+            let list = match self.candidate_lists.get(&ireland) {
+                Some(list) if unwritten => Some(list.clone()),
+                _ => {
+                    let limit = self.list_limit(entity, stage.len()).await?;
+                    read(self.remote.list_candidates(ireland, limit)).await?
+                }
+            };
             let mut by_ref: HashMap<&str, Vec<String>> = HashMap::new();
             for c in list.iter().flatten() {
                 if let Some(agency) = super::candidates::agency_ref(&c.json) {
@@ -178,13 +194,14 @@ impl<R: Remote> Engine<'_, R> {
             if landed.is_empty() || stage.is_empty() {
                 continue;
             }
-            if list.is_none() {
+            let Some(list) = &list else {
                 tracing::info!(
                     ?entity,
                     "too many workers on the server to scan for duplicates"
                 );
                 continue;
-            }
+            };
+            self.acknowledge(entity, &stage, &landed, list)?;
             for (seq, id) in landed {
                 let Some(record) = stage.get(&seq) else {
                     continue;
@@ -204,6 +221,44 @@ impl<R: Remote> Engine<'_, R> {
 }
 
 impl<R: Remote> Engine<'_, R> {
+    /// Whether this process sent a write for a record of `entity`.
+    fn wrote_any(&self, entity: Entity) -> bool {
+        self.wrote
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&entity)
+    }
+
+    /// Remember, for the next run, what the server's list holds of each record that landed:
+    /// a record whose sheet and listed copy are both the same then needs no full read.
+    fn acknowledge(
+        &self,
+        entity: Entity,
+        stage: &HashMap<u32, &Record>,
+        landed: &[(u32, String)],
+        list: &[ServerRecord],
+    ) -> Result<(), SubmitError> {
+        let by_id: HashMap<&str, &ServerRecord> = list.iter().map(|c| (c.id.as_str(), c)).collect();
+        let acks: Vec<(String, Acknowledged)> = landed
+            .iter()
+            .filter_map(|(seq, id)| {
+                let record = stage.get(seq)?;
+                let listed = listed_digest(&by_id.get(id.as_str())?.json)?;
+                Some((
+                    record.key.clone(),
+                    Acknowledged {
+                        payload_hash: payload_hash(record),
+                        listed,
+                        api_id: id.clone(),
+                    },
+                ))
+            })
+            .collect();
+        Ok(self
+            .journal
+            .set_acknowledged(&self.base_url, entity, &acks)?)
+    }
+
     /// A created worker's id, read after the stage (or not found: its timesheets wait).
     fn settle_pending(&self, p: &PendingId, id: Option<String>) -> Result<(), SubmitError> {
         let key = format!("worker:{}", p.agency_ref);

@@ -100,6 +100,7 @@ pub async fn process<R: Remote>(
             let written = e
                 .write_once(
                     seq,
+                    record.entity,
                     e.was_sent(seq, Action::Create),
                     || async { e.remote.create_payment_rate(&body).await.map(|r| r.id) },
                     || async { Ok(e.remote.find_payment_rate(&code).await?.map(|r| r.id)) },
@@ -117,6 +118,7 @@ pub async fn process<R: Remote>(
             let written = e
                 .write_once(
                     seq,
+                    record.entity,
                     e.was_sent(seq, Action::Update),
                     || async {
                         e.remote

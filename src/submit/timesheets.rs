@@ -207,6 +207,7 @@ async fn create<R: Remote>(
     let written = e
         .write_once(
             seq,
+            record.entity,
             e.was_sent(seq, Action::Create),
             || e.remote.create_timesheet(plan),
             || async {
@@ -235,6 +236,7 @@ async fn update<R: Remote>(
     let written = e
         .write_once(
             seq,
+            record.entity,
             e.was_sent(seq, Action::Update),
             || e.remote.update_timesheet(&id, plan),
             || async {

@@ -15,6 +15,7 @@ mod import;
 mod overlap;
 mod privacy;
 mod rendered;
+mod requests;
 mod run;
 mod sandbox;
 mod secrets;
