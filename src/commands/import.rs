@@ -17,7 +17,6 @@ use crate::report::{approvals, fixfile};
 use crate::schema::{self};
 use crate::settings::{Flags, Server, Settings};
 use crate::submit::{ImportError, ImportRequest, Offline, SubmitOptions, import};
-use nxsys_sandbox::SandboxConfig;
 
 pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
     // Output paths are checked before anything is sent.
@@ -56,7 +55,7 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
     let (settings, session) = if args.offline {
         (Settings::resolve(&flags, None, Server::Nxsys), None)
     } else {
-        let (settings, api) = session::resolve(&flags, args.sandbox.then(SandboxConfig::default))?;
+        let (settings, api) = session::resolve(&flags, session::sandbox_config(&args.sandbox)?)?;
         let session = connect(&settings, api).await.map_err(|e| {
             if args.dry_run {
                 Failure::aborted(anyhow!(
@@ -87,7 +86,7 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
             "concurrency": concurrency,
             "dry_run": args.dry_run,
             "mask_pii": args.mask_pii,
-            "sandbox": args.sandbox,
+            "sandbox": args.sandbox.sandbox,
             "profile": global.profile,
             "allow_duplicate_batch": args.allow_duplicate_batch,
             "offline": args.offline,
