@@ -115,10 +115,10 @@ pub struct SandboxArgs {
     /// Random delay per request, e.g. 20-80 (milliseconds)
     #[arg(long)]
     pub latency_ms: Option<String>,
-    /// Fault probabilities per request, e.g. status500=0.05,status429=0.05,drop_after_commit=0.02
+    /// Faults per request, e.g. status500=0.05,status429=0.05,drop_after_commit=0.02; poison=TEXT (repeatable) answers 500 to every write whose body contains TEXT
     #[arg(long)]
     pub faults: Option<String>,
-    /// Behaviours the API docs leave open: nest-errors, bearer-only, reject-duplicate-candidates, meta-pagination
+    /// Behaviours the API docs leave open (comma-separated): nest-errors, bearer-only, reject-duplicate-candidates, meta-pagination, filters-ignored, filters-rejected, no-line-echo, numbers-only, strings-only, validation-500, flat-get, put-replaces, no-pps, payslip-no-worker-id, default-rates-locked, exact-redirect
     #[arg(long)]
     pub quirks: Option<String>,
     /// Access-token lifetime in seconds

@@ -44,6 +44,7 @@ fn config(args: &SandboxArgs) -> Result<SandboxConfig> {
             .unwrap_or_default(),
         token_ttl: Duration::from_secs(args.token_ttl.max(1)),
         seed_payslips: args.seed_payslips,
+        ..SandboxConfig::default()
     })
 }
 

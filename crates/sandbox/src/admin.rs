@@ -33,7 +33,12 @@ pub async fn expire_tokens(State(shared): State<Arc<Shared>>) -> Json<Value> {
 }
 
 fn faults_json(f: &Faults) -> Value {
-    json!({"status500": f.status500, "status429": f.status429, "drop_after_commit": f.drop_after_commit})
+    json!({
+        "status500": f.status500,
+        "status429": f.status429,
+        "drop_after_commit": f.drop_after_commit,
+        "poison": f.poison,
+    })
 }
 
 /// `GET /_sandbox/faults`.
@@ -41,8 +46,9 @@ pub async fn get_faults(State(shared): State<Arc<Shared>>) -> Json<Value> {
     Json(faults_json(&shared.faults()))
 }
 
-/// `POST /_sandbox/faults` with `{"status500":0.1,"status429":0,"drop_after_commit":1}` (missing
-/// keys are 0) or `{"spec":"status500=0.1"}`; answers the faults now in force.
+/// `POST /_sandbox/faults` with `{"status500":0.1,"status429":0,"drop_after_commit":1,
+/// "poison":["AR-0042"]}` (missing keys are 0 or no poison; `poison` may also be one string) or
+/// `{"spec":"status500=0.1,poison=AR-0042"}`; answers the faults now in force.
 pub async fn set_faults(
     State(shared): State<Arc<Shared>>,
     body: Bytes,
@@ -56,6 +62,10 @@ pub async fn set_faults(
     } else {
         let mut faults = Faults::default();
         for (key, value) in &map {
+            if key == "poison" {
+                faults.poison = poison_texts(value)?;
+                continue;
+            }
             let p = value
                 .as_f64()
                 .filter(|p| (0.0..=1.0).contains(p))
@@ -69,7 +79,7 @@ pub async fn set_faults(
                 "drop_after_commit" => faults.drop_after_commit = p,
                 _ => {
                     return Err(ApiError::invalid_request(format!(
-                        "{key} is not a fault; use status500, status429 or drop_after_commit"
+                        "{key} is not a fault; use status500, status429, drop_after_commit or poison"
                     ))
                     .field(key.clone()));
                 }
@@ -79,6 +89,27 @@ pub async fn set_faults(
     };
     shared.set_faults(faults.clone());
     Ok(Json(faults_json(&faults)))
+}
+
+/// `poison` in the JSON form: one non-empty string or an array of them.
+fn poison_texts(value: &Value) -> Result<Vec<String>, ApiError> {
+    let bad = || {
+        ApiError::invalid_request("poison must be a text or an array of non-empty texts")
+            .field("poison")
+    };
+    let texts = match value {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(items) => items
+            .iter()
+            .map(|v| v.as_str().map(str::to_string).ok_or_else(bad))
+            .collect::<Result<Vec<_>, _>>()?,
+        Value::Null => Vec::new(),
+        _ => return Err(bad()),
+    };
+    if texts.iter().any(String::is_empty) {
+        return Err(bad());
+    }
+    Ok(texts)
 }
 
 #[cfg(test)]

@@ -24,6 +24,8 @@ pub struct ErrorBody {
     pub details: Map<String, Value>,
     /// Seconds for a `Retry-After` header (429 only).
     pub retry_after: Option<u64>,
+    /// A business rule (not a validation error): `validation-500` leaves its status alone.
+    pub rule: bool,
 }
 
 impl std::ops::Deref for ApiError {
@@ -48,6 +50,7 @@ impl ApiError {
             message: message.into(),
             details: Map::new(),
             retry_after: None,
+            rule: false,
         }))
     }
 
@@ -55,6 +58,12 @@ impl ApiError {
     pub fn field(mut self, field: impl Into<String>) -> Self {
         self.details
             .insert("field".into(), Value::String(field.into()));
+        self
+    }
+
+    /// Mark as a business rule rather than a validation error (kept by `validation-500`).
+    pub fn rule(mut self) -> Self {
+        self.rule = true;
         self
     }
 
@@ -146,6 +155,31 @@ pub async fn shape(State(shared): State<Arc<Shared>>, request: Request, next: Ne
     parts.headers.remove(header::CONTENT_LENGTH);
     let body = Json(error.nest_body()).into_response().into_body();
     Response::from_parts(parts, body)
+}
+
+/// Middleware on API routes: with the `validation-500` quirk, a validation error (400 or 422,
+/// not a business rule) is answered 500 with the same envelope.
+pub async fn validation_500(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let response = next.run(request).await;
+    if !shared.quirks.validation_500
+        || !matches!(
+            response.status(),
+            StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY
+        )
+    {
+        return response;
+    }
+    match response.extensions().get::<ApiError>().cloned() {
+        Some(mut error) if !error.rule => {
+            error.status = StatusCode::INTERNAL_SERVER_ERROR;
+            error.into_response()
+        }
+        _ => response,
+    }
 }
 
 /// Fallback for unknown paths.

@@ -14,6 +14,8 @@ mod pagination;
 mod payment_rates;
 pub mod payroll;
 mod payslips;
+#[cfg(test)]
+mod quirk_tests;
 mod rate_limit;
 mod router;
 mod seed;
@@ -29,8 +31,8 @@ use std::time::Duration;
 pub use server::{SandboxHandle, start};
 pub use state::Stats;
 
-/// Fault probabilities per request (0.0–1.0), e.g. parsed from
-/// `status500=0.05,status429=0.05,drop_after_commit=0.02`.
+/// Fault probabilities per request (0.0–1.0) and poisoned texts, e.g. parsed from
+/// `status500=0.05,status429=0.05,drop_after_commit=0.02,poison=AR-0042`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Faults {
     /// Answer 500 before anything is applied.
@@ -39,17 +41,43 @@ pub struct Faults {
     pub status429: f64,
     /// Apply the write, then close the connection without an answer.
     pub drop_after_commit: f64,
+    /// A write (POST/PUT/PATCH) whose raw body contains any of these texts is answered 500
+    /// `internal_error`, every time, before anything is applied.
+    pub poison: Vec<String>,
 }
 
 impl Faults {
-    /// Parse `status500=0.05,status429=0.05,drop_after_commit=0.02` (any subset, any order;
-    /// an empty string means no faults). Each probability must lie in 0.0–1.0.
+    /// Parse `status500=0.05,status429=0.05,drop_after_commit=0.02,poison=AR-0042` (any subset,
+    /// any order, `poison=` any number of times; an empty string means no faults). Each
+    /// probability must lie in 0.0–1.0; a poison text must not be empty (and cannot hold a comma).
     pub fn parse(spec: &str) -> Result<Faults, ConfigError> {
         let mut faults = Faults::default();
         for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            let (name, value) = item
-                .split_once('=')
-                .ok_or_else(|| ConfigError::Fault(item.to_string(), "expected NAME=PROBABILITY"))?;
+            let (name, value) = item.split_once('=').ok_or_else(|| {
+                ConfigError::Fault(item.to_string(), "expected NAME=PROBABILITY or poison=TEXT")
+            })?;
+            let name = name.trim();
+            if name == "poison" {
+                if value.is_empty() {
+                    return Err(ConfigError::Fault(
+                        item.to_string(),
+                        "poison needs a text, e.g. poison=AR-0042",
+                    ));
+                }
+                faults.poison.push(value.to_string());
+                continue;
+            }
+            let slot = match name {
+                "status500" => &mut faults.status500,
+                "status429" => &mut faults.status429,
+                "drop_after_commit" => &mut faults.drop_after_commit,
+                _ => {
+                    return Err(ConfigError::Fault(
+                        item.to_string(),
+                        "unknown fault; use status500, status429, drop_after_commit or poison",
+                    ));
+                }
+            };
             let p: f64 = value.trim().parse().map_err(|_| {
                 ConfigError::Fault(item.to_string(), "the probability is not a number")
             })?;
@@ -59,23 +87,15 @@ impl Faults {
                     "the probability must be between 0 and 1",
                 ));
             }
-            match name.trim() {
-                "status500" => faults.status500 = p,
-                "status429" => faults.status429 = p,
-                "drop_after_commit" => faults.drop_after_commit = p,
-                _ => {
-                    return Err(ConfigError::Fault(
-                        item.to_string(),
-                        "unknown fault; use status500, status429 or drop_after_commit",
-                    ));
-                }
-            }
+            *slot = p;
         }
         Ok(faults)
     }
 }
 
-/// Behaviours the API reference leaves open.
+/// Behaviours the API reference leaves open. Each one stands against a guess of the default
+/// sandbox; see "API variants" in `docs/sandbox.md`. Any combination may be set, except
+/// `numbers-only` with `strings-only`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Quirks {
     /// Errors in NestJS's default shape `{statusCode, message, error}`.
@@ -86,6 +106,62 @@ pub struct Quirks {
     pub reject_duplicate_candidates: bool,
     /// Put list counters under `meta` only.
     pub meta_pagination: bool,
+    /// List endpoints ignore every query parameter except `page` and `size`.
+    pub filters_ignored: bool,
+    /// List endpoints refuse (400) query parameters the published pages do not show.
+    pub filters_rejected: bool,
+    /// Timesheet answers carry `rates[]` as plain payment-rate objects, no line values.
+    pub no_line_echo: bool,
+    /// Timesheet line `rate`/`units` and payment-rate `hoursPerUnit` must be JSON numbers.
+    pub numbers_only: bool,
+    /// Timesheet line `rate`/`units` and payment-rate `hoursPerUnit` must be decimal strings.
+    pub strings_only: bool,
+    /// Validation errors (400/422 on API routes) are answered 500, same envelope.
+    pub validation_500: bool,
+    /// A single candidate (get, update and Ireland create answers) is one flat object.
+    pub flat_get: bool,
+    /// PUT on candidates and payment rates replaces the whole record instead of merging.
+    pub put_replaces: bool,
+    /// Ireland candidate bodies may not carry a PPS number; lists never show one.
+    pub no_pps: bool,
+    /// Payslip items carry `subcontractorName` but no `subcontractorId`.
+    pub payslip_no_worker_id: bool,
+    /// PUT on the default pay codes PR100/PR101 is refused (400).
+    pub default_rates_locked: bool,
+    /// OAuth accepts only [`SandboxConfig::redirect_uri`], exactly.
+    pub exact_redirect: bool,
+}
+
+/// Every quirk name `Quirks::parse` knows, in the order of the docs.
+pub const QUIRK_NAMES: &[&str] = &[
+    "nest-errors",
+    "bearer-only",
+    "reject-duplicate-candidates",
+    "meta-pagination",
+    "filters-ignored",
+    "filters-rejected",
+    "no-line-echo",
+    "numbers-only",
+    "strings-only",
+    "validation-500",
+    "flat-get",
+    "put-replaces",
+    "no-pps",
+    "payslip-no-worker-id",
+    "default-rates-locked",
+    "exact-redirect",
+];
+
+/// How the sandbox takes a number in the bodies the number quirks cover.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum NumberStyle {
+    /// A JSON number or a decimal string (the default).
+    #[default]
+    Either,
+    /// JSON numbers only (`numbers-only`).
+    Numbers,
+    /// Decimal strings only (`strings-only`).
+    Strings,
 }
 
 impl Quirks {
@@ -93,15 +169,42 @@ impl Quirks {
     pub fn parse(list: &str) -> Result<Quirks, ConfigError> {
         let mut quirks = Quirks::default();
         for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            match item.replace('_', "-").to_ascii_lowercase().as_str() {
-                "nest-errors" => quirks.nest_errors = true,
-                "bearer-only" => quirks.bearer_only = true,
-                "reject-duplicate-candidates" => quirks.reject_duplicate_candidates = true,
-                "meta-pagination" => quirks.meta_pagination = true,
+            let slot = match item.replace('_', "-").to_ascii_lowercase().as_str() {
+                "nest-errors" => &mut quirks.nest_errors,
+                "bearer-only" => &mut quirks.bearer_only,
+                "reject-duplicate-candidates" => &mut quirks.reject_duplicate_candidates,
+                "meta-pagination" => &mut quirks.meta_pagination,
+                "filters-ignored" => &mut quirks.filters_ignored,
+                "filters-rejected" => &mut quirks.filters_rejected,
+                "no-line-echo" => &mut quirks.no_line_echo,
+                "numbers-only" => &mut quirks.numbers_only,
+                "strings-only" => &mut quirks.strings_only,
+                "validation-500" => &mut quirks.validation_500,
+                "flat-get" => &mut quirks.flat_get,
+                "put-replaces" => &mut quirks.put_replaces,
+                "no-pps" => &mut quirks.no_pps,
+                "payslip-no-worker-id" => &mut quirks.payslip_no_worker_id,
+                "default-rates-locked" => &mut quirks.default_rates_locked,
+                "exact-redirect" => &mut quirks.exact_redirect,
                 _ => return Err(ConfigError::Quirk(item.to_string())),
-            }
+            };
+            *slot = true;
+        }
+        if quirks.numbers_only && quirks.strings_only {
+            return Err(ConfigError::QuirkConflict("numbers-only", "strings-only"));
         }
         Ok(quirks)
+    }
+
+    /// The number style the quirks ask for.
+    pub(crate) fn number_style(&self) -> NumberStyle {
+        if self.numbers_only {
+            NumberStyle::Numbers
+        } else if self.strings_only {
+            NumberStyle::Strings
+        } else {
+            NumberStyle::Either
+        }
     }
 }
 
@@ -123,12 +226,19 @@ pub fn parse_latency(spec: &str) -> Result<(u64, u64), ConfigError> {
 /// A sandbox option that could not be understood.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ConfigError {
-    #[error("fault `{0}`: {1} (example: status500=0.05,status429=0.05,drop_after_commit=0.02)")]
+    #[error(
+        "fault `{0}`: {1} (example: status500=0.05,status429=0.05,drop_after_commit=0.02,poison=AR-0042)"
+    )]
     Fault(String, &'static str),
     #[error(
-        "unknown quirk `{0}`; known quirks: nest-errors, bearer-only, reject-duplicate-candidates, meta-pagination"
+        "unknown quirk `{0}`; known quirks: nest-errors, bearer-only, reject-duplicate-candidates, \
+         meta-pagination, filters-ignored, filters-rejected, no-line-echo, numbers-only, \
+         strings-only, validation-500, flat-get, put-replaces, no-pps, payslip-no-worker-id, \
+         default-rates-locked, exact-redirect"
     )]
     Quirk(String),
+    #[error("quirks `{0}` and `{1}` cannot be combined")]
+    QuirkConflict(&'static str, &'static str),
     #[error("latency `{0}` is not a range of milliseconds such as 20-80")]
     Latency(String),
 }
@@ -149,7 +259,13 @@ pub struct SandboxConfig {
     pub token_ttl: Duration,
     /// Payslips generated at start (and again on reset).
     pub seed_payslips: usize,
+    /// The one redirect URI registered for the client application. Only the `exact-redirect`
+    /// quirk enforces it; otherwise any loopback URL is accepted.
+    pub redirect_uri: String,
 }
+
+/// [`SandboxConfig::redirect_uri`] unless set.
+pub const DEFAULT_REDIRECT_URI: &str = "http://127.0.0.1:8765/callback";
 
 impl Default for SandboxConfig {
     fn default() -> Self {
@@ -161,6 +277,7 @@ impl Default for SandboxConfig {
             quirks: Quirks::default(),
             token_ttl: Duration::from_secs(3600),
             seed_payslips: 0,
+            redirect_uri: DEFAULT_REDIRECT_URI.to_string(),
         }
     }
 }
@@ -184,12 +301,50 @@ mod tests {
     }
 
     #[test]
+    fn faults_parse_poison_texts() {
+        let f = Faults::parse("poison=AR-0042, status500=0.5,poison=QQ 12=3").unwrap();
+        assert_eq!(f.poison, vec!["AR-0042".to_string(), "QQ 12=3".to_string()]);
+        assert_eq!(f.status500, 0.5);
+        let e = Faults::parse("poison=").unwrap_err();
+        assert!(e.to_string().contains("poison needs a text"), "{e}");
+        let e = Faults::parse("posion=AR-1").unwrap_err();
+        assert!(e.to_string().contains("poison"), "{e}");
+    }
+
+    #[test]
     fn quirks_parse_and_reject_unknown() {
         let q = Quirks::parse("nest-errors,bearer_only,meta-pagination").unwrap();
         assert!(q.nest_errors && q.bearer_only && q.meta_pagination);
         assert!(!q.reject_duplicate_candidates);
         let e = Quirks::parse("nest-errors,camel").unwrap_err();
         assert_eq!(e, ConfigError::Quirk("camel".into()));
+        for name in ["filters-ignored", "no_line_echo", "payslip-no-worker-id"] {
+            assert!(e.to_string().contains(&name.replace('_', "-")), "{e}");
+        }
+    }
+
+    #[test]
+    fn every_quirk_name_parses_alone_and_all_combine() {
+        for name in QUIRK_NAMES {
+            let q = Quirks::parse(name).unwrap();
+            assert_ne!(q, Quirks::default(), "{name}");
+            assert!(ConfigError::Quirk(String::new()).to_string().contains(name));
+            assert_eq!(Quirks::parse(&name.replace('-', "_")).unwrap(), q);
+        }
+        let q = Quirks::parse("filters-ignored,no-line-echo,flat-get").unwrap();
+        assert!(q.filters_ignored && q.no_line_echo && q.flat_get && !q.put_replaces);
+        let all: Vec<&str> = QUIRK_NAMES
+            .iter()
+            .copied()
+            .filter(|n| *n != "strings-only")
+            .collect();
+        let q = Quirks::parse(&all.join(",")).unwrap();
+        assert!(q.numbers_only && q.exact_redirect && q.validation_500 && q.no_pps);
+        assert_eq!(q.number_style(), NumberStyle::Numbers);
+        assert_eq!(
+            Quirks::parse("numbers-only,strings-only").unwrap_err(),
+            ConfigError::QuirkConflict("numbers-only", "strings-only")
+        );
     }
 
     #[test]

@@ -154,6 +154,34 @@ fn loopback_url(raw: &str) -> bool {
     })
 }
 
+/// The message of a redirect URI refused under `exact-redirect`.
+const NOT_REGISTERED: &str = "redirectUri does not match a registered redirect URI";
+
+/// Whether two URLs are the same once parsed (scheme, host, port, path, query); text that is not
+/// a URL only matches itself.
+fn same_url(a: &str, b: &str) -> bool {
+    match (url::Url::parse(a), url::Url::parse(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// With `exact-redirect`, `redirect` must be the registered redirect URI; otherwise any loopback
+/// URL is accepted. `None` = accepted.
+fn refuse_redirect(shared: &Shared, redirect: &str) -> Option<ApiError> {
+    if shared.quirks.exact_redirect {
+        (!same_url(redirect, &shared.config.redirect_uri))
+            .then(|| ApiError::invalid_request(NOT_REGISTERED).field("redirectUri"))
+    } else {
+        (!loopback_url(redirect)).then(|| {
+            ApiError::invalid_parameter(
+                "redirectUri",
+                "redirectUri is not a registered redirect URI (the sandbox accepts loopback URLs)",
+            )
+        })
+    }
+}
+
 fn invalid_client() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
@@ -186,11 +214,8 @@ pub async fn grant_token_url(
     if id != tokens.client.id || secret != tokens.client.secret {
         return Err(invalid_client());
     }
-    if !loopback_url(redirect) {
-        return Err(ApiError::invalid_parameter(
-            "redirectUri",
-            "redirectUri is not a registered redirect URI (the sandbox accepts loopback URLs)",
-        ));
+    if let Some(refused) = refuse_redirect(&shared, redirect) {
+        return Err(refused);
     }
     let mut url = url::Url::parse(&format!("{}/oauth/authorize", shared.base_url))
         .map_err(|e| ApiError::invalid_request(e.to_string()))?;
@@ -228,7 +253,11 @@ fn authorize_params(shared: &Shared, q: &Query) -> Result<(String, String), Stri
         return Err(format!("No client application has the id {client_id}"));
     }
     let redirect = q.get("redirectUri").ok_or("redirectUri is missing")?;
-    if !loopback_url(redirect) {
+    if shared.quirks.exact_redirect {
+        if !same_url(redirect, &shared.config.redirect_uri) {
+            return Err(NOT_REGISTERED.into());
+        }
+    } else if !loopback_url(redirect) {
         return Err(format!("{redirect} is not a registered redirect URI"));
     }
     Ok((
@@ -303,6 +332,9 @@ pub async fn token(State(shared): State<Arc<Shared>>, body: Bytes) -> Result<Res
             let (code, redirect) = (need("code")?, need("redirectUri")?);
             if client_id != tokens.client.id || client_secret != tokens.client.secret {
                 return Err(invalid_client());
+            }
+            if shared.quirks.exact_redirect && !same_url(redirect, &shared.config.redirect_uri) {
+                return Err(ApiError::invalid_request(NOT_REGISTERED).field("redirectUri"));
             }
             // A code is single-use: it is removed whether or not the rest checks out.
             let grant = tokens.codes.remove(code).ok_or_else(|| {

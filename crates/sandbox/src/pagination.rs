@@ -1,12 +1,14 @@
 //! Query strings, `page`/`size`, and the list shapes: `{items|data: […], meta:{totalDocs, page,
 //! size, totalPages}, totalDocs}` (the reference's simulator advice), or `meta` only with the
-//! `meta-pagination` quirk.
+//! `meta-pagination` quirk. Also the `filters-ignored` and `filters-rejected` quirks: which query
+//! parameters each list's published page shows.
 
 use std::collections::HashMap;
 
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
+use super::Quirks;
 use super::errors::ApiError;
 
 /// Most items one page may hold.
@@ -17,7 +19,72 @@ const DEFAULT_SIZE: usize = 20;
 #[derive(Debug, Default)]
 pub struct Query(HashMap<String, String>);
 
+/// The list endpoints, by the query parameters their published pages show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `/nxsys/candidates` and `/nxsys/candidates/ireland`.
+    Candidates,
+    VatCodes,
+    PaymentRates,
+    Timesheets,
+    Payslips,
+}
+
+impl Endpoint {
+    /// The parameters the published pages show (besides `page` and `size`, shown everywhere).
+    /// Candidates, VAT codes and payslips show none: their filter names are not visible.
+    pub fn published(self) -> &'static [&'static str] {
+        match self {
+            Endpoint::Candidates | Endpoint::VatCodes | Endpoint::Payslips => &[],
+            Endpoint::PaymentRates => &[
+                "sortType",
+                "sortField",
+                "raiseInvoice",
+                "isStatutory",
+                "ignoreCodes",
+                "code",
+            ],
+            // "bactch" as published.
+            Endpoint::Timesheets => &[
+                "search",
+                "payFrequency",
+                "paymentModel",
+                "bactchFrom",
+                "bactchTo",
+                "sortType",
+            ],
+        }
+    }
+}
+
 impl Query {
+    /// The query of a list request, after the filter quirks: `filters-rejected` refuses (400
+    /// naming it) the first parameter the endpoint's published page does not show;
+    /// `filters-ignored` then drops everything but `page` and `size`.
+    pub fn list(raw: Option<&str>, endpoint: Endpoint, quirks: &Quirks) -> Result<Query, ApiError> {
+        if quirks.filters_rejected {
+            let published = endpoint.published();
+            let unknown = url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+                .map(|(name, _)| name)
+                .find(|name| {
+                    !matches!(name.as_ref(), "page" | "size") && !published.contains(&name.as_ref())
+                });
+            if let Some(name) = unknown {
+                return Err(ApiError::invalid_parameter(
+                    &name,
+                    format!("property {name} should not exist"),
+                ));
+            }
+        }
+        let mut query = Query::parse(raw);
+        if quirks.filters_ignored {
+            query
+                .0
+                .retain(|name, _| matches!(name.as_str(), "page" | "size"));
+        }
+        Ok(query)
+    }
+
     pub fn parse(raw: Option<&str>) -> Self {
         Query(
             url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())
@@ -215,6 +282,43 @@ mod tests {
         assert_eq!(q("page=0").unwrap_err().details["field"], "page");
         assert_eq!(q("page=-1").unwrap_err().status.as_u16(), 400);
         assert!(q("size=0").is_err());
+    }
+
+    #[test]
+    fn filter_quirks_reject_unpublished_and_ignore_the_rest() {
+        let raw = Some("page=2&size=5&code=PR100&agencyRef=X");
+        let q = Query::list(raw, Endpoint::PaymentRates, &Quirks::default()).unwrap();
+        assert_eq!(
+            (q.get("code"), q.get("agencyRef")),
+            (Some("PR100"), Some("X"))
+        );
+        let rejected = Quirks {
+            filters_rejected: true,
+            ..Quirks::default()
+        };
+        let e = Query::list(raw, Endpoint::PaymentRates, &rejected).unwrap_err();
+        assert_eq!((e.status.as_u16(), e.code), (400, "invalid_parameter"));
+        assert_eq!(e.details["field"], "agencyRef");
+        assert_eq!(e.message, "property agencyRef should not exist");
+        let q = Query::list(Some("code=PR100&size=5"), Endpoint::PaymentRates, &rejected).unwrap();
+        assert_eq!(q.get("code"), Some("PR100"));
+        let e = Query::list(Some("search=x"), Endpoint::Candidates, &rejected).unwrap_err();
+        assert_eq!(e.details["field"], "search");
+        assert!(
+            Query::list(
+                Some("bactchFrom=1&search=a"),
+                Endpoint::Timesheets,
+                &rejected
+            )
+            .is_ok()
+        );
+        let ignored = Quirks {
+            filters_ignored: true,
+            ..Quirks::default()
+        };
+        let q = Query::list(raw, Endpoint::PaymentRates, &ignored).unwrap();
+        assert_eq!((q.get("code"), q.get("agencyRef")), (None, None));
+        assert_eq!(q.page().unwrap().offset(), 5);
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Payment rates (§9): `/nxsys/payment-rate`. Codes are unique (case-insensitively; a duplicate
 //! → 409 `invalid_request`, a guess) and not updatable; `defaultVATCode` must name a VAT code.
+//! PUT merges into the stored rate (`put-replaces`: replaces it); `default-rates-locked` refuses
+//! PUT on the seeded PR100/PR101.
 
 use std::sync::Arc;
 
@@ -12,10 +14,11 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
 
 use super::errors::ApiError;
-use super::pagination::{ListBody, Query};
+use super::pagination::{Endpoint, ListBody, Query};
 use super::state::{Data, Shared};
 use super::validate::{
-    Kind, Mode, Spec, check, decimal, now_iso, opt, parse_id, parse_object, req, str_at,
+    Kind, Mode, Spec, check, decimal, now_iso, number_style, opt, parse_id, parse_object, req,
+    str_at,
 };
 
 pub const RATE_TYPE: &[&str] = &["RATE", "FIXED", "COST_OF_MATERIALS"];
@@ -55,6 +58,17 @@ static SPEC: Spec = Spec {
     ],
     open: false,
 };
+
+/// The built-in pay codes (seeded as `PR-1` and `PR-2`).
+pub const DEFAULT_CODES: &[&str] = &["PR100", "PR101"];
+
+/// `hoursPerUnit` in the number style the quirks ask for.
+fn check_numbers(map: &Map<String, Value>, shared: &Shared) -> Result<(), ApiError> {
+    match map.get("hoursPerUnit") {
+        Some(v) => number_style(v, "hoursPerUnit", shared.quirks.number_style()),
+        None => Ok(()),
+    }
+}
 
 /// A stored payment rate (pay code).
 #[derive(Debug, Clone)]
@@ -208,6 +222,7 @@ pub fn vat_ref(data: &Data, id: &str, field: &str) -> Result<u64, ApiError> {
 pub async fn create(State(shared): State<Arc<Shared>>, body: Bytes) -> Result<Response, ApiError> {
     let map = parse_object(&body)?;
     check(&map, "", &SPEC, Mode::Create)?;
+    check_numbers(&map, &shared)?;
     let code = str_at(&map, "code").unwrap_or("").trim().to_string();
     let mut data = shared.data();
     if data
@@ -235,7 +250,7 @@ pub async fn list(
     State(shared): State<Arc<Shared>>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<ListBody<Value>>, ApiError> {
-    let q = Query::parse(raw.as_deref());
+    let q = Query::list(raw.as_deref(), Endpoint::PaymentRates, &shared.quirks)?;
     let page = q.page()?;
     let (code, status) = (q.get("code"), q.get("status"));
     let search = q.get("search").map(str::to_lowercase);
@@ -267,15 +282,40 @@ pub async fn get(
     Ok(Json(json!({ "data": rate.to_json(&data) })))
 }
 
-/// `PUT /nxsys/payment-rate/{id}` → `{data}`; `code` cannot change.
+/// `PUT /nxsys/payment-rate/{id}` → `{data}`; `code` cannot change. Merges into the stored rate,
+/// or with `put-replaces` replaces it (fields left out go back to a new rate's defaults).
 pub async fn update(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let n = parse_id(&id, "PR-")?;
+    if shared.quirks.default_rates_locked
+        && shared
+            .data()
+            .payment_rate(n)
+            .is_some_and(|r| DEFAULT_CODES.iter().any(|c| r.code.eq_ignore_ascii_case(c)))
+    {
+        return Err(ApiError::invalid_request("default payment rates cannot be altered").rule());
+    }
     let map = parse_object(&body)?;
     check(&map, "", &SPEC, Mode::Update)?;
+    if shared.quirks.put_replaces {
+        // The edit body has no `code` (codes are not updatable); every other required field is.
+        for field in SPEC
+            .fields
+            .iter()
+            .filter(|f| f.required && f.name != "code")
+        {
+            if !map.contains_key(field.name) {
+                return Err(
+                    ApiError::invalid_request(format!("{} is required", field.name))
+                        .field(field.name),
+                );
+            }
+        }
+    }
+    check_numbers(&map, &shared)?;
     let mut data = shared.data();
     let mut rate = data
         .payment_rate(n)
@@ -291,6 +331,12 @@ pub async fn update(
                 rate.code
             ),
         ));
+    }
+    if shared.quirks.put_replaces {
+        rate = PaymentRate {
+            created_at: rate.created_at.clone(),
+            ..PaymentRate::blank(n, &rate.code, "", "")
+        };
     }
     rate.apply(&map, &data)?;
     rate.updated_at = now_iso();

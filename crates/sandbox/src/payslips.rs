@@ -9,7 +9,7 @@ use chrono::{Datelike, Days, Months, NaiveDate};
 use std::fmt::Write;
 
 use super::errors::ApiError;
-use super::pagination::{Query, raw_list_response};
+use super::pagination::{Endpoint, Query, raw_list_response};
 use super::payroll::Breakdown;
 use super::state::Shared;
 use super::validate::parse_id;
@@ -50,7 +50,9 @@ impl Payslip {
     /// Written with `core::fmt` rather than serde: the payslip list is the hot path of exports,
     /// and this is several times faster in debug builds (tests check the output parses and holds
     /// every field).
-    pub fn write_json(&self, out: &mut String) {
+    ///
+    /// Without `worker_id` (the `payslip-no-worker-id` quirk) there is no `subcontractorId`.
+    pub fn write_json(&self, out: &mut String, worker_id: bool) {
         let b = &self.breakdown;
         let text = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "null".into());
         let timesheet = self
@@ -59,10 +61,15 @@ impl Payslip {
         let pay_date = self
             .pay_date
             .map_or_else(|| "null".to_string(), |d| format!("\"{d}\""));
+        let worker = if worker_id {
+            format!("\"subcontractorId\":\"SR-{}\",", self.subcontractor)
+        } else {
+            String::new()
+        };
         let _ = write!(
             out,
             "{{\"id\":\"PL-{n}\",\"incrementId\":{n},\"timesheetId\":{timesheet},\
-             \"subcontractorId\":\"SR-{sub}\",\"subcontractorName\":{name},\"agencyName\":null,\
+             {worker}\"subcontractorName\":{name},\"agencyName\":null,\
              \"taxYear\":{year},\"taxPeriod\":{period},\"payFrequency\":{freq},\"paymentModel\":{model},\
              \"timesheetValue\":\"{value}\",\"margin\":{margin},\"employerNI\":\"{eni}\",\
              \"employerPension\":\"{epen}\",\"apprenticeshipLevy\":\"{levy}\",\"gross\":\"{gross}\",\
@@ -70,7 +77,6 @@ impl Payslip {
              \"employeePension\":\"{pen}\",\"studentLoan\":\"{loan}\",\"net\":\"{net}\",\
              \"materials\":\"0.00\",\"payDate\":{pay_date},\"createdAt\":{created}}}",
             n = self.n,
-            sub = self.subcontractor,
             name = text(&self.name),
             year = self.tax_year,
             period = self.tax_period,
@@ -186,9 +192,10 @@ pub async fn list(
     State(shared): State<Arc<Shared>>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let q = Query::parse(raw.as_deref());
+    let q = Query::list(raw.as_deref(), Endpoint::Payslips, &shared.quirks)?;
     let page = q.page()?;
     let filter = Filter::parse(&q)?;
+    let worker_id = !shared.quirks.payslip_no_worker_id;
     let mut data = shared.data();
     let (items, total): (Vec<String>, usize) = if filter.is_empty() {
         let items = data
@@ -196,7 +203,7 @@ pub async fn list(
             .iter()
             .skip(page.offset())
             .take(page.size)
-            .map(render)
+            .map(|p| render(p, worker_id))
             .collect();
         (items, data.payslips.len())
     } else {
@@ -223,7 +230,7 @@ pub async fn list(
             .skip(page.offset())
             .take(page.size)
             .filter_map(|&i| data.payslips.get(i))
-            .map(render)
+            .map(|p| render(p, worker_id))
             .collect();
         (items, matches.len())
     };
@@ -236,9 +243,9 @@ pub async fn list(
     ))
 }
 
-fn render(p: &Payslip) -> String {
+fn render(p: &Payslip, worker_id: bool) -> String {
     let mut s = String::with_capacity(720);
-    p.write_json(&mut s);
+    p.write_json(&mut s, worker_id);
     s
 }
 
@@ -264,7 +271,7 @@ mod tests {
             pay_date: pay_date(2025, 1, "WEEKLY"),
             created_at: "2025-04-01T09:00:00.000Z".into(),
         };
-        let v: Value = serde_json::from_str(&render(&p)).unwrap();
+        let v: Value = serde_json::from_str(&render(&p, true)).unwrap();
         let expected = json!({
             "id": "PL-7", "incrementId": 7, "timesheetId": "TS-3", "subcontractorId": "SR-12",
             "subcontractorName": "Zoë \"Zed\" O'Neil\\", "agencyName": null, "taxYear": 2025,
@@ -281,10 +288,17 @@ mod tests {
             pay_date: None,
             ..p
         };
-        let v: Value = serde_json::from_str(&render(&seeded)).unwrap();
+        let v: Value = serde_json::from_str(&render(&seeded, false)).unwrap();
         assert_eq!(
             (v["timesheetId"].is_null(), v["payDate"].is_null()),
             (true, true)
+        );
+        // Without the worker id: the same object less `subcontractorId`.
+        assert!(v.get("subcontractorId").is_none());
+        assert_eq!(v["subcontractorName"], "Zoë \"Zed\" O'Neil\\");
+        assert_eq!(
+            v.as_object().unwrap().len(),
+            expected.as_object().unwrap().len() - 1
         );
     }
 

@@ -1,7 +1,9 @@
 //! Routes and the middleware stack.
 //!
-//! Every `/nxsys` request: counted → random latency → rate limit. API routes (not OAuth) then:
-//! injected 500/429 → access-token check → handler → maybe drop the answer after the write.
+//! Every `/nxsys` request: counted (`requests`, and `reads`/`writes` outside OAuth) → random
+//! latency → rate limit. API routes (not OAuth) then: injected 500/429 or poisoned write →
+//! access-token check → handler (its 400/422 turned 500 by `validation-500`) → maybe drop the
+//! answer after the write.
 //! `/oauth/authorize` (the portal page) and `/_sandbox/*` sit outside all of that.
 
 use std::sync::Arc;
@@ -9,6 +11,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Request, State};
+use axum::http::Method;
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -23,6 +26,15 @@ use super::{
 /// Middleware for every `/nxsys` request: count, delay, rate-limit.
 async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     Counters::bump(&shared.counters.requests);
+    if !request.uri().path().starts_with("/nxsys/oauth/") {
+        match *request.method() {
+            Method::GET => Counters::bump(&shared.counters.reads),
+            Method::POST | Method::PUT | Method::PATCH | Method::DELETE => {
+                Counters::bump(&shared.counters.writes)
+            }
+            _ => {}
+        }
+    }
     if let Some((low, high)) = shared.config.latency_ms {
         let ms = rand::thread_rng().gen_range(low.min(high)..=high.max(low));
         tokio::time::sleep(Duration::from_millis(ms)).await;
@@ -79,6 +91,7 @@ pub fn build(shared: Arc<Shared>) -> Router {
             get(timesheets::get).put(timesheets::update),
         )
         .route("/nxsys/payslips", get(payslips::list))
+        .layer(from_fn_with_state(s(), errors::validation_500))
         .layer(from_fn_with_state(s(), faults::drop_after_commit))
         .layer(from_fn_with_state(s(), auth::require))
         .layer(from_fn_with_state(s(), faults::inject));

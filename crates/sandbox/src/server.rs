@@ -55,6 +55,16 @@ impl SandboxHandle {
         self.shared.reset();
     }
 
+    /// Add `n` timesheets of `tax_year` straight into the sandbox (not through HTTP, so no
+    /// request is counted), for one UK worker with Agency Ref `SEED-WORKER` (weekly, PAYEE;
+    /// created on first use, reused afterwards); returns the worker's `SR-` id. Each timesheet
+    /// has one line on `PR-1` (PR100) and its own payslip, and counts in [`Stats::timesheets`]
+    /// and [`Stats::payslips`] like any other. Timesheet i is rate 12.50 × (1 + i / 52) units in
+    /// tax period 1 + i mod 52, so none is a duplicate of another. A reset removes them.
+    pub fn seed_timesheets(&self, n: usize, tax_year: i32) -> String {
+        self.shared.seed_timesheets(n, tax_year)
+    }
+
     /// Change the fault probabilities from now on.
     pub fn set_faults(&self, faults: Faults) {
         self.shared.set_faults(faults);
@@ -185,6 +195,26 @@ mod tests {
         assert!(!sb.shared.tokens().access_valid(&old));
         let fresh = sb.access_token();
         assert!(sb.shared.tokens().access_valid(&fresh));
+        sb.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn seed_timesheets_adds_records_without_requests() {
+        let sb = start(SandboxConfig::default()).await.unwrap();
+        assert_eq!(sb.seed_timesheets(3, 2025), "SR-1");
+        assert_eq!(sb.seed_timesheets(2, 2026), "SR-1");
+        let stats = sb.stats();
+        assert_eq!(
+            (
+                stats.timesheets,
+                stats.payslips,
+                stats.candidates,
+                stats.requests
+            ),
+            (5, 5, 1, 0)
+        );
+        sb.reset();
+        assert_eq!(sb.stats().timesheets, 0);
         sb.shutdown().await;
     }
 }

@@ -42,6 +42,11 @@ pub struct Stats {
     pub dropped_after_commit: u64,
     /// API requests refused for a missing or invalid token.
     pub unauthorized: u64,
+    /// GET requests under `/nxsys` other than OAuth (refused ones included).
+    pub reads: u64,
+    /// POST/PUT/PATCH/DELETE requests under `/nxsys` other than `/nxsys/oauth/*` (refused ones
+    /// included).
+    pub writes: u64,
 }
 
 /// Request counters, updated without the data lock.
@@ -52,6 +57,8 @@ pub struct Counters {
     pub faults_injected: AtomicU64,
     pub dropped_after_commit: AtomicU64,
     pub unauthorized: AtomicU64,
+    pub reads: AtomicU64,
+    pub writes: AtomicU64,
 }
 
 impl Counters {
@@ -67,6 +74,8 @@ impl Counters {
             &self.faults_injected,
             &self.dropped_after_commit,
             &self.unauthorized,
+            &self.reads,
+            &self.writes,
         ] {
             c.store(0, Ordering::Relaxed);
         }
@@ -211,6 +220,12 @@ impl Shared {
         }
     }
 
+    /// Add `n` timesheets for the worker `SEED-WORKER` straight into the data (see
+    /// [`SandboxHandle::seed_timesheets`](crate::SandboxHandle::seed_timesheets)).
+    pub fn seed_timesheets(&self, n: usize, tax_year: i32) -> String {
+        super::timesheets::seed(&mut self.data(), n, i64::from(tax_year))
+    }
+
     /// A snapshot of the counters.
     pub fn stats(&self) -> Stats {
         let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
@@ -230,6 +245,8 @@ impl Shared {
             faults_injected: load(&self.counters.faults_injected),
             dropped_after_commit: load(&self.counters.dropped_after_commit),
             unauthorized: load(&self.counters.unauthorized),
+            reads: load(&self.counters.reads),
+            writes: load(&self.counters.writes),
         }
     }
 }

@@ -11,6 +11,7 @@ use chrono::{DateTime, NaiveDate};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
+use super::NumberStyle;
 use super::errors::ApiError;
 
 /// What a field may hold. Every optional field may also be `null`.
@@ -254,6 +255,17 @@ pub fn decimal(value: &Value, path: &str) -> Result<Decimal, ApiError> {
     })
 }
 
+/// Under `numbers-only` / `strings-only`, refuse (400 naming the field) a number given the other
+/// way; `null` and absent values are left to the field table.
+pub(crate) fn number_style(value: &Value, path: &str, style: NumberStyle) -> Result<(), ApiError> {
+    let refused = match (style, value) {
+        (NumberStyle::Numbers, Value::String(_)) => "a JSON number, not a string",
+        (NumberStyle::Strings, Value::Number(_)) => "a decimal string, not a JSON number",
+        _ => return Ok(()),
+    };
+    Err(ApiError::invalid_request(format!("{path} must be {refused}")).field(path.to_string()))
+}
+
 /// The string at `key`, if present and a string.
 pub fn str_at<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
     map.get(key).and_then(Value::as_str)
@@ -343,6 +355,22 @@ mod tests {
             .is_ok()
         );
         assert!(run(json!({"name": "x", "amount": "12,50"}), Mode::Create).is_err());
+    }
+
+    #[test]
+    fn number_styles() {
+        let any = NumberStyle::Either;
+        assert!(number_style(&json!("1.5"), "x", any).is_ok());
+        assert!(number_style(&json!(1.5), "x", any).is_ok());
+        let e = number_style(&json!("1.5"), "rates[0].rate", NumberStyle::Numbers).unwrap_err();
+        assert_eq!(
+            (e.status.as_u16(), e.details["field"].as_str()),
+            (400, Some("rates[0].rate"))
+        );
+        assert!(number_style(&json!(1.5), "x", NumberStyle::Numbers).is_ok());
+        assert!(number_style(&json!(1.5), "x", NumberStyle::Strings).is_err());
+        assert!(number_style(&json!("1.5"), "x", NumberStyle::Strings).is_ok());
+        assert!(number_style(&Value::Null, "x", NumberStyle::Strings).is_ok());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use super::errors::ApiError;
-use super::pagination::{ListBody, Query};
+use super::pagination::{Endpoint, ListBody, Query};
 use super::state::Shared;
 
 /// The owning company of every seeded record.
@@ -72,7 +72,7 @@ pub async fn list(
     State(shared): State<Arc<Shared>>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<ListBody<Value>>, ApiError> {
-    let q = Query::parse(raw.as_deref());
+    let q = Query::list(raw.as_deref(), Endpoint::VatCodes, &shared.quirks)?;
     let page = q.page()?;
     let letter = q.get("VATCode");
     let search = q.get("search").map(str::to_lowercase);

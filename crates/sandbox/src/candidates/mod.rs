@@ -3,6 +3,9 @@
 //! UK create → 201 with no body; Ireland create → 201 `{data: candidate}`. Get returns the stored
 //! body plus ids; PUT is a partial merge (nested objects key by key) answering `{data: candidate}`.
 //! Both regions share the `SR-` sequence (a timesheet may name either).
+//!
+//! Quirks: `flat-get` (one flat object instead of the nested sections), `put-replaces` (PUT
+//! replaces the body), `no-pps` (Ireland bodies may not carry a PPS number).
 
 pub mod spec;
 
@@ -16,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::errors::ApiError;
-use super::pagination::{ListBody, Query};
+use super::pagination::{Endpoint, ListBody, Query};
 use super::state::Shared;
 use super::validate::{Mode, check, merge, now_iso, parse_id, parse_object, str_at};
 
@@ -78,15 +81,39 @@ impl Candidate {
         })
     }
 
-    /// The full object (get by id, update answers).
-    pub fn to_json(&self) -> Value {
+    /// The full object (get by id, update answers); with `flat` (the `flat-get` quirk) the
+    /// fields of `generalSetting`, `payrollSetting`, `bankSetting` (in that order) sit at the top
+    /// level, a name already there keeping its first value (so `country` is the address's).
+    pub fn to_json(&self, flat: bool) -> Value {
         let mut out = Map::new();
         out.insert("id".into(), json!(self.id()));
         out.insert("incrementId".into(), json!(self.n));
         out.insert("systemId".into(), json!(format!("ST-{}", self.n)));
         out.insert("status".into(), json!("ACTIVE"));
-        for (k, v) in &self.body {
-            out.insert(k.clone(), v.clone());
+        if flat {
+            const SECTIONS: [&str; 3] = ["generalSetting", "payrollSetting", "bankSetting"];
+            let sections = SECTIONS.iter().filter_map(|k| self.body.get(*k));
+            let rest = self
+                .body
+                .iter()
+                .filter(|(k, _)| !SECTIONS.contains(&k.as_str()))
+                .map(|(_, v)| v);
+            for section in sections.chain(rest) {
+                if let Value::Object(fields) = section {
+                    for (k, v) in fields {
+                        out.entry(k.clone()).or_insert_with(|| v.clone());
+                    }
+                }
+            }
+            for (k, v) in &self.body {
+                if !v.is_object() {
+                    out.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+            }
+        } else {
+            for (k, v) in &self.body {
+                out.insert(k.clone(), v.clone());
+            }
         }
         out.insert("createdAt".into(), json!(self.created_at));
         out.insert("updatedAt".into(), json!(self.updated_at));
@@ -94,14 +121,14 @@ impl Candidate {
         Value::Object(out)
     }
 
-    /// The list item (§6.3).
-    pub fn list_item(&self) -> Value {
+    /// The list item (§6.3); with `no_pps` an Ireland item has no `PPSNumber` key.
+    pub fn list_item(&self, no_pps: bool) -> Value {
         let id_key = if self.ireland {
             "PPSNumber"
         } else {
             "NINumber"
         };
-        json!({
+        let mut item = json!({
             "id": self.id(),
             "incrementId": self.n,
             "systemId": format!("ST-{}", self.n),
@@ -118,8 +145,46 @@ impl Candidate {
             "paymentModel": self.payment_model(),
             "createdAt": self.created_at,
             "updatedAt": self.updated_at,
-        })
+        });
+        if no_pps
+            && self.ireland
+            && let Some(map) = item.as_object_mut()
+        {
+            map.shift_remove(id_key);
+        }
+        item
     }
+}
+
+/// With `no-pps`: the first key anywhere in an Ireland body named like a PPS number
+/// (`PPSNumber`, `ppsn`, …), refused as an unknown field.
+fn refuse_pps(map: &Map<String, Value>, path: &str) -> Result<(), ApiError> {
+    for (key, value) in map {
+        let field = super::validate::join(path, key);
+        if key.to_ascii_lowercase().contains("pps") {
+            return Err(
+                ApiError::invalid_request(format!("property {field} should not exist"))
+                    .field(field),
+            );
+        }
+        if let Value::Object(inner) = value {
+            refuse_pps(inner, &field)?;
+        }
+    }
+    Ok(())
+}
+
+/// Body checks shared by create and update: `no-pps` first, then the field table.
+fn check_body(
+    shared: &Shared,
+    map: &Map<String, Value>,
+    ireland: bool,
+    mode: Mode,
+) -> Result<(), ApiError> {
+    if ireland && shared.quirks.no_pps {
+        refuse_pps(map, "")?;
+    }
+    check(map, "", body_spec(ireland), mode)
 }
 
 fn body_spec(ireland: bool) -> &'static super::validate::Spec {
@@ -140,7 +205,7 @@ fn what(ireland: bool) -> &'static str {
 
 async fn create(shared: Arc<Shared>, body: Bytes, ireland: bool) -> Result<Response, ApiError> {
     let map = parse_object(&body)?;
-    check(&map, "", body_spec(ireland), Mode::Create)?;
+    check_body(&shared, &map, ireland, Mode::Create)?;
     let mut data = shared.data();
     let agency_ref = map
         .get("generalSetting")
@@ -172,7 +237,7 @@ async fn create(shared: Arc<Shared>, body: Bytes, ireland: bool) -> Result<Respo
         created_at: now.clone(),
         updated_at: now,
     };
-    let answer = candidate.to_json();
+    let answer = candidate.to_json(shared.quirks.flat_get);
     data.candidates.push(candidate);
     Ok(if ireland {
         (StatusCode::CREATED, Json(json!({ "data": answer }))).into_response()
@@ -186,7 +251,7 @@ async fn list(
     raw: Option<String>,
     ireland: bool,
 ) -> Result<Json<ListBody<Value>>, ApiError> {
-    let q = Query::parse(raw.as_deref());
+    let q = Query::list(raw.as_deref(), Endpoint::Candidates, &shared.quirks)?;
     let page = q.page()?;
     let agency_ref = q.get("agencyRef");
     let id_key = if ireland { "PPSNumber" } else { "NINumber" };
@@ -208,7 +273,7 @@ async fn list(
                             .is_some_and(|e| e.to_lowercase().contains(s))
                 })
         },
-        Candidate::list_item,
+        |c| c.list_item(shared.quirks.no_pps),
     );
     Ok(page.answer("items", found, shared.quirks.meta_pagination))
 }
@@ -220,7 +285,9 @@ async fn get(shared: Arc<Shared>, id: String, ireland: bool) -> Result<Json<Valu
         .candidate(n)
         .filter(|c| c.ireland == ireland)
         .ok_or_else(|| ApiError::not_found(what(ireland), &id))?;
-    Ok(Json(json!({ "data": candidate.to_json() })))
+    Ok(Json(
+        json!({ "data": candidate.to_json(shared.quirks.flat_get) }),
+    ))
 }
 
 async fn update(
@@ -231,15 +298,24 @@ async fn update(
 ) -> Result<Json<Value>, ApiError> {
     let n = parse_id(&id, "SR-")?;
     let patch = parse_object(&body)?;
-    check(&patch, "", body_spec(ireland), Mode::Update)?;
+    let replace = shared.quirks.put_replaces;
+    // A replacing PUT must be a whole body: required fields as for create.
+    let mode = if replace { Mode::Create } else { Mode::Update };
+    check_body(&shared, &patch, ireland, mode)?;
     let mut data = shared.data();
     let candidate = data
         .candidate_mut(n)
         .filter(|c| c.ireland == ireland)
         .ok_or_else(|| ApiError::not_found(what(ireland), &id))?;
-    merge(&mut candidate.body, patch);
+    if replace {
+        candidate.body = patch;
+    } else {
+        merge(&mut candidate.body, patch);
+    }
     candidate.updated_at = now_iso();
-    Ok(Json(json!({ "data": candidate.to_json() })))
+    Ok(Json(
+        json!({ "data": candidate.to_json(shared.quirks.flat_get) }),
+    ))
 }
 
 /// `POST /nxsys/candidates` → 201, no body.
@@ -284,7 +360,7 @@ pub async fn get_ie(
     get(s, id, true).await
 }
 
-/// `PUT /nxsys/candidates/{id}` (partial merge).
+/// `PUT /nxsys/candidates/{id}` (partial merge; `put-replaces`: replace).
 pub async fn update_uk(
     State(s): State<Arc<Shared>>,
     Path(id): Path<String>,
@@ -293,7 +369,7 @@ pub async fn update_uk(
     update(s, id, body, false).await
 }
 
-/// `PUT /nxsys/candidates/ireland/{id}` (partial merge).
+/// `PUT /nxsys/candidates/ireland/{id}` (partial merge; `put-replaces`: replace).
 pub async fn update_ie(
     State(s): State<Arc<Shared>>,
     Path(id): Path<String>,

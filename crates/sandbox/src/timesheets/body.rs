@@ -5,10 +5,13 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
 use super::model::{Line, Timesheet};
+use crate::NumberStyle;
 use crate::errors::ApiError;
 use crate::payment_rates::vat_ref;
 use crate::state::Data;
-use crate::validate::{Kind, Mode, Spec, check, decimal, opt, parse_date, parse_id, req, str_at};
+use crate::validate::{
+    Kind, Mode, Spec, check, decimal, number_style, opt, parse_date, parse_id, req, str_at,
+};
 
 pub(super) static SPEC: Spec = Spec {
     fields: &[
@@ -52,11 +55,13 @@ fn bounded(map: &Map<String, Value>, path: &str, key: &str, max: i64) -> Result<
     Ok(value)
 }
 
-/// Check and apply `body` to `ts` (all fields for create, those present for update).
+/// Check and apply `body` to `ts` (all fields for create, those present for update); line
+/// `rate`/`units` must be given in `style`.
 pub(super) fn apply(
     ts: &mut Timesheet,
     body: &Map<String, Value>,
     data: &Data,
+    style: NumberStyle,
 ) -> Result<(), ApiError> {
     if let Some(id) = str_at(body, "subcontractorRef") {
         ts.subcontractor = parse_id(id, "SR-")
@@ -129,12 +134,12 @@ pub(super) fn apply(
         ));
     }
     if let Some(rates) = body.get("rates") {
-        ts.lines = lines(rates, data)?;
+        ts.lines = lines(rates, data, style)?;
     }
     Ok(())
 }
 
-fn lines(rates: &Value, data: &Data) -> Result<Vec<Line>, ApiError> {
+fn lines(rates: &Value, data: &Data, style: NumberStyle) -> Result<Vec<Line>, ApiError> {
     let items = rates.as_array().ok_or_else(|| {
         ApiError::invalid_request("rates must be an array of lines").field("rates")
     })?;
@@ -153,6 +158,11 @@ fn lines(rates: &Value, data: &Data) -> Result<Vec<Line>, ApiError> {
                 ApiError::invalid_request(format!("{path} must be an object")).field(path.clone())
             })?;
             check(map, &path, &LINE, Mode::Create)?;
+            for key in ["rate", "units"] {
+                if let Some(value) = map.get(key) {
+                    number_style(value, &format!("{path}.{key}"), style)?;
+                }
+            }
             let rate_id = str_at(map, "rateId").unwrap_or("");
             let rate_n = parse_id(rate_id, "PR-")
                 .ok()

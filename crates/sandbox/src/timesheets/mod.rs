@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::errors::ApiError;
-use super::pagination::{ListBody, Query};
+use super::pagination::{Endpoint, ListBody, Query};
 use super::payroll::calculate;
 use super::payslips::{Payslip, pay_date};
 use super::state::{Data, Shared};
@@ -47,6 +47,71 @@ fn payslip_for(ts: &Timesheet, data: &Data, created_at: String) -> Payslip {
     }
 }
 
+/// Agency Ref of the worker [`seed`] gives its timesheets to.
+pub const SEED_WORKER: &str = "SEED-WORKER";
+
+/// Add `count` timesheets (each with its payslip) straight into `data`, for the UK worker with
+/// Agency Ref `SEED-WORKER` (created on first use, weekly, PAYEE); returns the worker's id.
+/// Timesheet i has one line: `PR-1` (PR100 hourly), rate 12.50, units 1 + i / 52, tax period
+/// 1 + i mod 52 of `tax_year`, so no two are duplicates of each other.
+pub fn seed(data: &mut Data, count: usize, tax_year: i64) -> String {
+    let existing = data
+        .candidates
+        .iter()
+        .find(|c| !c.ireland && c.agency_ref() == SEED_WORKER)
+        .map(|c| c.n);
+    let now = now_iso();
+    let worker = existing.unwrap_or_else(|| {
+        data.next_candidate += 1;
+        let n = data.next_candidate;
+        let body = json!({
+            "generalSetting": {
+                "agencyRef": SEED_WORKER, "forename": "Seed", "surname": "Worker",
+                "payFrequency": "WEEKLY",
+            },
+            "payrollSetting": { "paymentModel": "PAYEE" },
+        });
+        data.candidates.push(super::candidates::Candidate {
+            n,
+            ireland: false,
+            body: body.as_object().cloned().unwrap_or_default(),
+            created_at: now.clone(),
+            updated_at: now.clone(),
+        });
+        n
+    });
+    data.timesheets.reserve(count);
+    data.payslips.reserve(count);
+    for i in 0..count {
+        let ts = Timesheet {
+            n: data.next_timesheet + 1,
+            subcontractor: worker,
+            assignment_ref: None,
+            start_date: None,
+            end_date: None,
+            lines: vec![model::Line {
+                rate_id: 1,
+                rate: rust_decimal::Decimal::new(1250, 2),
+                units: rust_decimal::Decimal::from(1 + i / 52),
+                vat_id: None,
+            }],
+            month_config: None,
+            tax_year,
+            tax_period: (i % 52) as i64 + 1,
+            payslip: data.next_payslip + 1,
+            created_at: now.clone(),
+            updated_at: now.clone(),
+        };
+        *data.timesheet_keys.entry(ts.fingerprint()).or_insert(0) += 1;
+        data.next_timesheet = ts.n;
+        data.next_payslip = ts.payslip;
+        let payslip = payslip_for(&ts, data, now.clone());
+        data.timesheets.push(ts);
+        data.put_payslip(payslip);
+    }
+    format!("SR-{worker}")
+}
+
 /// `POST /nxsys/time-sheets` → 201 `{data}`.
 pub async fn create(State(shared): State<Arc<Shared>>, body: Bytes) -> Result<Response, ApiError> {
     let map = parse_object(&body)?;
@@ -67,7 +132,7 @@ pub async fn create(State(shared): State<Arc<Shared>>, body: Bytes) -> Result<Re
         created_at: now.clone(),
         updated_at: now.clone(),
     };
-    apply(&mut ts, &map, &data)?;
+    apply(&mut ts, &map, &data, shared.quirks.number_style())?;
     let seen = {
         let seen = data.timesheet_keys.entry(ts.fingerprint()).or_insert(0);
         *seen += 1;
@@ -79,7 +144,7 @@ pub async fn create(State(shared): State<Arc<Shared>>, body: Bytes) -> Result<Re
     data.next_timesheet = ts.n;
     data.next_payslip = ts.payslip;
     let payslip = payslip_for(&ts, &data, now);
-    let answer = ts.to_json(&data);
+    let answer = ts.to_json(&data, !shared.quirks.no_line_echo);
     data.timesheets.push(ts);
     data.put_payslip(payslip);
     Ok((StatusCode::CREATED, Json(json!({ "data": answer }))).into_response())
@@ -90,7 +155,7 @@ pub async fn list(
     State(shared): State<Arc<Shared>>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<ListBody<Value>>, ApiError> {
-    let q = Query::parse(raw.as_deref());
+    let q = Query::list(raw.as_deref(), Endpoint::Timesheets, &shared.quirks)?;
     let page = q.page()?;
     let worker = match q.get("subcontractorRef") {
         Some(id) => Some(parse_id(id, "SR-").map_err(|_| {
@@ -118,7 +183,7 @@ pub async fn list(
                         })
                 })
         },
-        |t| t.to_json(&data),
+        |t| t.to_json(&data, !shared.quirks.no_line_echo),
     );
     Ok(page.answer("data", found, shared.quirks.meta_pagination))
 }
@@ -133,7 +198,9 @@ pub async fn get(
     let ts = data
         .timesheet(n)
         .ok_or_else(|| ApiError::not_found("Timesheet", &id))?;
-    Ok(Json(json!({ "data": ts.to_json(&data) })))
+    Ok(Json(
+        json!({ "data": ts.to_json(&data, !shared.quirks.no_line_echo) }),
+    ))
 }
 
 /// `PUT /nxsys/time-sheets/{id}` → 201 `{data:[timesheet]}`; the payslip is recalculated.
@@ -150,7 +217,7 @@ pub async fn update(
         .timesheet(n)
         .cloned()
         .ok_or_else(|| ApiError::not_found("Timesheet", &id))?;
-    apply(&mut ts, &map, &data)?;
+    apply(&mut ts, &map, &data, shared.quirks.number_style())?;
     ts.updated_at = now_iso();
     let created = data
         .payslips
@@ -159,7 +226,7 @@ pub async fn update(
         .map(|p| p.created_at.clone())
         .unwrap_or_else(now_iso);
     let payslip = payslip_for(&ts, &data, created);
-    let answer = ts.to_json(&data);
+    let answer = ts.to_json(&data, !shared.quirks.no_line_echo);
     data.put_payslip(payslip);
     if let Some(slot) = data.timesheet_mut(n) {
         *slot = ts;

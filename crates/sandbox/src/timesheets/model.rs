@@ -92,8 +92,9 @@ impl Timesheet {
         )
     }
 
-    /// The object as served (§10.3), lines echoed in `rates`.
-    pub fn to_json(&self, data: &Data) -> Value {
+    /// The object as served (§10.3): each element of `rates` is the line's full payment-rate
+    /// object, plus (with `echo_lines`, the default sandbox) the line's `rate`, `units`, `vatID`.
+    pub fn to_json(&self, data: &Data, echo_lines: bool) -> Value {
         let (net, vat) = self.totals(data);
         let money = |d: Decimal| json!(d.to_f64().unwrap_or(0.0));
         let gross = net + vat;
@@ -105,7 +106,7 @@ impl Timesheet {
                     .payment_rate(line.rate_id)
                     .map(|r| r.to_json(data))
                     .unwrap_or_else(|| json!({ "id": format!("PR-{}", line.rate_id) }));
-                if let Some(map) = rate.as_object_mut() {
+                if echo_lines && let Some(map) = rate.as_object_mut() {
                     map.insert("rate".into(), json!(line.rate.to_string()));
                     map.insert("units".into(), json!(line.units.to_string()));
                     let (vat_id, _) = vat_percent(data, line);
