@@ -991,11 +991,12 @@ mod tests {
 
     #[test]
     fn envelopes_and_totals_are_named() {
-        let (key, items, totals) =
-            envelope(&json!({"items": [1, 2], "meta": {"totalDocs": 2}, "totalDocs": 2})).unwrap();
+        let page = json!({"items": [1, 2], "meta": {"totalDocs": 2}, "totalDocs": 2});
+        let (key, items, totals) = envelope(&page).unwrap();
         assert_eq!((key, items.len()), ("`items`", 2));
         assert_eq!(totals, ["meta.totalDocs", "totalDocs"]);
-        let (key, _, totals) = envelope(&json!({"data": []})).unwrap();
+        let page = json!({"data": []});
+        let (key, _, totals) = envelope(&page).unwrap();
         assert_eq!(key, "`data`");
         assert!(totals.is_empty());
         assert!(envelope(&json!({"rows": []})).is_none());

@@ -81,7 +81,8 @@ impl World {
     /// address, press Approve, follow the redirect back to the tool.
     fn login(&self) -> run::Outcome {
         let mut child = Command::new(run::bin())
-            .args(["-vv", "auth", "login", "--no-browser"])
+            .args(["-vv", "auth", "login", "--no-browser", "--port"])
+            .arg(crate::auth::free_port().to_string())
             .envs(
                 self.unattended_env()
                     .into_iter()
