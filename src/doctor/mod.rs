@@ -575,10 +575,10 @@ fn money_kinds(item: &Value, strings: &mut Vec<String>, numbers: &mut Vec<String
     let Some(map) = item.as_object() else { return };
     for key in MONEY_KEYS {
         match map.get(key) {
-            Some(Value::String(s)) if s.trim().parse::<f64>().is_ok() => {
-                if !strings.iter().any(|k| k == key) {
-                    strings.push(key.to_string());
-                }
+            Some(Value::String(s))
+                if s.trim().parse::<f64>().is_ok() && !strings.iter().any(|k| k == key) =>
+            {
+                strings.push(key.to_string());
             }
             Some(Value::Number(_)) if !numbers.iter().any(|k| k == key) => {
                 numbers.push(key.to_string());
@@ -648,7 +648,7 @@ async fn line_echo_check(
         let answer = probe.get(&["time-sheets", &id], &[]).await?;
         lines = answer
             .json()
-            .map(|v| unwrap_data(v))
+            .map(unwrap_data)
             .and_then(|v| v.get("rates").and_then(Value::as_array).cloned());
     }
     let Some(lines) = lines.filter(|l| !l.is_empty()) else {

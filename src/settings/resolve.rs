@@ -23,9 +23,10 @@ pub const DEFAULT_CONCURRENCY: usize = ClientConfig::DEFAULT_CONCURRENCY;
 /// Seconds to wait for an answer when neither `--timeout` nor the profile says.
 pub const DEFAULT_TIMEOUT_SECS: u64 = ClientConfig::DEFAULT_TIMEOUT_SECS;
 
-/// The redirect URI of `auth login` (and `doctor`'s redirect check): `flag` (`--redirect-uri`)
-/// > the profile's `redirect_uri` > [`DEFAULT_REDIRECT_URI`](crate::auth::login::DEFAULT_REDIRECT_URI);
-/// `port` (`--port`) replaces its port. It must be a loopback `http://` URL, as this computer
+/// The redirect URI of `auth login` (and `doctor`'s redirect check): `flag` (`--redirect-uri`),
+/// else the profile's `redirect_uri`, else
+/// [`DEFAULT_REDIRECT_URI`](crate::auth::login::DEFAULT_REDIRECT_URI); `port` (`--port`)
+/// replaces its port. It must be a loopback `http://` URL, as this computer
 /// has to listen on it; the error says what to change.
 pub fn redirect_uri(
     flag: Option<&str>,
