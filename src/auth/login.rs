@@ -424,6 +424,11 @@ mod tests {
     }
 
     #[test]
+    fn the_default_redirect_uri_is_the_one_the_sandbox_registers() {
+        assert_eq!(DEFAULT_REDIRECT_URI, nxsys_sandbox::DEFAULT_REDIRECT_URI);
+    }
+
+    #[test]
     fn a_refusal_naming_the_redirect_is_told_apart() {
         let refusal = br#"{"error":{"code":"invalid_parameter","message":"redirectUri is not a registered redirect URI","details":{"field":"redirectUri"}}}"#;
         assert!(is_redirect_refusal(400, refusal));

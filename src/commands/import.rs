@@ -87,6 +87,7 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
             "dry_run": args.dry_run,
             "mask_pii": args.mask_pii,
             "sandbox": args.sandbox.sandbox,
+            "sandbox_quirks": args.sandbox.sandbox_quirks,
             "profile": global.profile,
             "allow_duplicate_batch": args.allow_duplicate_batch,
             "offline": args.offline,
