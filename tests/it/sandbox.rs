@@ -1423,6 +1423,119 @@ async fn sandbox_command_prints_json_and_serves() {
 }
 
 #[tokio::test]
+async fn sandbox_command_takes_api_variants_and_poison() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nxsys-etl"))
+        .args([
+            "sandbox",
+            "--json",
+            "--addr",
+            "127.0.0.1:0",
+            "--quirks",
+            "filters-ignored,no_line_echo,flat-get",
+            "--faults",
+            "poison=AR-0042,poison=AR-0043",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary runs");
+    let stdout = child.stdout.take().unwrap();
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).map(|_| line)
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let facts: Value =
+        serde_json::from_str(&line).unwrap_or_else(|_| panic!("first line is JSON: {line}"));
+    let base = facts["base_url"].as_str().unwrap();
+    let http = reqwest::Client::new();
+    let faults: Value = http
+        .get(format!("{base}/_sandbox/faults"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(faults["poison"], json!(["AR-0042", "AR-0043"]));
+    let tokens: Value = http
+        .post(format!("{base}/nxsys/oauth/token"))
+        .form(&[
+            ("grantType", "refresh_token"),
+            ("refreshToken", facts["refresh_token"].as_str().unwrap()),
+            ("clientId", facts["client_id"].as_str().unwrap()),
+            ("clientSecret", facts["client_secret"].as_str().unwrap()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let auth = format!(
+        "Nxsys-oauthtoken {}",
+        tokens["accessToken"].as_str().unwrap()
+    );
+    // filters-ignored: the code filter is not applied.
+    let list: Value = http
+        .get(format!("{base}/nxsys/payment-rate?code=PR100"))
+        .header("Authorization", &auth)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["meta"]["totalDocs"], 2);
+    // poison: the write naming AR-0042 is a 500.
+    let resp = http
+        .post(format!("{base}/nxsys/candidates"))
+        .header("Authorization", &auth)
+        .json(&uk_candidate("AR-0042", "WEEKLY"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let stats: Value = http
+        .get(format!("{base}/_sandbox/stats"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            stats["candidates"].as_u64(),
+            stats["reads"].as_u64(),
+            stats["writes"].as_u64()
+        ),
+        (Some(0), Some(1), Some(1))
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let out = Command::new(env!("CARGO_BIN_EXE_nxsys-etl"))
+        .args([
+            "sandbox",
+            "--addr",
+            "127.0.0.1:0",
+            "--quirks",
+            "flat-get,flatter",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("flatter") && stderr.contains("payslip-no-worker-id"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
 async fn sandbox_command_banner_names_the_url_and_credentials() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_nxsys-etl"))
         .args(["sandbox", "--addr", "127.0.0.1:0", "--token-ttl", "60"])
