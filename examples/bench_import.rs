@@ -92,6 +92,7 @@ async fn main() -> anyhow::Result<()> {
             offline: false,
             progress: false,
             acceptance: Default::default(),
+            server_error_budget: nxsys_etl::submit::SERVER_ERROR_BUDGET,
         },
     };
 

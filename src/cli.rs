@@ -396,6 +396,49 @@ pub enum RunsAction {
         #[arg(long, value_name = "FILE")]
         report: Option<PathBuf>,
     },
+    /// Remove old runs' personal values, or with --all whole runs
+    ///
+    /// Removes workers' names and NI/PPS numbers, the old and new values of changes and the
+    /// server's messages from runs started before the age given, keeping each run's summary,
+    /// ids, outcomes and control totals (a report re-issued from it still balances, with
+    /// "pruned" in the personal columns). With --all, removes whole runs. Runs that can still be
+    /// resumed are left alone. The space is reclaimed (VACUUM), so the values are gone from the
+    /// journal file, not just unlinked.
+    Prune {
+        /// Prune runs started longer ago than this: days (90d) or weeks (12w)
+        #[arg(
+            long,
+            value_name = "AGE",
+            value_parser = age_in_days,
+            required_unless_present = "all"
+        )]
+        older_than: Option<u32>,
+        /// Remove whole runs, not only their personal values: those older than --older-than,
+        /// else every run
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+/// `--older-than AGE`: `90d` (days) or `12w` (weeks), as a number of days.
+pub fn age_in_days(text: &str) -> Result<u32, String> {
+    let t = text.trim().to_ascii_lowercase();
+    let refuse = || {
+        format!(
+            "'{text}' is not an age: write a whole number of days or weeks, e.g. 90d or 12w \
+             (months and years vary in length, so they are not taken)"
+        )
+    };
+    let (number, per) = match t.char_indices().last() {
+        Some((at, 'd')) => (&t[..at], 1),
+        Some((at, 'w')) => (&t[..at], 7),
+        _ => return Err(refuse()),
+    };
+    number
+        .parse::<u32>()
+        .ok()
+        .and_then(|n| n.checked_mul(per))
+        .ok_or_else(refuse)
 }
 
 /// `--rate N`: 1 or more (0 would send nothing and wait for ever).
@@ -473,6 +516,17 @@ fn change_class(text: &str) -> Result<ChangeClass, String> {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn ages_are_days_or_weeks() {
+        assert_eq!(age_in_days("90d"), Ok(90));
+        assert_eq!(age_in_days(" 12W "), Ok(84));
+        assert_eq!(age_in_days("0d"), Ok(0));
+        for bad in ["6m", "90", "d", "-1d", "1y", "99999999999w"] {
+            let refused = age_in_days(bad).unwrap_err();
+            assert!(refused.contains("90d or 12w"), "{bad}: {refused}");
+        }
+    }
 
     #[test]
     fn cli_definition_is_consistent() {

@@ -16,6 +16,7 @@ use super::error::ApiError;
 use super::limiter::AdaptiveLimiter;
 use super::retry::Backoff;
 use super::token::{AccessTokens, TokenEndpoint};
+use super::traits::{Filters, ServerTraits};
 
 /// How to talk to the API.
 #[derive(Debug, Clone)]
@@ -30,6 +31,9 @@ pub struct ClientConfig {
     pub timeout: Duration,
     /// Retries for 5xx, timeouts and connection errors (429s have their own, larger budget).
     pub max_retries: u32,
+    /// A read the server answers 5xx is retried (with backoff) for at least this long, however
+    /// many retries that takes: a short outage is ridden out rather than stopping the run.
+    pub retry_budget: Duration,
     /// Which `Authorization` scheme to start with.
     pub auth_scheme: AuthScheme,
 }
@@ -42,6 +46,8 @@ impl ClientConfig {
     pub const DEFAULT_CONCURRENCY: usize = 8;
     /// Seconds to wait for an answer by default.
     pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
+    /// How long reads answered 5xx are retried by default.
+    pub const DEFAULT_RETRY_BUDGET: Duration = Duration::from_secs(20);
 
     /// The defaults above, 5 retries and `Nxsys-oauthtoken`. Commands take theirs from
     /// `settings`, which starts from the same defaults.
@@ -52,6 +58,7 @@ impl ClientConfig {
             concurrency: Self::DEFAULT_CONCURRENCY,
             timeout: Duration::from_secs(Self::DEFAULT_TIMEOUT_SECS),
             max_retries: 5,
+            retry_budget: Self::DEFAULT_RETRY_BUDGET,
             auth_scheme: AuthScheme::default(),
         }
     }
@@ -115,8 +122,14 @@ pub(crate) struct Inner {
     pub(crate) tokens: Arc<dyn AccessTokens>,
     pub(crate) backoff: Backoff,
     pub(crate) max_retries: u32,
+    pub(crate) retry_budget: Duration,
     pub(crate) bearer: AtomicBool,
     pub(crate) counters: Counters,
+    /// What has been learnt of the server so far ([`Client::traits`]).
+    pub(crate) traits: std::sync::Mutex<ServerTraits>,
+    /// List endpoints probed for filters by this client (an empty list tells nothing, and is
+    /// not probed again in the same run).
+    pub(crate) probed: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl fmt::Debug for Client {
@@ -248,8 +261,11 @@ impl Client {
                 tokens,
                 backoff: Backoff::default(),
                 max_retries: config.max_retries,
+                retry_budget: config.retry_budget,
                 bearer: AtomicBool::new(config.auth_scheme == AuthScheme::Bearer),
                 counters: Counters::default(),
+                traits: Default::default(),
+                probed: Default::default(),
             }),
         };
         client.inner.tokens.current(client.token_endpoint()).await?;
@@ -262,6 +278,33 @@ impl Client {
     }
 
     /// What the client has done so far.
+    /// What has been learnt of the server so far (start from an earlier run's with
+    /// [`Client::learn`]).
+    pub fn traits(&self) -> ServerTraits {
+        self.inner
+            .traits
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Take in what is known of the server (from an earlier run, `doctor --save`, or an
+    /// answer just read); newer knowledge wins.
+    pub fn learn(&self, learnt: &ServerTraits) {
+        let mut traits = self.inner.traits.lock().unwrap_or_else(|e| e.into_inner());
+        if *learnt != ServerTraits::default() {
+            tracing::debug!(?learnt, "learnt of the server");
+        }
+        traits.merge(learnt);
+    }
+
+    /// Learn how `endpoint` treats filters.
+    pub fn learn_filters(&self, endpoint: &str, filters: Filters) {
+        let mut learnt = ServerTraits::default();
+        learnt.filters.insert(endpoint.to_string(), filters);
+        self.learn(&learnt);
+    }
+
     pub fn stats(&self) -> ClientStats {
         let c = &self.inner.counters;
         ClientStats {

@@ -10,6 +10,9 @@ use serde_json::Value;
 use super::client::{Answer, Client};
 use super::error::ApiError;
 use super::models::*;
+use super::traits::{
+    Numbers, ServerTraits, is_number_field, is_pps_field, restyle_numbers, strip_pps,
+};
 
 /// `{ "data": x }` → x; `[x, …]` → x (the timesheet update answers an array); else as is.
 fn unwrap_data(value: Value) -> Value {
@@ -63,14 +66,53 @@ impl Client {
         decode_one(&answer, &context)
     }
 
+    /// Send a write, written the way the server has been seen to want it: money and units
+    /// as numbers or strings, Irish bodies without a PPS field. A refusal that names such a
+    /// field (nothing was applied) teaches the client, and the write goes once more in the
+    /// other form.
     async fn write<T: DeserializeOwned>(
         &self,
         method: Method,
         segments: &[&str],
         body: &impl Serialize,
     ) -> Result<Option<T>, ApiError> {
-        let json = to_json(body, &format!("/nxsys/{}", segments.join("/")))?;
-        self.call(method, segments, Some(&json)).await
+        let mut json = to_json(body, &format!("/nxsys/{}", segments.join("/")))?;
+        let traits = self.traits();
+        restyle_numbers(&mut json, traits.numbers);
+        let ireland = segments.get(1) == Some(&"ireland");
+        if ireland && traits.pps_field == Some(false) {
+            strip_pps(&mut json);
+        }
+        let refused = match self.call(method.clone(), segments, Some(&json)).await {
+            Err(ApiError::Rejected {
+                field: Some(field), ..
+            }) if is_number_field(&field) && traits.numbers != Numbers::Either => {
+                let other = match traits.numbers {
+                    Numbers::NumbersOnly => Numbers::StringsOnly,
+                    _ => Numbers::NumbersOnly,
+                };
+                tracing::info!(field, ?other, "the server refused the number style; learnt");
+                self.learn(&ServerTraits {
+                    numbers: other,
+                    ..ServerTraits::default()
+                });
+                restyle_numbers(&mut json, other);
+                json
+            }
+            Err(ApiError::Rejected {
+                field: Some(field), ..
+            }) if ireland && is_pps_field(&field) && traits.pps_field != Some(false) => {
+                tracing::info!(field, "the server refuses a PPS field; learnt");
+                self.learn(&ServerTraits {
+                    pps_field: Some(false),
+                    ..ServerTraits::default()
+                });
+                strip_pps(&mut json);
+                json
+            }
+            other => return other,
+        };
+        self.call(method, segments, Some(&refused)).await
     }
 
     async fn read<T: DeserializeOwned>(&self, segments: &[&str]) -> Result<T, ApiError> {

@@ -10,9 +10,13 @@ use serde_json::Value;
 
 use super::client::Client;
 use super::error::ApiError;
+use super::traits::{Filters, published};
 
 /// Items asked for per page (the documented maximum).
 pub(crate) const PAGE_SIZE: u64 = 100;
+
+/// A filter value no record can have, for probing whether a filter narrows.
+const PROBE_VALUE: &str = "__nxsys-etl-probe__";
 
 /// One page as read.
 #[derive(Debug)]
@@ -79,15 +83,37 @@ fn decode_items<T: DeserializeOwned>(page: Page, context: &str) -> Vec<Result<T,
         .collect()
 }
 
+type Query = Vec<(&'static str, String)>;
+
 enum Phase {
-    First,
+    First(Query),
     Known(BoxStream<'static, Result<Page, ApiError>>),
     Sequential {
         page: u64,
         previous_first: Option<Value>,
         per_page: usize,
+        query: Query,
     },
     Done,
+}
+
+/// The parameters of `query` the published pages do not show for `endpoint`.
+fn unpublished(endpoint: &str, query: &Query) -> Vec<&'static str> {
+    let published = published(endpoint);
+    query
+        .iter()
+        .map(|(k, _)| *k)
+        .filter(|k| !published.contains(k))
+        .collect()
+}
+
+/// `query` without what the published pages do not show for `endpoint`.
+fn published_only(endpoint: &str, query: Query) -> Query {
+    let published = published(endpoint);
+    query
+        .into_iter()
+        .filter(|(k, _)| published.contains(k))
+        .collect()
 }
 
 impl Client {
@@ -97,6 +123,17 @@ impl Client {
         query: &[(&'static str, String)],
         page: u64,
     ) -> Result<Page, ApiError> {
+        self.fetch_page_sized(segments, query, page, PAGE_SIZE)
+            .await
+    }
+
+    async fn fetch_page_sized(
+        &self,
+        segments: &[&str],
+        query: &[(&'static str, String)],
+        page: u64,
+        size: u64,
+    ) -> Result<Page, ApiError> {
         let mut url = self.url(segments)?;
         {
             let mut q = url.query_pairs_mut();
@@ -104,7 +141,7 @@ impl Client {
                 q.append_pair(k, v);
             }
             q.append_pair("page", &page.to_string());
-            q.append_pair("size", &PAGE_SIZE.to_string());
+            q.append_pair("size", &size.to_string());
         }
         let context = format!("GET {} page {page}", url.path());
         let answer = self.execute(Method::GET, url, None).await?;
@@ -113,6 +150,79 @@ impl Client {
 
     /// What follows the first page: the rest fetched concurrently when the total is known,
     /// else page by page.
+    /// The first page. A server that refuses an unpublished filter (400/422) is asked again
+    /// without them, and remembered to refuse them: the caller re-checks every item anyway.
+    async fn first_page(
+        &self,
+        segments: &'static [&'static str],
+        query: Query,
+    ) -> (Result<Page, ApiError>, Query) {
+        let endpoint = segments.join("/");
+        let refused = match self.fetch_page(segments, &query, 1).await {
+            Err(e @ ApiError::Rejected { status, .. })
+                if matches!(status, 400 | 422 | 500)
+                    && !unpublished(&endpoint, &query).is_empty() =>
+            {
+                e
+            }
+            other => return (other, query),
+        };
+        tracing::info!(
+            endpoint,
+            refused = %refused,
+            "the server refuses unpublished list filters; listing without them"
+        );
+        self.learn_filters(&endpoint, Filters::Rejected);
+        let query = published_only(&endpoint, query);
+        (self.fetch_page(segments, &query, 1).await, query)
+    }
+
+    /// How `segments` treats the filter `param`, found with at most two one-item reads and
+    /// remembered: a value that cannot match answering nothing (while the list holds
+    /// something) means honoured, answering items means ignored, a 400/422 means refused.
+    /// An empty list tells nothing: `Unknown`.
+    pub async fn probe_filter(
+        &self,
+        segments: &'static [&'static str],
+        param: &'static str,
+    ) -> Result<Filters, ApiError> {
+        let endpoint = segments.join("/");
+        let known = self.traits().filters(&endpoint);
+        let probed = !self
+            .inner
+            .probed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(endpoint.clone());
+        if known != Filters::Unknown || probed {
+            return Ok(known);
+        }
+        let probe = vec![(param, PROBE_VALUE.to_string())];
+        let found = match self.fetch_page_sized(segments, &probe, 1, 1).await {
+            Err(ApiError::Rejected { status, .. }) if matches!(status, 400 | 422 | 500) => {
+                Filters::Rejected
+            }
+            Err(e) => return Err(e),
+            Ok(page) if !page.items.is_empty() => Filters::Ignored,
+            Ok(_) => {
+                let all = self.fetch_page_sized(segments, &Vec::new(), 1, 1).await?;
+                if all.items.is_empty() {
+                    Filters::Unknown
+                } else {
+                    Filters::Honoured
+                }
+            }
+        };
+        tracing::info!(
+            endpoint,
+            param,
+            ?found,
+            "probed how the server treats list filters"
+        );
+        self.learn_filters(&endpoint, found);
+        Ok(found)
+    }
+
     fn after_first(
         &self,
         segments: &'static [&'static str],
@@ -130,6 +240,7 @@ impl Client {
                     page: 2,
                     previous_first: first.items.first().cloned(),
                     per_page: first.items.len(),
+                    query: query.to_vec(),
                 }
             };
         };
@@ -164,17 +275,23 @@ impl Client {
         query: Vec<(&'static str, String)>,
     ) -> BoxStream<'static, Result<T, ApiError>> {
         let client = self.clone();
-        let context = format!("GET /nxsys/{}", segments.join("/"));
-        stream::unfold(Phase::First, move |phase| {
+        let endpoint = segments.join("/");
+        let context = format!("GET /nxsys/{endpoint}");
+        // Known to refuse unpublished filters: do not send them.
+        let query = if self.traits().filters(&endpoint) == Filters::Rejected {
+            published_only(&endpoint, query)
+        } else {
+            query
+        };
+        stream::unfold(Phase::First(query), move |phase| {
             let client = client.clone();
-            let query = query.clone();
             let context = context.clone();
             async move {
                 match phase {
                     Phase::Done => None,
-                    Phase::First => match client.fetch_page(segments, &query, 1).await {
-                        Err(e) => Some((vec![Err(e)], Phase::Done)),
-                        Ok(page) => {
+                    Phase::First(query) => match client.first_page(segments, query).await {
+                        (Err(e), _) => Some((vec![Err(e)], Phase::Done)),
+                        (Ok(page), query) => {
                             let next = client.after_first(segments, &query, &page);
                             Some((decode_items(page, &context), next))
                         }
@@ -188,6 +305,7 @@ impl Client {
                         page: n,
                         previous_first,
                         per_page,
+                        query,
                     } => match client.fetch_page(segments, &query, n).await {
                         Err(e) => Some((vec![Err(e)], Phase::Done)),
                         Ok(page) if page.items.is_empty() => None,
@@ -211,6 +329,7 @@ impl Client {
                                     page: n + 1,
                                     previous_first: page.items.first().cloned(),
                                     per_page,
+                                    query,
                                 }
                             };
                             Some((decode_items(page, &context), next))

@@ -7,7 +7,8 @@
 //! | timeout / connection lost after send | retry with backoff    | `Ambiguous`           |
 //! | 429                                  | wait `Retry-After`    | wait `Retry-After`    |
 //! | 401                                  | refresh once, retry   | refresh once, retry   |
-//! | 5xx                                  | retry with backoff    | `Ambiguous`           |
+//! | 5xx                                  | retry with backoff for at least the retry budget (20 s) | `Ambiguous` |
+//! | 5xx whose error envelope names a field | `Rejected` (a validation error sent as 5xx) | `Rejected` |
 //! | other 4xx                            | `Rejected`            | `Rejected`            |
 
 use std::sync::atomic::Ordering;
@@ -22,6 +23,7 @@ use super::client::{
 };
 use super::error::{ApiError, ErrorBody};
 use super::retry::retry_after;
+use super::traits::ServerTraits;
 
 /// How many 429s in a row one request rides out before giving up.
 const MAX_THROTTLE_RETRIES: u32 = 30;
@@ -58,6 +60,7 @@ struct Call {
     throttled: u32,
     scheme_switched: bool,
     refreshed: bool,
+    started: Instant,
 }
 
 impl Call {
@@ -97,6 +100,7 @@ impl Client {
             throttled: 0,
             scheme_switched: false,
             refreshed: false,
+            started: Instant::now(),
         };
         loop {
             if call.attempts > 0 {
@@ -208,6 +212,17 @@ impl Client {
         self.retry_transient(call, reason)
     }
 
+    /// A read answered 5xx: the server is there but failing. Retried for the retry budget
+    /// (at least), so that an outage of a few seconds passes.
+    fn retry_server_error(&self, call: &mut Call, reason: String) -> Next {
+        if call.started.elapsed() < self.inner.retry_budget {
+            call.transient += 1;
+            let wait = self.inner.backoff.delay(call.transient.min(5));
+            return Next::Retry(wait);
+        }
+        self.retry_transient(call, reason)
+    }
+
     fn retry_transient(&self, call: &mut Call, reason: String) -> Next {
         if call.transient < self.inner.max_retries {
             call.transient += 1;
@@ -235,6 +250,23 @@ impl Client {
         }
         if status.is_server_error() {
             let said = ErrorBody::parse(&body);
+            // A validation error sent as 5xx (the pages list only 200/201, 400, 401 and 500
+            // for some endpoints): the envelope names the field refused, so nothing was
+            // applied. A later run would find the record by its natural key in any case.
+            if let Some(field) = said.field.clone() {
+                self.learn(&ServerTraits {
+                    validation_500: Some(true),
+                    ..ServerTraits::default()
+                });
+                return Ok(Next::Done(Err(ApiError::Rejected {
+                    method: call.method.clone(),
+                    path: call.path.clone(),
+                    status: status.as_u16(),
+                    code: said.code,
+                    message: said.message.unwrap_or_else(|| "validation failed".into()),
+                    field: Some(field),
+                })));
+            }
             let reason = format!(
                 "HTTP {}{}",
                 status.as_u16(),
@@ -244,7 +276,7 @@ impl Client {
                 bump(&inner.counters.ambiguous);
                 return Ok(Next::Done(Err(call.ambiguous(Some(status), reason))));
             }
-            return Ok(self.retry_transient(call, reason));
+            return Ok(self.retry_server_error(call, reason));
         }
         if !status.is_success() {
             let said = ErrorBody::parse(&body);

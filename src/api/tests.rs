@@ -186,6 +186,7 @@ async fn client(base: Url) -> Client {
     config.rate = 1000;
     config.timeout = Duration::from_millis(500);
     config.max_retries = 3;
+    config.retry_budget = Duration::from_millis(300);
     Client::connect(config, RefreshGrant::new("refresh-0"))
         .await
         .expect("connects")

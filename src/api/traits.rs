@@ -21,6 +21,38 @@ pub const LIST_ENDPOINTS: [&str; 6] = [
     "payslips",
 ];
 
+/// The query parameters the published pages show for a list endpoint (besides `page` and
+/// `size`). A server may refuse any other ([`Filters::Rejected`]).
+pub fn published(endpoint: &str) -> &'static [&'static str] {
+    match endpoint {
+        "payment-rate" => &[
+            "sortType",
+            "sortField",
+            "raiseInvoice",
+            "isStatutory",
+            "ignoreCodes",
+            "code",
+        ],
+        // "bactch" as published.
+        "time-sheets" => &[
+            "search",
+            "payFrequency",
+            "paymentModel",
+            "bactchFrom",
+            "bactchTo",
+            "sortType",
+        ],
+        "payslips" => &[
+            "taxYear",
+            "taxPeriod",
+            "payFrequency",
+            "paymentModel",
+            "candidateIds",
+        ],
+        _ => &[],
+    }
+}
+
 /// How a list endpoint treats query parameters other than `page` and `size`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -96,6 +128,62 @@ pub struct ServerTraits {
     pub validation_500: Option<bool>,
     /// Whether the login accepts only the registered redirect URI.
     pub exact_redirect: Option<bool>,
+}
+
+/// Whether a refused field is one whose number style a server may insist on (money and
+/// quantities in request bodies).
+pub fn is_number_field(field: &str) -> bool {
+    let last = field.rsplit('.').next().unwrap_or(field);
+    (field.starts_with("rates[") && matches!(last, "rate" | "units")) || last == "hoursPerUnit"
+}
+
+/// Whether a refused field is a PPS number field.
+pub fn is_pps_field(field: &str) -> bool {
+    field.to_ascii_lowercase().contains("pps")
+}
+
+/// Write the money and quantity fields of a request body as `style` wants them: JSON
+/// numbers, or decimal strings (as the client's models write them).
+pub fn restyle_numbers(body: &mut serde_json::Value, style: Numbers) {
+    use serde_json::Value;
+    fn restyle(v: &mut Value, style: Numbers) {
+        match (style, &*v) {
+            (Numbers::NumbersOnly, Value::String(s)) => {
+                if let Some(n) = s
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(serde_json::Number::from_f64)
+                {
+                    *v = Value::Number(n);
+                }
+            }
+            (Numbers::StringsOnly, Value::Number(n)) => *v = Value::String(n.to_string()),
+            _ => {}
+        }
+    }
+    if let Some(lines) = body.get_mut("rates").and_then(Value::as_array_mut) {
+        for line in lines {
+            for key in ["rate", "units"] {
+                if let Some(v) = line.get_mut(key) {
+                    restyle(v, style);
+                }
+            }
+        }
+    }
+    if let Some(v) = body.get_mut("hoursPerUnit") {
+        restyle(v, style);
+    }
+}
+
+/// Remove every PPS field from a request body (a server that refuses them as unknown).
+pub fn strip_pps(body: &mut serde_json::Value) {
+    if let Some(map) = body.as_object_mut() {
+        map.retain(|k, _| !is_pps_field(k));
+        for child in map.values_mut() {
+            strip_pps(child);
+        }
+    }
 }
 
 impl ServerTraits {
@@ -185,6 +273,28 @@ impl ServerTraits {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_restyle_both_ways_and_pps_fields_go() {
+        let mut body = serde_json::json!({
+            "rates": [{"rateId": "PR-1", "rate": "12.50", "units": "37.5"}],
+            "hoursPerUnit": "1", "code": "PR1"
+        });
+        restyle_numbers(&mut body, Numbers::NumbersOnly);
+        assert_eq!(body["rates"][0]["rate"], serde_json::json!(12.5));
+        assert_eq!(body["rates"][0]["units"], serde_json::json!(37.5));
+        assert_eq!(body["rates"][0]["rateId"], "PR-1");
+        assert_eq!(body["code"], "PR1");
+        restyle_numbers(&mut body, Numbers::StringsOnly);
+        assert_eq!(body["rates"][0]["rate"], "12.5");
+        assert_eq!(body["hoursPerUnit"], "1");
+        assert!(is_number_field("rates[3].units") && is_number_field("hoursPerUnit"));
+        assert!(!is_number_field("generalSetting.surname"));
+        let mut ie =
+            serde_json::json!({"generalSetting": {"PPSNumber": "1234567T", "forename": "A"}});
+        strip_pps(&mut ie);
+        assert_eq!(ie, serde_json::json!({"generalSetting": {"forename": "A"}}));
+    }
 
     #[test]
     fn default_traits_name_no_variant_and_trust_filters() {

@@ -82,6 +82,7 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<Exit> {
             offline: false,
             progress: settings.progress,
             acceptance: Default::default(),
+            server_error_budget: crate::submit::SERVER_ERROR_BUDGET,
         },
     };
     let result = import(&session.client, &journal, &batch.records, &request).await;

@@ -33,6 +33,7 @@ impl Exit {
             Exit::Aborted
         } else if counts.get(Outcome::Invalid)
             + counts.get(Outcome::Rejected)
+            + counts.get(Outcome::ServerError)
             + counts.get(Outcome::Blocked)
             + counts.get(Outcome::Held)
             > 0

@@ -8,6 +8,7 @@ use serde_json::json;
 use super::exit::{Exit, Failure};
 use super::runs::{open_journal, print_report, write_report};
 use super::session::{self, connect};
+use crate::api::ServerTraits;
 use crate::cli::{Global, ImportArgs};
 use crate::model::Finding;
 use crate::model::{CellFinding, Outcome, Provenance, Record};
@@ -102,15 +103,37 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
             offline: session.is_none(),
             progress: settings.progress,
             acceptance,
+            server_error_budget: crate::submit::SERVER_ERROR_BUDGET,
         },
     };
     let signals = super::interrupt::listen(global.quiet);
+    // What earlier runs learnt of this server (filters, number style, PPS…) is where this one
+    // starts — first what `doctor --save` wrote into the profile, then the journal's, which is
+    // newer or the same; what it learns is kept for the next, whatever way the run ends.
+    if let Some(s) = &session
+        && let Some(server) = &s.profile_server
+    {
+        s.client.learn(server);
+    }
+    if let Some(s) = &session
+        && let Some(learnt) = journal
+            .learnt::<ServerTraits>(&request.base_url)
+            .map_err(Failure::aborted)?
+    {
+        s.client.learn(&learnt);
+    }
     let result = match &session {
         Some(s) => import(&s.client, &journal, &batch.records, &request).await,
         None => import(&Offline, &journal, &batch.records, &request).await,
     };
     signals.abort();
     if let Some(session) = session {
+        let learnt = session.client.traits();
+        if learnt != ServerTraits::default()
+            && let Err(e) = journal.set_learnt(&request.base_url, &learnt)
+        {
+            tracing::warn!(error = %e, "what was learnt of the server could not be kept");
+        }
         session.close().await;
     }
     let (run_id, exit, aborted) = match result {
@@ -179,6 +202,7 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
             println!("Report: {}", path.display());
         }
     }
+    super::runs::apply_retention(&flags, &journal);
     if let Some(e) = aborted {
         return Err(Failure {
             exit,

@@ -36,6 +36,8 @@ pub(crate) struct Session {
     pub client_secret: SecretString,
     /// The client's access tokens (how long they live).
     pub tokens: Arc<Tokens>,
+    /// What `doctor --save` wrote into the profile of the server (`[profiles.NAME.server]`).
+    pub profile_server: Option<crate::api::ServerTraits>,
 }
 
 impl Session {
@@ -142,6 +144,7 @@ async fn connect_sandbox(settings: &Settings, config: SandboxConfig) -> anyhow::
         client_id,
         client_secret,
         tokens,
+        profile_server: None,
     })
 }
 
@@ -166,6 +169,7 @@ async fn connect_nxsys(settings: &Settings, target: &Target) -> anyhow::Result<S
         client_id,
         client_secret,
         tokens,
+        profile_server: target.profile().and_then(|p| p.server.clone()),
     })
 }
 

@@ -9,6 +9,8 @@
 //! with SQLite's `user_version` (see [`schema`]).
 
 mod lock;
+pub mod protect;
+mod prune;
 mod records;
 mod runs;
 mod schema;
@@ -21,6 +23,7 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::Connection;
 
 pub use lock::{BatchLock, TenantLock};
+pub use prune::{Holding, Pruned};
 pub use records::{NewRecord, RecordRow, RecordState, RecordUpdate};
 pub use runs::{RunRow, RunStatus, new_run_id};
 
@@ -97,6 +100,12 @@ pub enum JournalError {
     /// is not what this tool writes).
     #[error("journal data for run {run}, record {seq} is damaged: {what}")]
     CorruptRecord { run: String, seq: u32, what: String },
+    /// The secret that keys the hashes of bank details cannot be read or made.
+    #[error(
+        "the journal's key {path} (which keys the hashes of bank details): {what}",
+        path = path.display()
+    )]
+    Key { path: PathBuf, what: String },
     /// A value that cannot be written as JSON.
     #[error("cannot store record {seq} of run {run} in the journal: {what}")]
     Unstorable { run: String, seq: u32, what: String },
@@ -107,6 +116,13 @@ pub enum JournalError {
 pub struct Journal {
     path: PathBuf,
     conn: Mutex<Connection>,
+    /// The schema version of the file (older than [`schema::VERSION`] only when opened to
+    /// read a journal this build has not migrated yet).
+    version: i64,
+    /// Where the secret that keys the hashes of bank values lives ([`Journal::with_key_file`]);
+    /// `None`: a key for this process only.
+    key_file: Option<PathBuf>,
+    key: std::sync::OnceLock<protect::Key>,
 }
 
 impl std::fmt::Debug for Journal {
@@ -166,6 +182,9 @@ impl Journal {
         Ok(Journal {
             path,
             conn: Mutex::new(conn),
+            version: schema::VERSION,
+            key_file: None,
+            key: std::sync::OnceLock::new(),
         })
     }
 
@@ -216,14 +235,37 @@ impl Journal {
                 supported: schema::VERSION,
             });
         }
-        if found < schema::VERSION {
+        if found < 1 {
             // Created but never given its tables (an empty file): no runs in it.
             return Ok(None);
         }
+        // An older schema is read as it is (the next import migrates it).
         Ok(Some(Journal {
             path,
             conn: Mutex::new(conn),
+            version: found,
+            key_file: None,
+            key: std::sync::OnceLock::new(),
         }))
+    }
+
+    /// Keep the secret that keys the hashes of bank values in `path` (made on first use, mode
+    /// 0600). The commands put it beside the token store ([`protect::key_file_beside`]).
+    pub fn with_key_file(mut self, path: PathBuf) -> Journal {
+        self.key_file = Some(path);
+        self
+    }
+
+    /// The key for hashes of bank values, read or made on first use.
+    fn key(&self) -> Result<&protect::Key, JournalError> {
+        if let Some(key) = self.key.get() {
+            return Ok(key);
+        }
+        let key = match &self.key_file {
+            Some(path) => protect::Key::load_or_create(path)?,
+            None => protect::Key::ephemeral(),
+        };
+        Ok(self.key.get_or_init(|| key))
     }
 
     /// Where the journal file is.

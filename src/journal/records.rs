@@ -7,7 +7,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::stored::{self, RECORD_COLUMNS};
-use super::{Journal, JournalError, now};
+use super::{Journal, JournalError, now, protect};
 use crate::model::{Action, Change, Counts, Entity, Outcome, Provenance, RecordDetail};
 
 /// Where a record is in its life. `planned → sent → done | failed`; `blocked`, `held` and
@@ -31,6 +31,10 @@ pub enum RecordState {
     /// Not sent: an identity, bank or pay change that nothing accepted, or a conflict
     /// (`message` says which). A later run that accepts it sends it.
     Held,
+    /// The server kept answering 5xx to its write while reads worked, and a search showed it
+    /// absent: failed for this run, the others went on. A later run of the same batch sends it
+    /// again (after a search, as the 5xx may have been applied after all).
+    ServerError,
 }
 
 impl RecordState {
@@ -43,6 +47,7 @@ impl RecordState {
             RecordState::Blocked => "blocked",
             RecordState::Unchanged => "unchanged",
             RecordState::Held => "held",
+            RecordState::ServerError => "server_error",
         }
     }
 
@@ -55,6 +60,7 @@ impl RecordState {
             "blocked" => RecordState::Blocked,
             "unchanged" => RecordState::Unchanged,
             "held" => RecordState::Held,
+            "server_error" => RecordState::ServerError,
             _ => return None,
         })
     }
@@ -62,6 +68,12 @@ impl RecordState {
     /// A final state: nothing more will happen to the record in this run.
     pub fn is_final(self) -> bool {
         !matches!(self, RecordState::Planned | RecordState::Sent)
+    }
+
+    /// A final state that a resumed run keeps as it is. Server errors are sent again and
+    /// blocked records are decided again (what blocked them may have landed since).
+    pub fn settled(self) -> bool {
+        self.is_final() && !matches!(self, RecordState::ServerError | RecordState::Blocked)
     }
 }
 
@@ -100,6 +112,7 @@ impl RecordRow {
             RecordState::Unchanged => Outcome::Unchanged,
             RecordState::Held => Outcome::Held,
             RecordState::Failed => Outcome::Rejected,
+            RecordState::ServerError => Outcome::ServerError,
             RecordState::Blocked if self.detail.invalid => Outcome::Invalid,
             RecordState::Blocked => Outcome::Blocked,
             RecordState::Planned | RecordState::Sent if dry_run && update => Outcome::WouldUpdate,
@@ -150,7 +163,7 @@ impl Journal {
                     stored::provenance_json(&r.provenance, run, r.seq)?,
                     r.natural_key,
                     r.payload_hash,
-                    stored::json(&r.detail, run, r.seq)?,
+                    stored::json(&protect::protect_detail(&r.detail), run, r.seq)?,
                     stamp
                 ])
                 .map_err(|e| self.sql_err(e))?;
@@ -202,7 +215,8 @@ impl Journal {
         action: Action,
         changes: &[Change],
     ) -> Result<(), JournalError> {
-        let changed = stored::changes_json(changes, run, seq)?;
+        // Bank values are kept masked and hashed only (see `protect`).
+        let changed = stored::changes_json(&self.protected(changes)?, run, seq)?;
         self.exec(
             "UPDATE records SET action = ?3, changed = ?4, updated = ?5 WHERE run = ?1 AND seq = ?2",
             params![run, seq, action.as_str(), changed, now()],
@@ -237,7 +251,7 @@ impl Journal {
                 state.as_str(),
                 update.api_id,
                 update.http_status,
-                update.message,
+                update.message.as_deref().map(protect::scrub_text),
                 now()
             ],
         )
@@ -289,7 +303,7 @@ impl Journal {
         seq: u32,
         detail: &RecordDetail,
     ) -> Result<(), JournalError> {
-        let text = stored::json(detail, run, seq)?;
+        let text = stored::json(&protect::protect_detail(detail), run, seq)?;
         self.exec(
             "UPDATE records SET detail = ?3 WHERE run = ?1 AND seq = ?2",
             params![run, seq, text],

@@ -18,6 +18,9 @@ pub enum RunStatus {
     Aborted,
     /// Every record reached a final state.
     Finished,
+    /// Every record reached a final state, but the server failed on some (5xx while it
+    /// answered the others). Resumable: the next import of the batch sends those again.
+    Incomplete,
     /// A `--dry-run`: planned only, nothing sent. Never resumed, never blocks a real import.
     DryRun,
     /// Stopped by Ctrl-C or SIGTERM: what was in flight finished (or is searched for on
@@ -31,6 +34,7 @@ impl RunStatus {
             RunStatus::Running => "running",
             RunStatus::Aborted => "aborted",
             RunStatus::Finished => "finished",
+            RunStatus::Incomplete => "incomplete",
             RunStatus::DryRun => "dry-run",
             RunStatus::Interrupted => "interrupted",
         }
@@ -41,6 +45,7 @@ impl RunStatus {
             "running" => RunStatus::Running,
             "aborted" => RunStatus::Aborted,
             "finished" => RunStatus::Finished,
+            "incomplete" => RunStatus::Incomplete,
             "dry-run" => RunStatus::DryRun,
             "interrupted" => RunStatus::Interrupted,
             _ => return None,
@@ -51,7 +56,10 @@ impl RunStatus {
     pub fn is_resumable(self) -> bool {
         matches!(
             self,
-            RunStatus::Running | RunStatus::Aborted | RunStatus::Interrupted
+            RunStatus::Running
+                | RunStatus::Aborted
+                | RunStatus::Interrupted
+                | RunStatus::Incomplete
         )
     }
 }
@@ -69,10 +77,17 @@ pub struct RunRow {
     pub options: serde_json::Value,
     pub status: RunStatus,
     pub exit_code: Option<i32>,
+    /// When `runs prune` removed the run's personal values (`None`: it still holds them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pruned: Option<String>,
 }
 
 const RUN_COLUMNS: &str =
-    "id, started, finished, files, fingerprint, base_url, options, status, exit_code";
+    "id, started, finished, files, fingerprint, base_url, options, status, exit_code, pruned";
+
+/// [`RUN_COLUMNS`] of a journal older than schema 3 (read, not yet migrated).
+const RUN_COLUMNS_V2: &str =
+    "id, started, finished, files, fingerprint, base_url, options, status, exit_code, NULL";
 
 /// A run row read. The outer error is SQLite's; the inner one says what in the row cannot be
 /// read.
@@ -104,6 +119,7 @@ fn read_run(row: &Row<'_>) -> rusqlite::Result<Result<RunRow, JournalError>> {
         options,
         status,
         exit_code: row.get(8)?,
+        pruned: row.get(9)?,
     }))
 }
 
@@ -118,6 +134,15 @@ pub fn new_run_id() -> String {
 }
 
 impl Journal {
+    /// The run columns this journal's schema has.
+    pub(super) fn run_columns(&self) -> &'static str {
+        if self.version >= 3 {
+            RUN_COLUMNS
+        } else {
+            RUN_COLUMNS_V2
+        }
+    }
+
     /// Record the start of a run (status `running`, or `dry-run`).
     pub fn insert_run(
         &self,
@@ -161,6 +186,7 @@ impl Journal {
             options: options.clone(),
             status,
             exit_code: None,
+            pruned: None,
         })
     }
 
@@ -192,7 +218,7 @@ impl Journal {
     pub fn run(&self, id: &str) -> Result<RunRow, JournalError> {
         self.conn()
             .query_row(
-                &format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1"),
+                &format!("SELECT {} FROM runs WHERE id = ?1", self.run_columns()),
                 [id],
                 read_run,
             )
@@ -206,7 +232,8 @@ impl Journal {
         let conn = self.conn();
         let mut stmt = conn
             .prepare(&format!(
-                "SELECT {RUN_COLUMNS} FROM runs ORDER BY started DESC, id DESC"
+                "SELECT {} FROM runs ORDER BY started DESC, id DESC",
+                self.run_columns()
             ))
             .map_err(|e| self.sql_err(e))?;
         let rows = stmt
@@ -225,9 +252,10 @@ impl Journal {
         let conn = self.conn();
         let mut stmt = conn
             .prepare(&format!(
-                "SELECT {RUN_COLUMNS} FROM runs
+                "SELECT {} FROM runs
                  WHERE fingerprint = ?1 AND base_url = ?2 AND status <> 'dry-run'
-                 ORDER BY started DESC, id DESC"
+                 ORDER BY started DESC, id DESC",
+                self.run_columns()
             ))
             .map_err(|e| self.sql_err(e))?;
         let rows = stmt

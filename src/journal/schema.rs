@@ -7,9 +7,9 @@ use rusqlite::Connection;
 use super::JournalError;
 
 /// The schema version this build writes. Each entry of [`MIGRATIONS`] moves one version up.
-pub const VERSION: i64 = 2;
+pub const VERSION: i64 = 3;
 
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     r#"
 CREATE TABLE runs (
     id          TEXT PRIMARY KEY,
@@ -50,6 +50,11 @@ CREATE TABLE servers (
     learnt   TEXT NOT NULL,              -- JSON object (api::ServerTraits)
     updated  TEXT NOT NULL
 );
+"#,
+    // When `runs prune` removed the personal values of a run (names, NI/PPS numbers, old and
+    // new values of changes, the server's messages); NULL while the run still holds them.
+    r#"
+ALTER TABLE runs ADD COLUMN pruned TEXT;
 "#,
 ];
 

@@ -106,6 +106,12 @@ pub struct Change {
     /// or `approvals.xlsx row 4`. `None` for other changes and for held ones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accepted: Option<String>,
+    /// The change's id for approvals, worked out from the clear values when the plan reviewed
+    /// it (see `plan::approval::change_id`). The journal keeps it because it keeps bank values
+    /// only masked and, once a run is pruned, no values at all: a report re-issued from the
+    /// journal still names each change as the approver saw it. `None` in older journals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
 }
 
 impl Change {
@@ -117,6 +123,7 @@ impl Change {
             after,
             class: ChangeClass::Other,
             accepted: None,
+            id: None,
         }
     }
 }

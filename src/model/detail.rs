@@ -74,6 +74,10 @@ pub struct RecordDetail {
     pub acknowledged: Option<Totals>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_back: Option<Totals>,
+    /// The net read back, when the server does not echo each line's rate and units (so lines
+    /// and units cannot be tied, only the net).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_back_net: Option<Decimal>,
 }
 
 impl RecordDetail {
@@ -81,8 +85,17 @@ impl RecordDetail {
     /// input totals. `false` for a record without input totals.
     pub fn totals_agree(&self) -> bool {
         self.input.is_some_and(|input| {
-            self.read_back == Some(input) && self.acknowledged.is_none_or(|a| a == input)
+            let read_back = match self.read_back {
+                Some(totals) => totals == input,
+                None => self.read_back_net.is_some_and(|net| net == input.net),
+            };
+            read_back && self.acknowledged.is_none_or(|a| a == input)
         })
+    }
+
+    /// Only the net could be tied (the server does not echo lines).
+    pub fn net_only(&self) -> bool {
+        self.read_back.is_none() && self.read_back_net.is_some()
     }
 }
 

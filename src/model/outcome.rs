@@ -15,6 +15,9 @@ pub enum Outcome {
     Invalid,
     /// Refused by the server.
     Rejected,
+    /// The server kept failing (5xx) on it while it answered others: not on the server; the
+    /// next run of the batch sends it again.
+    ServerError,
     /// Not sent because something it depends on failed or could not be resolved.
     Blocked,
     /// Not sent: it changes a worker's identity, bank details or pay (or matches two server
@@ -30,12 +33,13 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 11] = [
+    pub const ALL: [Outcome; 12] = [
         Outcome::Created,
         Outcome::Updated,
         Outcome::Unchanged,
         Outcome::Invalid,
         Outcome::Rejected,
+        Outcome::ServerError,
         Outcome::Blocked,
         Outcome::Held,
         Outcome::WouldCreate,
@@ -52,6 +56,7 @@ impl Outcome {
             Outcome::Unchanged => "unchanged",
             Outcome::Invalid => "invalid",
             Outcome::Rejected => "rejected",
+            Outcome::ServerError => "failed (server error)",
             Outcome::Blocked => "blocked",
             Outcome::Held => "held (needs approval)",
             Outcome::WouldCreate => "would create",

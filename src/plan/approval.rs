@@ -123,6 +123,7 @@ impl Acceptance {
         for change in changes.iter_mut() {
             change.class = classify(entity, &change.field);
             change.accepted = None;
+            change.id = Some(change_id(entity, key, change));
             if !change.class.is_guarded() {
                 continue;
             }

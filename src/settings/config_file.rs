@@ -12,6 +12,7 @@
 //! concurrency = 8    # requests in flight
 //! timeout = 30       # seconds to wait for each answer
 //! auth_scheme = "bearer"   # optional; default "nxsys-oauthtoken"
+//! retention_days = 90      # optional; after each import, prune older runs' personal values
 //! redirect_uri = "http://127.0.0.1:8765/callback"  # as registered for the client
 //!
 //! [profiles.acme.server]   # written by `nxsys-etl doctor --save`
@@ -33,7 +34,7 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("the configuration file {path} is not valid: {message}. Profiles take base_url, client_id, rate, concurrency, timeout, auth_scheme, redirect_uri and a [server] table; secrets belong in `nxsys-etl auth login` or NXSYS_CLIENT_SECRET", path = path.display())]
+    #[error("the configuration file {path} is not valid: {message}. Profiles take base_url, client_id, rate, concurrency, timeout, auth_scheme, retention_days, redirect_uri and a [server] table; secrets belong in `nxsys-etl auth login` or NXSYS_CLIENT_SECRET", path = path.display())]
     Invalid { path: PathBuf, message: String },
     #[error("profile `{name}` was asked for but there is no configuration file {path}; create it with a [profiles.{name}] table (base_url, client_id, rate, concurrency) or pass --config", path = path.display())]
     NoConfigFile { name: String, path: PathBuf },
@@ -72,6 +73,9 @@ pub struct Profile {
     /// Seconds to wait for each answer.
     pub timeout: Option<u64>,
     pub auth_scheme: Option<AuthScheme>,
+    /// Days the journal keeps the personal values of a run: after each import, older runs are
+    /// pruned as by `runs prune --older-than <N>d`. `None`: kept until pruned by hand.
+    pub retention_days: Option<u32>,
     /// The redirect URI registered for the client in the Nxsys portal (`auth login`).
     pub redirect_uri: Option<String>,
     /// What `doctor --save` found of the server (the importer starts from it).

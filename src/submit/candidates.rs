@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::SubmitError;
 use super::engine::{ADOPTED, Engine, NEW_PREFIX, Written, read};
 use super::remote::{CandidateKey, Remote, ServerRecord};
+use super::shape::{like_sheet, whole};
 use crate::journal::RecordState;
 use crate::model::Action;
 use crate::model::Body;
@@ -131,7 +132,13 @@ pub async fn process<R: Remote>(
         );
     }
 
-    let decision = Decision::against(body, existing.map(|c| (c.id.as_str(), &c.json)), &[]);
+    let unkept = e.remote.unkept_fields(record.entity);
+    let held = existing.map(|c| (c.id.as_str(), like_sheet(body, &c.json)));
+    let decision = Decision::against(
+        body,
+        held.as_ref().map(|(id, json)| (*id, json.as_ref())),
+        &unkept,
+    );
     // An earlier process sent the update and died before recording the answer: it landed.
     if decision.action == Action::Unchanged && e.was_sent(seq, Action::Update) {
         let id = decision.existing_id.clone().unwrap_or_default();
@@ -142,7 +149,7 @@ pub async fn process<R: Remote>(
         Err(held) => return e.hold(seq, record, decision.existing_id, held),
     };
     e.set_action(seq, decision.action, &changes)?;
-    match decision.action {
+    let done = match decision.action {
         Action::Unchanged | Action::Blocked => {
             let id = decision.existing_id.unwrap_or_default();
             e.on_server(seq, record, RecordState::Unchanged, &id, None, None)
@@ -158,9 +165,43 @@ pub async fn process<R: Remote>(
         Action::Create => create(e, seq, record, &key, body).await,
         Action::Update => {
             let id = decision.existing_id.unwrap_or_default();
-            update(e, seq, record, ireland, &id, body).await
+            let held = held.map(|(_, json)| json.into_owned()).unwrap_or_default();
+            let whole = whole(record.entity, body, &held);
+            update(e, seq, record, ireland, &id, body, &whole).await
         }
+    };
+    done?;
+    note_unkept(e, seq, record, body)
+}
+
+/// Say on the record which of the sheet's fields the server does not keep (an Irish PPS
+/// number on a server that refuses the field): not sent, and not used to find duplicates.
+fn note_unkept<R: Remote>(
+    e: &Engine<'_, R>,
+    seq: u32,
+    record: &Record,
+    body: &Value,
+) -> Result<(), SubmitError> {
+    let unkept: Vec<&str> = e
+        .remote
+        .unkept_fields(record.entity)
+        .into_iter()
+        .filter(|path| {
+            path.split('.')
+                .try_fold(body, |v, k| v.get(k))
+                .is_some_and(|v| !v.is_null())
+        })
+        .collect();
+    if unkept.is_empty() {
+        return Ok(());
     }
+    let mut detail = e.detail(seq, record);
+    detail.warnings.push(format!(
+        "not sent: {} — this Nxsys server refuses the field, so Nxsys does not hold it and \
+         duplicates are found by Agency Ref only",
+        unkept.join(", ")
+    ));
+    e.set_detail(seq, &detail)
 }
 
 fn recovered() -> String {
@@ -196,23 +237,25 @@ async fn create<R: Remote>(
             e.remember_failure(record, &message);
             return e.finish(seq, RecordState::Failed, None, Some(status), Some(message));
         }
-    };
-    // UK creates answer without a body: read the new worker back by Agency Ref.
-    let id = match id {
-        Some(id) => Some(id),
-        None => read(find()).await?.flatten(),
+        Written::ServerError { status, message } => {
+            return e.server_failed(seq, record, None, status, &message);
+        }
     };
     match id {
         Some(id) => e.on_server(seq, record, RecordState::Done, &id, status, message),
-        None => {
-            let why = "created, but the API does not list it by its Agency Ref yet, so its id \
-                       is unknown; timesheets for this worker were not sent — import again later";
-            e.remember_failure(record, why);
-            e.finish(seq, RecordState::Done, None, status, Some(why.into()))
-        }
+        // UK creates answer without a body: the new worker's id is read from one listing
+        // after the stage, for all of them at once.
+        None => e.await_id(seq, record, status, message),
     }
 }
 
+/// Why a created worker's timesheets were not sent: the server does not list it yet.
+pub const NOT_LISTED: &str = "created, but the API does not list it by its Agency Ref yet, so its \
+     id is unknown; timesheets for this worker were not sent — import again later";
+
+/// Send an update: `whole` is the resource with the sheet's `body` on top (a server whose PUT
+/// replaces the resource keeps what the sheet leaves out); the search after a lost answer
+/// checks the sheet's fields.
 async fn update<R: Remote>(
     e: &Engine<'_, R>,
     seq: u32,
@@ -220,15 +263,17 @@ async fn update<R: Remote>(
     ireland: bool,
     id: &str,
     body: &Value,
+    whole: &Value,
 ) -> Result<(), SubmitError> {
+    let unkept = e.remote.unkept_fields(record.entity);
     let written = e
         .write_once(
             seq,
             e.was_sent(seq, Action::Update),
-            || e.remote.update_candidate(ireland, id, body),
+            || e.remote.update_candidate(ireland, id, whole),
             || async {
                 let now = e.remote.get_candidate(ireland, id).await?;
-                Ok(changed_fields(body, &now.json, &[])
+                Ok(changed_fields(body, &like_sheet(body, &now.json), &unkept)
                     .is_empty()
                     .then_some(()))
             },
@@ -256,6 +301,9 @@ async fn update<R: Remote>(
                 Some(status),
                 Some(message),
             )
+        }
+        Written::ServerError { status, message } => {
+            e.server_failed(seq, record, Some(id.into()), status, &message)
         }
     }
 }

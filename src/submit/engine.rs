@@ -3,7 +3,9 @@
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard};
+use std::time::Instant;
 
 use futures::TryStreamExt;
 
@@ -19,6 +21,13 @@ use crate::plan::{Decision, payload_hash};
 /// Sends of one write before the run gives up (and stays resumable): each lost answer is
 /// followed by a search, so only an API that keeps losing answers gets here.
 const MAX_SENDS: u32 = 8;
+
+/// Records in a row the server fails with 5xx before the run stops as "the server looks
+/// down" (exit 3, resumable) instead of failing record after record.
+const SERVER_ERRORS_IN_A_ROW: u32 = 5;
+
+/// Sends of a write answered 5xx, at least, before its record is failed (within the budget).
+const MIN_SERVER_ERROR_SENDS: u32 = 3;
 
 /// A stage reads the whole list of what it may touch in one go (a page holds 100) when that
 /// costs fewer requests than looking each record up: up to this many items per record.
@@ -42,6 +51,16 @@ pub struct Refs {
     pub failed: HashMap<String, String>,
 }
 
+/// A worker created without its id in the answer (UK): its id is read after the stage.
+#[derive(Debug, Clone)]
+pub struct PendingId {
+    pub seq: u32,
+    pub entity: Entity,
+    pub agency_ref: String,
+    pub http_status: Option<u16>,
+    pub message: Option<String>,
+}
+
 /// An update that may not go: its changes (classified) and why.
 pub struct Held {
     pub changes: Vec<Change>,
@@ -59,6 +78,9 @@ pub enum Written<T> {
     Adopted(T),
     /// The server refused the data.
     Rejected { status: u16, message: String },
+    /// The server kept answering 5xx (with searches showing the record absent) for the whole
+    /// [`SubmitOptions::server_error_budget`]: the record is failed, the run goes on.
+    ServerError { status: u16, message: String },
 }
 
 /// One submission: the remote, the journal rows of the run, the VAT codes read once, what the
@@ -78,6 +100,12 @@ pub struct Engine<'a, R: Remote> {
     pub candidate_lists: HashMap<bool, Vec<ServerRecord>>,
     /// Timesheets listed at the start of the stage, per tax year.
     pub timesheet_lists: HashMap<i32, Vec<ServerTimesheet>>,
+    /// Payment rates listed at the start of their stage.
+    pub rate_list: Option<Vec<ServerRecord>>,
+    /// Workers created whose id the answer did not carry, to read after the stage.
+    pub pending_ids: Mutex<Vec<PendingId>>,
+    /// Records failed with a server error since the last write that went through.
+    server_errors_in_row: AtomicU32,
 }
 
 /// Match the records of a resumed run to their journal rows by entity, natural key and payload
@@ -135,6 +163,9 @@ impl<'a, R: Remote> Engine<'a, R> {
             superseded: HashSet::new(),
             candidate_lists: HashMap::new(),
             timesheet_lists: HashMap::new(),
+            rate_list: None,
+            pending_ids: Mutex::new(Vec::new()),
+            server_errors_in_row: AtomicU32::new(0),
         })
     }
 
@@ -193,7 +224,7 @@ impl<'a, R: Remote> Engine<'a, R> {
                 return Err(SubmitError::Interrupted);
             }
             if stage.contains(&Entity::Candidates) && !self.options.dry_run {
-                self.scan_candidate_duplicates(&items).await?;
+                self.after_candidates(&items).await?;
             }
         }
         progress.finish();
@@ -212,7 +243,7 @@ impl<'a, R: Remote> Engine<'a, R> {
             return Ok(());
         }
         if let Some(row) = self.prior.get(&seq)
-            && row.state.is_final()
+            && row.state.settled()
         {
             self.remember_final(record, row);
             return Ok(());
@@ -243,11 +274,12 @@ impl<'a, R: Remote> Engine<'a, R> {
     }
 
     /// Whether an earlier process sent this record with this action and never recorded the
-    /// answer.
+    /// answer, or got 5xx for it (which may have been applied after all).
     pub fn was_sent(&self, seq: u32, action: Action) -> bool {
-        self.prior
-            .get(&seq)
-            .is_some_and(|row| row.state == RecordState::Sent && row.action == Some(action))
+        self.prior.get(&seq).is_some_and(|row| {
+            matches!(row.state, RecordState::Sent | RecordState::ServerError)
+                && row.action == Some(action)
+        })
     }
 
     /// A final record of an earlier process: learn its id or its failure.
@@ -255,6 +287,21 @@ impl<'a, R: Remote> Engine<'a, R> {
         match (row.state, &row.api_id) {
             (RecordState::Done | RecordState::Unchanged, Some(id)) => {
                 self.remember_success(record, id);
+            }
+            // Created before a crash, its id not read yet: read it with the others.
+            (RecordState::Done, None)
+                if matches!(record.entity, Entity::Candidates | Entity::CandidatesIe) =>
+            {
+                self.pending_ids
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(PendingId {
+                        seq: row.seq,
+                        entity: record.entity,
+                        agency_ref: record.key.clone(),
+                        http_status: row.http_status,
+                        message: row.message.clone(),
+                    });
             }
             (RecordState::Held, _) => {
                 self.remember_failure(record, "its update is held for approval");
@@ -335,6 +382,65 @@ impl<'a, R: Remote> Engine<'a, R> {
         self.finish(seq, RecordState::Held, existing_id, None, Some(held.why))
     }
 
+    /// A worker landed, but the answer did not say its id: journal it as done and read its id
+    /// after the stage ([`Engine::resolve_pending_ids`]).
+    pub fn await_id(
+        &self,
+        seq: u32,
+        record: &Record,
+        http_status: Option<u16>,
+        message: Option<String>,
+    ) -> Result<(), SubmitError> {
+        self.finish(seq, RecordState::Done, None, http_status, message.clone())?;
+        self.pending_ids
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(PendingId {
+                seq,
+                entity: record.entity,
+                agency_ref: record.key.clone(),
+                http_status,
+                message,
+            });
+        Ok(())
+    }
+
+    /// The server kept failing on this record: journal it as a server error (the timesheets
+    /// that need it are not sent) and go on — unless several records in a row ended so, when
+    /// the server looks down and the run stops (resumable).
+    pub fn server_failed(
+        &self,
+        seq: u32,
+        record: &Record,
+        api_id: Option<String>,
+        status: u16,
+        message: &str,
+    ) -> Result<(), SubmitError> {
+        let why = format!(
+            "the server failed on it (HTTP {status}) for {}s while answering other requests: \
+             {message}. Not on the server; run the same import again to send it again, and if it \
+             keeps failing, ask Nxsys support about this record",
+            self.options.server_error_budget.as_secs()
+        );
+        self.remember_failure(record, &why);
+        self.finish(
+            seq,
+            RecordState::ServerError,
+            api_id,
+            Some(status),
+            Some(why),
+        )?;
+        let in_row = self.server_errors_in_row.fetch_add(1, Ordering::Relaxed) + 1;
+        if in_row >= SERVER_ERRORS_IN_A_ROW {
+            return Err(SubmitError::Aborted(format!(
+                "the server failed on {in_row} records in a row (last: HTTP {status}: {message}); \
+                 it looks down, so the run stopped. Nothing was sent twice; run the same import \
+                 again later to resume"
+            )));
+        }
+        Ok(())
+    }
+
     pub fn block(&self, seq: u32, message: &str) -> Result<(), SubmitError> {
         self.set_action(seq, Action::Blocked, &[])?;
         self.finish(
@@ -399,11 +505,27 @@ impl<'a, R: Remote> Engine<'a, R> {
         FF: Future<Output = Result<Option<T>, RemoteError>>,
     {
         let mut sends = 0;
+        // The first 5xx answer and the last one, while the server keeps failing this write.
+        let mut server_error: Option<(Instant, u32, u16, String)> = None;
         loop {
             if ambiguous && let Some(found) = read(search()).await? {
                 return Ok(Written::Found(found));
             }
-            if sends >= MAX_SENDS {
+            // The search worked, so the server answers; it fails on this record.
+            if let Some((since, n, status, message)) = &server_error {
+                let budget = self.options.server_error_budget;
+                if *n >= MIN_SERVER_ERROR_SENDS && since.elapsed() >= budget {
+                    return Ok(Written::ServerError {
+                        status: *status,
+                        message: message.clone(),
+                    });
+                }
+                // Spread the sends over the budget: a short outage passes in between.
+                let wait = budget / (MIN_SERVER_ERROR_SENDS + 1);
+                tracing::info!(seq, %message, ?wait, "server error; sending again after a wait");
+                tokio::time::sleep(wait).await;
+            }
+            if sends >= MAX_SENDS + server_error.as_ref().map_or(0, |s| s.1) {
                 return Err(SubmitError::Aborted(format!(
                     "the API lost the answer to the same write {sends} times; stopped so \
                      nothing is sent twice. Run the same import again later to resume"
@@ -412,10 +534,20 @@ impl<'a, R: Remote> Engine<'a, R> {
             self.journal.mark_sent(self.run, seq)?;
             sends += 1;
             match send().await {
-                Ok(answer) => return Ok(Written::Sent(answer)),
+                Ok(answer) => {
+                    self.server_errors_in_row.store(0, Ordering::Relaxed);
+                    return Ok(Written::Sent(answer));
+                }
                 Err(RemoteError::Ambiguous { message }) => {
                     tracing::info!(seq, %message, "answer lost; searching before sending again");
                     ambiguous = true;
+                }
+                Err(RemoteError::ServerError { status, message }) => {
+                    ambiguous = true;
+                    let (since, n) = server_error
+                        .as_ref()
+                        .map_or((Instant::now(), 0), |s| (s.0, s.1));
+                    server_error = Some((since, n + 1, status, message));
                 }
                 Err(RemoteError::Rejected { status, message }) => {
                     // 409: the server already holds it (another process, another machine, or
@@ -452,9 +584,9 @@ impl<'a, R: Remote> Engine<'a, R> {
 /// A read: any failure stops the run (the client has already retried what can be retried).
 pub async fn read<T>(call: impl Future<Output = Result<T, RemoteError>>) -> Result<T, SubmitError> {
     call.await.map_err(|e| match e {
-        RemoteError::Abort { message } | RemoteError::Ambiguous { message } => {
-            SubmitError::Aborted(message)
-        }
+        RemoteError::Abort { message }
+        | RemoteError::Ambiguous { message }
+        | RemoteError::ServerError { message, .. } => SubmitError::Aborted(message),
         RemoteError::Rejected { status, message } => SubmitError::Aborted(format!(
             "the API refused a lookup (HTTP {status}): {message}"
         )),

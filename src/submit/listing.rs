@@ -4,10 +4,13 @@
 use std::collections::HashMap;
 
 use futures::TryStreamExt;
+use rust_decimal::Decimal;
 
 use super::SubmitError;
-use super::engine::{Engine, LIST_ITEMS_PER_RECORD, read};
+use super::candidates::NOT_LISTED;
+use super::engine::{Engine, LIST_ITEMS_PER_RECORD, PendingId, read};
 use super::remote::Remote;
+use crate::journal::RecordState;
 use crate::model::{Entity, Record, Totals};
 use crate::plan::timesheet;
 
@@ -20,6 +23,7 @@ impl<R: Remote> Engine<'_, R> {
     ) -> Result<(), SubmitError> {
         self.candidate_lists.clear();
         self.timesheet_lists.clear();
+        self.rate_list = None;
         for ireland in [false, true] {
             let entity = if ireland {
                 Entity::CandidatesIe
@@ -30,18 +34,37 @@ impl<R: Remote> Engine<'_, R> {
             if n == 0 {
                 continue;
             }
-            let limit = (n * LIST_ITEMS_PER_RECORD).max(1000);
+            let limit = self.list_limit(entity, n).await?;
             if let Some(list) = read(self.remote.list_candidates(ireland, limit)).await? {
                 self.candidate_lists.insert(ireland, list);
             }
         }
+        let rates = items
+            .iter()
+            .filter(|(_, r)| r.entity == Entity::PaymentRates)
+            .count();
+        if rates > 0 {
+            let limit = self.list_limit(Entity::PaymentRates, rates).await?;
+            self.rate_list = read(self.remote.list_payment_rates(limit)).await?;
+        }
         for (year, n) in tax_years(items.iter().map(|(_, r)| *r)) {
-            let limit = (n * LIST_ITEMS_PER_RECORD).max(1000);
+            let limit = self.list_limit(Entity::Timesheets, n).await?;
             if let Some(list) = read(self.remote.list_timesheets(year, limit)).await? {
                 self.timesheet_lists.insert(year, list);
             }
         }
         Ok(())
+    }
+
+    /// How many items one listing for `n` records of `entity` may read before looking the
+    /// records up one by one is cheaper — every item, when the server's filters do not narrow
+    /// (then each look-up would read the whole collection again).
+    pub(super) async fn list_limit(&self, entity: Entity, n: usize) -> Result<usize, SubmitError> {
+        Ok(if read(self.remote.filters_narrow(entity)).await? {
+            (n * LIST_ITEMS_PER_RECORD).max(1000)
+        } else {
+            usize::MAX
+        })
     }
 
     /// After the run: read every timesheet that landed back from the API for the control
@@ -53,22 +76,28 @@ impl<R: Remote> Engine<'_, R> {
             .filter(|(_, r)| r.entity == Entity::Timesheets)
             .map(|(seq, r)| (*seq, *r))
             .collect();
-        let mut listed: HashMap<String, Option<Totals>> = HashMap::new();
+        let mut listed: HashMap<String, (Option<Totals>, Option<Decimal>)> = HashMap::new();
         // Timesheets by what makes them the same timesheet, to find one held twice.
         let mut same: HashMap<String, Vec<String>> = HashMap::new();
         let mut key_of: HashMap<String, String> = HashMap::new();
         for (year, _) in tax_years(records.values().copied()) {
-            let limit = (work.len() * LIST_ITEMS_PER_RECORD).max(1000);
+            let limit = self.list_limit(Entity::Timesheets, work.len()).await?;
             if let Some(list) = read(self.remote.list_timesheets(year, limit)).await? {
                 for t in list {
                     let totals = t.lines.as_deref().map(timesheet::totals);
                     let key = format!(
-                        "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
-                        t.worker_id, t.tax_year, t.tax_period, t.start_date, t.end_date, totals
+                        "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+                        t.worker_id,
+                        t.tax_year,
+                        t.tax_period,
+                        t.start_date,
+                        t.end_date,
+                        totals,
+                        t.net.map(|n| n.normalize())
                     );
                     same.entry(key.clone()).or_default().push(t.id.clone());
                     key_of.insert(t.id.clone(), key);
-                    listed.insert(t.id, totals);
+                    listed.insert(t.id, (totals, t.net));
                 }
             }
         }
@@ -81,16 +110,17 @@ impl<R: Remote> Engine<'_, R> {
         let (listed, same, key_of) = (&listed, &same, &key_of);
         futures::stream::iter(landed.into_iter().map(Ok::<_, SubmitError>))
             .try_for_each_concurrent(self.options.concurrency.max(1), |(seq, id)| async move {
-                let totals = match listed.get(&id) {
-                    Some(totals) => *totals,
-                    None => read(self.remote.get_timesheet(&id))
-                        .await?
-                        .lines
-                        .as_deref()
-                        .map(timesheet::totals),
+                let (totals, net) = match listed.get(&id) {
+                    Some(found) => *found,
+                    None => {
+                        let t = read(self.remote.get_timesheet(&id)).await?;
+                        (t.lines.as_deref().map(timesheet::totals), t.net)
+                    }
                 };
                 let mut detail = self.journal.detail(self.run, seq)?;
                 detail.read_back = totals;
+                // No lines echoed: the net is all that can be tied.
+                detail.read_back_net = if totals.is_none() { net } else { None };
                 let others = others_than(&id, key_of.get(&id).and_then(|k| same.get(k)));
                 if !others.is_empty() {
                     detail
@@ -106,37 +136,54 @@ impl<R: Remote> Engine<'_, R> {
 }
 
 impl<R: Remote> Engine<'_, R> {
-    /// After the candidates stage: the server must hold each worker this run landed once. An
-    /// Agency Ref held twice (another machine imported at the same time; nothing locks across
-    /// machines) is marked on the record and reported. A server too large to list in one go is
-    /// not scanned.
-    pub(super) async fn scan_candidate_duplicates(
+    /// After the candidates stage, from one listing per country: the ids of the workers
+    /// created without one in the answer (UK), and a check that the server holds each worker
+    /// this run landed once. An Agency Ref held twice (another machine imported at the same
+    /// time; nothing locks across machines) is marked on the record and reported. A server too
+    /// large to list in one go is asked worker by worker for the ids, and not scanned.
+    pub(super) async fn after_candidates(
         &self,
         items: &[(u32, &Record)],
     ) -> Result<(), SubmitError> {
+        let pending =
+            std::mem::take(&mut *self.pending_ids.lock().unwrap_or_else(|e| e.into_inner()));
         for (ireland, entity) in [(false, Entity::Candidates), (true, Entity::CandidatesIe)] {
-            let landed = self.journal.landed(self.run, entity)?;
             let stage: HashMap<u32, &Record> = items
                 .iter()
                 .filter(|(_, r)| r.entity == entity)
                 .map(|(seq, r)| (*seq, *r))
                 .collect();
+            let pending: Vec<&PendingId> = pending.iter().filter(|p| p.entity == entity).collect();
+            if stage.is_empty() && pending.is_empty() {
+                continue;
+            }
+            let limit = self.list_limit(entity, stage.len()).await?;
+            let list = read(self.remote.list_candidates(ireland, limit)).await?;
+            let mut by_ref: HashMap<&str, Vec<String>> = HashMap::new();
+            for c in list.iter().flatten() {
+                if let Some(agency) = super::candidates::agency_ref(&c.json) {
+                    by_ref.entry(agency).or_default().push(c.id.clone());
+                }
+            }
+            for p in pending {
+                let id = match (&list, by_ref.get(p.agency_ref.as_str())) {
+                    (Some(_), found) => found.and_then(|ids| ids.first().cloned()),
+                    (None, _) => {
+                        read(self.remote.find_candidate_id(ireland, &p.agency_ref)).await?
+                    }
+                };
+                self.settle_pending(p, id)?;
+            }
+            let landed = self.journal.landed(self.run, entity)?;
             if landed.is_empty() || stage.is_empty() {
                 continue;
             }
-            let limit = (stage.len() * LIST_ITEMS_PER_RECORD).max(1000);
-            let Some(list) = read(self.remote.list_candidates(ireland, limit)).await? else {
+            if list.is_none() {
                 tracing::info!(
                     ?entity,
                     "too many workers on the server to scan for duplicates"
                 );
                 continue;
-            };
-            let mut by_ref: HashMap<&str, Vec<String>> = HashMap::new();
-            for c in &list {
-                if let Some(agency) = super::candidates::agency_ref(&c.json) {
-                    by_ref.entry(agency).or_default().push(c.id.clone());
-                }
             }
             for (seq, id) in landed {
                 let Some(record) = stage.get(&seq) else {
@@ -153,6 +200,35 @@ impl<R: Remote> Engine<'_, R> {
             }
         }
         Ok(())
+    }
+}
+
+impl<R: Remote> Engine<'_, R> {
+    /// A created worker's id, read after the stage (or not found: its timesheets wait).
+    fn settle_pending(&self, p: &PendingId, id: Option<String>) -> Result<(), SubmitError> {
+        let key = format!("worker:{}", p.agency_ref);
+        match id {
+            Some(id) => {
+                self.refs().workers.insert(p.agency_ref.clone(), id.clone());
+                self.finish(
+                    p.seq,
+                    RecordState::Done,
+                    Some(id),
+                    p.http_status,
+                    p.message.clone(),
+                )
+            }
+            None => {
+                self.refs().failed.insert(key, NOT_LISTED.into());
+                self.finish(
+                    p.seq,
+                    RecordState::Done,
+                    None,
+                    p.http_status,
+                    Some(NOT_LISTED.into()),
+                )
+            }
+        }
     }
 }
 

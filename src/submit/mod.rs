@@ -16,6 +16,7 @@ mod payment_rates;
 mod progress;
 pub mod remote;
 mod run;
+mod shape;
 mod stop;
 mod timesheets;
 
@@ -45,7 +46,17 @@ pub struct SubmitOptions {
     pub progress: bool,
     /// What lets identity, bank and pay changes through; any other such change is held.
     pub acceptance: Acceptance,
+    /// How long a record's write may keep getting 5xx (each followed by a search showing it
+    /// absent) before the record is failed with a server error and the run goes on
+    /// ([`SERVER_ERROR_BUDGET`] unless a test shortens it).
+    pub server_error_budget: std::time::Duration,
 }
+
+/// How long one record's write is retried while the server answers it 5xx and answers the
+/// searches between: long enough to ride out a short outage, short enough that a record the
+/// server always fails on (a bug on its side, or a validation error sent as 500) costs the
+/// month's run ten seconds, not the run.
+pub const SERVER_ERROR_BUDGET: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Why a submission stopped before every record reached a final state.
 #[derive(Debug, thiserror::Error)]

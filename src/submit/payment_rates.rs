@@ -5,6 +5,7 @@ use serde_json::Value;
 use super::SubmitError;
 use super::engine::{ADOPTED, Engine, NEW_PREFIX, Written, read};
 use super::remote::Remote;
+use super::shape::whole;
 use crate::journal::RecordState;
 use crate::model::Action;
 use crate::model::Body;
@@ -43,7 +44,18 @@ pub async fn process<R: Remote>(
         }
     };
     let code = record.key.to_uppercase();
-    let existing = read(e.remote.find_payment_rate(&code)).await?;
+    let existing = match &e.rate_list {
+        Some(list) => list
+            .iter()
+            .find(|r| {
+                r.json
+                    .get("code")
+                    .and_then(Value::as_str)
+                    .is_some_and(|c| c.eq_ignore_ascii_case(&code))
+            })
+            .cloned(),
+        None => read(e.remote.find_payment_rate(&code)).await?,
+    };
     if e.was_sent(seq, Action::Create)
         && let Some(server) = &existing
     {
@@ -96,21 +108,69 @@ pub async fn process<R: Remote>(
             settle(e, seq, record, written, 201)
         }
         Action::Update => {
+            let held = existing
+                .as_ref()
+                .map(|s| s.json.clone())
+                .unwrap_or_default();
             let edit = payment_rate_edit_body(&body);
+            let whole = whole(record.entity, &edit, &held);
             let written = e
                 .write_once(
                     seq,
                     e.was_sent(seq, Action::Update),
-                    || async { e.remote.update_payment_rate(&id, &edit).await.map(|r| r.id) },
+                    || async {
+                        e.remote
+                            .update_payment_rate(&id, &whole)
+                            .await
+                            .map(|r| r.id)
+                    },
                     || async {
                         let now = e.remote.get_payment_rate(&id).await?;
                         Ok(same(&edit, &now.json).then_some(now.id))
                     },
                 )
                 .await?;
-            settle(e, seq, record, written, 200)
+            match written {
+                Written::Rejected { status, message } if DEFAULT_CODES.contains(&code.as_str()) => {
+                    locked(e, seq, record, &id, status, &message)
+                }
+                written => settle(e, seq, record, written, 200),
+            }
         }
     }
+}
+
+/// The pay codes Nxsys creates for every agency; its support pages say they "cannot be
+/// altered".
+const DEFAULT_CODES: [&str; 2] = ["PR100", "PR101"];
+
+/// A default pay code the server refused to change: nothing changed, and nothing that uses it
+/// is held back — the run goes on with the code as Nxsys has it, and says so.
+fn locked<R: Remote>(
+    e: &Engine<'_, R>,
+    seq: u32,
+    record: &Record,
+    id: &str,
+    status: u16,
+    message: &str,
+) -> Result<(), SubmitError> {
+    let why = format!(
+        "{} is a default pay code, which Nxsys does not let anyone alter (HTTP {status}: \
+         {message}); the sheet's changes to it were not applied, and timesheets use it as Nxsys \
+         has it. Use a pay code of your own for other terms",
+        record.key.to_uppercase()
+    );
+    let mut detail = e.detail(seq, record);
+    detail.warnings.push(why.clone());
+    e.set_detail(seq, &detail)?;
+    e.on_server(
+        seq,
+        record,
+        RecordState::Unchanged,
+        id,
+        Some(status),
+        Some(why),
+    )
 }
 
 fn same(edit: &Value, server: &Value) -> bool {
@@ -146,6 +206,9 @@ fn settle<R: Remote>(
         Written::Rejected { status, message } => {
             e.remember_failure(record, &message);
             e.finish(seq, RecordState::Failed, None, Some(status), Some(message))
+        }
+        Written::ServerError { status, message } => {
+            e.server_failed(seq, record, None, status, &message)
         }
     }
 }

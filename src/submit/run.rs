@@ -241,6 +241,9 @@ pub async fn import<R: Remote>(
                 .count();
             let status = if dry_run {
                 RunStatus::DryRun
+            } else if counts.get(Outcome::ServerError) > 0 {
+                // Resumable: the next import of the batch sends those records again.
+                RunStatus::Incomplete
             } else {
                 RunStatus::Finished
             };

@@ -188,8 +188,8 @@ pub async fn process<R: Remote>(
             None,
         ),
         _ if e.dry_run() => Ok(()),
-        Action::Create => create(e, seq, &plan, &mut detail).await,
-        Action::Update => update(e, seq, &plan, &decision, &mut detail).await,
+        Action::Create => create(e, seq, record, &plan, &mut detail).await,
+        Action::Update => update(e, seq, record, &plan, &decision, &mut detail).await,
     }
 }
 
@@ -200,6 +200,7 @@ fn recovered() -> String {
 async fn create<R: Remote>(
     e: &Engine<'_, R>,
     seq: u32,
+    record: &Record,
     plan: &TimesheetPlan,
     detail: &mut RecordDetail,
 ) -> Result<(), SubmitError> {
@@ -219,12 +220,13 @@ async fn create<R: Remote>(
             },
         )
         .await?;
-    settle(e, seq, written, 201, detail)
+    settle(e, seq, record, written, 201, detail)
 }
 
 async fn update<R: Remote>(
     e: &Engine<'_, R>,
     seq: u32,
+    record: &Record,
     plan: &TimesheetPlan,
     decision: &Decision,
     detail: &mut RecordDetail,
@@ -241,12 +243,13 @@ async fn update<R: Remote>(
             },
         )
         .await?;
-    settle(e, seq, written, 201, detail)
+    settle(e, seq, record, written, 201, detail)
 }
 
 fn settle<R: Remote>(
     e: &Engine<'_, R>,
     seq: u32,
+    record: &Record,
     written: Written<ServerTimesheet>,
     ok_status: u16,
     detail: &mut RecordDetail,
@@ -257,6 +260,9 @@ fn settle<R: Remote>(
         Written::Adopted(t) => (t, Some(409), Some(ADOPTED.into())),
         Written::Rejected { status, message } => {
             return e.finish(seq, RecordState::Failed, None, Some(status), Some(message));
+        }
+        Written::ServerError { status, message } => {
+            return e.server_failed(seq, record, None, status, &message);
         }
     };
     detail.acknowledged = timesheet.lines.as_deref().map(timesheet::totals);

@@ -4,6 +4,7 @@
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
 use nxsys_etl::api::*;
@@ -480,11 +481,36 @@ async fn a_write_whose_answer_is_lost_is_ambiguous_and_sent_once() {
     assert!(found.iter().any(|r| r.code.as_deref() == Some("PRLOST")));
 }
 
+/// Reads answered 500 are retried for the retry budget, not a count: an outage of a couple of
+/// seconds passes (five count-based retries would have given up within about three).
+#[tokio::test]
+async fn a_short_outage_is_ridden_out_by_reads() {
+    let sb = start(SandboxConfig::default()).await;
+    let mut config = ClientConfig::new(base(&sb));
+    config.max_retries = 1;
+    let client = auth::connect(config, creds(&sb), None).await.unwrap();
+    sb.set_faults(nxsys_sandbox::Faults {
+        status500: 1.0,
+        ..Default::default()
+    });
+    let started = std::time::Instant::now();
+    let codes = tokio::join!(client.vat_codes(), async {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        sb.set_faults(nxsys_sandbox::Faults::default());
+    })
+    .0
+    .expect("the read waits the outage out");
+    assert!(!codes.is_empty());
+    assert!(started.elapsed() >= Duration::from_secs(3));
+    assert!(sb.stats().faults_injected >= 2);
+}
+
 #[tokio::test]
 async fn server_errors_retry_reads_and_make_writes_ambiguous() {
     let sb = start(SandboxConfig::default()).await;
     let mut config = ClientConfig::new(base(&sb));
     config.max_retries = 2;
+    config.retry_budget = Duration::ZERO;
     let client = auth::connect(config, creds(&sb), None).await.unwrap();
     sb.set_faults(nxsys_sandbox::Faults {
         status500: 1.0,

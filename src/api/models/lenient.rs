@@ -26,6 +26,16 @@ pub fn decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Er
     }
 }
 
+/// A decimal as [`decimal`], or `None` for a word: a timesheet line that is an embedded
+/// payment-rate object carries `units: "HOURLY"` (the rate's unit, not the line's quantity).
+pub fn decimal_or_word<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::String(s) => Ok(parse_decimal(&s)),
+        Value::Number(n) => Ok(parse_decimal(&n.to_string())),
+        _ => Ok(None),
+    }
+}
+
 /// Parse a decimal written as text, accepting thousands separators and scientific notation.
 pub fn parse_decimal(text: &str) -> Option<Decimal> {
     let t = text.trim().replace(',', "");

@@ -59,9 +59,9 @@ pub struct TimesheetLine {
     pub id: Option<String>,
     #[serde(default, deserialize_with = "lenient::text")]
     pub code: Option<String>,
-    #[serde(default, deserialize_with = "lenient::decimal")]
+    #[serde(default, deserialize_with = "lenient::decimal_or_word")]
     pub rate: Option<Decimal>,
-    #[serde(default, deserialize_with = "lenient::decimal")]
+    #[serde(default, deserialize_with = "lenient::decimal_or_word")]
     pub units: Option<Decimal>,
     #[serde(rename = "vatID", default, deserialize_with = "lenient::reference")]
     pub vat_id: Option<String>,

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::mask::{is_sensitive_field, mask_account};
 use crate::journal::RecordRow;
+use crate::journal::protect::is_protected;
 use crate::model::{ChangeClass, Outcome};
 use crate::plan::approval::{change_id, is_fraud_pattern};
 
@@ -65,7 +66,8 @@ pub fn rows_of(
         .map(|change| {
             let show = |v: &Value| {
                 let text = value_text(v);
-                if mask && is_sensitive_field(&change.field) {
+                // A bank value the journal keeps is masked already.
+                if mask && is_sensitive_field(&change.field) && !is_protected(v) {
                     mask_account(&text)
                 } else {
                     text
@@ -84,19 +86,22 @@ pub fn rows_of(
                 outcome,
                 accepted: change.accepted.clone().unwrap_or_default(),
                 fraud_pattern,
-                change_id: change_id(record.entity, &record.natural_key, change),
+                // Worked out from the clear values when the plan reviewed the change; the
+                // journal keeps bank values masked (and a pruned run none), so a digest of what
+                // it holds would not match the approval.
+                change_id: change
+                    .id
+                    .clone()
+                    .unwrap_or_else(|| change_id(record.entity, &record.natural_key, change)),
             }
         })
         .collect()
 }
 
-/// A value as the sheet shows it (`(empty)` for none).
+/// A value as the sheet shows it (`(empty)` for none; a bank value as the journal keeps it,
+/// masked with the start of its keyed hash).
 pub fn value_text(v: &Value) -> String {
-    match v {
-        Value::Null => "(empty)".into(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
+    crate::journal::protect::shown(v)
 }
 
 /// Write the Changes sheet.

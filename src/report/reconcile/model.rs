@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::changes::{self, ChangeRow};
 use super::mask::{is_sensitive_field, mask_text};
+use crate::journal::protect::is_protected;
 use crate::journal::{Journal, JournalError, RecordRow, RunRow, RunStatus};
 use crate::model::{Change, Counts, Entity, Outcome, Provenance, Totals};
 
@@ -42,8 +43,24 @@ pub struct ControlTotal {
     pub input: Totals,
     pub acknowledged: Option<Totals>,
     pub read_back: Option<Totals>,
+    /// The net read back when the server does not echo lines: only the net is tied.
+    pub read_back_net: Option<rust_decimal::Decimal>,
     /// Landed on the server and the acknowledged and read-back totals equal the input.
     pub balanced: bool,
+}
+
+impl ControlTotal {
+    /// What the Balanced column says.
+    pub fn balanced_text(&self) -> &'static str {
+        match (
+            self.balanced,
+            self.read_back.is_none() && self.read_back_net.is_some(),
+        ) {
+            (true, false) => "yes",
+            (true, true) => "yes (net only: the server does not echo lines)",
+            (false, _) => "NO",
+        }
+    }
 }
 
 /// The `--json` summary of an import.
@@ -56,6 +73,8 @@ pub struct Summary {
     pub unchanged: usize,
     pub invalid: usize,
     pub rejected: usize,
+    /// Not landed: the server kept failing (5xx) on them; the next run sends them again.
+    pub server_errors: usize,
     pub blocked: usize,
     pub pending: usize,
     /// Updates not sent: an identity, bank or pay change nothing accepted, or a conflict.
@@ -183,6 +202,7 @@ impl RunReport {
                     input,
                     acknowledged: detail.acknowledged,
                     read_back: detail.read_back,
+                    read_back_net: detail.read_back_net,
                     balanced,
                 });
             }
@@ -240,6 +260,7 @@ impl RunReport {
             unchanged: c.get(Outcome::Unchanged),
             invalid: c.get(Outcome::Invalid),
             rejected: c.get(Outcome::Rejected),
+            server_errors: c.get(Outcome::ServerError),
             blocked: c.get(Outcome::Blocked),
             pending: c.get(Outcome::Pending),
             held: c.get(Outcome::Held),
@@ -278,11 +299,7 @@ fn source_text(provenance: &[Provenance]) -> String {
 }
 
 fn show(v: &Value) -> String {
-    match v {
-        Value::Null => "(empty)".into(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
+    crate::journal::protect::shown(v)
 }
 
 fn changes_text(changed: &[Change], mask: bool) -> String {
@@ -291,9 +308,14 @@ fn changes_text(changed: &[Change], mask: bool) -> String {
         .map(|c| {
             let field = &c.field;
             let (mut before, mut after) = (show(&c.before), show(&c.after));
+            // A bank value the journal keeps is masked already.
             if mask && is_sensitive_field(field) {
-                before = super::mask::mask_account(&before);
-                after = super::mask::mask_account(&after);
+                if !is_protected(&c.before) {
+                    before = super::mask::mask_account(&before);
+                }
+                if !is_protected(&c.after) {
+                    after = super::mask::mask_account(&after);
+                }
             }
             format!("{field}: {before} → {after}")
         })

@@ -49,17 +49,30 @@ pub fn write_csv(path: &Path, report: &RunReport) -> Result<(), Box<dyn std::err
             row.attempts.to_string(),
         ];
         if let Some(c) = control.get(&row.seq) {
-            for t in [Some(c.input), c.acknowledged, c.read_back] {
+            for (k, t) in [Some(c.input), c.acknowledged, c.read_back]
+                .iter()
+                .enumerate()
+            {
                 match t {
                     Some(t) => cells.extend([
                         t.lines.to_string(),
                         t.units.normalize().to_string(),
                         t.net.normalize().to_string(),
                     ]),
-                    None => cells.extend([String::new(), String::new(), String::new()]),
+                    None => {
+                        let net = c.read_back_net.filter(|_| k == 2);
+                        cells.extend([
+                            String::new(),
+                            String::new(),
+                            net.map(|n| n.normalize().to_string()).unwrap_or_default(),
+                        ])
+                    }
                 }
             }
-            cells.push(if c.balanced { "yes" } else { "no" }.into());
+            cells.push(match c.balanced_text() {
+                "NO" => "no".into(),
+                text => text.into(),
+            });
         } else {
             cells.extend(std::iter::repeat_n(String::new(), 10));
         }

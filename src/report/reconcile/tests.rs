@@ -14,6 +14,7 @@ fn run(status: RunStatus, mask: bool) -> RunRow {
         options: json!({ "mask_pii": mask }),
         status,
         exit_code: Some(1),
+        pruned: None,
     }
 }
 

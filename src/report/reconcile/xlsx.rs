@@ -287,7 +287,9 @@ fn entity_sheet(
     for r in report.rows.iter().filter(|r| r.entity == entity) {
         row += 1;
         let style = match r.outcome {
-            Outcome::Rejected | Outcome::Invalid | Outcome::Pending => Some(&styles.bad),
+            Outcome::Rejected | Outcome::ServerError | Outcome::Invalid | Outcome::Pending => {
+                Some(&styles.bad)
+            }
             Outcome::Blocked | Outcome::Held => Some(&styles.warn),
             _ => None,
         };
@@ -408,8 +410,19 @@ fn control_sheet(
             }
             sheet.write_number_with_format(row, col + 2, money(t.net), mon)?;
         }
+        if c.read_back.is_none()
+            && let Some(net) = c.read_back_net
+        {
+            let format = if net == c.input.net {
+                &styles.money
+            } else {
+                &styles.money_bad
+            };
+            sheet.write_number_with_format(row, 13, money(net), format)?;
+            sums[2].net += net;
+        }
         if c.balanced {
-            sheet.write_string(row, 14, "yes")?;
+            sheet.write_string(row, 14, c.balanced_text())?;
         } else {
             sheet.write_string_with_format(row, 14, "NO", &styles.bad)?;
         }

@@ -12,6 +12,7 @@ use std::future::Future;
 
 use serde_json::Value;
 
+use crate::model::Entity;
 use crate::plan::timesheet::{ServerTimesheet, TimesheetPlan};
 
 pub use nxsys::remote_error;
@@ -27,6 +28,11 @@ pub enum RemoteError {
     /// may not have been applied. Search by natural key before sending again.
     #[error("no answer to a write: {message}")]
     Ambiguous { message: String },
+    /// The server answered a write with 5xx: like [`RemoteError::Ambiguous`] it may have been
+    /// applied (search before sending again); a record whose writes keep getting this while
+    /// the searches work is failed for the run, not the whole run.
+    #[error("{message}")]
+    ServerError { status: u16, message: String },
     /// Nothing can go on: authentication failed, the API is unreachable. Stops the run, which
     /// stays resumable.
     #[error("{message}")]
@@ -97,6 +103,25 @@ pub trait Remote: Sync {
         ireland: bool,
         id: &str,
     ) -> impl Future<Output = Result<ServerRecord, RemoteError>>;
+
+    /// Whether the server's look-up filters for `entity` narrow a list (a server may ignore
+    /// or refuse them): when they do not, a stage reads the whole collection once instead of
+    /// looking records up one by one. Learnt once, from the first answer or a probe.
+    fn filters_narrow(&self, _entity: Entity) -> impl Future<Output = Result<bool, RemoteError>> {
+        async { Ok(true) }
+    }
+
+    /// Fields of `entity`'s body the server does not keep (so never compared): an Irish
+    /// worker's PPS number on a server that refuses the field.
+    fn unkept_fields(&self, _entity: Entity) -> Vec<&'static str> {
+        Vec::new()
+    }
+
+    /// Every payment rate, or `None` when there are more than `limit`.
+    fn list_payment_rates(
+        &self,
+        limit: usize,
+    ) -> impl Future<Output = Result<Option<Vec<ServerRecord>>, RemoteError>>;
 
     /// The payment rate with exactly this code, if any.
     fn find_payment_rate(

@@ -6,11 +6,17 @@ use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
 use super::{CandidateKey, Remote, RemoteError, ServerRecord};
+use crate::api::ServerTraits;
+use crate::api::traits::{Filters, Shape};
 use crate::api::{
     ApiError, Candidate, CandidateFilter, Client, PaymentRate, PaymentRateFilter, Timesheet,
     TimesheetCreate, TimesheetEdit, TimesheetFilter, TimesheetRateLine,
 };
+use crate::model::Entity;
 use crate::plan::timesheet::{Line, ServerTimesheet, TimesheetPlan};
+
+/// Where an Irish body carries the PPS number.
+pub const PPS_FIELD: &str = "generalSetting.PPSNumber";
 
 /// Sort an API error into what the submit stage does with it.
 pub fn remote_error(e: ApiError) -> RemoteError {
@@ -26,6 +32,14 @@ pub fn remote_error(e: ApiError) -> RemoteError {
                 Some(f) if !message.contains(&f) => format!("{message} (field {f})"),
                 _ => message,
             },
+        },
+        ApiError::Ambiguous {
+            status: Some(status),
+            ref reason,
+            ..
+        } if status >= 500 => RemoteError::ServerError {
+            status,
+            message: reason.clone(),
         },
         // A 2xx whose body could not be read: the write was applied. Searching finds it.
         e @ (ApiError::Ambiguous { .. } | ApiError::Decode { .. }) => RemoteError::Ambiguous {
@@ -248,6 +262,41 @@ impl Remote for Client {
         self.get_candidate_record(ireland, id).await
     }
 
+    async fn filters_narrow(&self, entity: Entity) -> Result<bool, RemoteError> {
+        let (segments, param): (&'static [&'static str], _) = match entity {
+            Entity::Candidates => (&["candidates"], "agencyRef"),
+            Entity::CandidatesIe => (&["candidates", "ireland"], "agencyRef"),
+            Entity::PaymentRates => (&["payment-rate"], "code"),
+            Entity::Timesheets => (&["time-sheets"], "subcontractorRef"),
+        };
+        let found = self
+            .probe_filter(segments, param)
+            .await
+            .map_err(remote_error)?;
+        Ok(matches!(found, Filters::Honoured | Filters::Unknown))
+    }
+
+    fn unkept_fields(&self, entity: Entity) -> Vec<&'static str> {
+        if entity == Entity::CandidatesIe && self.traits().pps_field == Some(false) {
+            vec![PPS_FIELD]
+        } else {
+            Vec::new()
+        }
+    }
+
+    async fn list_payment_rates(
+        &self,
+        limit: usize,
+    ) -> Result<Option<Vec<ServerRecord>>, RemoteError> {
+        let items: Vec<PaymentRate> = self
+            .payment_rates(PaymentRateFilter::default())
+            .take(limit.saturating_add(1))
+            .try_collect()
+            .await
+            .map_err(remote_error)?;
+        Ok((items.len() <= limit).then(|| items.into_iter().map(rate_record).collect()))
+    }
+
     async fn find_payment_rate(&self, code: &str) -> Result<Option<ServerRecord>, RemoteError> {
         let rates: Vec<PaymentRate> = self
             .payment_rates(PaymentRateFilter {
@@ -427,7 +476,24 @@ impl CandidateRecord for Client {
             Client::get_candidate(self, id).await
         }
         .map_err(remote_error)?;
-        Ok(record(c.id.clone().or(Some(id.to_string())), &c))
+        let found = record(c.id.clone().or(Some(id.to_string())), &c);
+        // What shape the server answers in (the submit stage reads either).
+        let shape = if found
+            .json
+            .get("generalSetting")
+            .is_some_and(Value::is_object)
+        {
+            Shape::Nested
+        } else {
+            Shape::Flat
+        };
+        if self.traits().candidate_get != shape {
+            self.learn(&ServerTraits {
+                candidate_get: shape,
+                ..ServerTraits::default()
+            });
+        }
+        Ok(found)
     }
 }
 

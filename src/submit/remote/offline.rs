@@ -42,6 +42,9 @@ impl Remote for Offline {
     async fn get_candidate(&self, _: bool, _: &str) -> Result<ServerRecord, RemoteError> {
         offline()
     }
+    async fn list_payment_rates(&self, _: usize) -> Result<Option<Vec<ServerRecord>>, RemoteError> {
+        Ok(Some(Vec::new()))
+    }
     async fn find_payment_rate(&self, _: &str) -> Result<Option<ServerRecord>, RemoteError> {
         Ok(None)
     }

@@ -27,6 +27,8 @@ pub struct Fake {
     fail_every: u64,
     crash_after: Option<u64>,
     reject_surname: Option<String>,
+    /// Writes whose body contains this text are answered 500, every time (a poisoned record).
+    poison: Option<String>,
     /// An Agency Ref another machine creates at the same moment as this run does.
     twin: Option<String>,
 }
@@ -87,6 +89,15 @@ impl Fake {
     pub fn twin_created_elsewhere(mut self, agency: &str) -> Fake {
         self.twin = Some(agency.into());
         self
+    }
+    /// Every write whose body contains `text` is answered 500 (nothing applied).
+    pub fn poison(mut self, text: &str) -> Fake {
+        self.poison = Some(text.into());
+        self
+    }
+    /// The server is mended: nothing is poisoned any more.
+    pub fn cure(&mut self) {
+        self.poison = None;
     }
     pub fn reject_surname(mut self, s: &str) -> Fake {
         self.reject_surname = Some(s.into());
@@ -174,14 +185,24 @@ impl Fake {
             })
     }
 
-    /// Count a write; decide its fate: `Err` before applying, or whether to lose the answer.
-    fn write<T>(
+    /// Count a write of a request with this body (which a poison may match); decide its fate:
+    /// `Err` before applying, or whether to lose the answer.
+    fn write_body<T>(
         &self,
+        body: &Value,
         apply: impl FnOnce(&mut State) -> Result<T, RemoteError>,
     ) -> Result<T, RemoteError> {
         let mut s = self.state.lock().unwrap();
         s.writes += 1;
         let n = s.writes;
+        if let Some(poison) = &self.poison
+            && (poison == "*" || body.to_string().contains(poison.as_str()))
+        {
+            return Err(RemoteError::ServerError {
+                status: 500,
+                message: "HTTP 500: Internal server error".into(),
+            });
+        }
         if self.fail_every > 0 && n.is_multiple_of(self.fail_every) {
             return Err(lost()); // a 500 before anything was applied looks the same to a client
         }
@@ -271,7 +292,7 @@ impl Remote for Fake {
             .twin
             .as_deref()
             .is_some_and(|t| body["generalSetting"]["agencyRef"] == t);
-        self.write(|s| {
+        self.write_body(body, |s| {
             let id = next(s, "SR");
             let mut json = body.clone();
             json["id"] = json!(id);
@@ -287,7 +308,7 @@ impl Remote for Fake {
     }
 
     async fn update_candidate(&self, _: bool, id: &str, body: &Value) -> Result<(), RemoteError> {
-        self.write(|s| {
+        self.write_body(body, |s| {
             let c = s
                 .candidates
                 .iter_mut()
@@ -315,6 +336,22 @@ impl Remote for Fake {
             })
     }
 
+    async fn list_payment_rates(
+        &self,
+        limit: usize,
+    ) -> Result<Option<Vec<ServerRecord>>, RemoteError> {
+        let mut s = self.state.lock().unwrap();
+        // Rates another process creates just after this read are not in it.
+        let unseen = std::mem::take(&mut s.unseen_once);
+        let list: Vec<ServerRecord> = s
+            .rates
+            .iter()
+            .filter(|r| !unseen.iter().any(|u| r.json["code"] == u.as_str()))
+            .cloned()
+            .collect();
+        Ok((list.len() <= limit).then_some(list))
+    }
+
     async fn find_payment_rate(&self, code: &str) -> Result<Option<ServerRecord>, RemoteError> {
         let mut s = self.state.lock().unwrap();
         if let Some(i) = s.unseen_once.iter().position(|c| c == code) {
@@ -325,7 +362,7 @@ impl Remote for Fake {
     }
 
     async fn create_payment_rate(&self, body: &Value) -> Result<ServerRecord, RemoteError> {
-        self.write(|s| {
+        self.write_body(body, |s| {
             if s.rates.iter().any(|r| r.json["code"] == body["code"]) {
                 return Err(RemoteError::Rejected {
                     status: 409,
@@ -347,7 +384,7 @@ impl Remote for Fake {
         id: &str,
         body: &Value,
     ) -> Result<ServerRecord, RemoteError> {
-        self.write(|s| {
+        self.write_body(body, |s| {
             let r = s
                 .rates
                 .iter_mut()
@@ -425,7 +462,7 @@ impl Remote for Fake {
         plan: &crate::plan::timesheet::TimesheetPlan,
     ) -> Result<ServerTimesheet, RemoteError> {
         let body = plan.create_body();
-        self.write(|s| {
+        self.write_body(&body, |s| {
             let t = ServerTimesheet {
                 id: next(s, "TS"),
                 worker_id: body["subcontractorRef"].as_str().map(str::to_string),
@@ -447,7 +484,7 @@ impl Remote for Fake {
         plan: &crate::plan::timesheet::TimesheetPlan,
     ) -> Result<ServerTimesheet, RemoteError> {
         let body = plan.edit_body();
-        self.write(|s| {
+        self.write_body(&body, |s| {
             let t = s
                 .timesheets
                 .iter_mut()

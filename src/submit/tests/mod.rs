@@ -107,6 +107,7 @@ fn request(dir: &std::path::Path) -> ImportRequest {
             offline: false,
             progress: false,
             acceptance: Acceptance::default(),
+            server_error_budget: std::time::Duration::from_millis(200),
         },
     }
 }
@@ -475,4 +476,81 @@ fn a_worker_another_machine_created_at_once_is_reported_as_a_server_duplicate() 
         .filter(|r| !r.detail.server_duplicates.is_empty())
         .count();
     assert_eq!(others, 1, "only the twin is reported");
+}
+
+#[test]
+fn a_record_the_server_always_fails_is_a_server_error_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(dir.path()).unwrap();
+    let mut records = batch(20, 1);
+    records[7] = candidate(7, "Poisoned");
+    let mut fake = Fake::new().poison("Poisoned");
+    let out = block_on(import(&fake, &journal, &records, &request(dir.path()))).unwrap();
+    assert_eq!(out.counts.get(Outcome::ServerError), 1, "{:?}", out.counts);
+    assert_eq!(out.counts.get(Outcome::Blocked), 1, "{:?}", out.counts);
+    assert_eq!(fake.snapshot().candidates, 19);
+    assert_eq!(fake.snapshot().timesheets, 19);
+    let rows = journal.records(&out.run_id).unwrap();
+    let failed = rows
+        .iter()
+        .find(|r| r.state == RecordState::ServerError)
+        .unwrap();
+    assert_eq!(failed.natural_key, "AG0007");
+    assert!(failed.message.as_deref().unwrap().contains("HTTP 500"));
+    let blocked = rows
+        .iter()
+        .find(|r| r.state == RecordState::Blocked)
+        .unwrap();
+    let why = blocked.message.as_deref().unwrap();
+    assert!(
+        why.contains("AG0007") && why.contains("server failed"),
+        "{why}"
+    );
+    // The run stays resumable, and the next import of the batch sends the record again.
+    let run = journal.run(&out.run_id).unwrap();
+    assert_eq!(run.status, crate::journal::RunStatus::Incomplete);
+    fake.cure();
+    let again = block_on(import(&fake, &journal, &records, &request(dir.path()))).unwrap();
+    assert!(again.resumed);
+    assert_eq!(again.run_id, out.run_id);
+    assert_eq!(
+        again.counts.get(Outcome::ServerError),
+        0,
+        "{:?}",
+        again.counts
+    );
+    assert_eq!(again.counts.get(Outcome::Blocked), 0, "{:?}", again.counts);
+    let snap = fake.snapshot();
+    assert_eq!((snap.candidates, snap.timesheets), (20, 20));
+    assert_eq!(
+        (snap.duplicate_candidates, snap.duplicate_timesheets),
+        (0, 0)
+    );
+    let run = journal.run(&out.run_id).unwrap();
+    assert_eq!(run.status, crate::journal::RunStatus::Finished);
+}
+
+#[test]
+fn a_server_that_fails_every_write_stops_the_run_after_a_few_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(dir.path()).unwrap();
+    let records = batch(40, 1);
+    let fake = Fake::new().poison("*");
+    let mut req = request(dir.path());
+    req.submit.concurrency = 2;
+    let err = block_on(import(&fake, &journal, &records, &req)).unwrap_err();
+    let ImportError::Aborted { message, run } = err else {
+        panic!("expected an abort, got {err:?}");
+    };
+    assert!(message.contains("in a row"), "{message}");
+    let rows = journal.records(&run).unwrap();
+    let failed = rows
+        .iter()
+        .filter(|r| r.state == RecordState::ServerError)
+        .count();
+    assert!(
+        (5..=7).contains(&failed),
+        "{failed} records failed before the stop"
+    );
+    assert_eq!(fake.snapshot().candidates, 0);
 }
