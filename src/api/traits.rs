@@ -158,7 +158,12 @@ pub fn restyle_numbers(body: &mut serde_json::Value, style: Numbers) {
                     *v = Value::Number(n);
                 }
             }
-            (Numbers::StringsOnly, Value::Number(n)) => *v = Value::String(n.to_string()),
+            (Numbers::StringsOnly, Value::Number(n)) => {
+                let text = n.to_string();
+                let exact = super::models::lenient::parse_decimal(&text)
+                    .map_or(text, |d| d.normalize().to_string());
+                *v = Value::String(exact);
+            }
             _ => {}
         }
     }

@@ -281,13 +281,30 @@ static SORT_CODE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b\d{2}[-\s]\d{2}[-\s]\d{2}\b").expect("sort code pattern"));
 static DIGITS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b\d{6,}\b").expect("digits"));
 
+/// `found` with its IBAN masked: the longest part of it, cut at a space, whose check digits are
+/// right (the pattern may run on into the words that follow). Unchanged when none is.
+fn iban_masked(found: &str) -> String {
+    let mut end = found.len();
+    loop {
+        if crate::rules::bank::iban_checksum_ok(&found[..end]) {
+            return format!("{}{}", mask(&found[..end]), &found[end..]);
+        }
+        match found[..end].rfind(char::is_whitespace) {
+            Some(i) => end = i,
+            None => return found.to_string(),
+        }
+    }
+}
+
 /// Free text with what looks like a bank value masked: IBANs, sort codes, runs of six or more
 /// digits (account numbers). NI numbers are left (they are kept until the run is pruned).
 pub fn scrub_text(text: &str) -> Cow<'_, str> {
     if !text.bytes().any(|b| b.is_ascii_digit()) {
         return Cow::Borrowed(text);
     }
-    let text = IBAN.replace_all(text, |c: &regex::Captures<'_>| mask(&c[0]));
+    // Only what passes the IBAN check digits: "PR100 is a default pay code" has an IBAN's
+    // shape too.
+    let text = IBAN.replace_all(text, |c: &regex::Captures<'_>| iban_masked(&c[0]));
     let text = SORT_CODE.replace_all(&text, |c: &regex::Captures<'_>| mask(&c[0]));
     Cow::Owned(
         DIGITS
@@ -353,6 +370,17 @@ mod tests {
         );
         assert!(!whole.to_string().contains("31926819"), "{whole}");
         assert!(shown(&stored).starts_with("******19 #"));
+    }
+
+    #[test]
+    fn words_shaped_like_an_iban_are_not_masked() {
+        let note = "PR100 is a default pay code, which Nxsys does not let anyone alter";
+        assert_eq!(
+            scrub_text(&format!("{note} (HTTP 400)")),
+            format!("{note} (HTTP 400)")
+        );
+        let iban = "IE73AIBK93115219799724";
+        assert!(!scrub_text(&format!("refused {iban} 1")).contains(iban));
     }
 
     #[test]

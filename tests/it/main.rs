@@ -19,6 +19,7 @@ mod rendered;
 mod run;
 mod sandbox;
 mod secrets;
+mod server_errors;
 mod synth;
 mod through_excel;
 mod validate;

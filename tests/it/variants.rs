@@ -226,6 +226,7 @@ async fn month(quirks: &str) {
         "[{quirks}] first import:\n{}",
         run.stderr
     );
+    eprintln!("[{quirks}] first month: {reads} reads, {writes} writes");
     let held = after_first.candidates
         + after_first.candidates_ie
         + after_first.payment_rates
@@ -248,6 +249,7 @@ async fn month(quirks: &str) {
     assert_eq!(run.code, 0, "[{quirks}] second import:\n{}", run.stderr);
     let after_second = env.stats();
     let (reads, writes) = spent(&after_first, &after_second);
+    eprintln!("[{quirks}] second month: {reads} reads, {writes} writes");
     let summary = outcomes(&run);
     let expected_updates = 3; // worker 3's email, PR201, worker 5's second week
     assert_eq!(
@@ -413,4 +415,34 @@ variants! {
     lists_unfiltered_lines_unechoed_and_flat: "filters-ignored,no-line-echo,flat-get",
     filters_refused_with_numbers_and_replacing_puts: "filters-rejected,numbers-only,put-replaces",
     errors_as_500_without_pps_and_locked_defaults: "validation-500,no-pps,default-rates-locked,strings-only",
+}
+
+/// A server that ignores filters and already holds 10,000 timesheets of other workers: 200
+/// new ones cost their writes and a few whole reads of the list, not a read of it per record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_timesheets_beside_ten_thousand_others_when_filters_are_ignored() {
+    let env = Env::start(SandboxConfig {
+        quirks: Quirks::parse("filters-ignored").expect("quirk"),
+        ..SandboxConfig::default()
+    })
+    .await;
+    env.sandbox.seed_timesheets(10_000, 2025);
+    let before = env.stats();
+    let files = crate::import::Batch::new(100, 2).write(env.dir.path());
+    let run = env
+        .import(&files, &["--rate", "1000", "--concurrency", "8"])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let after = env.stats();
+    let (reads, writes) = spent(&before, &after);
+    assert_eq!(writes, 100 + 2 + 200);
+    assert_eq!(after.timesheets - before.timesheets, 200);
+    assert_eq!(after.duplicate_timesheets, 0);
+    let held = after.candidates + after.payment_rates + after.timesheets;
+    let bound = read_bound(held, 0);
+    eprintln!("10,000 unrelated timesheets: {reads} reads (bound {bound}), {writes} writes");
+    assert!(
+        reads <= bound,
+        "{reads} reads (bound {bound}) for {writes} writes"
+    );
 }

@@ -280,6 +280,16 @@ fn mod97(iban: &str) -> Option<u32> {
     })
 }
 
+/// Whether `text` (spaces ignored, any case) has an IBAN's check digits right (mod 97 = 1).
+pub fn iban_checksum_ok(text: &str) -> bool {
+    let compact: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase();
+    compact.len() >= 15 && mod97(&compact) == Some(1)
+}
+
 /// Whether a GB IBAN carries this sort code and account number (IBAN characters 9–14 and
 /// 15–22). Separators and case are ignored; a non-GB or malformed IBAN never matches.
 pub fn iban_matches_uk(iban: &str, sort_code: &str, account_number: &str) -> bool {
