@@ -77,6 +77,8 @@ pub enum Command {
     Import(ImportArgs),
     /// Export data from Nxsys to Excel or CSV
     Export(ExportArgs),
+    /// Check, read-only, how the Nxsys server behaves where the API reference is silent
+    Doctor(DoctorArgs),
     /// Past runs recorded in the journal
     Runs(RunsArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell) on stdout
@@ -148,8 +150,14 @@ pub struct LoginArgs {
     /// Client ID of the application registered in the Nxsys portal
     #[arg(long, env = "NXSYS_CLIENT_ID")]
     pub client_id: Option<String>,
-    /// Local port for the redirect (must match a redirect URI registered for the client) [default: any free port]
-    #[arg(long)]
+    /// The redirect URI registered for the client in the Nxsys portal; it must match exactly
+    /// and be a loopback http:// address [default: redirect_uri in the profile, else
+    /// http://127.0.0.1:8765/callback]
+    #[arg(long, value_name = "URL", conflicts_with = "port")]
+    pub redirect_uri: Option<String>,
+    /// Use this local port in the redirect URI instead of the configured one (the result must
+    /// still be registered for the client)
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     pub port: Option<u16>,
     /// Do not try to open a browser; only print the URL
     #[arg(long)]
@@ -271,9 +279,37 @@ pub struct ImportArgs {
     /// Mask NI numbers and bank details in reports and logs
     #[arg(long)]
     pub mask_pii: bool,
+    #[command(flatten)]
+    pub sandbox: SandboxOpts,
+}
+
+/// Running a command against an embedded sandbox instead of Nxsys (`import`, `doctor`).
+#[derive(Debug, Default, Args)]
+pub struct SandboxOpts {
     /// Run against an embedded sandbox instead of Nxsys
     #[arg(long)]
     pub sandbox: bool,
+    /// With --sandbox: behaviours the embedded sandbox imitates, comma-separated (the names
+    /// `sandbox --quirks` takes, e.g. filters-ignored,no-line-echo)
+    #[arg(long, value_name = "LIST", requires = "sandbox")]
+    pub sandbox_quirks: Option<String>,
+    /// With --sandbox: fault probabilities, as `sandbox --faults` takes them
+    #[arg(long, value_name = "SPEC", requires = "sandbox")]
+    pub sandbox_faults: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Keep what was found: in the journal (for this base URL) and, when a profile is in use,
+    /// as its [profiles.NAME.server] table in the configuration file
+    #[arg(long)]
+    pub save: bool,
+    /// The redirect URI to check [default: redirect_uri in the profile, else
+    /// http://127.0.0.1:8765/callback]
+    #[arg(long, value_name = "URL")]
+    pub redirect_uri: Option<String>,
+    #[command(flatten)]
+    pub sandbox: SandboxOpts,
 }
 
 #[derive(Debug, Args)]

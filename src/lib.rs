@@ -16,6 +16,7 @@ pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod commands;
+pub mod doctor;
 pub mod export;
 pub mod journal;
 pub mod model;

@@ -1,6 +1,8 @@
 //! `auth login`: the OAuth authorization-code flow with a loopback redirect.
 //!
-//! 1. listen on `127.0.0.1:<port>` (any free port unless one is given);
+//! 1. listen on the host and port of the configured redirect URI (the one registered for the
+//!    client in the Nxsys portal, which Nxsys matches exactly: scheme, host, port and path), by
+//!    default [`DEFAULT_REDIRECT_URI`] — never a random port, which no registration could match;
 //! 2. build the authorize URL (asking the API's `grant-token-url` helper, falling back to the
 //!    portal's `/oauth/authorize`), with our own random `state`;
 //! 3. hand the URL to `open` (the command prints it and opens a browser when it can; a test plays
@@ -22,25 +24,49 @@ use url::Url;
 use crate::api::client::{describe, http_client};
 use crate::api::{ApiError, TokenEndpoint, TokenResponse, check_base_url};
 
+/// The redirect URI when the profile names none; the embedded sandbox's `exact-redirect` quirk
+/// registers the same one by default.
+pub const DEFAULT_REDIRECT_URI: &str = "http://127.0.0.1:8765/callback";
+
+/// Refuse a redirect URI this computer cannot receive: it must be `http://` on a loopback host
+/// with a port (the sign-in lands on a listener this process opens there).
+pub fn check_redirect_uri(url: &Url) -> Result<(), String> {
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    if url.scheme() != "http" || !loopback || url.port().is_none() {
+        return Err(format!(
+            "the redirect URI {url} is not a loopback address with a port, such as \
+             {DEFAULT_REDIRECT_URI}: nxsys-etl receives the sign-in on this computer, so register \
+             a loopback http:// redirect URI for the client in the Nxsys portal and use that one"
+        ));
+    }
+    Ok(())
+}
+
 /// What the login needs.
 pub struct LoginOptions {
     pub base_url: Url,
     pub client_id: String,
     pub client_secret: SecretString,
-    /// Redirect port; `None` picks a free one (it must match a registered redirect URI).
-    pub port: Option<u16>,
+    /// The redirect URI registered for the client, which the login listens on. Port 0 (tests
+    /// only) listens on a free port and uses that port in the redirect URI.
+    pub redirect_uri: Url,
     /// How long to wait for the approval.
     pub wait: Duration,
 }
 
 impl LoginOptions {
-    /// Options with the default 5-minute wait and any free port.
+    /// Options with the default 5-minute wait and [`DEFAULT_REDIRECT_URI`].
     pub fn new(base_url: Url, client_id: String, client_secret: SecretString) -> Self {
         LoginOptions {
             base_url,
             client_id,
             client_secret,
-            port: None,
+            redirect_uri: Url::parse(DEFAULT_REDIRECT_URI).expect("the default redirect URI"),
             wait: Duration::from_secs(300),
         }
     }
@@ -58,9 +84,16 @@ pub struct LoginOutcome {
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
     #[error(
-        "could not listen on 127.0.0.1:{port} for the sign-in redirect: {source}. Pick another port with --port (it must match a redirect URI registered for the client)"
+        "could not listen on {addr} for the sign-in redirect: {source}. Close what uses it, or use another redirect URI registered for the client (redirect_uri in the profile, --redirect-uri or --port)"
     )]
-    Bind { port: u16, source: std::io::Error },
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("{}", refused_message(.0))]
+    RedirectRefused(Url),
+    #[error("{0}")]
+    BadRedirect(String),
     #[error(
         "the sign-in redirect carried a different `state` than this login sent; it may not come from your sign-in. Run `nxsys-etl auth login` again"
     )]
@@ -73,6 +106,27 @@ pub enum LoginError {
     TimedOut(Duration),
     #[error(transparent)]
     Api(#[from] ApiError),
+}
+
+/// What to say when Nxsys refuses the redirect URI.
+pub fn refused_message(uri: &Url) -> String {
+    format!(
+        "Nxsys refused the redirect URI {uri}: it must match one registered for this client \
+         exactly (scheme, host, port, path); set redirect_uri in the profile to the registered one"
+    )
+}
+
+/// Whether an error answer of the OAuth endpoints is about the redirect URI.
+pub fn is_redirect_refusal(status: u16, body: &[u8]) -> bool {
+    if !(400..500).contains(&status) && status != 500 {
+        return false;
+    }
+    let err = crate::api::ErrorBody::parse(body);
+    let named = |s: &Option<String>| {
+        s.as_deref()
+            .is_some_and(|s| s.to_ascii_lowercase().contains("redirect"))
+    };
+    named(&err.field) || named(&err.message) || named(&err.code)
 }
 
 type Reply = Result<String, LoginError>;
@@ -88,19 +142,39 @@ pub async fn run(
     open: impl FnOnce(&Url) + Send,
 ) -> Result<LoginOutcome, LoginError> {
     check_base_url(&opts.base_url)?;
-    let port = opts.port.unwrap_or(0);
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+    check_redirect_uri(&opts.redirect_uri).map_err(LoginError::BadRedirect)?;
+    let mut redirect_uri = opts.redirect_uri.clone();
+    let host = match redirect_uri.host() {
+        Some(url::Host::Ipv6(ip)) => ip.to_string(),
+        Some(url::Host::Ipv4(ip)) => ip.to_string(),
+        _ => "127.0.0.1".to_string(),
+    };
+    let port = redirect_uri.port().unwrap_or(0);
+    let addr = format!("{host}:{port}");
+    let listener = tokio::net::TcpListener::bind((host.as_str(), port))
         .await
-        .map_err(|source| LoginError::Bind { port, source })?;
-    let bound = listener
-        .local_addr()
-        .map_err(|source| LoginError::Bind { port, source })?;
-    let redirect_uri = Url::parse(&format!("http://127.0.0.1:{}/callback", bound.port()))
-        .map_err(|e| ApiError::Config(format!("redirect URI: {e}")))?;
+        .map_err(|source| LoginError::Bind {
+            addr: addr.clone(),
+            source,
+        })?;
+    if port == 0 {
+        let bound = listener
+            .local_addr()
+            .map_err(|source| LoginError::Bind { addr, source })?;
+        let _ = redirect_uri.set_port(Some(bound.port()));
+    }
+    let path = match redirect_uri.path() {
+        "" => "/".to_string(),
+        p => p.to_string(),
+    };
     let state = new_state();
 
     let http = http_client(Duration::from_secs(30))?;
     let authorize = authorize_url(&http, &opts, &redirect_uri, &state).await?;
+    let opts = LoginOptions {
+        redirect_uri: redirect_uri.clone(),
+        ..opts
+    };
 
     let (tx, rx) = oneshot::channel();
     let callback = Arc::new(Callback {
@@ -108,7 +182,7 @@ pub async fn run(
         reply: Mutex::new(Some(tx)),
     });
     let app = axum::Router::new()
-        .route("/callback", axum::routing::get(on_redirect))
+        .route(&path, axum::routing::get(on_redirect))
         .with_state(Arc::clone(&callback));
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
@@ -138,7 +212,18 @@ pub async fn run(
     ];
     let tokens = TokenEndpoint::new(&http, &opts.base_url, None)
         .request(&form)
-        .await?;
+        .await
+        .map_err(|e| match &e {
+            ApiError::Rejected { field, message, .. }
+                if [field.as_deref(), Some(message.as_str())]
+                    .into_iter()
+                    .flatten()
+                    .any(|t| t.to_ascii_lowercase().contains("redirect")) =>
+            {
+                LoginError::RedirectRefused(opts.redirect_uri.clone())
+            }
+            _ => LoginError::Api(e),
+        })?;
     Ok(LoginOutcome {
         tokens,
         redirect_uri,
@@ -204,7 +289,7 @@ async fn authorize_url(
     opts: &LoginOptions,
     redirect_uri: &Url,
     state: &str,
-) -> Result<Url, ApiError> {
+) -> Result<Url, LoginError> {
     let mut helper = opts.base_url.clone();
     helper
         .path_segments_mut()
@@ -228,10 +313,12 @@ async fn authorize_url(
             .and_then(|body| serde_json::from_slice::<GrantUrl>(&body).ok())
             .and_then(|g| Url::parse(&g.url).ok()),
         Ok(resp) => {
-            tracing::debug!(
-                status = resp.status().as_u16(),
-                "grant-token-url helper refused; building the URL"
-            );
+            let status = resp.status().as_u16();
+            let body = crate::api::read_body(resp).await.unwrap_or_default();
+            if is_redirect_refusal(status, &body) {
+                return Err(LoginError::RedirectRefused(redirect_uri.clone()));
+            }
+            tracing::debug!(status, "grant-token-url helper refused; building the URL");
             None
         }
         Err(e) => {
@@ -313,6 +400,45 @@ mod tests {
         assert_eq!(u.as_str(), "https://portal.nxsys.tech/oauth/authorize");
         let u = portal_authorize(&Url::parse("http://127.0.0.1:8787/").unwrap());
         assert_eq!(u.as_str(), "http://127.0.0.1:8787/oauth/authorize");
+    }
+
+    #[test]
+    fn only_loopback_http_redirects_with_a_port_are_usable() {
+        for ok in [
+            DEFAULT_REDIRECT_URI,
+            "http://localhost:9000/cb",
+            "http://[::1]:8000/callback",
+        ] {
+            assert!(check_redirect_uri(&Url::parse(ok).unwrap()).is_ok(), "{ok}");
+        }
+        for bad in [
+            "https://example.com/callback",
+            "http://10.0.0.1:80/callback",
+            "http://127.0.0.1/callback",
+        ] {
+            assert!(
+                check_redirect_uri(&Url::parse(bad).unwrap()).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_default_redirect_uri_is_the_one_the_sandbox_registers() {
+        assert_eq!(DEFAULT_REDIRECT_URI, nxsys_sandbox::DEFAULT_REDIRECT_URI);
+    }
+
+    #[test]
+    fn a_refusal_naming_the_redirect_is_told_apart() {
+        let refusal = br#"{"error":{"code":"invalid_parameter","message":"redirectUri is not a registered redirect URI","details":{"field":"redirectUri"}}}"#;
+        assert!(is_redirect_refusal(400, refusal));
+        assert!(!is_redirect_refusal(
+            401,
+            br#"{"error":{"code":"invalid_client","message":"Unknown clientId"}}"#
+        ));
+        let text = refused_message(&Url::parse(DEFAULT_REDIRECT_URI).unwrap());
+        assert!(text.contains("Nxsys refused the redirect URI http://127.0.0.1:8765/callback"));
+        assert!(text.contains("set redirect_uri in the profile"));
     }
 
     #[test]

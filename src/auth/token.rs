@@ -25,6 +25,8 @@ struct State {
     access: Option<SecretString>,
     refresh: SecretString,
     expires_at: Option<Instant>,
+    /// How long the current access token was issued for (`expiresIn`), when the server said.
+    lifetime: Option<Duration>,
     /// Refresh this long before `expires_at`.
     margin: Duration,
     generation: u64,
@@ -55,11 +57,18 @@ impl Tokens {
                 access: None,
                 refresh: creds.refresh_token,
                 expires_at: None,
+                lifetime: None,
                 margin: Duration::ZERO,
                 generation: 0,
             }),
             refreshes: AtomicU64::new(0),
         }
+    }
+
+    /// How long the current access token was issued for (`expiresIn` of the last token
+    /// answer), when there is one and the server said.
+    pub async fn lifetime(&self) -> Option<Duration> {
+        self.state.lock().await.lifetime
     }
 
     async fn refresh_locked(
@@ -92,6 +101,7 @@ impl Tokens {
         let lifetime = answer.expires_in.map(Duration::from_secs);
         st.access = Some(answer.access_token);
         st.expires_at = lifetime.map(|l| Instant::now() + l);
+        st.lifetime = lifetime;
         st.margin = lifetime.map(margin_for).unwrap_or_default();
         st.generation += 1;
         let rotated = answer

@@ -51,7 +51,9 @@ async fn login_cmd(
         client_id.clone(),
         client_secret.clone(),
     );
-    opts.port = args.port;
+    opts.redirect_uri =
+        crate::settings::redirect_uri(args.redirect_uri.as_deref(), target.profile(), args.port)
+            .map_err(|e| Failure::usage(anyhow!(e)))?;
     opts.wait = Duration::from_secs(300);
     let quiet = global.quiet;
     let outcome = login::run(opts, move |url: &Url| {
@@ -65,7 +67,9 @@ async fn login_cmd(
     })
     .await
     .map_err(|e| match e {
-        login::LoginError::Bind { .. } => Failure::usage(e),
+        login::LoginError::Bind { .. }
+        | login::LoginError::BadRedirect(_)
+        | login::LoginError::RedirectRefused(_) => Failure::usage(e),
         other => Failure::aborted(other),
     })?;
 

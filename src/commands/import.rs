@@ -18,7 +18,6 @@ use crate::report::{approvals, fixfile};
 use crate::schema::{self};
 use crate::settings::{Flags, Server, Settings};
 use crate::submit::{ImportError, ImportRequest, Offline, SubmitOptions, import};
-use nxsys_sandbox::SandboxConfig;
 
 pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
     // Output paths are checked before anything is sent.
@@ -57,7 +56,7 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
     let (settings, session) = if args.offline {
         (Settings::resolve(&flags, None, Server::Nxsys), None)
     } else {
-        let (settings, api) = session::resolve(&flags, args.sandbox.then(SandboxConfig::default))?;
+        let (settings, api) = session::resolve(&flags, session::sandbox_config(&args.sandbox)?)?;
         let session = connect(&settings, api).await.map_err(|e| {
             if args.dry_run {
                 Failure::aborted(anyhow!(
@@ -88,7 +87,8 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
             "concurrency": concurrency,
             "dry_run": args.dry_run,
             "mask_pii": args.mask_pii,
-            "sandbox": args.sandbox,
+            "sandbox": args.sandbox.sandbox,
+            "sandbox_quirks": args.sandbox.sandbox_quirks,
             "profile": global.profile,
             "allow_duplicate_batch": args.allow_duplicate_batch,
             "offline": args.offline,
@@ -108,7 +108,13 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<Exit> {
     };
     let signals = super::interrupt::listen(global.quiet);
     // What earlier runs learnt of this server (filters, number style, PPS…) is where this one
-    // starts; what it learns is kept for the next, whatever way the run ends.
+    // starts — first what `doctor --save` wrote into the profile, then the journal's, which is
+    // newer or the same; what it learns is kept for the next, whatever way the run ends.
+    if let Some(s) = &session
+        && let Some(server) = &s.profile_server
+    {
+        s.client.learn(server);
+    }
     if let Some(s) = &session
         && let Some(learnt) = journal
             .learnt::<ServerTraits>(&request.base_url)

@@ -5,6 +5,7 @@
 mod auth;
 mod completions;
 mod demo;
+mod doctor;
 pub mod exit;
 mod export;
 mod gen_batch;
@@ -39,6 +40,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
             Command::Validate(args) => validate::run(&global, args),
             Command::Import(args) => import::run(&global, args).await,
             Command::Export(args) => export::run(&global, args).await,
+            Command::Doctor(args) => doctor::run(&global, args).await,
             Command::Runs(args) => runs::run(&global, args),
             Command::GenBatch(args) => gen_batch::run(&global, args),
             Command::Completions(args) => completions::completions(args),

@@ -2,15 +2,18 @@
 //! the invocation's [`Settings`]. A bad configuration is exit 2; every failure to connect is
 //! exit 3 (aborted) with what to do.
 
+use std::sync::Arc;
+
 use anyhow::{Context, anyhow};
 use secrecy::SecretString;
 use url::Url;
 
 use super::exit::Failure;
-use crate::api::{ApiError, Client};
-use crate::auth::{self, Account, Credentials, env_var};
+use crate::api::{ApiError, Client, ClientConfig};
+use crate::auth::{Account, Credentials, TokenStore, Tokens, env_var};
+use crate::cli::SandboxOpts;
 use crate::settings::{Flags, Server, Settings, Target};
-use nxsys_sandbox::{SandboxConfig, SandboxHandle};
+use nxsys_sandbox::{Faults, Quirks, SandboxConfig, SandboxHandle};
 
 /// The API a command will talk to, decided but not yet connected.
 #[derive(Debug)]
@@ -29,6 +32,12 @@ pub(crate) struct Session {
     pub base_url: Url,
     /// The application's client id: with the base URL, the API tenant a run writes to.
     pub client_id: String,
+    /// The application's client secret (for `doctor`'s redirect check; never printed).
+    pub client_secret: SecretString,
+    /// The client's access tokens (how long they live).
+    pub tokens: Arc<Tokens>,
+    /// What `doctor --save` wrote into the profile of the server (`[profiles.NAME.server]`).
+    pub profile_server: Option<crate::api::ServerTraits>,
 }
 
 impl Session {
@@ -63,6 +72,37 @@ pub(crate) fn resolve(
     Ok((settings, Api::Nxsys(target)))
 }
 
+/// The embedded sandbox `--sandbox` asks for, with its `--sandbox-quirks` and
+/// `--sandbox-faults`; `None` without `--sandbox`. A name or value the sandbox does not know is
+/// a usage error.
+pub(crate) fn sandbox_config(opts: &SandboxOpts) -> anyhow::Result<Option<SandboxConfig>> {
+    if !opts.sandbox {
+        return Ok(None);
+    }
+    let mut config = SandboxConfig::default();
+    if let Some(list) = &opts.sandbox_quirks {
+        config.quirks =
+            Quirks::parse(list).map_err(|e| Failure::usage(anyhow!("--sandbox-quirks: {e}")))?;
+    }
+    if let Some(spec) = &opts.sandbox_faults {
+        config.faults =
+            Faults::parse(spec).map_err(|e| Failure::usage(anyhow!("--sandbox-faults: {e}")))?;
+    }
+    Ok(Some(config))
+}
+
+/// A client signed in with `creds`, and its tokens: the first access token is obtained now,
+/// and rotated refresh tokens are saved to `store` when there is one.
+async fn sign_in(
+    config: ClientConfig,
+    creds: Credentials,
+    store: Option<TokenStore>,
+) -> Result<(Client, Arc<Tokens>), ApiError> {
+    let tokens = Arc::new(Tokens::new(creds, store));
+    let client = Client::connect(config, Arc::clone(&tokens) as _).await?;
+    Ok((client, tokens))
+}
+
 /// Whose sign-in `target` uses; a token store that cannot be located is a usage error.
 pub(crate) fn account(target: &Target) -> anyhow::Result<Account> {
     let profile = target.profile_name().map(str::to_string);
@@ -93,7 +133,8 @@ async fn connect_sandbox(settings: &Settings, config: SandboxConfig) -> anyhow::
         client_secret: SecretString::from(handle.client_secret.clone()),
         refresh_token: SecretString::from(handle.refresh_token.clone()),
     };
-    let client = auth::connect(settings.client_config(base_url.clone()), creds, None)
+    let client_secret = creds.client_secret.clone();
+    let (client, tokens) = sign_in(settings.client_config(base_url.clone()), creds, None)
         .await
         .map_err(connect_failure)?;
     Ok(Session {
@@ -101,6 +142,9 @@ async fn connect_sandbox(settings: &Settings, config: SandboxConfig) -> anyhow::
         sandbox: Some(handle),
         base_url,
         client_id,
+        client_secret,
+        tokens,
+        profile_server: None,
     })
 }
 
@@ -113,7 +157,8 @@ async fn connect_nxsys(settings: &Settings, target: &Target) -> anyhow::Result<S
     tracing::info!(base_url = %target.base_url, client_id = %creds.client_id, "connecting");
     let config = settings.client_config(target.base_url.clone());
     let client_id = creds.client_id.clone();
-    let client = auth::connect(config, creds, Some(store))
+    let client_secret = creds.client_secret.clone();
+    let (client, tokens) = sign_in(config, creds, Some(store))
         .await
         .map_err(connect_failure)
         .with_context(|| format!("signing in to {}", account.describe()))?;
@@ -122,6 +167,9 @@ async fn connect_nxsys(settings: &Settings, target: &Target) -> anyhow::Result<S
         sandbox: None,
         base_url: target.base_url.clone(),
         client_id,
+        client_secret,
+        tokens,
+        profile_server: target.profile().and_then(|p| p.server.clone()),
     })
 }
 
@@ -143,9 +191,9 @@ mod tests {
         let base_url = Url::parse("http://127.0.0.1:1").unwrap();
         let account = Account {
             profile: None,
-            store: auth::TokenStore::new(
+            store: crate::auth::TokenStore::new(
                 dir.path().join("tokens.json"),
-                auth::store_key(None, &base_url),
+                crate::auth::store_key(None, &base_url),
             ),
             base_url,
         };

@@ -16,6 +16,7 @@ pub struct Collector {
     columns: ColumnSet,
     groups: Option<Groups>,
     outside_filter: u64,
+    unproven_worker: u64,
     before_since: u64,
 }
 
@@ -29,6 +30,9 @@ pub struct Collected {
     pub count: usize,
     /// Payslips the API returned although a filter it was sent excludes them.
     pub outside_filter: u64,
+    /// Payslips of a per-worker export left out because they name no worker by id, so they
+    /// cannot be proven to be one of the requested workers'.
+    pub unproven_worker: u64,
     /// Payslips left out by `--since`.
     pub before_since: u64,
 }
@@ -41,6 +45,7 @@ impl Collector {
             columns: ColumnSet::new(),
             groups: split_by.map(Groups::new),
             outside_filter: 0,
+            unproven_worker: 0,
             before_since: 0,
         })
     }
@@ -50,6 +55,10 @@ impl Collector {
     pub fn add(&mut self, payslip: &Map<String, Value>, filter: &LocalFilter) -> io::Result<bool> {
         if filter.outside_server_filters(payslip) {
             self.outside_filter += 1;
+            return Ok(false);
+        }
+        if filter.worker_unproven(payslip) {
+            self.unproven_worker += 1;
             return Ok(false);
         }
         if filter.created_before_since(payslip) {
@@ -77,6 +86,7 @@ impl Collector {
             columns: self.columns.columns(),
             groups: self.groups.map(Groups::into_files),
             outside_filter: self.outside_filter,
+            unproven_worker: self.unproven_worker,
             before_since: self.before_since,
         })
     }

@@ -127,7 +127,9 @@ impl LocalFilter {
 
     /// Whether the payslip belongs in the export.
     pub fn matches(&self, payslip: &Map<String, Value>) -> bool {
-        !self.outside_server_filters(payslip) && !self.created_before_since(payslip)
+        !self.outside_server_filters(payslip)
+            && !self.worker_unproven(payslip)
+            && !self.created_before_since(payslip)
     }
 
     /// Whether the payslip fails a filter the API was asked to apply (so the API did not).
@@ -164,6 +166,14 @@ impl LocalFilter {
             }
         }
         true
+    }
+
+    /// Whether a per-worker export cannot prove the payslip is one of the requested workers':
+    /// it names no worker by id. Such a payslip is left out, never matched by name: a server
+    /// that ignores `candidateIds` and names workers only by name would otherwise widen the
+    /// export to everyone (names are not unique, and a name is not proof).
+    pub fn worker_unproven(&self, payslip: &Map<String, Value>) -> bool {
+        self.workers.is_some() && worker_of(payslip).0.is_empty()
     }
 }
 
@@ -256,9 +266,33 @@ mod tests {
             assert!(!filter.matches(&p), "{key} = {value} should not match");
         }
         assert!(
-            filter.matches(&payslip(json!({}))),
-            "fields the payslip lacks are not judged"
+            !filter.outside_server_filters(&payslip(json!({}))),
+            "fields the payslip lacks are not judged by the server filters"
         );
+        assert!(
+            !filter.matches(&payslip(json!({}))),
+            "but a per-worker export never keeps a payslip naming no worker by id"
+        );
+    }
+
+    #[test]
+    fn a_per_worker_filter_never_keeps_a_payslip_without_a_worker_id() {
+        let filter = LocalFilter {
+            workers: Some(["SR-1".to_owned()].into()),
+            ..LocalFilter::default()
+        };
+        let named = payslip(json!({"subcontractorName": "Ann Smith", "taxYear": 2025}));
+        assert!(filter.worker_unproven(&named));
+        assert!(!filter.matches(&named));
+        let by_id = payslip(json!({"subcontractorId": "SR-1", "subcontractorName": "Ann"}));
+        assert!(!filter.worker_unproven(&by_id));
+        assert!(filter.matches(&by_id));
+        let everyone = LocalFilter::default();
+        assert!(
+            !everyone.worker_unproven(&named),
+            "no worker filter: all are wanted"
+        );
+        assert!(everyone.matches(&named));
     }
 
     #[test]

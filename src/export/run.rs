@@ -139,6 +139,14 @@ async fn fetch<S: PayslipSource>(
             collected.outside_filter
         );
     }
+    if collected.unproven_worker > 0 {
+        tracing::warn!(
+            "{} of {fetched} payslip(s) were left out because they do not name their worker by \
+             id, so they cannot be proven to belong to the workers asked for (this server's \
+             payslips carry only the worker's name; names are not unique)",
+            collected.unproven_worker
+        );
+    }
     Ok(collected)
 }
 

@@ -13,6 +13,10 @@
 //! timeout = 30       # seconds to wait for each answer
 //! auth_scheme = "bearer"   # optional; default "nxsys-oauthtoken"
 //! retention_days = 90      # optional; after each import, prune older runs' personal values
+//! redirect_uri = "http://127.0.0.1:8765/callback"  # as registered for the client
+//!
+//! [profiles.acme.server]   # written by `nxsys-etl doctor --save`
+//! line-echo = false
 //! ```
 
 use std::collections::BTreeMap;
@@ -20,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::api::AuthScheme;
+use crate::api::{AuthScheme, ServerTraits};
 
 /// Why the configuration could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -30,7 +34,7 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("the configuration file {path} is not valid: {message}. Profiles take base_url, client_id, rate, concurrency, timeout, auth_scheme and retention_days; secrets belong in `nxsys-etl auth login` or NXSYS_CLIENT_SECRET", path = path.display())]
+    #[error("the configuration file {path} is not valid: {message}. Profiles take base_url, client_id, rate, concurrency, timeout, auth_scheme, retention_days, redirect_uri and a [server] table; secrets belong in `nxsys-etl auth login` or NXSYS_CLIENT_SECRET", path = path.display())]
     Invalid { path: PathBuf, message: String },
     #[error("profile `{name}` was asked for but there is no configuration file {path}; create it with a [profiles.{name}] table (base_url, client_id, rate, concurrency) or pass --config", path = path.display())]
     NoConfigFile { name: String, path: PathBuf },
@@ -72,6 +76,10 @@ pub struct Profile {
     /// Days the journal keeps the personal values of a run: after each import, older runs are
     /// pruned as by `runs prune --older-than <N>d`. `None`: kept until pruned by hand.
     pub retention_days: Option<u32>,
+    /// The redirect URI registered for the client in the Nxsys portal (`auth login`).
+    pub redirect_uri: Option<String>,
+    /// What `doctor --save` found of the server (the importer starts from it).
+    pub server: Option<ServerTraits>,
 }
 
 impl ConfigFile {
@@ -181,6 +189,21 @@ auth_scheme = "bearer"
         let e = ConfigFile::parse("[profiles.a]\nclient_secret = \"x\"\n").unwrap_err();
         assert!(e.contains("client_secret"), "{e}");
         assert!(ConfigFile::parse("[profiles.a]\nrate = \"fast\"\n").is_err());
+    }
+
+    #[test]
+    fn redirect_uri_and_the_server_table_are_read() {
+        let c = ConfigFile::parse(
+            "[profiles.a]\nredirect_uri = \"http://127.0.0.1:9000/cb\"\n\
+             [profiles.a.server]\nline-echo = false\n[profiles.a.server.filters]\n\
+             candidates = \"ignored\"\n",
+        )
+        .unwrap();
+        let (_, p) = c.profile(Some("a")).unwrap().unwrap();
+        assert_eq!(p.redirect_uri.as_deref(), Some("http://127.0.0.1:9000/cb"));
+        let server = p.server.expect("server table");
+        assert_eq!(server.line_echo, Some(false));
+        assert_eq!(server.variants(), ["filters-ignored", "no-line-echo"]);
     }
 
     #[test]

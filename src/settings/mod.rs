@@ -4,9 +4,11 @@
 
 mod config_file;
 mod resolve;
+mod save;
 
 pub use config_file::{ConfigError, ConfigFile, Profile};
 pub use resolve::{
     DEFAULT_BASE_URL, DEFAULT_CONCURRENCY, DEFAULT_RATE, DEFAULT_TIMEOUT_SECS, Flags, SANDBOX_RATE,
-    Server, Settings, SettingsError, Target, show_progress,
+    Server, Settings, SettingsError, Target, redirect_uri, show_progress,
 };
+pub use save::{SaveError, save_server_traits};

@@ -23,6 +23,30 @@ pub const DEFAULT_CONCURRENCY: usize = ClientConfig::DEFAULT_CONCURRENCY;
 /// Seconds to wait for an answer when neither `--timeout` nor the profile says.
 pub const DEFAULT_TIMEOUT_SECS: u64 = ClientConfig::DEFAULT_TIMEOUT_SECS;
 
+/// The redirect URI of `auth login` (and `doctor`'s redirect check): `flag` (`--redirect-uri`),
+/// else the profile's `redirect_uri`, else
+/// [`DEFAULT_REDIRECT_URI`](crate::auth::login::DEFAULT_REDIRECT_URI); `port` (`--port`)
+/// replaces its port. It must be a loopback `http://` URL, as this computer
+/// has to listen on it; the error says what to change.
+pub fn redirect_uri(
+    flag: Option<&str>,
+    profile: Option<&Profile>,
+    port: Option<u16>,
+) -> Result<Url, String> {
+    let (raw, from) = match (flag, profile.and_then(|p| p.redirect_uri.as_deref())) {
+        (Some(f), _) => (f, "--redirect-uri"),
+        (None, Some(p)) => (p, "redirect_uri in the profile"),
+        (None, None) => (crate::auth::login::DEFAULT_REDIRECT_URI, "the default"),
+    };
+    let mut url = Url::parse(raw.trim())
+        .map_err(|e| format!("the redirect URI `{raw}` ({from}) is not a URL ({e})"))?;
+    crate::auth::login::check_redirect_uri(&url).map_err(|e| format!("{e} ({from})"))?;
+    if let Some(port) = port {
+        let _ = url.set_port(Some(port));
+    }
+    Ok(url)
+}
+
 /// What the command line (with its environment variables) says; `None` or `false` where it
 /// says nothing.
 #[derive(Debug, Clone, Default)]
@@ -201,6 +225,36 @@ mod tests {
             auth_scheme: Some(AuthScheme::Bearer),
             ..Profile::default()
         }
+    }
+
+    #[test]
+    fn the_redirect_uri_is_the_flag_the_profile_or_the_default() {
+        let with = Profile {
+            redirect_uri: Some("http://localhost:9000/cb".into()),
+            ..Profile::default()
+        };
+        let uri = |flag, profile, port| redirect_uri(flag, profile, port).map(|u| u.to_string());
+        assert_eq!(
+            uri(None, None, None).unwrap(),
+            "http://127.0.0.1:8765/callback"
+        );
+        assert_eq!(
+            uri(None, Some(&with), None).unwrap(),
+            "http://localhost:9000/cb"
+        );
+        assert_eq!(
+            uri(Some("http://127.0.0.1:7000/x"), Some(&with), None).unwrap(),
+            "http://127.0.0.1:7000/x"
+        );
+        assert_eq!(
+            uri(None, Some(&with), Some(7001)).unwrap(),
+            "http://localhost:7001/cb"
+        );
+        let e = uri(Some("https://example.com/callback"), None, None).unwrap_err();
+        assert!(
+            e.contains("loopback") && e.contains("--redirect-uri"),
+            "{e}"
+        );
     }
 
     fn resolve(flags: &Flags, profile: Option<&Profile>, server: Server) -> Settings {

@@ -14,7 +14,7 @@ const LAYERS: &[&[&str]] = &[
     &["schema"],
     &["plan", "journal", "api"],
     &["auth"],
-    &["submit", "report", "export", "synth"],
+    &["submit", "report", "export", "synth", "doctor"],
     &["settings"],
     &["cli"],
     &["commands"],

@@ -9,7 +9,7 @@ use nxsys_etl::api::{ApiError, ClientConfig};
 use nxsys_etl::auth::login::{self, LoginError, LoginOptions};
 use nxsys_etl::auth::{self, Credentials};
 use nxsys_etl::auth::{StoreError, StoredLogin, TokenStore};
-use nxsys_sandbox::{SandboxConfig, SandboxHandle};
+use nxsys_sandbox::{Quirks, SandboxConfig, SandboxHandle};
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
@@ -234,6 +234,36 @@ async fn start(config: SandboxConfig) -> SandboxHandle {
     nxsys_sandbox::start(config).await.expect("sandbox starts")
 }
 
+/// A loopback port free right now, for a login's redirect URI (the default one, port 8765,
+/// would make parallel tests wait on each other).
+pub(crate) fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A free loopback port other than `taken`.
+fn another_free_port(taken: &str) -> u16 {
+    loop {
+        let port = free_port();
+        if !taken.contains(&format!(":{port}/")) {
+            return port;
+        }
+    }
+}
+
+/// Login options with a redirect URI on a free port.
+fn options(sb: &SandboxHandle) -> LoginOptions {
+    let mut opts = LoginOptions::new(
+        base(sb),
+        sb.client_id.clone(),
+        SecretString::from(sb.client_secret.clone()),
+    );
+    opts.redirect_uri = Url::parse("http://127.0.0.1:0/callback").unwrap();
+    opts
+}
+
 fn base(sb: &SandboxHandle) -> Url {
     Url::parse(&sb.base_url).expect("sandbox URL")
 }
@@ -282,11 +312,7 @@ async fn approve_in_browser(url: Url) -> Result<String, String> {
 #[tokio::test]
 async fn login_completes_when_an_http_client_approves() {
     let sb = start(SandboxConfig::default()).await;
-    let opts = LoginOptions::new(
-        base(&sb),
-        sb.client_id.clone(),
-        SecretString::from(sb.client_secret.clone()),
-    );
+    let opts = options(&sb);
     let (page_tx, page_rx) = tokio::sync::oneshot::channel();
     let outcome = login::run(opts, move |url: &Url| {
         let url = url.clone();
@@ -323,11 +349,7 @@ async fn login_completes_when_an_http_client_approves() {
 #[tokio::test]
 async fn login_with_a_forged_state_is_refused() {
     let sb = start(SandboxConfig::default()).await;
-    let mut opts = LoginOptions::new(
-        base(&sb),
-        sb.client_id.clone(),
-        SecretString::from(sb.client_secret.clone()),
-    );
+    let mut opts = options(&sb);
     opts.wait = Duration::from_secs(30);
     let err = login::run(opts, |url: &Url| {
         let redirect = url
@@ -348,15 +370,127 @@ async fn login_with_a_forged_state_is_refused() {
 #[tokio::test]
 async fn login_gives_up_after_the_wait() {
     let sb = start(SandboxConfig::default()).await;
-    let mut opts = LoginOptions::new(
-        base(&sb),
-        sb.client_id.clone(),
-        SecretString::from(sb.client_secret.clone()),
-    );
+    let mut opts = options(&sb);
     opts.wait = Duration::from_millis(200);
     let err = login::run(opts, |_: &Url| {}).await.unwrap_err();
     assert!(matches!(err, LoginError::TimedOut(_)), "{err}");
     assert!(err.to_string().contains("auth login"));
+}
+
+/// A sandbox that accepts only `registered` as redirect URI (`exact-redirect`).
+async fn exact(registered: &str) -> SandboxHandle {
+    start(SandboxConfig {
+        quirks: Quirks::parse("exact-redirect").unwrap(),
+        redirect_uri: registered.to_string(),
+        ..SandboxConfig::default()
+    })
+    .await
+}
+
+#[tokio::test]
+async fn login_uses_the_registered_redirect_uri_exactly() {
+    let registered = format!("http://127.0.0.1:{}/callback", free_port());
+    let sb = exact(&registered).await;
+    let mut opts = options(&sb);
+    opts.redirect_uri = Url::parse(&registered).unwrap();
+    let (page_tx, page_rx) = tokio::sync::oneshot::channel();
+    let outcome = login::run(opts, move |url: &Url| {
+        let url = url.clone();
+        tokio::spawn(async move {
+            let _ = page_tx.send(approve_in_browser(url).await);
+        });
+    })
+    .await
+    .expect("the registered redirect URI signs in");
+    let landing = page_rx.await.unwrap().expect("browser flow");
+    assert!(landing.contains("Signed in"), "{landing}");
+    assert_eq!(outcome.redirect_uri.as_str(), registered);
+    assert!(outcome.tokens.refresh_token.is_some());
+}
+
+#[tokio::test]
+async fn login_with_an_unregistered_redirect_uri_says_so_plainly() {
+    let registered = format!("http://127.0.0.1:{}/callback", free_port());
+    let sb = exact(&registered).await;
+    let mut opts = options(&sb);
+    let other = format!(
+        "http://127.0.0.1:{}/callback",
+        another_free_port(&registered)
+    );
+    opts.redirect_uri = Url::parse(&other).unwrap();
+    opts.wait = Duration::from_secs(5);
+    let err = login::run(opts, |url: &Url| {
+        panic!("no browser should be sent to {url}")
+    })
+    .await
+    .unwrap_err();
+    assert!(matches!(err, LoginError::RedirectRefused(_)), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!("Nxsys refused the redirect URI {other}"))
+            && text.contains("exactly (scheme, host, port, path)")
+            && text.contains("set redirect_uri in the profile"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auth_login_takes_the_redirect_uri_from_the_profile() {
+    let registered = format!("http://127.0.0.1:{}/callback", free_port());
+    let sb = exact(&registered).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("tokens.json");
+    // A profile naming another redirect URI: refused with the plain message, exit 2.
+    let wrong = format!(
+        "http://127.0.0.1:{}/callback",
+        another_free_port(&registered)
+    );
+    let mut cmd = cli(&store, &sb.base_url);
+    std::fs::write(
+        store.with_extension("toml"),
+        format!("[profiles.acme]\nredirect_uri = \"{wrong}\"\n"),
+    )
+    .unwrap();
+    cmd.env("NXSYS_CLIENT_SECRET", &sb.client_secret).args([
+        "--profile",
+        "acme",
+        "auth",
+        "login",
+        "--client-id",
+        &sb.client_id,
+        "--no-browser",
+    ]);
+    // The sandbox answers on this runtime while the binary runs.
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("Nxsys refused the redirect URI {wrong}")),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains(&sb.client_secret),
+        "the secret is never printed"
+    );
+    // A redirect URI that is not loopback is refused before anything is sent.
+    let out = cli(&store, &sb.base_url)
+        .env("NXSYS_CLIENT_SECRET", &sb.client_secret)
+        .args([
+            "auth",
+            "login",
+            "--client-id",
+            &sb.client_id,
+            "--no-browser",
+            "--redirect-uri",
+            "https://example.com/callback",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("loopback"), "{stderr}");
 }
 
 #[tokio::test]
@@ -538,6 +672,8 @@ async fn auth_login_status_logout_through_the_binary() {
             "--client-id",
             &sb.client_id,
             "--no-browser",
+            "--port",
+            &free_port().to_string(),
         ])
         .stderr(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())

@@ -518,6 +518,34 @@ mod with_a_fake_source {
     }
 
     #[test]
+    fn a_per_worker_export_never_widens_to_payslips_without_a_worker_id() {
+        // A server that ignores `candidateIds` and names workers by name only: every payslip
+        // comes back, none provably the requested worker's.
+        let nameless: Vec<Map<String, Value>> = payslips()
+            .into_iter()
+            .map(|mut p| {
+                p.remove("subcontractorId");
+                p
+            })
+            .collect();
+        let dir = tempfile::tempdir().expect("dir");
+        let mut request = ExportRequest::new(dir.path().join("one.xlsx"));
+        request.workers = vec!["SR-2".into()];
+        let source = Fake::new(nameless.clone(), false);
+        assert_eq!(
+            run(&source, &request).expect("exported"),
+            0,
+            "nobody else's payslips"
+        );
+        // Without a worker filter every payslip is wanted, id or not.
+        let everyone = ExportRequest::new(dir.path().join("all.xlsx"));
+        assert_eq!(
+            run(&Fake::new(nameless, false), &everyone).expect("exported"),
+            24
+        );
+    }
+
+    #[test]
     fn an_unreachable_api_exits_3_and_an_unwritable_output_exits_2() {
         let dir = tempfile::tempdir().expect("dir");
         let mut source = Fake::new(payslips(), true);
@@ -593,6 +621,39 @@ mod against_the_sandbox {
 
     fn data_rows(path: &Path) -> usize {
         sheet(path, "Payslips").height() - 2
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn payslips_without_worker_ids_are_left_out_of_a_per_worker_export() {
+        let sb = start(SandboxConfig {
+            seed_payslips: 104,
+            quirks: nxsys_sandbox::Quirks::parse("payslip-no-worker-id,filters-ignored")
+                .expect("quirks"),
+            ..SandboxConfig::default()
+        })
+        .await
+        .expect("sandbox starts");
+        let mut config = ClientConfig::new(url::Url::parse(&sb.base_url).expect("url"));
+        config.rate = 1000;
+        let creds = Credentials {
+            client_id: sb.client_id.clone(),
+            client_secret: SecretString::from(sb.client_secret.clone()),
+            refresh_token: SecretString::from(sb.refresh_token.clone()),
+        };
+        let client = nxsys_etl::auth::connect(config, creds, None)
+            .await
+            .expect("signed in");
+        let dir = tempfile::tempdir().expect("dir");
+        let mut one = ExportRequest::new(dir.path().join("one.xlsx"));
+        one.workers = vec!["SR-1".into()];
+        let summary = export(&client, &one, false).await.expect("exported");
+        assert_eq!(
+            summary.payslips, 0,
+            "the server's answer names no worker by id"
+        );
+        let all = ExportRequest::new(dir.path().join("all.xlsx"));
+        let summary = export(&client, &all, false).await.expect("exported");
+        assert_eq!(summary.payslips, 104);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,6 +9,7 @@ mod auth;
 mod bad_input;
 mod changes;
 mod cli;
+mod doctor;
 mod export;
 mod faults;
 mod import;

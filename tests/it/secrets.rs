@@ -81,7 +81,8 @@ impl World {
     /// address, press Approve, follow the redirect back to the tool.
     fn login(&self) -> run::Outcome {
         let mut child = Command::new(run::bin())
-            .args(["-vv", "auth", "login", "--no-browser"])
+            .args(["-vv", "auth", "login", "--no-browser", "--port"])
+            .arg(crate::auth::free_port().to_string())
             .envs(
                 self.unattended_env()
                     .into_iter()
@@ -292,7 +293,7 @@ fn the_whole_flow_at_vv_leaks_no_secret_and_keeps_the_store_private() {
     outputs.push(("validate".into(), validate.all()));
 
     // The commands that talk to the API, and the journal they leave.
-    let steps: [(&[&str], &[i32]); 5] = [
+    let steps: [(&[&str], &[i32]); 7] = [
         (
             &[
                 "-vv",
@@ -326,6 +327,9 @@ fn the_whole_flow_at_vv_leaks_no_secret_and_keeps_the_store_private() {
             &[0, 1],
         ),
         (&["-vv", "runs", "list"], &[0]),
+        // The doctor sends the client secret to the grant-token-url helper; it never shows it.
+        (&["-vv", "doctor"], &[0]),
+        (&["-vv", "--json", "doctor", "--save"], &[0]),
     ];
     for (args, codes) in steps {
         let out = world.run(args, &env);
