@@ -494,7 +494,9 @@ mod tests {
         finished_run(&journal, "r1", RunStatus::Finished);
         drop(journal);
         let conn = rusqlite::Connection::open(dir.path().join("journal.sqlite")).unwrap();
-        conn.execute_batch("ALTER TABLE runs DROP COLUMN pruned; PRAGMA user_version = 2;")
+        conn.execute_batch(
+            "ALTER TABLE runs DROP COLUMN pruned; DROP TABLE acknowledged; PRAGMA user_version = 2;",
+        )
             .unwrap();
         drop(conn);
         let read = Journal::open_read_only(dir.path())
