@@ -89,7 +89,8 @@ pub async fn process<R: Remote>(
         && let Some(id) = as_acknowledged(e, record, &key, list)
     {
         e.set_action(seq, Action::Unchanged, &[])?;
-        return e.on_server(seq, record, RecordState::Unchanged, &id, None, None);
+        e.on_server(seq, record, RecordState::Unchanged, &id, None, None)?;
+        return note_unkept(e, seq, record, body);
     }
     let found = match e.candidate_lists.get(&ireland) {
         Some(list) => from_list(e, list, &key).await?,

@@ -471,7 +471,7 @@ async fn exactly_once_under_lost_answers_errors_and_throttling() {
             ],
         )
         .await;
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
     let stats = env.stats();
     eprintln!(
         "faults: {} requests, {} faults injected, {} answers dropped after commit",

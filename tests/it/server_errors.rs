@@ -88,3 +88,38 @@ async fn a_server_failing_every_write_stops_the_run_early_and_it_resumes_cleanly
         (0, 0)
     );
 }
+
+/// A few seconds of 500s to everything in the middle of a run are ridden out: reads wait
+/// within their 20 s budget, writes are searched for and sent again within their 10 s one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_short_outage_mid_run_is_ridden_out() {
+    let env = Env::fast().await;
+    let files = Batch::new(150, 2).write(env.dir.path());
+    let mut args = vec!["--json", "import"];
+    let paths = files.args();
+    args.extend(paths.iter().map(String::as_str));
+    args.extend(["--rate", "200", "--concurrency", "4"]);
+    let child = env.command(&args).spawn().expect("import starts");
+    // Once some workers have landed, the server fails everything for three seconds.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while env.stats().candidates < 20 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    env.sandbox.set_faults(Faults {
+        status500: 1.0,
+        ..Faults::default()
+    });
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let during = env.stats();
+    env.sandbox.set_faults(Faults::default());
+    let out = child.wait_with_output().await.expect("import ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(during.faults_injected > 0, "the outage came too late to test");
+    let stats = env.stats();
+    assert_eq!((stats.candidates, stats.timesheets), (150, 300));
+    assert_eq!(
+        (stats.duplicate_candidates, stats.duplicate_timesheets),
+        (0, 0)
+    );
+}

@@ -380,7 +380,8 @@ async fn check_report(env: &Env, run: &Run, quirks: &str) {
         let said = message("IE-2001");
         assert!(
             said.contains("not sent: generalSetting.PPSNumber"),
-            "{said}"
+            "{said:?} in {:?}",
+            rows.iter().find(|r| r["key"] == "IE-2001")
         );
     }
     if quirks.contains("default-rates-locked") {
