@@ -14,7 +14,7 @@ mod endpoints;
 mod error;
 pub(crate) mod limiter;
 pub mod models;
-mod paging;
+pub(crate) mod paging;
 pub(crate) mod retry;
 mod send;
 mod token;

@@ -43,7 +43,16 @@ pub(crate) fn parse_page(body: &[u8], context: &str) -> Result<Page, ApiError> {
         },
         _ => return Err(no_list(context)),
     };
-    let total = [
+    Ok(Page {
+        items,
+        total: total_of(&value),
+    })
+}
+
+/// The total a list answer gives, wherever the server puts it (`meta.totalDocs`, `totalDocs`,
+/// `total`, …).
+pub(crate) fn total_of(value: &Value) -> Option<u64> {
+    [
         "/meta/totalDocs",
         "/totalDocs",
         "/total",
@@ -51,11 +60,11 @@ pub(crate) fn parse_page(body: &[u8], context: &str) -> Result<Page, ApiError> {
         "/data/totalDocs",
     ]
     .iter()
-    .find_map(|p| value.pointer(p).and_then(as_count));
-    Ok(Page { items, total })
+    .find_map(|p| value.pointer(p).and_then(as_count))
 }
 
-fn as_count(v: &Value) -> Option<u64> {
+/// A count as a number or a numeric string.
+pub(crate) fn as_count(v: &Value) -> Option<u64> {
     match v {
         Value::Number(n) => n.as_u64(),
         Value::String(s) => s.trim().parse().ok(),

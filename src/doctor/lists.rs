@@ -1,6 +1,7 @@
 //! Each list's first page: where the answer keeps its items and its total, and what a page
 //! beyond the documented largest size and a refused request are answered.
 
+use crate::api::paging::as_count;
 use serde_json::Value;
 
 use super::Check;
@@ -38,31 +39,13 @@ pub(super) fn envelope(value: &Value) -> Option<(&'static str, &[Value], Vec<&'s
         ("/data/totalDocs", "data.totalDocs"),
     ]
     .iter()
-    .filter(|(p, _)| value.pointer(p).is_some_and(|v| count_of(v).is_some()))
+    .filter(|(p, _)| value.pointer(p).is_some_and(|v| as_count(v).is_some()))
     .map(|(_, name)| *name)
     .collect();
     Some((items.0, items.1, totals))
 }
 
-fn count_of(v: &Value) -> Option<u64> {
-    match v {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-pub(super) fn total_of(value: &Value) -> Option<u64> {
-    [
-        "/meta/totalDocs",
-        "/totalDocs",
-        "/total",
-        "/meta/total",
-        "/data/totalDocs",
-    ]
-    .iter()
-    .find_map(|p| value.pointer(p).and_then(count_of))
-}
+pub(super) use crate::api::paging::total_of;
 
 pub(super) fn list_check(endpoint: &'static str, answer: &Answer) -> (Check, Option<Listing>) {
     let name = format!("list {endpoint}");

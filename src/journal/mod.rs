@@ -289,8 +289,17 @@ impl Journal {
     }
 }
 
-#[cfg(unix)]
+/// The state directory, created readable by its owner only (0700).
 fn create_private_dir(dir: &Path) -> Result<(), JournalError> {
+    private_dir(dir).map_err(|source| JournalError::StateDir {
+        path: dir.to_path_buf(),
+        source,
+    })
+}
+
+/// A directory created with mode 0700 (and its parents), or left as it is when it exists.
+#[cfg(unix)]
+pub(super) fn private_dir(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     if dir.is_dir() {
         return Ok(());
@@ -299,10 +308,6 @@ fn create_private_dir(dir: &Path) -> Result<(), JournalError> {
         .recursive(true)
         .mode(0o700)
         .create(dir)
-        .map_err(|source| JournalError::StateDir {
-            path: dir.to_path_buf(),
-            source,
-        })
 }
 
 /// A SQLite error opening the journal at `path`; "read-only" or "cannot open" in a folder that
@@ -337,11 +342,8 @@ fn is_read_only(e: &std::io::Error) -> bool {
 }
 
 #[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> Result<(), JournalError> {
-    std::fs::create_dir_all(dir).map_err(|source| JournalError::StateDir {
-        path: dir.to_path_buf(),
-        source,
-    })
+pub(super) fn private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)
 }
 
 /// Create the journal file with mode 0600 before SQLite opens it (SQLite gives its `-wal` and

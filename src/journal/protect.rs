@@ -63,7 +63,7 @@ impl Key {
             }
         }
         let dir = path.parent().unwrap_or(Path::new("."));
-        create_private_dir(dir).map_err(fail)?;
+        super::private_dir(dir).map_err(fail)?;
         let key = Key(rand::random());
         let temp = dir.join(format!(".{KEY_FILE}.{}.tmp", std::process::id()));
         let written = (|| {
@@ -143,23 +143,6 @@ fn read_key(path: &Path) -> Result<Key, KeyRead> {
                 .into(),
         )),
     }
-}
-
-#[cfg(unix)]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    if dir.is_dir() {
-        return Ok(());
-    }
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-}
-
-#[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)
 }
 
 /// Where the key lives beside a token store file.

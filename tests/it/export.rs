@@ -576,12 +576,16 @@ mod against_the_sandbox {
     use secrecy::SecretString;
 
     async fn sandbox(seed_payslips: usize) -> (SandboxHandle, Client) {
-        let sb = start(SandboxConfig {
+        sandbox_with(SandboxConfig {
             seed_payslips,
             ..SandboxConfig::default()
         })
         .await
-        .expect("sandbox starts");
+    }
+
+    /// A sandbox started with `config`, and a client signed in to it.
+    async fn sandbox_with(config: SandboxConfig) -> (SandboxHandle, Client) {
+        let sb = start(config).await.expect("sandbox starts");
         let mut config = ClientConfig::new(url::Url::parse(&sb.base_url).expect("url"));
         config.rate = 1000;
         let creds = Credentials {
@@ -625,24 +629,13 @@ mod against_the_sandbox {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn payslips_without_worker_ids_are_left_out_of_a_per_worker_export() {
-        let sb = start(SandboxConfig {
+        let (_sb, client) = sandbox_with(SandboxConfig {
             seed_payslips: 104,
             quirks: nxsys_sandbox::Quirks::parse("payslip-no-worker-id,filters-ignored")
                 .expect("quirks"),
             ..SandboxConfig::default()
         })
-        .await
-        .expect("sandbox starts");
-        let mut config = ClientConfig::new(url::Url::parse(&sb.base_url).expect("url"));
-        config.rate = 1000;
-        let creds = Credentials {
-            client_id: sb.client_id.clone(),
-            client_secret: SecretString::from(sb.client_secret.clone()),
-            refresh_token: SecretString::from(sb.refresh_token.clone()),
-        };
-        let client = nxsys_etl::auth::connect(config, creds, None)
-            .await
-            .expect("signed in");
+        .await;
         let dir = tempfile::tempdir().expect("dir");
         let mut one = ExportRequest::new(dir.path().join("one.xlsx"));
         one.workers = vec!["SR-1".into()];

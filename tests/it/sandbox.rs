@@ -1359,17 +1359,11 @@ async fn listens_on_loopback_only() {
 
 // ---------------------------------------------------------------- the command
 
-#[tokio::test]
-async fn sandbox_command_prints_json_and_serves() {
+/// `nxsys-etl sandbox --json --addr 127.0.0.1:0 ARGS…` started, and the JSON of its first line.
+async fn sandbox_command(args: &[&str]) -> (std::process::Child, Value) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_nxsys-etl"))
-        .args([
-            "sandbox",
-            "--json",
-            "--addr",
-            "127.0.0.1:0",
-            "--quirks",
-            "meta-pagination",
-        ])
+        .args(["sandbox", "--json", "--addr", "127.0.0.1:0"])
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -1384,6 +1378,12 @@ async fn sandbox_command_prints_json_and_serves() {
     .unwrap();
     let facts: Value =
         serde_json::from_str(&line).unwrap_or_else(|_| panic!("first line is JSON: {line}"));
+    (child, facts)
+}
+
+#[tokio::test]
+async fn sandbox_command_prints_json_and_serves() {
+    let (mut child, facts) = sandbox_command(&["--quirks", "meta-pagination"]).await;
     let base = facts["base_url"].as_str().unwrap();
     assert!(base.starts_with("http://127.0.0.1:"));
     assert!(facts["client_id"].as_str().unwrap().starts_with("NXSYS."));
@@ -1424,31 +1424,13 @@ async fn sandbox_command_prints_json_and_serves() {
 
 #[tokio::test]
 async fn sandbox_command_takes_api_variants_and_poison() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_nxsys-etl"))
-        .args([
-            "sandbox",
-            "--json",
-            "--addr",
-            "127.0.0.1:0",
-            "--quirks",
-            "filters-ignored,no_line_echo,flat-get",
-            "--faults",
-            "poison=AR-0042,poison=AR-0043",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("binary runs");
-    let stdout = child.stdout.take().unwrap();
-    let line = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).map(|_| line)
-    })
-    .await
-    .unwrap()
-    .unwrap();
-    let facts: Value =
-        serde_json::from_str(&line).unwrap_or_else(|_| panic!("first line is JSON: {line}"));
+    let (mut child, facts) = sandbox_command(&[
+        "--quirks",
+        "filters-ignored,no_line_echo,flat-get",
+        "--faults",
+        "poison=AR-0042,poison=AR-0043",
+    ])
+    .await;
     let base = facts["base_url"].as_str().unwrap();
     let http = reqwest::Client::new();
     let faults: Value = http

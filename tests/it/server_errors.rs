@@ -115,7 +115,10 @@ async fn a_short_outage_mid_run_is_ridden_out() {
     let out = child.wait_with_output().await.expect("import ends");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(during.faults_injected > 0, "the outage came too late to test");
+    assert!(
+        during.faults_injected > 0,
+        "the outage came too late to test"
+    );
     let stats = env.stats();
     assert_eq!((stats.candidates, stats.timesheets), (150, 300));
     assert_eq!(
