@@ -539,8 +539,10 @@ impl<'a, R: Remote> Engine<'a, R> {
                         message: message.clone(),
                     });
                 }
-                // Spread the sends over the budget: a short outage passes in between.
-                let wait = budget / (MIN_SERVER_ERROR_SENDS + 1);
+                // A lone 5xx is sent again soon; a repeated one ever later, up to a quarter of
+                // the budget apart, so that a short outage passes in between.
+                let soon = std::time::Duration::from_millis(250) * 4u32.saturating_pow(*n - 1);
+                let wait = soon.min(budget / (MIN_SERVER_ERROR_SENDS + 1));
                 tracing::info!(seq, %message, ?wait, "server error; sending again after a wait");
                 tokio::time::sleep(wait).await;
             }
