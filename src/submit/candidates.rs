@@ -5,9 +5,10 @@
 use serde_json::Value;
 
 use super::SubmitError;
-use super::engine::{ADOPTED, Engine, NEW_PREFIX, Written, read};
+use super::engine::{ADOPTED, Engine, NEW_PREFIX, read};
 use super::remote::{CandidateKey, Remote, ServerRecord};
 use super::shape::{like_sheet, whole};
+use super::write::Written;
 use crate::journal::RecordState;
 use crate::model::Action;
 use crate::model::Body;

@@ -1,11 +1,11 @@
-//! The engine: stages in dependency order, records concurrently, the exactly-once write loop,
-//! and what later stages learn from earlier ones (ids, failures).
+//! The engine: stages in dependency order, records concurrently, and what later stages learn
+//! from earlier ones (ids, failures). The exactly-once write loop is in `write.rs`, what a
+//! stage reads in bulk in `listing.rs`.
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::AtomicU32;
 use std::sync::{Mutex, MutexGuard};
-use std::time::Instant;
 
 use futures::TryStreamExt;
 
@@ -17,17 +17,6 @@ use crate::model::{Action, Change, Entity, Record, RecordDetail};
 use crate::plan::resolve::VatCodes;
 use crate::plan::timesheet::{PayInfo, ServerTimesheet};
 use crate::plan::{Decision, payload_hash};
-
-/// Sends of one write before the run gives up (and stays resumable): each lost answer is
-/// followed by a search, so only an API that keeps losing answers gets here.
-const MAX_SENDS: u32 = 8;
-
-/// Records in a row the server fails with 5xx before the run stops as "the server looks
-/// down" (exit 3, resumable) instead of failing record after record.
-const SERVER_ERRORS_IN_A_ROW: u32 = 5;
-
-/// Sends of a write answered 5xx, at least, before its record is failed (within the budget).
-const MIN_SERVER_ERROR_SENDS: u32 = 3;
 
 /// A stage reads the whole list of what it may touch in one go (a page holds 100) when that
 /// costs fewer requests than looking each record up: up to this many items per record.
@@ -67,22 +56,6 @@ pub struct Held {
     pub why: String,
 }
 
-/// The result of a write that went through the exactly-once loop.
-pub enum Written<T> {
-    /// The server answered the write.
-    Sent(T),
-    /// An answer was lost and the record was then found on the server.
-    Found(T),
-    /// The server refused a create as a conflict (409) and the search found the record: it
-    /// was already there.
-    Adopted(T),
-    /// The server refused the data.
-    Rejected { status: u16, message: String },
-    /// The server kept answering 5xx (with searches showing the record absent) for the whole
-    /// [`SubmitOptions::server_error_budget`]: the record is failed, the run goes on.
-    ServerError { status: u16, message: String },
-}
-
 /// One submission: the remote, the journal rows of the run, the VAT codes read once, what the
 /// stages have learnt so far, and the listings of the current stage.
 pub struct Engine<'a, R: Remote> {
@@ -113,7 +86,7 @@ pub struct Engine<'a, R: Remote> {
     /// The server, as the journal names it.
     pub base_url: String,
     /// Records failed with a server error since the last write that went through.
-    server_errors_in_row: AtomicU32,
+    pub(super) server_errors_in_row: AtomicU32,
 }
 
 /// Match the records of a resumed run to their journal rows by entity, natural key and payload
@@ -310,16 +283,7 @@ impl<'a, R: Remote> Engine<'a, R> {
             (RecordState::Done, None)
                 if matches!(record.entity, Entity::Candidates | Entity::CandidatesIe) =>
             {
-                self.pending_ids
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(PendingId {
-                        seq: row.seq,
-                        entity: record.entity,
-                        agency_ref: record.key.clone(),
-                        http_status: row.http_status,
-                        message: row.message.clone(),
-                    });
+                self.pend(row.seq, record, row.http_status, row.message.clone());
             }
             (RecordState::Held, _) => {
                 self.remember_failure(record, "its update is held for approval");
@@ -401,7 +365,7 @@ impl<'a, R: Remote> Engine<'a, R> {
     }
 
     /// A worker landed, but the answer did not say its id: journal it as done and read its id
-    /// after the stage ([`Engine::resolve_pending_ids`]).
+    /// after the stage ([`Engine::after_candidates`]).
     pub fn await_id(
         &self,
         seq: u32,
@@ -410,6 +374,12 @@ impl<'a, R: Remote> Engine<'a, R> {
         message: Option<String>,
     ) -> Result<(), SubmitError> {
         self.finish(seq, RecordState::Done, None, http_status, message.clone())?;
+        self.pend(seq, record, http_status, message);
+        Ok(())
+    }
+
+    /// Add a created worker to those whose id is read after the stage.
+    fn pend(&self, seq: u32, record: &Record, http_status: Option<u16>, message: Option<String>) {
         self.pending_ids
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -420,43 +390,6 @@ impl<'a, R: Remote> Engine<'a, R> {
                 http_status,
                 message,
             });
-        Ok(())
-    }
-
-    /// The server kept failing on this record: journal it as a server error (the timesheets
-    /// that need it are not sent) and go on — unless several records in a row ended so, when
-    /// the server looks down and the run stops (resumable).
-    pub fn server_failed(
-        &self,
-        seq: u32,
-        record: &Record,
-        api_id: Option<String>,
-        status: u16,
-        message: &str,
-    ) -> Result<(), SubmitError> {
-        let why = format!(
-            "the server failed on it (HTTP {status}) for {}s while answering other requests: \
-             {message}. Not on the server; run the same import again to send it again, and if it \
-             keeps failing, ask Nxsys support about this record",
-            self.options.server_error_budget.as_secs()
-        );
-        self.remember_failure(record, &why);
-        self.finish(
-            seq,
-            RecordState::ServerError,
-            api_id,
-            Some(status),
-            Some(why),
-        )?;
-        let in_row = self.server_errors_in_row.fetch_add(1, Ordering::Relaxed) + 1;
-        if in_row >= SERVER_ERRORS_IN_A_ROW {
-            return Err(SubmitError::Aborted(format!(
-                "the server failed on {in_row} records in a row (last: HTTP {status}: {message}); \
-                 it looks down, so the run stopped. Nothing was sent twice; run the same import \
-                 again later to resume"
-            )));
-        }
-        Ok(())
     }
 
     pub fn block(&self, seq: u32, message: &str) -> Result<(), SubmitError> {
@@ -503,93 +436,6 @@ impl<'a, R: Remote> Engine<'a, R> {
                 message,
             },
         )?)
-    }
-
-    /// Send a write exactly once. `ambiguous` says an earlier attempt (maybe by a killed
-    /// process) may have landed: search first. After each lost answer, search; found → done,
-    /// not found → send again. A refusal after a lost answer is checked by one more search
-    /// (the lost write may be why the server refuses, e.g. "code already exists").
-    pub async fn write_once<T, S, SF, F, FF>(
-        &self,
-        seq: u32,
-        entity: Entity,
-        mut ambiguous: bool,
-        mut send: S,
-        mut search: F,
-    ) -> Result<Written<T>, SubmitError>
-    where
-        S: FnMut() -> SF,
-        SF: Future<Output = Result<T, RemoteError>>,
-        F: FnMut() -> FF,
-        FF: Future<Output = Result<Option<T>, RemoteError>>,
-    {
-        let mut sends = 0;
-        // The first 5xx answer and the last one, while the server keeps failing this write.
-        let mut server_error: Option<(Instant, u32, u16, String)> = None;
-        loop {
-            if ambiguous && let Some(found) = read(search()).await? {
-                return Ok(Written::Found(found));
-            }
-            // The search worked, so the server answers; it fails on this record.
-            if let Some((since, n, status, message)) = &server_error {
-                let budget = self.options.server_error_budget;
-                if *n >= MIN_SERVER_ERROR_SENDS && since.elapsed() >= budget {
-                    return Ok(Written::ServerError {
-                        status: *status,
-                        message: message.clone(),
-                    });
-                }
-                // A lone 5xx is sent again soon; a repeated one ever later, up to a quarter of
-                // the budget apart, so that a short outage passes in between.
-                let soon = std::time::Duration::from_millis(250) * 4u32.saturating_pow(*n - 1);
-                let wait = soon.min(budget / (MIN_SERVER_ERROR_SENDS + 1));
-                tracing::info!(seq, %message, ?wait, "server error; sending again after a wait");
-                tokio::time::sleep(wait).await;
-            }
-            if sends >= MAX_SENDS + server_error.as_ref().map_or(0, |s| s.1) {
-                return Err(SubmitError::Aborted(format!(
-                    "the API lost the answer to the same write {sends} times; stopped so \
-                     nothing is sent twice. Run the same import again later to resume"
-                )));
-            }
-            self.journal.mark_sent(self.run, seq)?;
-            self.wrote
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(entity);
-            sends += 1;
-            match send().await {
-                Ok(answer) => {
-                    self.server_errors_in_row.store(0, Ordering::Relaxed);
-                    return Ok(Written::Sent(answer));
-                }
-                Err(RemoteError::Ambiguous { message }) => {
-                    tracing::info!(seq, %message, "answer lost; searching before sending again");
-                    ambiguous = true;
-                }
-                Err(RemoteError::ServerError { status, message }) => {
-                    ambiguous = true;
-                    let (since, n) = server_error
-                        .as_ref()
-                        .map_or((Instant::now(), 0), |s| (s.0, s.1));
-                    server_error = Some((since, n + 1, status, message));
-                }
-                Err(RemoteError::Rejected { status, message }) => {
-                    // 409: the server already holds it (another process, another machine, or
-                    // our own lost write): adopt it when the search finds it.
-                    if status == 409
-                        && let Some(found) = read(search()).await?
-                    {
-                        return Ok(Written::Adopted(found));
-                    }
-                    if ambiguous && let Some(found) = read(search()).await? {
-                        return Ok(Written::Found(found));
-                    }
-                    return Ok(Written::Rejected { status, message });
-                }
-                Err(RemoteError::Abort { message }) => return Err(SubmitError::Aborted(message)),
-            }
-        }
     }
 
     /// The report detail of a record as the run started with it: a resumed run's as its

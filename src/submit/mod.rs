@@ -19,6 +19,7 @@ mod run;
 mod shape;
 mod stop;
 mod timesheets;
+mod write;
 
 use std::collections::HashMap;
 

@@ -7,8 +7,9 @@ use futures::TryStreamExt;
 
 use super::SubmitError;
 use super::candidates::{agency_ref, conflict};
-use super::engine::{ADOPTED, Engine, NEW_PREFIX, Written, read};
+use super::engine::{ADOPTED, Engine, NEW_PREFIX, read};
 use super::remote::{CandidateKey, Remote};
+use super::write::Written;
 use crate::journal::RecordState;
 use crate::model::{Action, Body, PayRef, Record, RecordDetail, WorkerRef};
 use crate::plan::Decision;
