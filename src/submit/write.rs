@@ -74,10 +74,11 @@ impl<R: Remote> Engine<'_, R> {
                         message: message.clone(),
                     });
                 }
-                // A lone 5xx is sent again soon; a repeated one ever later, up to a quarter of
-                // the budget apart, so that a short outage passes in between.
+                // A lone 5xx is sent again soon (250 ms), a repeated one ever later (1 s, 4 s,
+                // then half the budget apart): a short outage passes in between, and a record the
+                // server always fails costs about five sends.
                 let soon = std::time::Duration::from_millis(250) * 4u32.saturating_pow(*n - 1);
-                let wait = soon.min(budget / (MIN_SERVER_ERROR_SENDS + 1));
+                let wait = soon.min(budget / 2);
                 tracing::info!(seq, %message, ?wait, "server error; sending again after a wait");
                 tokio::time::sleep(wait).await;
             }
