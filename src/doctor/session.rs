@@ -66,15 +66,18 @@ pub(super) fn write_only_checks() -> Vec<Check> {
         ),
         (
             "PUT semantics",
-            "learns whether a PUT clears fields it leaves out; then sends whole records",
+            "always sends the whole record (the server's copy with the sheet's changes on top), \
+             so a replacing PUT clears nothing",
         ),
         (
             "PPS field",
-            "learns whether Irish bodies may carry generalSetting.PPSNumber; then leaves it out",
+            "after a refusal naming it, sends Irish bodies without generalSetting.PPSNumber and \
+             remembers it",
         ),
         (
             "default pay codes",
-            "learns whether PR100/PR101 refuse updates; then leaves them as they are",
+            "a refused update of PR100/PR101 leaves the code unchanged with a warning; \
+             timesheets go on",
         ),
     ]
     .into_iter()
