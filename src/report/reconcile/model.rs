@@ -49,6 +49,10 @@ pub struct ControlTotal {
     pub balanced: bool,
 }
 
+/// What "net only" means, where a report says it.
+pub const NET_ONLY_NOTE: &str = "yes (net only): Nxsys does not echo each line's rate and units, so \
+     only the timesheet's net was tied; lines and units read back are left blank";
+
 impl ControlTotal {
     /// What the Balanced column says.
     pub fn balanced_text(&self) -> &'static str {
@@ -57,7 +61,7 @@ impl ControlTotal {
             self.read_back.is_none() && self.read_back_net.is_some(),
         ) {
             (true, false) => "yes",
-            (true, true) => "yes (net only: the server does not echo lines)",
+            (true, true) => "yes (net only)",
             (false, _) => "NO",
         }
     }

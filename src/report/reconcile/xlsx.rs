@@ -442,6 +442,12 @@ fn control_sheet(
         format!("{balanced} of {}", control.len()),
         &styles.bold,
     )?;
+    if control
+        .iter()
+        .any(|c| c.read_back.is_none() && c.read_back_net.is_some())
+    {
+        sheet.write_string(total_row + 2, 0, super::model::NET_ONLY_NOTE)?;
+    }
     if !control.is_empty() {
         sheet.autofilter(0, 0, control.len() as u32, titles.len() as u16 - 1)?;
     }
