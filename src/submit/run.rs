@@ -234,11 +234,7 @@ pub async fn import<R: Remote>(
     match submit(remote, journal, &run_id, &work, &prior, &options).await {
         Ok(()) => {
             let counts = journal.outcome_counts(&run_id)?;
-            let server_duplicates = journal
-                .records(&run_id)?
-                .iter()
-                .filter(|r| !r.detail.server_duplicates.is_empty())
-                .count();
+            let server_duplicates = journal.server_duplicate_count(&run_id)?;
             let status = if dry_run {
                 RunStatus::DryRun
             } else if counts.get(Outcome::ServerError) > 0 {
