@@ -553,7 +553,8 @@ fn repeated_lines(draft: &TimesheetDraft) -> Vec<(usize, &'static str, Finding)>
     let mut findings = Vec::new();
     for (i, k) in keys.iter().enumerate() {
         let first = if keys.len() <= 32 {
-            keys.get(..i).and_then(|earlier| earlier.iter().position(|e| e == k))
+            keys.get(..i)
+                .and_then(|earlier| earlier.iter().position(|e| e == k))
         } else {
             match seen.get(k) {
                 Some(&j) => Some(j),
