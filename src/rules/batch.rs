@@ -6,6 +6,7 @@
 //! of the same batch. Each check returns findings with the JSON path of the column they are
 //! about; the schema stage turns that into a cell reference.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
@@ -15,7 +16,7 @@ use serde_json::Value as Json;
 
 use super::Finding;
 use super::number::Currency;
-use crate::model::{PayRef, Provenance, TimesheetDraft, WorkerRef};
+use crate::model::{PayRef, Provenance, TimesheetDraft, VatRef, WorkerRef};
 
 /// A finding about one column of a row, named by the column's JSON path.
 pub type ColumnFinding = (&'static str, Finding);
@@ -535,38 +536,52 @@ impl<'a> TaxPeriod<'a> {
 /// both would be paid, which is right for a genuine second shift and wrong for a line entered
 /// twice, so each is a warning naming both rows.
 fn repeated_lines(draft: &TimesheetDraft) -> Vec<(usize, &'static str, Finding)> {
-    let key = |l: &crate::model::LineDraft| {
-        let pay = match &l.pay {
-            PayRef::Code(c) => c.to_uppercase(),
-            PayRef::Id(id) => id.clone(),
-        };
-        let vat = l.vat.as_ref().map(|v| format!("{v:?}")).unwrap_or_default();
-        (pay, l.rate.normalize(), l.units.normalize(), vat)
-    };
-    let mut seen: HashMap<_, &Provenance> = HashMap::new();
-    let mut findings = Vec::new();
-    for (i, line) in draft.lines.iter().enumerate() {
-        let k = key(line);
-        match seen.get(&k) {
-            Some(first) => findings.push((
-                i,
-                "rates[].units",
-                Finding::warning(
-                    "timesheet.repeated_line",
-                    format!(
-                        "this line repeats {} exactly (pay code {}, rate {}, units {}): both \
-                         will be paid, doubling that pay — delete one if it was entered twice",
-                        Where(first),
-                        k.0,
-                        k.1,
-                        k.2
-                    ),
-                ),
-            )),
-            None => {
-                seen.insert(k, &line.provenance);
+    // The key borrows the line: a pay code already in capitals (as read) is not copied, and the
+    // VAT reference is compared as it is (its variant and text, what its `Debug` form said).
+    fn key(l: &crate::model::LineDraft) -> (Cow<'_, str>, Decimal, Decimal, Option<&VatRef>) {
+        let pay: Cow<'_, str> = match &l.pay {
+            PayRef::Code(c) if c.chars().any(|c| c.to_uppercase().ne(std::iter::once(c))) => {
+                Cow::Owned(c.to_uppercase())
             }
-        }
+            PayRef::Code(c) | PayRef::Id(c) => Cow::Borrowed(c.as_str()),
+        };
+        (pay, l.rate.normalize(), l.units.normalize(), l.vat.as_ref())
+    }
+    let keys: Vec<_> = draft.lines.iter().map(key).collect();
+    // A timesheet has a handful of lines: comparing with the earlier ones beats hashing them.
+    let mut seen: HashMap<&_, usize> = HashMap::new();
+    let mut findings = Vec::new();
+    for (i, k) in keys.iter().enumerate() {
+        let first = if keys.len() <= 32 {
+            keys.get(..i)
+                .and_then(|earlier| earlier.iter().position(|e| e == k))
+        } else {
+            match seen.get(k) {
+                Some(&j) => Some(j),
+                None => {
+                    seen.insert(k, i);
+                    None
+                }
+            }
+        };
+        let Some(first) = first.and_then(|j| draft.lines.get(j)) else {
+            continue;
+        };
+        findings.push((
+            i,
+            "rates[].units",
+            Finding::warning(
+                "timesheet.repeated_line",
+                format!(
+                    "this line repeats {} exactly (pay code {}, rate {}, units {}): both \
+                     will be paid, doubling that pay — delete one if it was entered twice",
+                    Where(&first.provenance),
+                    k.0,
+                    k.1,
+                    k.2
+                ),
+            ),
+        ));
     }
     findings
 }
