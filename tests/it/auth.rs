@@ -309,10 +309,9 @@ async fn approve_in_browser(url: Url) -> Result<String, String> {
     Ok(done.text().await.unwrap_or_default())
 }
 
-#[tokio::test]
-async fn login_completes_when_an_http_client_approves() {
-    let sb = start(SandboxConfig::default()).await;
-    let opts = options(&sb);
+/// `auth login` with `opts`, the portal approved by an HTTP client standing in for the browser:
+/// what the login gives, and the page the browser lands on.
+async fn login_approved(opts: LoginOptions) -> (login::LoginOutcome, String) {
     let (page_tx, page_rx) = tokio::sync::oneshot::channel();
     let outcome = login::run(opts, move |url: &Url| {
         let url = url.clone();
@@ -327,6 +326,13 @@ async fn login_completes_when_an_http_client_approves() {
     .await
     .expect("login finishes");
     let landing = page_rx.await.unwrap().expect("browser flow");
+    (outcome, landing)
+}
+
+#[tokio::test]
+async fn login_completes_when_an_http_client_approves() {
+    let sb = start(SandboxConfig::default()).await;
+    let (outcome, landing) = login_approved(options(&sb)).await;
     assert!(landing.contains("Signed in"), "{landing}");
     assert_eq!(outcome.redirect_uri.host_str(), Some("127.0.0.1"));
     let refresh = outcome.tokens.refresh_token.expect("a refresh token");
@@ -393,16 +399,7 @@ async fn login_uses_the_registered_redirect_uri_exactly() {
     let sb = exact(&registered).await;
     let mut opts = options(&sb);
     opts.redirect_uri = Url::parse(&registered).unwrap();
-    let (page_tx, page_rx) = tokio::sync::oneshot::channel();
-    let outcome = login::run(opts, move |url: &Url| {
-        let url = url.clone();
-        tokio::spawn(async move {
-            let _ = page_tx.send(approve_in_browser(url).await);
-        });
-    })
-    .await
-    .expect("the registered redirect URI signs in");
-    let landing = page_rx.await.unwrap().expect("browser flow");
+    let (outcome, landing) = login_approved(opts).await;
     assert!(landing.contains("Signed in"), "{landing}");
     assert_eq!(outcome.redirect_uri.as_str(), registered);
     assert!(outcome.tokens.refresh_token.is_some());

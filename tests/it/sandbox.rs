@@ -1381,15 +1381,9 @@ async fn sandbox_command(args: &[&str]) -> (std::process::Child, Value) {
     (child, facts)
 }
 
-#[tokio::test]
-async fn sandbox_command_prints_json_and_serves() {
-    let (mut child, facts) = sandbox_command(&["--quirks", "meta-pagination"]).await;
-    let base = facts["base_url"].as_str().unwrap();
-    assert!(base.starts_with("http://127.0.0.1:"));
-    assert!(facts["client_id"].as_str().unwrap().starts_with("NXSYS."));
-    let http = reqwest::Client::new();
-    let tokens: Value = http
-        .post(format!("{base}/nxsys/oauth/token"))
+/// The token answer of the sandbox command's refresh token (`facts` as it printed them).
+async fn command_tokens(http: &reqwest::Client, base: &str, facts: &Value) -> Value {
+    http.post(format!("{base}/nxsys/oauth/token"))
         .form(&[
             ("grantType", "refresh_token"),
             ("refreshToken", facts["refresh_token"].as_str().unwrap()),
@@ -1401,7 +1395,17 @@ async fn sandbox_command_prints_json_and_serves() {
         .unwrap()
         .json()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn sandbox_command_prints_json_and_serves() {
+    let (mut child, facts) = sandbox_command(&["--quirks", "meta-pagination"]).await;
+    let base = facts["base_url"].as_str().unwrap();
+    assert!(base.starts_with("http://127.0.0.1:"));
+    assert!(facts["client_id"].as_str().unwrap().starts_with("NXSYS."));
+    let http = reqwest::Client::new();
+    let tokens = command_tokens(&http, base, &facts).await;
     let list: Value = http
         .get(format!("{base}/nxsys/payment-rate"))
         .header(
@@ -1442,20 +1446,7 @@ async fn sandbox_command_takes_api_variants_and_poison() {
         .await
         .unwrap();
     assert_eq!(faults["poison"], json!(["AR-0042", "AR-0043"]));
-    let tokens: Value = http
-        .post(format!("{base}/nxsys/oauth/token"))
-        .form(&[
-            ("grantType", "refresh_token"),
-            ("refreshToken", facts["refresh_token"].as_str().unwrap()),
-            ("clientId", facts["client_id"].as_str().unwrap()),
-            ("clientSecret", facts["client_secret"].as_str().unwrap()),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tokens = command_tokens(&http, base, &facts).await;
     let auth = format!(
         "Nxsys-oauthtoken {}",
         tokens["accessToken"].as_str().unwrap()
