@@ -11,7 +11,8 @@ use super::client::{Answer, Client};
 use super::error::ApiError;
 use super::models::*;
 use super::traits::{
-    Numbers, ServerTraits, is_number_field, is_pps_field, restyle_numbers, strip_pps,
+    Numbers, ServerTraits, is_number_field, is_pps_field, refuses_field, refuses_type,
+    restyle_numbers, strip_pps,
 };
 
 /// `{ "data": x }` → x; `[x, …]` → x (the timesheet update answers an array); else as is.
@@ -68,8 +69,10 @@ impl Client {
 
     /// Send a write, written the way the server has been seen to want it: money and units
     /// as numbers or strings, Irish bodies without a PPS field. A refusal that names such a
-    /// field (nothing was applied) teaches the client, and the write goes once more in the
-    /// other form.
+    /// field and says it is of the wrong type, or not allowed at all (nothing was applied),
+    /// sends the write once more in the other form; the client learns that form only when the
+    /// server takes it. A refusal of a value (a PPS number in a format the server rejects) is
+    /// returned as it is: the PPS number is never dropped to get a record through.
     async fn write<T: DeserializeOwned>(
         &self,
         method: Method,
@@ -83,36 +86,49 @@ impl Client {
         if ireland && traits.pps_field == Some(false) {
             strip_pps(&mut json);
         }
-        let refused = match self.call(method.clone(), segments, Some(&json)).await {
+        let learnt = match self.call(method.clone(), segments, Some(&json)).await {
             Err(ApiError::Rejected {
-                field: Some(field), ..
-            }) if is_number_field(&field) && traits.numbers != Numbers::Either => {
+                field: Some(field),
+                message,
+                ..
+            }) if is_number_field(&field)
+                && refuses_type(&message)
+                && traits.numbers != Numbers::Either =>
+            {
                 let other = match traits.numbers {
                     Numbers::NumbersOnly => Numbers::StringsOnly,
                     _ => Numbers::NumbersOnly,
                 };
-                tracing::info!(field, ?other, "the server refused the number style; learnt");
-                self.learn(&ServerTraits {
+                tracing::info!(field, ?other, "the server refused the number style");
+                restyle_numbers(&mut json, other);
+                ServerTraits {
                     numbers: other,
                     ..ServerTraits::default()
-                });
-                restyle_numbers(&mut json, other);
-                json
+                }
             }
             Err(ApiError::Rejected {
-                field: Some(field), ..
-            }) if ireland && is_pps_field(&field) && traits.pps_field != Some(false) => {
-                tracing::info!(field, "the server refuses a PPS field; learnt");
-                self.learn(&ServerTraits {
+                field: Some(field),
+                message,
+                ..
+            }) if ireland
+                && is_pps_field(&field)
+                && refuses_field(&message)
+                && traits.pps_field != Some(false) =>
+            {
+                tracing::info!(field, "the server refuses a PPS field");
+                strip_pps(&mut json);
+                ServerTraits {
                     pps_field: Some(false),
                     ..ServerTraits::default()
-                });
-                strip_pps(&mut json);
-                json
+                }
             }
             other => return other,
         };
-        self.call(method, segments, Some(&refused)).await
+        let answer = self.call(method, segments, Some(&json)).await;
+        if answer.is_ok() {
+            self.learn(&learnt);
+        }
+        answer
     }
 
     async fn read<T: DeserializeOwned>(&self, segments: &[&str]) -> Result<T, ApiError> {

@@ -142,6 +142,29 @@ pub fn is_pps_field(field: &str) -> bool {
     field.to_ascii_lowercase().contains("pps")
 }
 
+/// Whether a refusal's message says a field has the wrong JSON type ("must be a number",
+/// "expected a string"), not that its value is wrong.
+pub fn refuses_type(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    ["number", "string", "type"].iter().any(|w| m.contains(w))
+}
+
+/// Whether a refusal's message says a field is not allowed at all (NestJS's "property X should
+/// not exist", "unknown field", "not allowed"), not that its value is wrong.
+pub fn refuses_field(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    [
+        "should not exist",
+        "not allowed",
+        "unknown",
+        "unrecognized",
+        "not permitted",
+        "not expected",
+    ]
+    .iter()
+    .any(|w| m.contains(w))
+}
+
 /// Write the money and quantity fields of a request body as `style` wants them: JSON
 /// numbers, or decimal strings (as the client's models write them).
 pub fn restyle_numbers(body: &mut serde_json::Value, style: Numbers) {
@@ -295,6 +318,16 @@ mod tests {
         assert_eq!(body["hoursPerUnit"], "1");
         assert!(is_number_field("rates[3].units") && is_number_field("hoursPerUnit"));
         assert!(!is_number_field("generalSetting.surname"));
+        assert!(refuses_type(
+            "rates[0].rate must be a JSON number, not a string"
+        ));
+        assert!(!refuses_type("rates[0].rate must be at most 1000000"));
+        assert!(refuses_field(
+            "property generalSetting.PPSNumber should not exist"
+        ));
+        assert!(!refuses_field(
+            "generalSetting.PPSNumber is not a valid PPS number"
+        ));
         let mut ie =
             serde_json::json!({"generalSetting": {"PPSNumber": "1234567T", "forename": "A"}});
         strip_pps(&mut ie);
