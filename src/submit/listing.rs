@@ -1,6 +1,7 @@
 //! What a stage reads in bulk: the listings taken before a stage (so records need no look-up
 //! each) and the read-back after the run (for the control totals).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use futures::TryStreamExt;
@@ -85,14 +86,16 @@ impl<R: Remote> Engine<'_, R> {
         for (year, _) in tax_years(records.values().copied()) {
             // Nothing written since the stage's listing: it is still what the server holds.
             let list = match self.timesheet_lists.get(&year) {
-                Some(list) if !self.wrote_any(Entity::Timesheets) => Some(list.clone()),
+                Some(list) if !self.wrote_any(Entity::Timesheets) => Some(Cow::Borrowed(list)),
                 _ => {
                     let limit = self.list_limit(Entity::Timesheets, work.len()).await?;
-                    read(self.remote.list_timesheets(year, limit)).await?
+                    read(self.remote.list_timesheets(year, limit))
+                        .await?
+                        .map(Cow::Owned)
                 }
             };
             if let Some(list) = list {
-                for t in list {
+                for t in list.iter() {
                     let totals = t.lines.as_deref().map(timesheet::totals);
                     let key = format!(
                         "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
@@ -106,7 +109,7 @@ impl<R: Remote> Engine<'_, R> {
                     );
                     same.entry(key.clone()).or_default().push(t.id.clone());
                     key_of.insert(t.id.clone(), key);
-                    listed.insert(t.id, (totals, t.net));
+                    listed.insert(t.id.clone(), (totals, t.net));
                 }
             }
         }
@@ -169,14 +172,16 @@ impl<R: Remote> Engine<'_, R> {
             // Nothing written since the stage's listing: it is still what the server holds.
             let unwritten = !self.wrote_any(entity) && pending.is_empty();
             let list = match self.candidate_lists.get(&ireland) {
-                Some(list) if unwritten => Some(list.clone()),
+                Some(list) if unwritten => Some(Cow::Borrowed(list)),
                 _ => {
                     let limit = self.list_limit(entity, stage.len()).await?;
-                    read(self.remote.list_candidates(ireland, limit)).await?
+                    read(self.remote.list_candidates(ireland, limit))
+                        .await?
+                        .map(Cow::Owned)
                 }
             };
             let mut by_ref: HashMap<&str, Vec<String>> = HashMap::new();
-            for c in list.iter().flatten() {
+            for c in list.iter().flat_map(|l| l.iter()) {
                 if let Some(agency) = super::candidates::agency_ref(&c.json) {
                     by_ref.entry(agency).or_default().push(c.id.clone());
                 }
