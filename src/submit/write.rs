@@ -142,12 +142,16 @@ impl<R: Remote> Engine<'_, R> {
         message: &str,
     ) -> Result<(), SubmitError> {
         let why = format!(
-            "the server failed on it (HTTP {status}) for {}s while answering other requests: \
-             {message}. Not on the server; run the same import again to send it again, and if it \
-             keeps failing, ask Nxsys support about this record",
+            "the server failed on it again and again for {} s ({message}) while it answered \
+             other requests. It is not on Nxsys: run the same import again to send it again, and \
+             if it keeps failing, ask Nxsys support about this record",
             self.options.server_error_budget.as_secs()
         );
-        self.remember_failure(record, &why);
+        // What the records that need it say: short, the record's own row says the rest.
+        self.remember_failure(
+            record,
+            &format!("the server failed on it again and again, HTTP {status}; import again"),
+        );
         self.finish(
             seq,
             RecordState::ServerError,
