@@ -1,5 +1,6 @@
 //! `nxsys-etl import`: validate, plan, submit exactly once, reconcile.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::{Result, anyhow};
@@ -248,20 +249,21 @@ fn refuse_unusable_files(findings: &[CellFinding]) -> Result<()> {
 /// The user's rows that did not land (invalid, rejected, blocked), in their own columns with an
 /// error column: fix them and import the fix file.
 fn write_fix_file(out: &std::path::Path, records: &[Record], report: &RunReport) -> Result<()> {
-    let failing: std::collections::HashMap<(&str, &str), &reconcile::ReportRow> = report
-        .rows
-        .iter()
-        .filter(|r| {
-            matches!(
-                r.outcome,
-                Outcome::Invalid | Outcome::Rejected | Outcome::Blocked
-            )
-        })
-        .map(|r| ((r.entity.as_str(), r.key.as_str()), r))
-        .collect();
+    // The rows that did not land, by entity and key: only those are held.
+    let mut failing: HashMap<(String, String), reconcile::ReportRow> = HashMap::new();
+    report.each(|entry| {
+        if matches!(
+            entry.row.outcome,
+            Outcome::Invalid | Outcome::Rejected | Outcome::Blocked
+        ) {
+            failing.insert((entry.row.entity.clone(), entry.row.key.clone()), entry.row);
+        }
+        Ok::<_, crate::journal::JournalError>(())
+    })
+    .map_err(Failure::aborted)?;
     let mut rows: Vec<(Provenance, Vec<CellFinding>)> = Vec::new();
     for record in records {
-        let Some(row) = failing.get(&(record.entity.name(), record.key.as_str())) else {
+        let Some(row) = failing.get(&(record.entity.name().to_string(), record.key.clone())) else {
             continue;
         };
         for at in &record.provenance {

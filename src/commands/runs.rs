@@ -356,24 +356,10 @@ pub(crate) fn print_report(report: &RunReport) {
             .collect();
         println!("  {entity:<14} {}", parts.join(", "));
     }
-    let attention: Vec<_> = report
-        .rows
-        .iter()
-        .filter(|r| {
-            matches!(
-                r.outcome,
-                Outcome::Invalid
-                    | Outcome::Rejected
-                    | Outcome::ServerError
-                    | Outcome::Blocked
-                    | Outcome::Held
-                    | Outcome::Pending
-            )
-        })
-        .collect();
+    let attention = &report.tally.attention;
     if !attention.is_empty() {
         println!("Rows that need attention:");
-        for row in attention.iter().take(20) {
+        for row in attention {
             let status = row
                 .http_status
                 .map(|s| format!(" HTTP {s}"))
@@ -393,15 +379,16 @@ pub(crate) fn print_report(report: &RunReport) {
                 row.key
             );
         }
-        if attention.len() > 20 {
-            println!("  … and {} more (see the report)", attention.len() - 20);
+        let more = report.tally.attention_count - attention.len();
+        if more > 0 {
+            println!("  … and {more} more (see the report)");
         }
     }
-    if report.server_duplicates > 0 {
+    if report.tally.server_duplicates > 0 {
         println!(
             "DUPLICATES ON THE SERVER: {} records are held twice by Nxsys (another import sent \
              the same at the same time); see their messages and remove the extra ones",
-            report.server_duplicates
+            report.tally.server_duplicates
         );
     }
     let flagged = report.fraud_patterns();

@@ -182,6 +182,22 @@ impl Journal {
 
     /// Every record of a run, in sequence order.
     pub fn records(&self, run: &str) -> Result<Vec<RecordRow>, JournalError> {
+        let mut rows = Vec::new();
+        self.each_record(run, |row| {
+            rows.push(row);
+            Ok::<_, JournalError>(())
+        })?;
+        Ok(rows)
+    }
+
+    /// Hand every record of a run to `visit`, in sequence order, one at a time: a report of
+    /// 100,000 records is written without holding them (the journal is locked meanwhile, so
+    /// `visit` must not call it).
+    pub fn each_record<E: From<JournalError>>(
+        &self,
+        run: &str,
+        mut visit: impl FnMut(RecordRow) -> Result<(), E>,
+    ) -> Result<(), E> {
         let conn = self.conn();
         let mut stmt = conn
             .prepare(&format!(
@@ -190,9 +206,11 @@ impl Journal {
             .map_err(|e| self.sql_err(e))?;
         let rows = stmt
             .query_map([run], stored::read_record)
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(|e| self.sql_err(e))?;
-        rows.into_iter().collect()
+        for row in rows {
+            visit(row.map_err(|e| self.sql_err(e))??)?;
+        }
+        Ok(())
     }
 
     /// How many records a run has.

@@ -104,75 +104,87 @@ pub fn value_text(v: &Value) -> String {
     crate::journal::protect::shown(v)
 }
 
-/// Write the Changes sheet.
-pub fn write_sheet(
-    sheet: &mut Worksheet,
-    rows: &[ChangeRow],
-    header: &Format,
-    held: &Format,
-) -> Result<(), XlsxError> {
+const TITLES: [&str; 12] = [
+    "Source",
+    "Key",
+    "Name",
+    "Field",
+    "Class",
+    "Old",
+    "New",
+    "Outcome",
+    "Accepted by",
+    "Warning",
+    CHANGE_ID,
+    APPROVE,
+];
+
+/// Start the Changes sheet: its name, widths, header and print set-up.
+pub fn header(sheet: &mut Worksheet, header: &Format) -> Result<(), XlsxError> {
     sheet.set_name(SHEET)?;
-    let titles = [
-        "Source",
-        "Key",
-        "Name",
-        "Field",
-        "Class",
-        "Old",
-        "New",
-        "Outcome",
-        "Accepted by",
-        "Warning",
-        CHANGE_ID,
-        APPROVE,
-    ];
-    for (col, title) in titles.iter().enumerate() {
-        sheet.write_string_with_format(0, col as u16, *title, header)?;
-    }
-    sheet.set_freeze_panes(1, 0)?;
-    let approve = Format::new()
-        .set_background_color(Color::RGB(0xE2EFDA))
-        .set_unlocked();
-    for (i, c) in rows.iter().enumerate() {
-        let row = i as u32 + 1;
-        let warning = if c.fraud_pattern { FRAUD_FLAG } else { "" };
-        let texts = [
-            c.source.as_str(),
-            &c.key,
-            &c.name,
-            &c.field,
-            c.class.as_str(),
-            &c.old,
-            &c.new,
-        ];
-        for (col, text) in texts.iter().enumerate() {
-            sheet.write_string(row, col as u16, *text)?;
-        }
-        if c.outcome == Outcome::Held {
-            sheet.write_string_with_format(row, 7, c.outcome.label(), held)?;
-        } else {
-            sheet.write_string(row, 7, c.outcome.label())?;
-        }
-        sheet.write_string(row, 8, &c.accepted)?;
-        if c.fraud_pattern {
-            sheet.write_string_with_format(row, 9, warning, held)?;
-        }
-        sheet.write_string(row, 10, &c.change_id)?;
-        sheet.write_blank(row, 11, &approve)?;
-    }
-    if !rows.is_empty() {
-        sheet.autofilter(0, 0, rows.len() as u32, titles.len() as u16 - 1)?;
-    }
     for (col, width) in [28, 12, 20, 30, 9, 28, 28, 21, 20, 40, 22, 9]
         .into_iter()
         .enumerate()
     {
         sheet.set_column_width(col as u16, width)?;
     }
+    for (col, title) in TITLES.iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16, *title, header)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
     // Printed for sign-off: landscape, one page wide, the header on every page.
     sheet.set_landscape();
     sheet.set_paper_size(9);
     sheet.set_print_fit_to_pages(1, 0);
     sheet.set_repeat_rows(0, 0)?;
+    Ok(())
+}
+
+/// The Approve column's cells: green and left unlocked for the person who approves.
+pub fn approve_format() -> Format {
+    Format::new()
+        .set_background_color(Color::RGB(0xE2EFDA))
+        .set_unlocked()
+}
+
+/// One changed field, at `row`.
+pub fn write_row(
+    sheet: &mut Worksheet,
+    row: u32,
+    c: &ChangeRow,
+    approve: &Format,
+    held: &Format,
+) -> Result<(), XlsxError> {
+    let texts = [
+        c.source.as_str(),
+        &c.key,
+        &c.name,
+        &c.field,
+        c.class.as_str(),
+        &c.old,
+        &c.new,
+    ];
+    for (col, text) in texts.iter().enumerate() {
+        sheet.write_string(row, col as u16, *text)?;
+    }
+    if c.outcome == Outcome::Held {
+        sheet.write_string_with_format(row, 7, c.outcome.label(), held)?;
+    } else {
+        sheet.write_string(row, 7, c.outcome.label())?;
+    }
+    sheet.write_string(row, 8, &c.accepted)?;
+    if c.fraud_pattern {
+        sheet.write_string_with_format(row, 9, FRAUD_FLAG, held)?;
+    }
+    sheet.write_string(row, 10, &c.change_id)?;
+    sheet.write_blank(row, 11, approve)?;
+    Ok(())
+}
+
+/// The filter over every row written.
+pub fn finish(sheet: &mut Worksheet, last_row: u32) -> Result<(), XlsxError> {
+    if last_row > 0 {
+        sheet.autofilter(0, 0, last_row, TITLES.len() as u16 - 1)?;
+    }
     Ok(())
 }

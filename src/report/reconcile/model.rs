@@ -95,39 +95,157 @@ pub struct Summary {
     pub report: Option<PathBuf>,
 }
 
-/// Everything a report shows about a run.
-#[derive(Debug, Clone, Serialize)]
-pub struct RunReport {
+/// One record as the report shows it: its row, the fields it changes, its control totals.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub row: ReportRow,
+    pub changes: Vec<ChangeRow>,
+    pub control: Option<ControlTotal>,
+}
+
+/// How many rows that need attention the terminal summary shows.
+pub const ATTENTION_SHOWN: usize = 20;
+
+/// The control totals summed over the run's timesheets.
+#[derive(Debug, Clone, Default)]
+pub struct ControlTally {
+    /// Input, acknowledged and read back. A timesheet read back by its net only adds its net.
+    pub sums: [Totals; 3],
+    pub timesheets: usize,
+    pub balanced: usize,
+    /// Some timesheet was tied by its net only.
+    pub net_only: bool,
+    /// The longest worker reference, in characters (a column as wide as it).
+    pub widest_worker: usize,
+}
+
+impl ControlTally {
+    fn add(&mut self, c: &ControlTotal) {
+        for (k, totals) in [Some(c.input), c.acknowledged, c.read_back]
+            .iter()
+            .enumerate()
+        {
+            if let Some(t) = totals {
+                add(&mut self.sums[k], t);
+            }
+        }
+        if c.read_back.is_none()
+            && let Some(net) = c.read_back_net
+        {
+            self.sums[2].net += net;
+            self.net_only = true;
+        }
+        self.timesheets += 1;
+        self.balanced += usize::from(c.balanced);
+        self.widest_worker = self.widest_worker.max(c.worker.chars().count());
+    }
+}
+
+/// Adds `t` to `sum`.
+pub fn add(sum: &mut Totals, t: &Totals) {
+    sum.lines += t.lines;
+    sum.units += t.units;
+    sum.net += t.net;
+}
+
+/// What the whole report adds up to, read in one pass before anything is written: the counts,
+/// the totals and the first rows that need attention, never every row.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    /// Records per outcome for each entity present, in dependency order.
+    per_entity: Vec<(Entity, Counts)>,
+    pub rows: usize,
+    /// Changed fields (rows of the Changes sheet).
+    pub changes: usize,
+    /// Records whose identity and bank details change together.
+    pub fraud_patterns: usize,
+    /// Records the server turned out to hold twice.
+    pub server_duplicates: usize,
+    pub control: ControlTally,
+    /// The first [`ATTENTION_SHOWN`] rows that need attention, and how many there are.
+    pub attention: Vec<ReportRow>,
+    pub attention_count: usize,
+}
+
+impl Tally {
+    fn add(&mut self, entity: Entity, entry: &Entry) {
+        let at = match self.per_entity.binary_search_by_key(&entity, |(e, _)| *e) {
+            Ok(at) => at,
+            Err(at) => {
+                self.per_entity.insert(at, (entity, Counts::default()));
+                at
+            }
+        };
+        *self.per_entity[at].1.0.entry(entry.row.outcome).or_default() += 1;
+        self.rows += 1;
+        self.changes += entry.changes.len();
+        self.fraud_patterns += usize::from(entry.changes.iter().any(|c| c.fraud_pattern));
+        if let Some(c) = &entry.control {
+            self.control.add(c);
+        }
+        if needs_attention(entry.row.outcome) {
+            self.attention_count += 1;
+            if self.attention.len() < ATTENTION_SHOWN {
+                self.attention.push(entry.row.clone());
+            }
+        }
+    }
+}
+
+/// Outcomes a person has to act on.
+pub fn needs_attention(outcome: Outcome) -> bool {
+    matches!(
+        outcome,
+        Outcome::Invalid
+            | Outcome::Rejected
+            | Outcome::ServerError
+            | Outcome::Blocked
+            | Outcome::Held
+            | Outcome::Pending
+    )
+}
+
+/// Where a report's records come from.
+enum Records<'j> {
+    /// Rows already read (tests, small runs).
+    Held(Vec<RecordRow>),
+    /// Streamed from the journal, one record at a time, each time they are needed.
+    Journal(&'j Journal),
+}
+
+/// Everything a report shows about a run: the run, what it adds up to, and its records,
+/// handed out one at a time ([`RunReport::each`]) so that a run of 100,000 records is reported
+/// in constant memory.
+pub struct RunReport<'j> {
     pub run: RunRow,
     pub mask_pii: bool,
     pub dry_run: bool,
     /// A dry run planned without Nxsys (`--offline`).
     pub offline: bool,
-    pub rows: Vec<ReportRow>,
-    /// Every field an update changed or would change (sent and held).
-    pub changes: Vec<ChangeRow>,
-    /// Records the server turned out to hold twice.
-    pub server_duplicates: usize,
-    pub control: Vec<ControlTotal>,
+    pub tally: Tally,
+    records: Records<'j>,
 }
 
 /// What an offline plan says wherever it is shown.
 pub const OFFLINE_NOTE: &str = "offline — not checked against Nxsys";
 
-impl RunReport {
-    /// Read a run and its records from the journal. `mask_pii` overrides the run's own option.
+impl<'j> RunReport<'j> {
+    /// A run's report, its records streamed from the journal. `mask_pii` overrides the run's
+    /// own option.
     pub fn from_journal(
-        journal: &Journal,
+        journal: &'j Journal,
         run_id: &str,
         mask_pii: Option<bool>,
-    ) -> Result<RunReport, JournalError> {
+    ) -> Result<RunReport<'j>, JournalError> {
         let run = journal.run(run_id)?;
-        let records = journal.records(run_id)?;
-        Ok(RunReport::build(run, &records, mask_pii))
+        RunReport::new(run, Records::Journal(journal), mask_pii)
     }
 
-    /// Build from rows already read.
-    pub fn build(run: RunRow, records: &[RecordRow], mask_pii: Option<bool>) -> RunReport {
+    fn new(
+        run: RunRow,
+        records: Records<'j>,
+        mask_pii: Option<bool>,
+    ) -> Result<RunReport<'j>, JournalError> {
         let mask = mask_pii.unwrap_or_else(|| {
             run.options
                 .get("mask_pii")
@@ -141,116 +259,148 @@ impl RunReport {
                 .get("offline")
                 .and_then(Value::as_bool)
                 .unwrap_or(false);
-        let mut rows = Vec::with_capacity(records.len());
-        let mut changes = Vec::new();
-        let mut control = Vec::new();
-        let mut server_duplicates = 0;
-        for record in records {
-            let detail = &record.detail;
-            let outcome = match record.outcome(dry_run) {
-                Outcome::WouldCreate | Outcome::WouldUpdate if offline => Outcome::WouldSend,
-                outcome => outcome,
-            };
-            let hide = |s: &str| if mask { mask_text(s) } else { s.to_string() };
-            let mut message = record.message.clone().unwrap_or_default();
-            let notes: Vec<&str> = detail
-                .findings
-                .iter()
-                .chain(&detail.warnings)
-                .map(String::as_str)
-                .collect();
-            if !notes.is_empty() {
-                let findings = notes.join("\n");
-                message = if message.is_empty() {
-                    findings
-                } else {
-                    format!("{findings}\n{message}")
-                };
-            }
-            if !detail.server_duplicates.is_empty() {
-                server_duplicates += 1;
-            }
-            let source = source_text(&record.provenance);
-            let name = detail.name.clone().unwrap_or_default();
-            changes.extend(changes::rows_of(
-                record,
-                outcome,
-                &source,
-                &hide(&record.natural_key),
-                &name,
-                mask,
-            ));
-            rows.push(ReportRow {
-                seq: record.seq,
-                entity: record.entity.name().to_string(),
-                source,
-                key: hide(&record.natural_key),
-                name,
-                identifier: detail.identifier.as_deref().map(&hide).unwrap_or_default(),
-                outcome,
-                api_id: record.api_id.clone().unwrap_or_default(),
-                http_status: record.http_status,
-                message: hide(&message),
-                changes: changes_text(&record.changed, mask),
-                attempts: record.attempts,
-            });
-            if let Some(input) = detail.input {
-                let balanced = outcome.landed() && detail.totals_agree();
-                control.push(ControlTotal {
-                    seq: record.seq,
-                    worker: detail.worker.clone().unwrap_or_default(),
-                    worker_id: detail.worker_id.clone().unwrap_or_default(),
-                    tax_year: detail.tax_year,
-                    tax_period: detail.tax_period,
-                    outcome,
-                    input,
-                    acknowledged: detail.acknowledged,
-                    read_back: detail.read_back,
-                    read_back_net: detail.read_back_net,
-                    balanced,
-                });
-            }
-        }
-        RunReport {
+        let mut report = RunReport {
             run,
             mask_pii: mask,
             dry_run,
             offline,
-            rows,
+            tally: Tally::default(),
+            records,
+        };
+        let mut tally = Tally::default();
+        report.each_record(|record| {
+            let entry = report.entry(&record);
+            if !record.detail.server_duplicates.is_empty() {
+                tally.server_duplicates += 1;
+            }
+            tally.add(record.entity, &entry);
+            Ok::<_, JournalError>(())
+        })?;
+        report.tally = tally;
+        Ok(report)
+    }
+
+    fn each_record<E: From<JournalError>>(
+        &self,
+        mut visit: impl FnMut(RecordRow) -> Result<(), E>,
+    ) -> Result<(), E> {
+        match &self.records {
+            Records::Held(rows) => rows.iter().try_for_each(|r| visit(r.clone())),
+            Records::Journal(journal) => journal.each_record(&self.run.id, visit),
+        }
+    }
+
+    /// Hand every record, as the report shows it, to `visit`, in sequence order.
+    pub fn each<E: From<JournalError>>(
+        &self,
+        mut visit: impl FnMut(Entry) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.each_record(|record| visit(self.entry(&record)))
+    }
+
+    /// Every entry, collected (tests and callers that know the run is small).
+    pub fn entries(&self) -> Result<Vec<Entry>, JournalError> {
+        let mut all = Vec::new();
+        self.each(|e| {
+            all.push(e);
+            Ok::<_, JournalError>(())
+        })?;
+        Ok(all)
+    }
+
+    /// One record as the report shows it.
+    fn entry(&self, record: &RecordRow) -> Entry {
+        let mask = self.mask_pii;
+        let detail = &record.detail;
+        let outcome = match record.outcome(self.dry_run) {
+            Outcome::WouldCreate | Outcome::WouldUpdate if self.offline => Outcome::WouldSend,
+            outcome => outcome,
+        };
+        let hide = |s: &str| if mask { mask_text(s) } else { s.to_string() };
+        let mut message = record.message.clone().unwrap_or_default();
+        let notes: Vec<&str> = detail
+            .findings
+            .iter()
+            .chain(&detail.warnings)
+            .map(String::as_str)
+            .collect();
+        if !notes.is_empty() {
+            let findings = notes.join("\n");
+            message = if message.is_empty() {
+                findings
+            } else {
+                format!("{findings}\n{message}")
+            };
+        }
+        let source = source_text(&record.provenance);
+        let name = detail.name.clone().unwrap_or_default();
+        let changes = changes::rows_of(
+            record,
+            outcome,
+            &source,
+            &hide(&record.natural_key),
+            &name,
+            mask,
+        );
+        let control = detail.input.map(|input| ControlTotal {
+            seq: record.seq,
+            worker: detail.worker.clone().unwrap_or_default(),
+            worker_id: detail.worker_id.clone().unwrap_or_default(),
+            tax_year: detail.tax_year,
+            tax_period: detail.tax_period,
+            outcome,
+            input,
+            acknowledged: detail.acknowledged,
+            read_back: detail.read_back,
+            read_back_net: detail.read_back_net,
+            balanced: outcome.landed() && detail.totals_agree(),
+        });
+        let row = ReportRow {
+            seq: record.seq,
+            entity: record.entity.name().to_string(),
+            source,
+            key: hide(&record.natural_key),
+            name,
+            identifier: detail.identifier.as_deref().map(&hide).unwrap_or_default(),
+            outcome,
+            api_id: record.api_id.clone().unwrap_or_default(),
+            http_status: record.http_status,
+            message: hide(&message),
+            changes: changes_text(&record.changed, mask),
+            attempts: record.attempts,
+        };
+        Entry {
+            row,
             changes,
-            server_duplicates,
             control,
         }
     }
 
     /// Records per outcome, for one entity or (with `None`) all.
     pub fn counts(&self, entity: Option<&str>) -> Counts {
-        self.rows
-            .iter()
-            .filter(|row| entity.is_none_or(|e| e == row.entity))
-            .map(|row| row.outcome)
-            .collect()
+        let mut all = Counts::default();
+        for (e, counts) in &self.tally.per_entity {
+            if entity.is_none_or(|name| name == e.name()) {
+                for (outcome, n) in &counts.0 {
+                    *all.0.entry(*outcome).or_default() += n;
+                }
+            }
+        }
+        all
     }
 
     /// Entities present, in dependency order.
     pub fn entities(&self) -> Vec<String> {
-        Entity::ALL
+        self.tally
+            .per_entity
             .iter()
-            .filter(|e| self.rows.iter().any(|r| r.entity == e.name()))
-            .map(|e| e.name().to_string())
+            .map(|(e, _)| e.name().to_string())
             .collect()
     }
 
     /// Records whose identity and bank details change together.
     pub fn fraud_patterns(&self) -> usize {
-        let mut seqs: Vec<u32> = self
-            .changes
-            .iter()
-            .filter(|c| c.fraud_pattern)
-            .map(|c| c.seq)
-            .collect();
-        seqs.dedup();
-        seqs.len()
+        self.tally.fraud_patterns
     }
 
     /// The `--json` summary.
@@ -258,7 +408,7 @@ impl RunReport {
         let c = self.counts(None);
         Summary {
             run_id: self.run.id.clone(),
-            rows: self.rows.len(),
+            rows: self.tally.rows,
             created: c.get(Outcome::Created) + c.get(Outcome::WouldCreate),
             updated: c.get(Outcome::Updated) + c.get(Outcome::WouldUpdate),
             unchanged: c.get(Outcome::Unchanged),
@@ -270,11 +420,22 @@ impl RunReport {
             held: c.get(Outcome::Held),
             would_create_or_update: c.get(Outcome::WouldSend),
             fraud_patterns: self.fraud_patterns(),
-            server_duplicates: self.server_duplicates,
+            server_duplicates: self.tally.server_duplicates,
             dry_run: self.dry_run,
             offline: self.offline,
             report,
         }
+    }
+}
+
+impl RunReport<'static> {
+    /// Build from rows already read.
+    pub fn build(
+        run: RunRow,
+        records: Vec<RecordRow>,
+        mask_pii: Option<bool>,
+    ) -> Result<RunReport<'static>, JournalError> {
+        RunReport::new(run, Records::Held(records), mask_pii)
     }
 }
 

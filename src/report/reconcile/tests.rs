@@ -1,4 +1,5 @@
 use super::*;
+use super::changes::ChangeRow;
 use crate::journal::{RecordRow, RecordState, RunRow, RunStatus};
 use crate::model::{Action, Change, ChangeClass, Entity, Provenance, RecordDetail, Totals};
 use serde_json::json;
@@ -69,7 +70,7 @@ fn totals(lines: u32, units: &str, net: &str) -> Totals {
     }
 }
 
-fn sample(mask: Option<bool>) -> RunReport {
+fn sample(mask: Option<bool>) -> RunReport<'static> {
     let ts = |read_back: Totals| {
         json!({"worker": "A1", "worker_id": "SR-0", "tax_year": 2025, "tax_period": 1,
                "input": totals(2, "9", "200"), "acknowledged": totals(2, "9", "200"),
@@ -119,34 +120,50 @@ fn sample(mask: Option<bool>) -> RunReport {
             ts(totals(2, "9", "180")),
         ),
     ];
-    RunReport::build(run(RunStatus::Finished, false), &records, mask)
+    RunReport::build(run(RunStatus::Finished, false), records, mask).unwrap()
+}
+
+/// The report's rows, changes and control totals, collected.
+fn parts(report: &RunReport) -> (Vec<ReportRow>, Vec<ChangeRow>, Vec<ControlTotal>) {
+    let entries = report.entries().unwrap();
+    let rows = entries.iter().map(|e| e.row.clone()).collect();
+    let changes = entries.iter().flat_map(|e| e.changes.clone()).collect();
+    let control = entries.iter().filter_map(|e| e.control.clone()).collect();
+    (rows, changes, control)
 }
 
 #[test]
 fn outcomes_counts_and_summary() {
     let report = sample(None);
+    let (rows, _, control) = parts(&report);
     let s = report.summary(None);
     assert_eq!(
         (s.rows, s.created, s.updated, s.invalid, s.rejected),
         (6, 3, 1, 1, 1)
     );
-    assert_eq!(report.rows[0].source, "batch/candidates.csv, row 2");
-    assert!(report.rows[3].message.contains("column H"));
-    assert!(report.rows[1].changes.contains("12345678 → 87654321"));
-    assert!(report.control[0].balanced);
-    assert!(!report.control[1].balanced, "read back differs from input");
+    assert_eq!(rows[0].source, "batch/candidates.csv, row 2");
+    assert!(rows[3].message.contains("column H"));
+    assert!(rows[1].changes.contains("12345678 → 87654321"));
+    assert!(control[0].balanced);
+    assert!(!control[1].balanced, "read back differs from input");
+    // The tally adds up what the rows say.
+    let tally = &report.tally.control;
+    assert_eq!((tally.timesheets, tally.balanced), (2, 1));
+    assert_eq!(tally.sums[0].net, control[0].input.net + control[1].input.net);
+    assert_eq!(report.tally.attention_count, 2, "the invalid and the rejected row");
 }
 
 #[test]
 fn mask_pii_hides_identifiers_changes_and_messages() {
     let report = sample(Some(true));
-    assert_eq!(report.rows[0].identifier, "QQ******C");
+    let (rows, _, _) = parts(&report);
+    assert_eq!(rows[0].identifier, "QQ******C");
     assert!(
-        report.rows[1].changes.contains("******78 → ******21"),
+        rows[1].changes.contains("******78 → ******21"),
         "{}",
-        report.rows[1].changes
+        rows[1].changes
     );
-    assert!(!report.rows[2].message.contains("QQ123456C"));
+    assert!(!rows[2].message.contains("QQ123456C"));
 }
 
 #[test]
@@ -183,7 +200,7 @@ fn files_in_every_format_keep_text_as_text() {
     assert_eq!(changes.get((0, 11)), Some(&Data::String("Approve".into())));
     assert_eq!(
         changes.get((1, 10)),
-        Some(&Data::String(report.changes[0].change_id.clone()))
+        Some(&Data::String(parts(&report).1[0].change_id.clone()))
     );
     assert_eq!(changes.get((1, 4)), Some(&Data::String("bank".into())));
     let cands = book.worksheet_range("Candidates").unwrap();
@@ -210,6 +227,9 @@ fn files_in_every_format_keep_text_as_text() {
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
     assert_eq!(v["summary"]["created"], 3);
     assert_eq!(v["records"].as_array().unwrap().len(), 6);
+    assert_eq!(v["changes"].as_array().unwrap().len(), 1);
+    assert_eq!(v["control_totals"].as_array().unwrap().len(), 2);
+    assert_eq!(v["control_totals"][1]["input"]["net"], "200");
 
     assert!(matches!(
         write(&dir.path().join("r.txt"), &report, "1 (Rows)"),

@@ -1,6 +1,7 @@
 //! The reconciliation workbook: Summary (with a chart), a sheet per entity, Control totals.
 //! Every text cell is written as a string, never as a formula.
 
+use std::error::Error;
 use std::path::Path;
 
 use rust_decimal::Decimal;
@@ -9,8 +10,9 @@ use rust_xlsxwriter::{
     Chart, ChartType, Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };
 
-use super::model::{ControlTotal, RunReport};
-use crate::model::{Outcome, Totals};
+use super::changes;
+use super::model::{ControlTally, ControlTotal, ReportRow, RunReport};
+use crate::model::Outcome;
 use crate::writing::wrapped_row_height;
 
 struct Styles {
@@ -62,20 +64,59 @@ pub fn sheet_title(entity: &str) -> String {
     }
 }
 
-pub fn write(path: &Path, report: &RunReport, exit_status: &str) -> Result<(), XlsxError> {
+/// Write the workbook. The Summary comes from the report's tally; every other sheet is written
+/// in constant memory (rows go to a temporary file as they come) from one pass over the records.
+pub fn write(path: &Path, report: &RunReport, exit_status: &str) -> Result<(), Box<dyn Error>> {
     let styles = Styles::new();
     let mut workbook = Workbook::new();
     summary_sheet(workbook.add_worksheet(), report, exit_status, &styles)?;
-    for entity in report.entities() {
-        let sheet = workbook.add_worksheet();
-        entity_sheet(sheet, report, &entity, &styles)?;
+    let entities = report.entities();
+    for entity in &entities {
+        entity_header(workbook.add_worksheet_with_constant_memory()?, entity, &styles)?;
     }
-    if !report.changes.is_empty() {
-        let sheet = workbook.add_worksheet();
-        super::changes::write_sheet(sheet, &report.changes, &styles.header, &styles.warn)?;
+    let changes_at = (report.tally.changes > 0).then(|| entities.len() + 1);
+    if changes_at.is_some() {
+        changes::header(workbook.add_worksheet_with_constant_memory()?, &styles.header)?;
     }
-    control_sheet(workbook.add_worksheet(), &report.control, &styles)?;
-    workbook.save(path)
+    let control_at = entities.len() + 1 + usize::from(changes_at.is_some());
+    control_header(workbook.add_worksheet_with_constant_memory()?, &styles)?;
+
+    let approve = changes::approve_format();
+    // The next row of each sheet after the Summary.
+    let mut next = vec![1u32; control_at + 1];
+    report.each(|entry| -> Result<(), Box<dyn Error>> {
+        if let Some(i) = entities.iter().position(|e| *e == entry.row.entity) {
+            let sheet = workbook.worksheet_from_index(i + 1)?;
+            entity_row(sheet, next[i + 1], &entry.row, &styles)?;
+            next[i + 1] += 1;
+        }
+        if let Some(at) = changes_at {
+            for change in &entry.changes {
+                let sheet = workbook.worksheet_from_index(at)?;
+                changes::write_row(sheet, next[at], change, &approve, &styles.warn)?;
+                next[at] += 1;
+            }
+        }
+        if let Some(control) = &entry.control {
+            let sheet = workbook.worksheet_from_index(control_at)?;
+            control_row(sheet, next[control_at], control, &styles)?;
+            next[control_at] += 1;
+        }
+        Ok(())
+    })?;
+    for i in 1..=entities.len() {
+        entity_finish(workbook.worksheet_from_index(i)?, next[i] - 1)?;
+    }
+    if let Some(at) = changes_at {
+        changes::finish(workbook.worksheet_from_index(at)?, next[at] - 1)?;
+    }
+    control_finish(
+        workbook.worksheet_from_index(control_at)?,
+        &report.tally.control,
+        &styles,
+    )?;
+    workbook.save(path)?;
+    Ok(())
 }
 
 fn header(sheet: &mut Worksheet, titles: &[&str], styles: &Styles) -> Result<(), XlsxError> {
@@ -118,13 +159,13 @@ fn summary_sheet(
             if report.mask_pii { "yes" } else { "no" }.into(),
         ),
     ];
-    if report.server_duplicates > 0 {
+    if report.tally.server_duplicates > 0 {
         facts.push((
             "DUPLICATES ON THE SERVER",
             format!(
                 "{} records are held twice by Nxsys (another import sent the same at the same \
                  time); their messages name the extra records — remove them before payroll runs",
-                report.server_duplicates
+                report.tally.server_duplicates
             ),
         ));
     }
@@ -188,9 +229,9 @@ fn summary_sheet(
             &styles.bold,
         )?;
     }
-    sheet.write_number_with_format(total_row, total_col, report.rows.len() as f64, &styles.bold)?;
+    sheet.write_number_with_format(total_row, total_col, report.tally.rows as f64, &styles.bold)?;
 
-    let chart_row = money_totals(sheet, total_row + 2, &report.control, styles)?;
+    let chart_row = money_totals(sheet, total_row + 2, &report.tally.control, styles)?;
     if !outcomes.is_empty() {
         let mut chart = Chart::new(ChartType::Column);
         chart.title().set_name("Records by outcome");
@@ -223,39 +264,34 @@ fn summary_sheet(
 fn money_totals(
     sheet: &mut Worksheet,
     top: u32,
-    control: &[ControlTotal],
+    control: &ControlTally,
     styles: &Styles,
 ) -> Result<u32, XlsxError> {
-    if control.is_empty() {
+    if control.timesheets == 0 {
         return Ok(top);
-    }
-    let mut sums = [Totals::default(); 3];
-    for c in control {
-        for (k, totals) in [Some(c.input), c.acknowledged, c.read_back]
-            .iter()
-            .enumerate()
-        {
-            if let Some(t) = totals {
-                add(&mut sums[k], t);
-            }
-        }
     }
     let titles = ["Timesheet totals", "Lines", "Units", "Net"];
     for (col, title) in titles.iter().enumerate() {
         sheet.write_string_with_format(top, col as u16, *title, &styles.header)?;
     }
     let labels = ["Input", "Acknowledged by the API", "Read back from the API"];
-    for (k, (label, t)) in labels.iter().zip(&sums).enumerate() {
+    for (k, (label, t)) in labels.iter().zip(&control.sums).enumerate() {
         let row = top + 1 + k as u32;
         sheet.write_string_with_format(row, 0, *label, &styles.bold)?;
-        sheet.write_number(row, 1, f64::from(t.lines))?;
-        sheet.write_number(row, 2, money(t.units))?;
+        // Tied by the net only: no lines or units were read back to add up.
+        if !(k == 2 && control.net_only) {
+            sheet.write_number(row, 1, f64::from(t.lines))?;
+            sheet.write_number(row, 2, money(t.units))?;
+        }
         sheet.write_number_with_format(row, 3, money(t.net), &styles.money_bold)?;
     }
-    let balanced = control.iter().filter(|c| c.balanced).count();
     let row = top + 1 + labels.len() as u32;
     sheet.write_string_with_format(row, 0, "Balanced timesheets", &styles.bold)?;
-    sheet.write_string(row, 1, format!("{balanced} of {}", control.len()))?;
+    sheet.write_string(
+        row,
+        1,
+        format!("{} of {}", control.balanced, control.timesheets),
+    )?;
     Ok(row + 1)
 }
 
@@ -263,64 +299,23 @@ fn money_totals(
 const MESSAGE_WIDTH: f64 = 60.0;
 const CHANGES_WIDTH: f64 = 50.0;
 
-fn entity_sheet(
-    sheet: &mut Worksheet,
-    report: &RunReport,
-    entity: &str,
-    styles: &Styles,
-) -> Result<(), XlsxError> {
+const ENTITY_TITLES: [&str; 10] = [
+    "Source",
+    "Key",
+    "Name",
+    "NI / PPS",
+    "Outcome",
+    "API id",
+    "HTTP status",
+    "Message",
+    "Changes",
+    "Attempts",
+];
+
+fn entity_header(sheet: &mut Worksheet, entity: &str, styles: &Styles) -> Result<(), XlsxError> {
     sheet.set_name(sheet_title(entity))?;
-    let titles = [
-        "Source",
-        "Key",
-        "Name",
-        "NI / PPS",
-        "Outcome",
-        "API id",
-        "HTTP status",
-        "Message",
-        "Changes",
-        "Attempts",
-    ];
-    header(sheet, &titles, styles)?;
-    let mut row = 0u32;
-    for r in report.rows.iter().filter(|r| r.entity == entity) {
-        row += 1;
-        let style = match r.outcome {
-            Outcome::Rejected | Outcome::ServerError | Outcome::Invalid | Outcome::Pending => {
-                Some(&styles.bad)
-            }
-            Outcome::Blocked | Outcome::Held => Some(&styles.warn),
-            _ => None,
-        };
-        let texts = [&r.source, &r.key, &r.name, &r.identifier];
-        for (col, text) in texts.iter().enumerate() {
-            sheet.write_string(row, col as u16, *text)?;
-        }
-        match style {
-            Some(s) => sheet.write_string_with_format(row, 4, r.outcome.label(), s)?,
-            None => sheet.write_string(row, 4, r.outcome.label())?,
-        };
-        sheet.write_string(row, 5, &r.api_id)?;
-        if let Some(status) = r.http_status {
-            sheet.write_number(row, 6, f64::from(status))?;
-        }
-        // Messages hold line breaks (one finding a line): wrapped, so they never run over the
-        // next cells.
-        sheet.write_string_with_format(row, 7, &r.message, &styles.wrap)?;
-        sheet.write_string_with_format(row, 8, &r.changes, &styles.wrap)?;
-        if let Some(height) = wrapped_row_height([
-            (r.message.as_str(), MESSAGE_WIDTH),
-            (r.changes.as_str(), CHANGES_WIDTH),
-        ]) {
-            sheet.set_row_height(row, height)?;
-        }
-        sheet.write_number(row, 9, f64::from(r.attempts))?;
-    }
-    if row > 0 {
-        sheet.autofilter(0, 0, row, titles.len() as u16 - 1)?;
-    }
-    // Never narrower than the (bold) header, so no header is cut.
+    // Never narrower than the (bold) header, so no header is cut. Widths are set before the
+    // rows: the sheet is written in constant memory.
     for (col, (width, title)) in [
         36,
         16,
@@ -334,11 +329,58 @@ fn entity_sheet(
         8,
     ]
     .into_iter()
-    .zip(titles)
+    .zip(ENTITY_TITLES)
     .enumerate()
     {
         let width = width.max(title.chars().count() + 3);
         sheet.set_column_width(col as u16, width as f64)?;
+    }
+    header(sheet, &ENTITY_TITLES, styles)
+}
+
+fn entity_row(
+    sheet: &mut Worksheet,
+    row: u32,
+    r: &ReportRow,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    let style = match r.outcome {
+        Outcome::Rejected | Outcome::ServerError | Outcome::Invalid | Outcome::Pending => {
+            Some(&styles.bad)
+        }
+        Outcome::Blocked | Outcome::Held => Some(&styles.warn),
+        _ => None,
+    };
+    // The height first: a row is written out once the next one starts.
+    if let Some(height) = wrapped_row_height([
+        (r.message.as_str(), MESSAGE_WIDTH),
+        (r.changes.as_str(), CHANGES_WIDTH),
+    ]) {
+        sheet.set_row_height(row, height)?;
+    }
+    let texts = [&r.source, &r.key, &r.name, &r.identifier];
+    for (col, text) in texts.iter().enumerate() {
+        sheet.write_string(row, col as u16, *text)?;
+    }
+    match style {
+        Some(s) => sheet.write_string_with_format(row, 4, r.outcome.label(), s)?,
+        None => sheet.write_string(row, 4, r.outcome.label())?,
+    };
+    sheet.write_string(row, 5, &r.api_id)?;
+    if let Some(status) = r.http_status {
+        sheet.write_number(row, 6, f64::from(status))?;
+    }
+    // Messages hold line breaks (one finding a line): wrapped, so they never run over the
+    // next cells.
+    sheet.write_string_with_format(row, 7, &r.message, &styles.wrap)?;
+    sheet.write_string_with_format(row, 8, &r.changes, &styles.wrap)?;
+    sheet.write_number(row, 9, f64::from(r.attempts))?;
+    Ok(())
+}
+
+fn entity_finish(sheet: &mut Worksheet, last_row: u32) -> Result<(), XlsxError> {
+    if last_row > 0 {
+        sheet.autofilter(0, 0, last_row, ENTITY_TITLES.len() as u16 - 1)?;
     }
     sheet.set_landscape();
     sheet.set_repeat_rows(0, 0)?;
@@ -349,111 +391,118 @@ fn money(d: Decimal) -> f64 {
     d.to_f64().unwrap_or(f64::NAN)
 }
 
-fn control_sheet(
+const CONTROL_TITLES: [&str; 15] = [
+    "Worker",
+    "Worker id",
+    "Tax year",
+    "Period",
+    "Outcome",
+    "Lines (input)",
+    "Units (input)",
+    "Net (input)",
+    "Lines (acknowledged)",
+    "Units (acknowledged)",
+    "Net (acknowledged)",
+    "Lines (read back)",
+    "Units (read back)",
+    "Net (read back)",
+    "Balanced",
+];
+
+fn control_header(sheet: &mut Worksheet, styles: &Styles) -> Result<(), XlsxError> {
+    sheet.set_name("Control totals")?;
+    header(sheet, &CONTROL_TITLES, styles)
+}
+
+fn control_row(
     sheet: &mut Worksheet,
-    control: &[ControlTotal],
+    row: u32,
+    c: &ControlTotal,
     styles: &Styles,
 ) -> Result<(), XlsxError> {
-    sheet.set_name("Control totals")?;
-    let titles = [
-        "Worker",
-        "Worker id",
-        "Tax year",
-        "Period",
-        "Outcome",
-        "Lines (input)",
-        "Units (input)",
-        "Net (input)",
-        "Lines (acknowledged)",
-        "Units (acknowledged)",
-        "Net (acknowledged)",
-        "Lines (read back)",
-        "Units (read back)",
-        "Net (read back)",
-        "Balanced",
-    ];
-    header(sheet, &titles, styles)?;
-    let mut sums = [Totals::default(); 3];
-    for (i, c) in control.iter().enumerate() {
-        let row = i as u32 + 1;
-        sheet.write_string(row, 0, &c.worker)?;
-        sheet.write_string(row, 1, &c.worker_id)?;
-        if let Some(y) = c.tax_year {
-            sheet.write_number(row, 2, f64::from(y))?;
-        }
-        if let Some(p) = c.tax_period {
-            sheet.write_number(row, 3, f64::from(p))?;
-        }
-        sheet.write_string(row, 4, c.outcome.label())?;
-        for (k, totals) in [Some(c.input), c.acknowledged, c.read_back]
-            .iter()
-            .enumerate()
-        {
-            let col = 5 + 3 * k as u16;
-            let Some(t) = totals else { continue };
-            let differs = *t != c.input;
-            add(&mut sums[k], t);
-            let (num, mon) = if differs {
-                (Some(&styles.number_bad), &styles.money_bad)
-            } else {
-                (None, &styles.money)
-            };
-            match num {
-                Some(f) => {
-                    sheet.write_number_with_format(row, col, f64::from(t.lines), f)?;
-                    sheet.write_number_with_format(row, col + 1, money(t.units), f)?;
-                }
-                None => {
-                    sheet.write_number(row, col, f64::from(t.lines))?;
-                    sheet.write_number(row, col + 1, money(t.units))?;
-                }
-            }
-            sheet.write_number_with_format(row, col + 2, money(t.net), mon)?;
-        }
-        if c.read_back.is_none()
-            && let Some(net) = c.read_back_net
-        {
-            let format = if net == c.input.net {
-                &styles.money
-            } else {
-                &styles.money_bad
-            };
-            sheet.write_number_with_format(row, 13, money(net), format)?;
-            sums[2].net += net;
-        }
-        if c.balanced {
-            sheet.write_string(row, 14, c.balanced_text())?;
-        } else {
-            sheet.write_string_with_format(row, 14, "NO", &styles.bad)?;
-        }
+    sheet.write_string(row, 0, &c.worker)?;
+    sheet.write_string(row, 1, &c.worker_id)?;
+    if let Some(y) = c.tax_year {
+        sheet.write_number(row, 2, f64::from(y))?;
     }
-    let total_row = control.len() as u32 + 1;
-    sheet.write_string_with_format(total_row, 0, "Total", &styles.bold)?;
-    for (k, t) in sums.iter().enumerate() {
+    if let Some(p) = c.tax_period {
+        sheet.write_number(row, 3, f64::from(p))?;
+    }
+    sheet.write_string(row, 4, c.outcome.label())?;
+    for (k, totals) in [Some(c.input), c.acknowledged, c.read_back]
+        .iter()
+        .enumerate()
+    {
         let col = 5 + 3 * k as u16;
-        sheet.write_number_with_format(total_row, col, f64::from(t.lines), &styles.bold)?;
-        sheet.write_number_with_format(total_row, col + 1, money(t.units), &styles.bold)?;
+        let Some(t) = totals else { continue };
+        let differs = *t != c.input;
+        let (num, mon) = if differs {
+            (Some(&styles.number_bad), &styles.money_bad)
+        } else {
+            (None, &styles.money)
+        };
+        match num {
+            Some(f) => {
+                sheet.write_number_with_format(row, col, f64::from(t.lines), f)?;
+                sheet.write_number_with_format(row, col + 1, money(t.units), f)?;
+            }
+            None => {
+                sheet.write_number(row, col, f64::from(t.lines))?;
+                sheet.write_number(row, col + 1, money(t.units))?;
+            }
+        }
+        sheet.write_number_with_format(row, col + 2, money(t.net), mon)?;
+    }
+    if c.read_back.is_none()
+        && let Some(net) = c.read_back_net
+    {
+        let format = if net == c.input.net {
+            &styles.money
+        } else {
+            &styles.money_bad
+        };
+        sheet.write_number_with_format(row, 13, money(net), format)?;
+    }
+    if c.balanced {
+        sheet.write_string(row, 14, c.balanced_text())?;
+    } else {
+        sheet.write_string_with_format(row, 14, "NO", &styles.bad)?;
+    }
+    Ok(())
+}
+
+/// The total row, the net-only note, the filter and the widths, once every row is written.
+fn control_finish(
+    sheet: &mut Worksheet,
+    control: &ControlTally,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    let total_row = control.timesheets as u32 + 1;
+    sheet.write_string_with_format(total_row, 0, "Total", &styles.bold)?;
+    for (k, t) in control.sums.iter().enumerate() {
+        let col = 5 + 3 * k as u16;
+        if !(k == 2 && control.net_only) {
+            sheet.write_number_with_format(total_row, col, f64::from(t.lines), &styles.bold)?;
+            sheet.write_number_with_format(total_row, col + 1, money(t.units), &styles.bold)?;
+        }
         sheet.write_number_with_format(total_row, col + 2, money(t.net), &styles.money_bold)?;
     }
-    let balanced = control.iter().filter(|c| c.balanced).count();
     sheet.write_string_with_format(
         total_row,
         14,
-        format!("{balanced} of {}", control.len()),
+        format!("{} of {}", control.balanced, control.timesheets),
         &styles.bold,
     )?;
-    if control
-        .iter()
-        .any(|c| c.read_back.is_none() && c.read_back_net.is_some())
-    {
+    if control.net_only {
         sheet.write_string(total_row + 2, 0, super::model::NET_ONLY_NOTE)?;
     }
-    if !control.is_empty() {
-        sheet.autofilter(0, 0, control.len() as u32, titles.len() as u16 - 1)?;
+    if control.timesheets > 0 {
+        sheet.autofilter(0, 0, control.timesheets as u32, CONTROL_TITLES.len() as u16 - 1)?;
     }
     // Every column as wide as its header (bold) or its widest value, whichever is wider: no
     // cut header, no `###` for a grand total.
-    let widest_net = sums
+    let widest_net = control
+        .sums
         .iter()
         // Digits, two decimals, a thousands comma per three digits, a sign, and a margin.
         .map(|t| {
@@ -462,17 +511,10 @@ fn control_sheet(
         })
         .max()
         .unwrap_or(0);
-    for (col, title) in titles.iter().enumerate() {
+    for (col, title) in CONTROL_TITLES.iter().enumerate() {
         let mut width = title.chars().count() + 4;
         if col == 0 {
-            width = width.max(
-                control
-                    .iter()
-                    .map(|c| c.worker.chars().count())
-                    .max()
-                    .unwrap_or(0)
-                    + 2,
-            );
+            width = width.max(control.widest_worker + 2);
         }
         if (5..14).contains(&col) {
             width = width.max(widest_net);
@@ -483,10 +525,4 @@ fn control_sheet(
     sheet.set_print_fit_to_pages(1, 0);
     sheet.set_repeat_rows(0, 0)?;
     Ok(())
-}
-
-fn add(sum: &mut Totals, t: &Totals) {
-    sum.lines += t.lines;
-    sum.units += t.units;
-    sum.net += t.net;
 }
