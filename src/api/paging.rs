@@ -31,22 +31,23 @@ pub(crate) fn parse_page(body: &[u8], context: &str) -> Result<Page, ApiError> {
         context: context.to_string(),
         message: format!("not JSON ({e})"),
     })?;
-    let items = match &value {
-        Value::Array(a) => a.clone(),
-        Value::Object(o) => match o.get("data").or_else(|| o.get("items")) {
-            Some(Value::Array(a)) => a.clone(),
-            Some(Value::Object(inner)) => match inner.get("items").or_else(|| inner.get("data")) {
-                Some(Value::Array(a)) => a.clone(),
-                _ => return Err(no_list(context)),
-            },
+    // The items are moved out of the answer, not copied: a page of 100 timesheets is large.
+    let total = total_of(&value);
+    let items = match value {
+        Value::Array(a) => a,
+        Value::Object(mut o) => match o.remove("data").or_else(|| o.remove("items")) {
+            Some(Value::Array(a)) => a,
+            Some(Value::Object(mut inner)) => {
+                match inner.remove("items").or_else(|| inner.remove("data")) {
+                    Some(Value::Array(a)) => a,
+                    _ => return Err(no_list(context)),
+                }
+            }
             _ => return Err(no_list(context)),
         },
         _ => return Err(no_list(context)),
     };
-    Ok(Page {
-        items,
-        total: total_of(&value),
-    })
+    Ok(Page { items, total })
 }
 
 /// The total a list answer gives, wherever the server puts it (`meta.totalDocs`, `totalDocs`,

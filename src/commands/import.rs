@@ -251,16 +251,17 @@ fn refuse_unusable_files(findings: &[CellFinding]) -> Result<()> {
 fn write_fix_file(out: &std::path::Path, records: &[Record], report: &RunReport) -> Result<()> {
     // The rows that did not land, by entity and key: only those are held.
     let mut failing: HashMap<(String, String), reconcile::ReportRow> = HashMap::new();
-    report.each(|entry| {
-        if matches!(
-            entry.row.outcome,
-            Outcome::Invalid | Outcome::Rejected | Outcome::Blocked
-        ) {
-            failing.insert((entry.row.entity.clone(), entry.row.key.clone()), entry.row);
-        }
-        Ok::<_, crate::journal::JournalError>(())
-    })
-    .map_err(Failure::aborted)?;
+    report
+        .each(|entry| {
+            if matches!(
+                entry.row.outcome,
+                Outcome::Invalid | Outcome::Rejected | Outcome::Blocked
+            ) {
+                failing.insert((entry.row.entity.clone(), entry.row.key.clone()), entry.row);
+            }
+            Ok::<_, crate::journal::JournalError>(())
+        })
+        .map_err(Failure::aborted)?;
     let mut rows: Vec<(Provenance, Vec<CellFinding>)> = Vec::new();
     for record in records {
         let Some(row) = failing.get(&(record.entity.name().to_string(), record.key.clone())) else {

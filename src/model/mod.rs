@@ -16,5 +16,6 @@ pub use detail::{RecordDetail, Totals};
 pub use finding::{CellFinding, Finding, Severity};
 pub use outcome::{Counts, Outcome};
 pub use record::{
-    Body, Entity, LineDraft, PayRef, Provenance, Record, TimesheetDraft, VatRef, WorkerRef,
+    Body, Entity, JsonBody, LineDraft, PayRef, Provenance, Record, TimesheetDraft, VatRef,
+    WorkerRef,
 };

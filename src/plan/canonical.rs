@@ -14,7 +14,7 @@ use crate::model::{Body, LineDraft, PayRef, Record, TimesheetDraft, VatRef, Work
 /// timesheet lines in a stable order, provenance left out.
 pub fn canonical_payload(record: &Record) -> Value {
     let body = match &record.body {
-        Body::Candidate(v) | Body::PaymentRate(v) => sort_keys(v),
+        Body::Candidate(v) | Body::PaymentRate(v) => sort_keys(&v.value()),
         Body::Timesheet(draft) => timesheet_value(draft),
     };
     serde_json::json!({ "entity": record.entity.name(), "key": record.key, "body": body })
@@ -151,7 +151,7 @@ mod tests {
             provenance: vec![prov(2)],
             key: key.into(),
             body: Body::Candidate(
-                serde_json::json!({"generalSetting": {"agencyRef": key, "forename": name}}),
+                serde_json::json!({"generalSetting": {"agencyRef": key, "forename": name}}).into(),
             ),
             findings: vec![],
         };

@@ -434,8 +434,8 @@ pub fn record(entity: Entity, map: &HeaderMap, row: CheckedRow) -> Record {
         provenance: vec![row.provenance],
         key,
         body: match entity {
-            Entity::PaymentRates => Body::PaymentRate(body),
-            _ => Body::Candidate(body),
+            Entity::PaymentRates => Body::PaymentRate(body.into()),
+            _ => Body::Candidate(body.into()),
         },
         findings: row.findings,
     }

@@ -465,14 +465,18 @@ impl Run<'_> {
             if matches!(entity, Entity::Candidates | Entity::CandidatesIe) {
                 self.index.note_currency(&record.key, paid);
             }
-            let mut found = match (&record.body, record.provenance.first()) {
-                (Body::Candidate(body), Some(at)) => self.index.check_candidate(body, at),
-                (Body::PaymentRate(body), Some(at)) => self.index.check_payment_rate(body, at),
+            let found = match (&record.body, record.provenance.first()) {
+                (Body::Candidate(body), Some(at)) => {
+                    let body = body.value();
+                    let mut found = self.index.check_candidate(&body, at);
+                    found.extend(bank_consistency(&body));
+                    found
+                }
+                (Body::PaymentRate(body), Some(at)) => {
+                    self.index.check_payment_rate(&body.value(), at)
+                }
                 _ => Vec::new(),
             };
-            if let Body::Candidate(body) = &record.body {
-                found.extend(bank_consistency(body));
-            }
             for (path, mut finding) in found {
                 if self.opts.mask_pii && columns::is_sensitive_path(path) {
                     finding.message = build::mask_values(&finding.message);

@@ -77,6 +77,7 @@ pub async fn process<R: Remote>(
     let Body::Candidate(body) = &record.body else {
         return e.block(seq, "internal: a candidate row without a candidate body");
     };
+    let body = &body.value();
     let ireland = record.entity == Entity::CandidatesIe;
     let key = CandidateKey {
         ireland,

@@ -47,6 +47,7 @@ pub fn initial_detail(record: &Record) -> RecordDetail {
     };
     match &record.body {
         Body::Candidate(body) => {
+            let body = &body.value();
             let name = [
                 text_at(body, &["generalSetting", "forename"]),
                 text_at(body, &["generalSetting", "surname"]),
@@ -64,7 +65,7 @@ pub fn initial_detail(record: &Record) -> RecordDetail {
             detail.identifier = text_at(body, &["generalSetting", id_field]).map(str::to_string);
         }
         Body::PaymentRate(body) => {
-            detail.name = text_at(body, &["description"]).map(str::to_string);
+            detail.name = text_at(&body.value(), &["description"]).map(str::to_string);
         }
         Body::Timesheet(draft) => {
             let worker = match &draft.worker {

@@ -19,7 +19,7 @@ pub fn default_vat<R: Remote>(e: &Engine<'_, R>, record: &Record) -> Option<Stri
     let Body::PaymentRate(sheet) = &record.body else {
         return None;
     };
-    payment_rate_body(sheet, &e.vat)
+    payment_rate_body(&sheet.value(), &e.vat)
         .ok()?
         .get("defaultVATCode")?
         .as_str()
@@ -37,6 +37,7 @@ pub async fn process<R: Remote>(
             "internal: a payment-rate row without a payment-rate body",
         );
     };
+    let sheet = &sheet.value();
     let body = match payment_rate_body(sheet, &e.vat) {
         Ok(body) => body,
         Err(message) => {

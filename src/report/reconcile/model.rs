@@ -176,7 +176,11 @@ impl Tally {
                 at
             }
         };
-        *self.per_entity[at].1.0.entry(entry.row.outcome).or_default() += 1;
+        *self.per_entity[at]
+            .1
+            .0
+            .entry(entry.row.outcome)
+            .or_default() += 1;
         self.rows += 1;
         self.changes += entry.changes.len();
         self.fraud_patterns += usize::from(entry.changes.iter().any(|c| c.fraud_pattern));

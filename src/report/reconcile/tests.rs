@@ -1,5 +1,5 @@
-use super::*;
 use super::changes::ChangeRow;
+use super::*;
 use crate::journal::{RecordRow, RecordState, RunRow, RunStatus};
 use crate::model::{Action, Change, ChangeClass, Entity, Provenance, RecordDetail, Totals};
 use serde_json::json;
@@ -149,8 +149,14 @@ fn outcomes_counts_and_summary() {
     // The tally adds up what the rows say.
     let tally = &report.tally.control;
     assert_eq!((tally.timesheets, tally.balanced), (2, 1));
-    assert_eq!(tally.sums[0].net, control[0].input.net + control[1].input.net);
-    assert_eq!(report.tally.attention_count, 2, "the invalid and the rejected row");
+    assert_eq!(
+        tally.sums[0].net,
+        control[0].input.net + control[1].input.net
+    );
+    assert_eq!(
+        report.tally.attention_count, 2,
+        "the invalid and the rejected row"
+    );
 }
 
 #[test]

@@ -72,11 +72,18 @@ pub fn write(path: &Path, report: &RunReport, exit_status: &str) -> Result<(), B
     summary_sheet(workbook.add_worksheet(), report, exit_status, &styles)?;
     let entities = report.entities();
     for entity in &entities {
-        entity_header(workbook.add_worksheet_with_constant_memory()?, entity, &styles)?;
+        entity_header(
+            workbook.add_worksheet_with_constant_memory()?,
+            entity,
+            &styles,
+        )?;
     }
     let changes_at = (report.tally.changes > 0).then(|| entities.len() + 1);
     if changes_at.is_some() {
-        changes::header(workbook.add_worksheet_with_constant_memory()?, &styles.header)?;
+        changes::header(
+            workbook.add_worksheet_with_constant_memory()?,
+            &styles.header,
+        )?;
     }
     let control_at = entities.len() + 1 + usize::from(changes_at.is_some());
     control_header(workbook.add_worksheet_with_constant_memory()?, &styles)?;
@@ -104,8 +111,8 @@ pub fn write(path: &Path, report: &RunReport, exit_status: &str) -> Result<(), B
         }
         Ok(())
     })?;
-    for i in 1..=entities.len() {
-        entity_finish(workbook.worksheet_from_index(i)?, next[i] - 1)?;
+    for (i, rows) in next.iter().enumerate().take(entities.len() + 1).skip(1) {
+        entity_finish(workbook.worksheet_from_index(i)?, rows - 1)?;
     }
     if let Some(at) = changes_at {
         changes::finish(workbook.worksheet_from_index(at)?, next[at] - 1)?;
@@ -497,7 +504,12 @@ fn control_finish(
         sheet.write_string(total_row + 2, 0, super::model::NET_ONLY_NOTE)?;
     }
     if control.timesheets > 0 {
-        sheet.autofilter(0, 0, control.timesheets as u32, CONTROL_TITLES.len() as u16 - 1)?;
+        sheet.autofilter(
+            0,
+            0,
+            control.timesheets as u32,
+            CONTROL_TITLES.len() as u16 - 1,
+        )?;
     }
     // Every column as wide as its header (bold) or its widest value, whichever is wider: no
     // cut header, no `###` for a grand total.

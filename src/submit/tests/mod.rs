@@ -29,11 +29,14 @@ fn candidate(i: u32, surname: &str) -> Record {
         entity: Entity::Candidates,
         provenance: vec![prov("c.csv", i + 2)],
         key: agency.clone(),
-        body: Body::Candidate(json!({
-            "generalSetting": {"agencyRef": agency, "forename": "Test", "surname": surname,
-                                "NINumber": format!("QQ{:06}C", i)},
-            "payrollSetting": {"paymentModel": "PAYEE"}
-        })),
+        body: Body::Candidate(
+            json!({
+                "generalSetting": {"agencyRef": agency, "forename": "Test", "surname": surname,
+                                    "NINumber": format!("QQ{:06}C", i)},
+                "payrollSetting": {"paymentModel": "PAYEE"}
+            })
+            .into(),
+        ),
         findings: vec![],
     }
 }
@@ -45,7 +48,8 @@ fn rate(code: &str) -> Record {
         key: code.into(),
         body: Body::PaymentRate(
             json!({"code": code, "description": "Hourly", "type": "RATE",
-                                        "units": "HOURLY", "defaultVATCode": "S"}),
+                                        "units": "HOURLY", "defaultVATCode": "S"})
+            .into(),
         ),
         findings: vec![],
     }
