@@ -13,6 +13,7 @@ mod doctor;
 mod export;
 mod faults;
 mod import;
+mod memory;
 mod overlap;
 mod privacy;
 mod rendered;
