@@ -150,8 +150,13 @@ pub struct RecordUpdate {
 }
 
 impl Journal {
-    /// Add the records of a run, all `planned`, in one transaction.
-    pub fn insert_records(&self, run: &str, records: &[NewRecord]) -> Result<(), JournalError> {
+    /// Add the records of a run, all `planned`, in one transaction. They are taken one at a
+    /// time: a batch of 100,000 records is never held twice over.
+    pub fn insert_records<R: std::borrow::Borrow<NewRecord>>(
+        &self,
+        run: &str,
+        records: impl IntoIterator<Item = R>,
+    ) -> Result<(), JournalError> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(|e| self.sql_err(e))?;
         {
@@ -164,6 +169,7 @@ impl Journal {
                 .map_err(|e| self.sql_err(e))?;
             let stamp = now();
             for r in records {
+                let r = r.borrow();
                 stmt.execute(params![
                     run,
                     r.seq,

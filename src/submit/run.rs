@@ -193,19 +193,15 @@ pub async fn import<R: Remote>(
                 &recorded,
                 status,
             )?;
-            let new: Vec<NewRecord> = records
-                .iter()
-                .enumerate()
-                .map(|(i, r)| NewRecord {
-                    seq: i as u32,
-                    entity: r.entity,
-                    provenance: r.provenance.clone(),
-                    natural_key: r.key.clone(),
-                    payload_hash: payload_hash(r),
-                    detail: initial_detail(r),
-                })
-                .collect();
-            journal.insert_records(&id, &new)?;
+            let new = records.iter().enumerate().map(|(i, r)| NewRecord {
+                seq: i as u32,
+                entity: r.entity,
+                provenance: r.provenance.clone(),
+                natural_key: r.key.clone(),
+                payload_hash: payload_hash(r),
+                detail: initial_detail(r),
+            });
+            journal.insert_records(&id, new)?;
             (id, false, Vec::new())
         }
     };
