@@ -447,7 +447,7 @@ fn outcomes_are_counted_by_sqlite_as_each_row_says() {
         },
     };
     journal
-        .insert_records("r", &(0..6).map(|i| record(i, i == 5)).collect::<Vec<_>>())
+        .insert_records("r", (0..6).map(|i| record(i, i == 5)))
         .unwrap();
     let done = RecordUpdate::default();
     for (seq, action, state) in [
