@@ -9,12 +9,14 @@ mod action;
 mod detail;
 mod finding;
 mod outcome;
+mod packed;
 mod record;
 
 pub use action::{Action, Change, ChangeClass};
 pub use detail::{RecordDetail, Totals};
 pub use finding::{CellFinding, Finding, Severity};
 pub use outcome::{Counts, Outcome};
+pub use packed::PackedTimesheet;
 pub use record::{
     Body, Entity, JsonBody, LineDraft, PayRef, Provenance, Record, TimesheetDraft, VatRef,
     WorkerRef,

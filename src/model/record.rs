@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{CellFinding, Totals};
+use super::{CellFinding, PackedTimesheet, Totals};
 
 /// The kinds of record the tool imports, in dependency order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -139,7 +139,8 @@ pub enum Body {
     /// A `PaymentRateCreateDto`; `defaultVATCode` may still hold a letter (see [`VatRef`]) that
     /// the plan stage resolves.
     PaymentRate(JsonBody),
-    Timesheet(TimesheetDraft),
+    /// Read with [`Record::timesheet`], which puts each line back at its row.
+    Timesheet(PackedTimesheet),
 }
 
 /// A JSON body kept as compact text for the length of a run and read where it is used. As a
@@ -200,5 +201,24 @@ pub struct Record {
 impl Record {
     pub fn is_valid(&self) -> bool {
         !self.findings.iter().any(CellFinding::is_error)
+    }
+
+    /// A timesheet record of `draft`: its provenance is its lines' rows, line for line.
+    pub fn of_timesheet(key: String, draft: TimesheetDraft, findings: Vec<CellFinding>) -> Record {
+        Record {
+            entity: Entity::Timesheets,
+            provenance: draft.lines.iter().map(|l| l.provenance.clone()).collect(),
+            key,
+            body: Body::Timesheet(PackedTimesheet::pack(draft)),
+            findings,
+        }
+    }
+
+    /// A timesheet record: its lines at the rows they came from (`None` for other records).
+    pub fn timesheet(&self) -> Option<TimesheetDraft> {
+        match &self.body {
+            Body::Timesheet(packed) => packed.unpack(&self.provenance),
+            _ => None,
+        }
     }
 }

@@ -15,7 +15,10 @@ use crate::model::{Body, LineDraft, PayRef, Record, TimesheetDraft, VatRef, Work
 pub fn canonical_payload(record: &Record) -> Value {
     let body = match &record.body {
         Body::Candidate(v) | Body::PaymentRate(v) => sort_keys(&v.value()),
-        Body::Timesheet(draft) => timesheet_value(draft),
+        // A packed timesheet always unpacks (it was packed from a draft with one row a line).
+        Body::Timesheet(_) => record
+            .timesheet()
+            .map_or(Value::Null, |draft| timesheet_value(&draft)),
     };
     serde_json::json!({ "entity": record.entity.name(), "key": record.key, "body": body })
 }
@@ -117,11 +120,9 @@ mod tests {
                 vat: Some(VatRef::Letter("S".into())),
             })
             .collect();
-        Record {
-            entity: Entity::Timesheets,
-            provenance: vec![prov(first_row)],
-            key: "A1|2025|3".into(),
-            body: Body::Timesheet(TimesheetDraft {
+        Record::of_timesheet(
+            "A1|2025|3".into(),
+            TimesheetDraft {
                 worker: WorkerRef::AgencyRef("A1".into()),
                 assignment_ref: None,
                 start_date: None,
@@ -130,9 +131,9 @@ mod tests {
                 tax_period: 3,
                 month: None,
                 lines,
-            }),
-            findings: vec![],
-        }
+            },
+            vec![],
+        )
     }
 
     #[test]

@@ -9,7 +9,7 @@ use super::build;
 use super::load::SheetInfo;
 use super::timesheet::TimesheetLine;
 use crate::model::Finding;
-use crate::model::{Body, CellFinding, Entity, Record, TimesheetDraft};
+use crate::model::{CellFinding, Record, TimesheetDraft};
 use crate::rules::batch::BatchIndex;
 
 /// How far apart lines of one timesheet may be.
@@ -65,18 +65,7 @@ impl Grouper {
                 .first()
                 .map(|l| format!("row {}", l.provenance.row))
                 .unwrap_or_default();
-            return vec![Record {
-                entity: Entity::Timesheets,
-                provenance: line
-                    .draft
-                    .lines
-                    .iter()
-                    .map(|l| l.provenance.clone())
-                    .collect(),
-                key,
-                body: Body::Timesheet(line.draft),
-                findings: line.findings,
-            }];
+            return vec![Record::of_timesheet(key, line.draft, line.findings)];
         };
         let mut done = Vec::new();
         let existing = match self.grouping {
@@ -164,17 +153,6 @@ impl Group {
                 finding,
             ));
         }
-        Record {
-            entity: Entity::Timesheets,
-            provenance: self
-                .draft
-                .lines
-                .iter()
-                .map(|l| l.provenance.clone())
-                .collect(),
-            key: self.key,
-            body: Body::Timesheet(self.draft),
-            findings: self.findings,
-        }
+        Record::of_timesheet(self.key, self.draft, self.findings)
     }
 }

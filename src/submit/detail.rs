@@ -67,7 +67,10 @@ pub fn initial_detail(record: &Record) -> RecordDetail {
         Body::PaymentRate(body) => {
             detail.name = text_at(&body.value(), &["description"]).map(str::to_string);
         }
-        Body::Timesheet(draft) => {
+        Body::Timesheet(_) => {
+            let Some(draft) = record.timesheet() else {
+                return detail;
+            };
             let worker = match &draft.worker {
                 WorkerRef::AgencyRef(r) => r.clone(),
                 WorkerRef::Id(id) => {

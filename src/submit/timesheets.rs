@@ -11,7 +11,7 @@ use super::engine::{ADOPTED, Engine, NEW_PREFIX, read};
 use super::remote::{CandidateKey, Remote};
 use super::write::Written;
 use crate::journal::RecordState;
-use crate::model::{Action, Body, PayRef, Record, RecordDetail, WorkerRef};
+use crate::model::{Action, PayRef, Record, RecordDetail, TimesheetDraft, WorkerRef};
 use crate::plan::Decision;
 use crate::plan::timesheet::{self, PayInfo, ServerTimesheet, TimesheetPlan};
 
@@ -25,7 +25,7 @@ pub async fn resolve_outside_refs<R: Remote>(
     {
         let refs = e.refs();
         for (_, record) in items {
-            let Body::Timesheet(draft) = &record.body else {
+            let Some(draft) = record.timesheet() else {
                 continue;
             };
             if let WorkerRef::AgencyRef(r) = &draft.worker
@@ -97,10 +97,7 @@ pub async fn resolve_outside_refs<R: Remote>(
 }
 
 /// Why a timesheet cannot go: a worker or pay code it needs did not land.
-fn failed_dependency<R: Remote>(e: &Engine<'_, R>, record: &Record) -> Option<String> {
-    let Body::Timesheet(draft) = &record.body else {
-        return None;
-    };
+fn failed_dependency<R: Remote>(e: &Engine<'_, R>, draft: &TimesheetDraft) -> Option<String> {
     let refs = e.refs();
     if let WorkerRef::AgencyRef(r) = &draft.worker
         && let Some(why) = refs.failed.get(&format!("worker:{r}"))
@@ -126,15 +123,15 @@ pub async fn process<R: Remote>(
     seq: u32,
     record: &Record,
 ) -> Result<(), SubmitError> {
-    let Body::Timesheet(draft) = &record.body else {
+    let Some(draft) = record.timesheet() else {
         return e.block(seq, "internal: a timesheet row without timesheet lines");
     };
-    if let Some(why) = failed_dependency(e, record) {
+    if let Some(why) = failed_dependency(e, &draft) {
         return e.block(seq, &why);
     }
     let resolved = {
         let refs = e.refs();
-        timesheet::resolve(draft, &refs.workers, &refs.pay, &e.vat)
+        timesheet::resolve(&draft, &refs.workers, &refs.pay, &e.vat)
     };
     let plan = match resolved {
         Ok(plan) => plan,

@@ -120,7 +120,7 @@ fn a_batch_of_all_four_entities_becomes_records_in_dependency_order() {
     let sheets = by_entity(&batch.records, Entity::Timesheets);
     let keys: Vec<&str> = sheets.iter().map(|r| r.key.as_str()).collect();
     assert_eq!(keys, ["AG-001|2025|1", "AG-002|2025|1", "AG-001|2025|2"]);
-    let Body::Timesheet(draft) = &sheets[0].body else {
+    let Some(draft) = sheets[0].timesheet() else {
         panic!("timesheet body")
     };
     assert_eq!(draft.worker, WorkerRef::AgencyRef("AG-001".into()));
@@ -365,8 +365,8 @@ fn bodies(records: &[Record]) -> Vec<(Entity, String, serde_json::Value)> {
     records
         .iter()
         .map(|r| {
-            let body = match &r.body {
-                Body::Timesheet(d) => {
+            let body = match (&r.body, r.timesheet()) {
+                (_, Some(d)) => {
                     let lines: Vec<_> = d
                         .lines
                         .iter()
@@ -386,7 +386,8 @@ fn bodies(records: &[Record]) -> Vec<(Entity, String, serde_json::Value)> {
                         "lines": format!("{lines:?}"),
                     })
                 }
-                Body::Candidate(v) | Body::PaymentRate(v) => v.value(),
+                (Body::Candidate(v) | Body::PaymentRate(v), None) => v.value(),
+                (Body::Timesheet(_), None) => panic!("a timesheet that does not unpack"),
             };
             (r.entity, r.key.clone(), body)
         })
@@ -672,9 +673,9 @@ fn money_and_dates_that_disagree_are_errors_naming_their_cells() {
     let batch = load_batch(&[candidates, rates, settled], &opts()).expect("batch");
     let units: Vec<Decimal> = by_entity(&batch.records, Entity::Timesheets)
         .iter()
-        .map(|r| match &r.body {
-            Body::Timesheet(t) => t.lines[0].units,
-            _ => Decimal::ZERO,
+        .map(|r| match r.timesheet() {
+            Some(t) => t.lines[0].units,
+            None => Decimal::ZERO,
         })
         .collect();
     assert_eq!(units, [Decimal::new(1234, 3), Decimal::new(125, 1)]);

@@ -64,11 +64,9 @@ fn timesheet(worker: u32, period: u32, hours: &str) -> Record {
         vat: Some(VatRef::Letter("S".into())),
     };
     let agency = format!("AG{worker:04}");
-    Record {
-        entity: Entity::Timesheets,
-        provenance: vec![prov("t.csv", worker * 10 + 2)],
-        key: format!("{agency}|2025|{period}"),
-        body: Body::Timesheet(TimesheetDraft {
+    Record::of_timesheet(
+        format!("{agency}|2025|{period}"),
+        TimesheetDraft {
             worker: WorkerRef::AgencyRef(agency),
             assignment_ref: None,
             start_date: None,
@@ -80,9 +78,9 @@ fn timesheet(worker: u32, period: u32, hours: &str) -> Record {
                 line(worker * 10 + 2, "PR200", "12.50"),
                 line(worker * 10 + 3, "PR201", "3"),
             ],
-        }),
-        findings: vec![],
-    }
+        },
+        vec![],
+    )
 }
 
 fn batch(workers: u32, periods: u32) -> Vec<Record> {
