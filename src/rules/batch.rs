@@ -598,7 +598,7 @@ mod tests {
 
     fn at(row: u32) -> Provenance {
         Provenance {
-            file: "b.csv".into(),
+            file: std::path::Path::new("b.csv").into(),
             sheet: None,
             row,
         }
