@@ -418,22 +418,24 @@ impl Run<'_> {
         }
         if entity == Entity::Timesheets {
             let mut line = timesheet::timesheet_line(&ctx, checked);
-            if let Some(l) = line.draft.lines.first() {
-                for (path, finding) in self.index.check_line(&line.draft.worker, &l.pay, l.units) {
-                    let column = sheet.map.index_of(path);
-                    line.findings.push(ctx.place(row_no, column, finding));
-                }
-                let rate = (!currencies.is_empty())
-                    .then(|| sheet.map.index_of("rates[].rate"))
-                    .flatten();
-                let written = currencies.iter().find(|(c, ..)| Some(*c) == rate);
-                if let Some((_, currency, None)) = written
-                    && let Some(finding) = self
-                        .index
-                        .check_rate_currency(&line.draft.worker, *currency)
-                {
-                    line.findings.push(ctx.place(row_no, rate, finding));
-                }
+            // As the line's `WorkerRef` would be: by Agency Ref (empty when missing) or by id.
+            let agency_ref = match &line.worker {
+                Some(worker) => worker.agency_ref(),
+                None => Some(""),
+            };
+            let l = &line.line;
+            for (path, finding) in self.index.check_line_of(agency_ref, &l.pay, l.units) {
+                let column = sheet.map.index_of(path);
+                line.findings.push(ctx.place(row_no, column, finding));
+            }
+            let rate = (!currencies.is_empty())
+                .then(|| sheet.map.index_of("rates[].rate"))
+                .flatten();
+            let written = currencies.iter().find(|(c, ..)| Some(*c) == rate);
+            if let Some((_, currency, None)) = written
+                && let Some(finding) = self.index.check_rate_currency_of(agency_ref, *currency)
+            {
+                line.findings.push(ctx.place(row_no, rate, finding));
             }
             self.push_line(line, sheet);
         } else {
@@ -502,7 +504,7 @@ impl Run<'_> {
         (self.on_record)(record);
     }
 
-    fn push_line(&mut self, line: TimesheetLine, sheet: &Rc<SheetInfo>) {
+    fn push_line(&mut self, line: TimesheetLine<'_>, sheet: &Rc<SheetInfo>) {
         for record in self.grouper.push(line, sheet, &self.index) {
             self.emit(record);
         }
