@@ -281,7 +281,7 @@ mod tests {
             seq,
             entity,
             provenance: vec![Provenance {
-                file: "a.csv".into(),
+                file: std::path::Path::new("a.csv").into(),
                 sheet: None,
                 row: seq + 2,
             }],

@@ -110,7 +110,7 @@ pub(super) fn provenance_json(
     let readable: Vec<Provenance> = provenance
         .iter()
         .map(|p| Provenance {
-            file: PathBuf::from(p.file.to_string_lossy().into_owned()),
+            file: PathBuf::from(p.file.to_string_lossy().into_owned()).into(),
             ..p.clone()
         })
         .collect();

@@ -7,7 +7,7 @@ fn sample(seq: u32) -> NewRecord {
         seq,
         entity: Entity::Candidates,
         provenance: vec![Provenance {
-            file: "a.csv".into(),
+            file: std::path::Path::new("a.csv").into(),
             sheet: None,
             row: seq + 2,
         }],
@@ -191,12 +191,12 @@ fn typed_rows_round_trip() {
         entity: Entity::Timesheets,
         provenance: vec![
             Provenance {
-                file: "book.xlsx".into(),
+                file: std::path::Path::new("book.xlsx").into(),
                 sheet: Some("Timesheets".into()),
                 row: 3,
             },
             Provenance {
-                file: "book.xlsx".into(),
+                file: std::path::Path::new("book.xlsx").into(),
                 sheet: Some("Timesheets".into()),
                 row: 4,
             },

@@ -1,7 +1,8 @@
 //! What is wrong with a cell or a row: [`Finding`] (what a rule says) and [`CellFinding`]
 //! (the same, placed on a file, sheet, row and column).
 
-use std::path::PathBuf;
+use std::path::Path;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -68,8 +69,11 @@ impl Finding {
 /// A finding placed on a cell (or on a whole row/file when `column` is `None`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CellFinding {
-    pub file: PathBuf,
-    pub sheet: Option<String>,
+    /// Shared with the other findings and rows of the file (serialized as a string).
+    #[serde(serialize_with = "super::record::shared::path::serialize")]
+    pub file: Arc<Path>,
+    #[serde(serialize_with = "super::record::shared::opt_str::serialize")]
+    pub sheet: Option<Arc<str>>,
     /// `None` for findings about a whole file or sheet (e.g. a missing required header).
     pub row: Option<u32>,
     /// Column letter (`A`, `AB`), `None` for row- or file-level findings.

@@ -1,7 +1,8 @@
 //! What the schema stage hands to the plan stage: records with their provenance and findings.
 //! `schema` produces them; `rules` (batch rules), `plan`, `submit` and `report` read them.
 
-use std::path::PathBuf;
+use std::path::Path;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -59,14 +60,51 @@ impl std::fmt::Display for Entity {
     }
 }
 
-/// Where a row came from, as the user sees it.
+/// Where a row came from, as the user sees it. The file and sheet are shared by every row of
+/// the sheet (a clone is a reference count, not a copy); they serialize as plain strings.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Provenance {
-    pub file: PathBuf,
+    #[serde(with = "shared::path")]
+    pub file: Arc<Path>,
     /// Sheet name for workbooks; `None` for CSV.
-    pub sheet: Option<String>,
+    #[serde(with = "shared::opt_str")]
+    pub sheet: Option<Arc<str>>,
     /// 1-based row number as shown by Excel (the header is usually row 1).
     pub row: u32,
+}
+
+/// Serde for the shared file and sheet of [`Provenance`]: the same JSON as `PathBuf` and
+/// `Option<String>` (serde's `rc` feature would do it too, at the cost of rebuilding every crate
+/// that uses serde).
+pub(crate) mod shared {
+    pub mod path {
+        use std::path::{Path, PathBuf};
+        use std::sync::Arc;
+
+        use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+        pub fn serialize<S: Serializer>(path: &Arc<Path>, s: S) -> Result<S::Ok, S::Error> {
+            Path::serialize(path, s)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<Path>, D::Error> {
+            PathBuf::deserialize(d).map(Arc::from)
+        }
+    }
+
+    pub mod opt_str {
+        use std::sync::Arc;
+
+        use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+        pub fn serialize<S: Serializer>(text: &Option<Arc<str>>, s: S) -> Result<S::Ok, S::Error> {
+            text.as_deref().serialize(s)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Arc<str>>, D::Error> {
+            Option::<String>::deserialize(d).map(|o| o.map(Arc::from))
+        }
+    }
 }
 
 /// A worker as a timesheet line names it.

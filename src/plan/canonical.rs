@@ -102,7 +102,7 @@ mod tests {
 
     fn prov(row: u32) -> Provenance {
         Provenance {
-            file: "t.csv".into(),
+            file: std::path::Path::new("t.csv").into(),
             sheet: None,
             row,
         }

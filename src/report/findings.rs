@@ -59,7 +59,7 @@ const HEADERS: [&str; 8] = [
 fn fields(f: &CellFinding) -> [String; 8] {
     [
         f.file.display().to_string(),
-        f.sheet.clone().unwrap_or_default(),
+        f.sheet.as_deref().unwrap_or_default().to_string(),
         f.row.map(|r| r.to_string()).unwrap_or_default(),
         f.column.clone().unwrap_or_default(),
         f.header.clone().unwrap_or_default(),
@@ -254,7 +254,7 @@ mod tests {
 
     fn finding(row: u32, code: &'static str, error: bool) -> CellFinding {
         CellFinding {
-            file: "w.csv".into(),
+            file: std::path::Path::new("w.csv").into(),
             sheet: None,
             row: Some(row),
             column: Some("H".into()),

@@ -63,7 +63,7 @@ pub fn write(
     for (at, findings) in failing {
         let existing = sources
             .iter()
-            .position(|s| s.file == at.file && s.sheet == at.sheet.as_deref());
+            .position(|s| s.file == &*at.file && s.sheet == at.sheet.as_deref());
         let index = existing.unwrap_or_else(|| {
             sources.push(Source {
                 file: &at.file,

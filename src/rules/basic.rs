@@ -1,12 +1,39 @@
 //! The simple rules: free text, yes/no and API ids.
 
+use std::borrow::Cow;
+
 use super::ident::is_scientific;
 use super::{Checked, Finding, Input, RuleResult};
 
 /// Check free text: trimmed, at most `max_len` characters, no control characters. Line breaks
 /// (Alt+Enter in Excel) become `", "` with a warning, since API fields are single lines.
 pub fn text(input: &Input<'_>, max_len: usize) -> RuleResult<String> {
-    let raw = input.text.trim();
+    text_ref(input, max_len).map(|c| c.map(Cow::into_owned))
+}
+
+/// [`text`], borrowing the cell when the text is kept as it is (the usual case).
+pub fn text_ref<'a>(input: &Input<'a>, max_len: usize) -> RuleResult<Cow<'a, str>> {
+    let raw = super::trim(input.text);
+    // Plain text — printable ASCII or tab, short enough, not a number in scientific notation —
+    // passes as it is: the general path below would find nothing to say about it.
+    if raw.len() <= max_len
+        && raw
+            .bytes()
+            .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
+        && !may_be_scientific(raw)
+    {
+        return Ok(Checked::clean(Cow::Borrowed(raw)));
+    }
+    text_slow(raw, max_len).map(|c| c.map(Cow::Owned))
+}
+
+/// Whether [`is_scientific`] could say yes: the text has an `e` and starts with a digit.
+fn may_be_scientific(text: &str) -> bool {
+    text.as_bytes().first().is_some_and(u8::is_ascii_digit)
+        && text.bytes().any(|b| b == b'e' || b == b'E')
+}
+
+fn text_slow(raw: &str, max_len: usize) -> RuleResult<String> {
     let mut warnings = Vec::new();
     let value = if raw.contains(['\n', '\r']) {
         warnings.push(Finding::warning(
@@ -113,10 +140,25 @@ pub fn boolean(input: &Input<'_>) -> RuleResult<bool> {
 
 /// Check an API id such as `SR-123` (`prefix` includes the dash). The value is upper case.
 pub fn api_id(input: &Input<'_>, prefix: &str) -> RuleResult<String> {
+    api_id_ref(input, prefix).map(|c| c.map(Cow::into_owned))
+}
+
+/// [`api_id`], borrowing the cell when the id is already in capitals.
+pub fn api_id_ref<'a>(input: &Input<'a>, prefix: &str) -> RuleResult<Cow<'a, str>> {
     let raw = input.text.trim();
-    let id = raw.to_uppercase();
-    let ok = id
-        .strip_prefix(&prefix.to_uppercase())
+    let id = if raw.bytes().any(|b| !b.is_ascii() || b.is_ascii_lowercase()) {
+        Cow::Owned(raw.to_uppercase())
+    } else {
+        Cow::Borrowed(raw)
+    };
+    // `id` is in capitals: its prefix matches when it is the prefix in capitals.
+    let ok = id.get(..prefix.len()).is_some_and(|p| {
+        p.bytes()
+            .zip(prefix.bytes())
+            .all(|(a, b)| a == b.to_ascii_uppercase())
+            && prefix.is_ascii()
+    }) && id
+        .get(prefix.len()..)
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
     if !ok {
         return Err(Finding::error(
@@ -130,6 +172,38 @@ pub fn api_id(input: &Input<'_>, prefix: &str) -> RuleResult<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The borrowed fast path says what the general path says, for any text.
+        #[test]
+        fn plain_text_fast_path_agrees_with_the_general_path(
+            text in "[ -~\t]{0,12}|[0-9]{1,3}[eE][+-]?[0-9]{0,3}|.{0,8}",
+            max_len in 0usize..15,
+        ) {
+            let fast = text_ref(&Input::text(&text), max_len)
+                .map(|c| (c.value.into_owned(), c.warnings));
+            let general = text_slow(text.trim(), max_len).map(|c| (c.value, c.warnings));
+            prop_assert_eq!(fast, general, "{:?}", text);
+        }
+
+        #[test]
+        fn quick_trim_is_trim(text in "\\s{0,2}.{0,6}\\s{0,2}|[!-~]{0,4}|.{0,4}") {
+            prop_assert_eq!(crate::rules::trim(&text), text.trim());
+        }
+
+        #[test]
+        fn api_ids_borrowed_or_not_agree_with_upper_casing(text in "(?i:sr|pr|vc)-?[0-9a-z]{0,4}|.{0,6}") {
+            for prefix in ["SR-", "PR-", "VC-"] {
+                let id = api_id(&Input::text(&text), prefix).map(|c| c.value).map_err(|f| f.code);
+                let upper = text.trim().to_uppercase();
+                let ok = upper
+                    .strip_prefix(prefix)
+                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+                prop_assert_eq!(id, if ok { Ok(upper) } else { Err("api_id.format") });
+            }
+        }
+    }
 
     #[test]
     fn text_rules() {

@@ -42,6 +42,14 @@ pub struct BatchIndex {
     last_quiet_worker: String,
 }
 
+/// The Agency Ref a worker is named by, `None` for an API id.
+fn agency_ref_of(worker: &WorkerRef) -> Option<&str> {
+    match worker {
+        WorkerRef::AgencyRef(r) => Some(r),
+        WorkerRef::Id(_) => None,
+    }
+}
+
 struct Where<'a>(&'a Provenance);
 
 impl fmt::Display for Where<'_> {
@@ -156,9 +164,16 @@ impl BatchIndex {
     /// A timesheet rate written in a currency (`€15.50`) that is not the worker's: a UK
     /// candidate of this batch is paid in £, an Irish one in €.
     pub fn check_rate_currency(&self, worker: &WorkerRef, written: Currency) -> Option<Finding> {
-        let WorkerRef::AgencyRef(r) = worker else {
-            return None;
-        };
+        self.check_rate_currency_of(agency_ref_of(worker), written)
+    }
+
+    /// [`BatchIndex::check_rate_currency`] for a worker named by `agency_ref` (`None`: by id).
+    pub fn check_rate_currency_of(
+        &self,
+        agency_ref: Option<&str>,
+        written: Currency,
+    ) -> Option<Finding> {
+        let r = agency_ref?;
         let paid = *self.currency.get(r)?;
         (paid != written).then(|| {
             let country = match paid {
@@ -215,10 +230,21 @@ impl BatchIndex {
         pay: &PayRef,
         units: Decimal,
     ) -> Vec<ColumnFinding> {
+        self.check_line_of(agency_ref_of(worker), pay, units)
+    }
+
+    /// [`BatchIndex::check_line`] for a worker named by `agency_ref` (`None`: by id), so a
+    /// line need not own its worker's reference.
+    pub fn check_line_of(
+        &mut self,
+        agency_ref: Option<&str>,
+        pay: &PayRef,
+        units: Decimal,
+    ) -> Vec<ColumnFinding> {
         let mut findings = Vec::new();
-        if let WorkerRef::AgencyRef(r) = worker
+        if let Some(r) = agency_ref
             && !r.is_empty()
-            && *r != self.last_quiet_worker
+            && r != self.last_quiet_worker
             && !self.agency_refs.contains_key(r)
             && first_report(&mut self.reported_workers, r)
         {
@@ -234,11 +260,12 @@ impl BatchIndex {
                 ),
             ));
         }
-        if let WorkerRef::AgencyRef(r) = worker
-            && *r != self.last_quiet_worker
+        if let Some(r) = agency_ref
+            && r != self.last_quiet_worker
         {
             // Known or now reported: either way this worker's next lines need no warning.
-            self.last_quiet_worker.clone_from(r);
+            self.last_quiet_worker.clear();
+            self.last_quiet_worker.push_str(r);
         }
         if let PayRef::Code(code) = pay
             && !code.is_empty()
@@ -540,9 +567,7 @@ fn repeated_lines(draft: &TimesheetDraft) -> Vec<(usize, &'static str, Finding)>
     // VAT reference is compared as it is (its variant and text, what its `Debug` form said).
     fn key(l: &crate::model::LineDraft) -> (Cow<'_, str>, Decimal, Decimal, Option<&VatRef>) {
         let pay: Cow<'_, str> = match &l.pay {
-            PayRef::Code(c) if c.chars().any(|c| c.to_uppercase().ne(std::iter::once(c))) => {
-                Cow::Owned(c.to_uppercase())
-            }
+            PayRef::Code(c) if changes_in_capitals(c) => Cow::Owned(c.to_uppercase()),
             PayRef::Code(c) | PayRef::Id(c) => Cow::Borrowed(c.as_str()),
         };
         (pay, l.rate.normalize(), l.units.normalize(), l.vat.as_ref())
@@ -586,6 +611,16 @@ fn repeated_lines(draft: &TimesheetDraft) -> Vec<(usize, &'static str, Finding)>
     findings
 }
 
+/// Whether upper-casing changes `text` (a byte test for ASCII text, as codes nearly always are).
+fn changes_in_capitals(text: &str) -> bool {
+    if text.is_ascii() {
+        text.bytes().any(|b| b.is_ascii_lowercase())
+    } else {
+        text.chars()
+            .any(|c| c.to_uppercase().ne(std::iter::once(c)))
+    }
+}
+
 fn days_between(start: NaiveDate, end: NaiveDate) -> i64 {
     (end - start).num_days() + 1
 }
@@ -598,7 +633,7 @@ mod tests {
 
     fn at(row: u32) -> Provenance {
         Provenance {
-            file: "b.csv".into(),
+            file: std::path::Path::new("b.csv").into(),
             sheet: None,
             row,
         }

@@ -39,12 +39,15 @@ pub mod ni;
 pub mod number;
 pub mod postcode;
 
+use std::borrow::Cow;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::model::Finding;
 
+pub use crate::source::cell::trim;
 pub use bank::{iban_matches_uk, uk_bank_consistency};
 pub use enums::{Enums, EnumsError};
 
@@ -87,6 +90,41 @@ pub enum Value {
     Decimal(Decimal),
     Integer(i64),
     Bool(bool),
+}
+
+/// A value that passed its rule, borrowing the cell (or the enum file) when the rule kept the
+/// text as it was: what the schema stage works with, so a cell that does not end up in a record
+/// costs no `String`. [`ValueRef::into_owned`] gives the [`Value`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValueRef<'a> {
+    Text(Cow<'a, str>),
+    Date(NaiveDate),
+    Decimal(Decimal),
+    Integer(i64),
+    Bool(bool),
+}
+
+impl ValueRef<'_> {
+    pub fn into_owned(self) -> Value {
+        match self {
+            ValueRef::Text(s) => Value::Text(s.into_owned()),
+            ValueRef::Date(d) => Value::Date(d),
+            ValueRef::Decimal(d) => Value::Decimal(d),
+            ValueRef::Integer(i) => Value::Integer(i),
+            ValueRef::Bool(b) => Value::Bool(b),
+        }
+    }
+
+    /// The same value, owning its text (for a value checked from a temporary string).
+    pub fn detached(self) -> ValueRef<'static> {
+        match self {
+            ValueRef::Text(s) => ValueRef::Text(Cow::Owned(s.into_owned())),
+            ValueRef::Date(d) => ValueRef::Date(d),
+            ValueRef::Decimal(d) => ValueRef::Decimal(d),
+            ValueRef::Integer(i) => ValueRef::Integer(i),
+            ValueRef::Bool(b) => ValueRef::Bool(b),
+        }
+    }
 }
 
 /// A passed check: the value and any warnings about it.
@@ -227,13 +265,20 @@ impl Rule {
 /// Run `rule` on one cell. Empty cells never reach a rule: the schema stage handles
 /// required/optional first.
 pub fn apply(rule: &Rule, input: &Input<'_>, enums: &Enums) -> RuleResult<Value> {
+    apply_ref(rule, input, enums).map(|c| c.map(ValueRef::into_owned))
+}
+
+/// [`apply`], with the value borrowing the cell's text (or the enum file's value) when the rule
+/// keeps it as it is: free text, enum values, API ids already in capitals.
+pub fn apply_ref<'a>(rule: &Rule, input: &Input<'a>, enums: &'a Enums) -> RuleResult<ValueRef<'a>> {
     let input = &Input {
-        text: input.text.trim(),
+        text: trim(input.text),
         ..*input
     };
-    let text = |r: RuleResult<String>| r.map(|c| c.map(Value::Text));
+    let text = |r: RuleResult<String>| r.map(|c| c.map(|s| ValueRef::Text(Cow::Owned(s))));
+    let shared = |r: RuleResult<Cow<'a, str>>| r.map(|c| c.map(ValueRef::Text));
     match rule {
-        Rule::Text { max_len } => text(basic::text(input, *max_len)),
+        Rule::Text { max_len } => shared(basic::text_ref(input, *max_len)),
         Rule::NiNumber => text(ni::ni_number(input)),
         Rule::SortCode => text(bank::sort_code(input)),
         Rule::AccountNumber => text(bank::account_number(input)),
@@ -245,23 +290,29 @@ pub fn apply(rule: &Rule, input: &Input<'_>, enums: &Enums) -> RuleResult<Value>
         Rule::Email => text(contact::email(input)),
         Rule::Phone => text(contact::phone(input)),
         Rule::Country => text(country::country(input)),
-        Rule::Date => date::date(input).map(|c| c.map(Value::Date)),
-        Rule::Money => number::money(input).map(|c| c.map(Value::Decimal)),
+        Rule::Date => date::date(input).map(|c| c.map(ValueRef::Date)),
+        Rule::Money => number::money(input).map(|c| c.map(ValueRef::Decimal)),
         Rule::Decimal { min, max } => {
-            number::decimal(input, *min, *max).map(|c| c.map(Value::Decimal))
+            number::decimal(input, *min, *max).map(|c| c.map(ValueRef::Decimal))
         }
         Rule::Integer { min, max } => {
-            number::integer(input, *min, *max).map(|c| c.map(Value::Integer))
+            number::integer(input, *min, *max).map(|c| c.map(ValueRef::Integer))
         }
-        Rule::Bool => basic::boolean(input).map(|c| c.map(Value::Bool)),
-        Rule::Enum(kind) => text(enum_value(input, kind, enums)),
-        Rule::ApiId(prefix) => text(basic::api_id(input, prefix)),
+        Rule::Bool => basic::boolean(input).map(|c| c.map(ValueRef::Bool)),
+        Rule::Enum(kind) => {
+            enum_value(input, kind, enums).map(|c| c.map(|v| ValueRef::Text(Cow::Borrowed(v))))
+        }
+        Rule::ApiId(prefix) => shared(basic::api_id_ref(input, prefix)),
     }
 }
 
 /// Resolve an enum cell to its API value.
-fn enum_value(input: &Input<'_>, kind: &str, enums: &Enums) -> RuleResult<String> {
+fn enum_value<'e>(input: &Input<'_>, kind: &str, enums: &'e Enums) -> RuleResult<&'e str> {
     let raw = input.text;
+    // The value first: a kind the file lacks resolves nothing either, and is told apart below.
+    if let Some(value) = enums.resolve(kind, raw) {
+        return Ok(Checked::clean(value));
+    }
     if !enums.has_kind(kind) {
         return Err(Finding::error(
             "enum.kind_missing",
@@ -271,20 +322,15 @@ fn enum_value(input: &Input<'_>, kind: &str, enums: &Enums) -> RuleResult<String
             ),
         ));
     }
-    enums
-        .resolve(kind, raw)
-        .map(|v| Checked::clean(v.to_string()))
-        .ok_or_else(|| {
-            Finding::error(
-                "enum.unknown",
-                format!(
-                    "'{raw}' is not a known {}: use one of {} (or add it as an alias in an enum \
-                     file given with --enums)",
-                    kind.replace('_', " "),
-                    enums.values(kind).join(", ")
-                ),
-            )
-        })
+    Err(Finding::error(
+        "enum.unknown",
+        format!(
+            "'{raw}' is not a known {}: use one of {} (or add it as an alias in an enum \
+             file given with --enums)",
+            kind.replace('_', " "),
+            enums.values(kind).join(", ")
+        ),
+    ))
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! Rows → records: each cell through its column's rule, values placed at their JSON paths,
 //! findings placed on their cells. Timesheet rows continue in [`super::timesheet`].
 
-use std::borrow::Cow;
 use std::str::FromStr;
 
 use serde_json::{Map, Value as Json};
@@ -11,7 +10,7 @@ use super::headers::{HeaderMap, Location};
 use super::mapping::Mapping;
 use crate::model::Finding;
 use crate::model::{Body, CellFinding, Entity, Provenance, Record};
-use crate::rules::{self, Enums, Input, Rule, Value};
+use crate::rules::{self, Enums, Input, Rule, Value, ValueRef};
 use crate::source::RowBuf;
 
 /// What the builder needs besides the row.
@@ -29,18 +28,22 @@ pub struct Context<'a> {
     pub mask_pii: bool,
 }
 
-/// One row, checked: the values that passed, by schema column, and the findings.
-pub struct CheckedRow {
+/// One row, checked: the values that passed, by schema column (borrowing the row's cells where
+/// the rule kept the text), and the findings.
+pub struct CheckedRow<'a> {
     pub provenance: Provenance,
-    pub values: Vec<Option<Value>>,
+    pub values: Vec<Option<ValueRef<'a>>>,
     /// Per schema column: the cell had an error.
     pub failed: Vec<bool>,
     pub findings: Vec<CellFinding>,
 }
 
-impl Context<'_> {
+impl<'c> Context<'c> {
     /// Run every column's rule on the row.
-    pub fn check_row(&self, row: &RowBuf) -> CheckedRow {
+    pub fn check_row<'r>(&self, row: &'r RowBuf) -> CheckedRow<'r>
+    where
+        'c: 'r,
+    {
         let cols = self.map.columns();
         let mut values = Vec::with_capacity(cols.len());
         let mut failed = Vec::with_capacity(cols.len());
@@ -56,7 +59,7 @@ impl Context<'_> {
             (value, own)
         });
         let iban_text = match &iban {
-            Some((Some(Value::Text(text)), _)) => Some(text.clone()),
+            Some((Some(ValueRef::Text(text)), _)) => Some(text.to_string()),
             _ => None,
         };
         for (index, column) in cols.iter().enumerate() {
@@ -99,14 +102,17 @@ impl Context<'_> {
         place(self.map, self.at, row, index, finding)
     }
 
-    fn check_cell(
+    fn check_cell<'r>(
         &self,
         index: usize,
         column: &Column,
-        row: &RowBuf,
+        row: &'r RowBuf,
         iban: Option<&str>,
         findings: &mut Vec<CellFinding>,
-    ) -> Option<Value> {
+    ) -> Option<ValueRef<'r>>
+    where
+        'c: 'r,
+    {
         let cell = self
             .map
             .source_of
@@ -115,9 +121,9 @@ impl Context<'_> {
             .flatten()
             .and_then(|i| row.get(i));
         let constant = self.mapping.and_then(|m| m.constant_for(column));
+        // The row's IBAN is added below: it is not borrowed from the cell.
         let row_context = Input {
             strict: self.strict,
-            iban,
             separators: self.separators.get(index).copied().unwrap_or_default(),
             ..Input::default()
         };
@@ -160,38 +166,12 @@ impl Context<'_> {
                 }
             },
         };
-        let upper;
-        let tax_year;
-        let (rule, input) = match column.special {
-            Special::Vat if starts_with_ignore_case(input.text, "VC-") => {
-                (Rule::ApiId("VC-"), input)
-            }
-            Special::Vat => (Rule::Enum("vat_letter"), input),
-            Special::PayCode => {
-                let code = input.text.trim();
-                // Codes are almost always written in capitals already: no copy then.
-                upper = if code
-                    .bytes()
-                    .any(|b| !b.is_ascii() || b.is_ascii_lowercase())
-                {
-                    Cow::Owned(code.to_uppercase())
-                } else {
-                    Cow::Borrowed(code)
-                };
-                (column.rule.clone(), Input::text(&upper))
-            }
-            Special::TaxYear => match split_tax_year(input.text) {
-                Ok(Some(year)) => {
-                    tax_year = year.to_string();
-                    (column.rule.clone(), Input::text(&tax_year))
-                }
-                Ok(None) => (column.rule.clone(), input),
-                Err(finding) => {
-                    findings.push(self.place(row.row, Some(index), finding));
-                    return None;
-                }
-            },
-            Special::None => (column.rule.clone(), input),
+        // A value checked against the row's IBAN (bank rules) does not borrow the cell.
+        let result = match iban {
+            Some(_) => self
+                .run_rule(index, column, Input { iban, ..input }, row.row, findings)?
+                .map(|c| c.map(ValueRef::detached)),
+            None => self.run_rule(index, column, input, row.row, findings)?,
         };
         let mask = self.mask_pii && column.is_sensitive();
         let shown = |mut finding: Finding| {
@@ -200,7 +180,7 @@ impl Context<'_> {
             }
             finding
         };
-        match rules::apply(&rule, &input, self.enums) {
+        match result {
             Ok(checked) => {
                 for warning in checked.warnings {
                     findings.push(self.place(row.row, Some(index), shown(warning)));
@@ -212,6 +192,57 @@ impl Context<'_> {
                 None
             }
         }
+    }
+
+    /// The column's rule on one cell (special columns first read their own way); `None` when
+    /// the cell's finding is already pushed.
+    fn run_rule<'x>(
+        &self,
+        index: usize,
+        column: &Column,
+        input: Input<'x>,
+        row: u32,
+        findings: &mut Vec<CellFinding>,
+    ) -> Option<rules::RuleResult<ValueRef<'x>>>
+    where
+        'c: 'x,
+    {
+        const VAT_ID: Rule = Rule::ApiId("VC-");
+        const VAT_LETTER: Rule = Rule::Enum("vat_letter");
+        let result = match column.special {
+            Special::Vat if starts_with_ignore_case(input.text, "VC-") => {
+                rules::apply_ref(&VAT_ID, &input, self.enums)
+            }
+            Special::Vat => rules::apply_ref(&VAT_LETTER, &input, self.enums),
+            Special::PayCode => {
+                let code = rules::trim(input.text);
+                // Codes are almost always written in capitals already: no copy then.
+                if code
+                    .bytes()
+                    .any(|b| !b.is_ascii() || b.is_ascii_lowercase())
+                {
+                    let upper = code.to_uppercase();
+                    rules::apply_ref(&column.rule, &Input::text(&upper), self.enums)
+                        .map(|c| c.map(ValueRef::detached))
+                } else {
+                    rules::apply_ref(&column.rule, &Input::text(code), self.enums)
+                }
+            }
+            Special::TaxYear => match split_tax_year(input.text) {
+                Ok(Some(year)) => {
+                    let tax_year = year.to_string();
+                    rules::apply_ref(&column.rule, &Input::text(&tax_year), self.enums)
+                        .map(|c| c.map(ValueRef::detached))
+                }
+                Ok(None) => rules::apply_ref(&column.rule, &input, self.enums),
+                Err(finding) => {
+                    findings.push(self.place(row, Some(index), finding));
+                    return None;
+                }
+            },
+            Special::None => rules::apply_ref(&column.rule, &input, self.enums),
+        };
+        Some(result)
     }
 }
 
@@ -316,7 +347,7 @@ fn required(ctx: &Context<'_>, index: usize) -> Finding {
 }
 
 pub(super) fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
-    text.trim()
+    rules::trim(text)
         .get(..prefix.len())
         .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
 }
@@ -343,7 +374,7 @@ pub fn parse_tax_year(text: &str) -> Result<i32, String> {
 
 /// `2025/26` or `2025-26` → 2025 (the year the tax year starts); plain text is left to the rule.
 fn split_tax_year(text: &str) -> Result<Option<i32>, Finding> {
-    let Some((start, end)) = text.trim().split_once(['/', '-']) else {
+    let Some((start, end)) = rules::trim(text).split_once(['/', '-']) else {
         return Ok(None);
     };
     let bad = || {
@@ -360,6 +391,17 @@ fn split_tax_year(text: &str) -> Result<Option<i32>, Finding> {
         start + 1 == end
     };
     if follows { Ok(Some(start)) } else { Err(bad()) }
+}
+
+/// A checked value as JSON for the API payload.
+pub fn to_json_ref(value: &ValueRef<'_>) -> Json {
+    match value {
+        ValueRef::Text(s) => Json::String(s.to_string()),
+        ValueRef::Date(d) => to_json(&Value::Date(*d)),
+        ValueRef::Decimal(d) => to_json(&Value::Decimal(*d)),
+        ValueRef::Integer(i) => Json::from(*i),
+        ValueRef::Bool(b) => Json::Bool(*b),
+    }
 }
 
 /// A value as JSON for the API payload.
@@ -417,7 +459,7 @@ pub fn record(entity: Entity, map: &HeaderMap, row: CheckedRow) -> Record {
     let mut body = Json::Object(Map::new());
     for (column, value) in map.columns().iter().zip(&row.values) {
         if let Some(value) = value {
-            set_path(&mut body, column.path, to_json(value));
+            set_path(&mut body, column.path, to_json_ref(value));
         }
     }
     let key_path = match entity {

@@ -53,43 +53,45 @@ impl Grouper {
     /// of its own; in consecutive mode a new key closes the open timesheet).
     pub fn push(
         &mut self,
-        mut line: TimesheetLine,
+        line: TimesheetLine<'_>,
         sheet: &Rc<SheetInfo>,
         index: &BatchIndex,
     ) -> Vec<Record> {
-        let Some(key) = line.key.take() else {
+        if !line.keyed {
             // Without worker, tax year and period the line belongs to no timesheet.
-            let key = line
-                .draft
-                .lines
-                .first()
-                .map(|l| format!("row {}", l.provenance.row))
-                .unwrap_or_default();
-            return vec![Record::of_timesheet(key, line.draft, line.findings)];
-        };
+            let key = format!("row {}", line.line.provenance.row);
+            let (draft, findings) = line.into_draft();
+            return vec![Record::of_timesheet(key, draft, findings)];
+        }
         let mut done = Vec::new();
-        let existing = match self.grouping {
-            Grouping::Whole => self.by_key.get(&key).copied(),
+        // Consecutive grouping compares the line with the last timesheet, field by field; only
+        // a whole batch looks keys up, and only a new timesheet writes its key.
+        let (existing, key) = match self.grouping {
+            Grouping::Whole => {
+                let key = line.key().unwrap_or_default();
+                (self.by_key.get(&key).copied(), Some(key))
+            }
             Grouping::Consecutive => match self.open.last() {
-                Some(last) if last.key == key => Some(self.open.len() - 1),
+                Some(last) if line.belongs_to(&last.draft) => (Some(self.open.len() - 1), None),
                 Some(_) => {
                     done = self.flush(index);
-                    None
+                    (None, None)
                 }
-                None => None,
+                None => (None, None),
             },
         };
         match existing.and_then(|i| self.open.get_mut(i)) {
             Some(group) => group.merge(line, sheet),
             None => {
-                // Only a whole batch looks keys up; consecutive grouping compares with the last.
+                let key = key.or_else(|| line.key()).unwrap_or_default();
                 if self.grouping == Grouping::Whole {
                     self.by_key.insert(key.clone(), self.open.len());
                 }
+                let (draft, findings) = line.into_draft();
                 self.open.push(Group {
                     key,
-                    draft: line.draft,
-                    findings: line.findings,
+                    draft,
+                    findings,
                     sheets: vec![Rc::clone(sheet)],
                 });
             }
@@ -108,34 +110,32 @@ impl Grouper {
 }
 
 impl Group {
-    fn merge(&mut self, mut line: TimesheetLine, sheet: &Rc<SheetInfo>) {
-        let draft = &mut line.draft;
-        if let Some(new) = draft.lines.first() {
-            let first_row = self.draft.lines.first().map_or(0, |l| l.provenance.row);
-            let mut mismatch = |path: &str, what: &str| {
-                let finding = Finding::error(
-                    "timesheet.period_mismatch",
-                    format!(
-                        "{what} differs from row {first_row}, another line of the same worker \
-                         and period; make the lines agree"
-                    ),
-                );
-                line.findings.push(build::place(
-                    &sheet.map,
-                    &sheet.at,
-                    new.provenance.row,
-                    sheet.map.index_of(path),
-                    finding,
-                ));
-            };
-            if draft.start_date.is_some() && draft.start_date != self.draft.start_date {
-                mismatch("startDate", "the start date");
-            }
-            if draft.end_date.is_some() && draft.end_date != self.draft.end_date {
-                mismatch("endDate", "the end date");
-            }
+    fn merge(&mut self, mut line: TimesheetLine<'_>, sheet: &Rc<SheetInfo>) {
+        let first_row = self.draft.lines.first().map_or(0, |l| l.provenance.row);
+        let new_row = line.line.provenance.row;
+        let mut mismatch = |path: &str, what: &str| {
+            let finding = Finding::error(
+                "timesheet.period_mismatch",
+                format!(
+                    "{what} differs from row {first_row}, another line of the same worker \
+                     and period; make the lines agree"
+                ),
+            );
+            line.findings.push(build::place(
+                &sheet.map,
+                &sheet.at,
+                new_row,
+                sheet.map.index_of(path),
+                finding,
+            ));
+        };
+        if line.start_date.is_some() && line.start_date != self.draft.start_date {
+            mismatch("startDate", "the start date");
         }
-        self.draft.lines.append(&mut line.draft.lines);
+        if line.end_date.is_some() && line.end_date != self.draft.end_date {
+            mismatch("endDate", "the end date");
+        }
+        self.draft.lines.push(line.line);
         self.findings.append(&mut line.findings);
         self.sheets.push(Rc::clone(sheet));
     }

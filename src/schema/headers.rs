@@ -173,14 +173,23 @@ pub fn map_headers(
     )
 }
 
-/// File and sheet, to place findings.
+/// File and sheet, to place findings and to give each row its provenance (shared, so a row's
+/// provenance costs no allocation).
 #[derive(Debug, Clone)]
 pub struct Location {
-    pub file: std::path::PathBuf,
-    pub sheet: Option<String>,
+    pub file: std::sync::Arc<std::path::Path>,
+    pub sheet: Option<std::sync::Arc<str>>,
 }
 
 impl Location {
+    /// The place of a file (and sheet).
+    pub fn new(file: &std::path::Path, sheet: Option<&str>) -> Location {
+        Location {
+            file: file.into(),
+            sheet: sheet.map(Into::into),
+        }
+    }
+
     /// A finding on one cell.
     pub fn cell(&self, row: u32, column: usize, header: &str, finding: Finding) -> CellFinding {
         CellFinding {
@@ -232,10 +241,7 @@ mod tests {
     }
 
     fn at() -> Location {
-        Location {
-            file: "t.csv".into(),
-            sheet: None,
-        }
+        Location::new("t.csv".as_ref(), None)
     }
 
     #[test]

@@ -194,15 +194,12 @@ impl ValidationSummary {
             .any(|s| s.file.as_path() == file && s.rows > 0);
         // An untouched template says its example row was skipped; that is explanation enough.
         let explained = self.findings.iter().any(|f| {
-            f.file.as_path() == file && (f.is_error() || f.finding.code == "row.template_example")
+            *f.file == *file && (f.is_error() || f.finding.code == "row.template_example")
         });
         if read_rows || explained {
             return;
         }
-        let at = Location {
-            file: file.to_path_buf(),
-            sheet: None,
-        };
+        let at = Location::new(file, None);
         self.findings.push(at.sheet(Finding::error(
             "file.no_rows",
             "no rows to import: the file is empty, holds only a header row, or its sheets are \
@@ -229,10 +226,7 @@ impl Run<'_> {
         let mapping = self.opts.mapping.as_ref();
         let forced = self.opts.entity.or(mapping.and_then(|m| m.entity));
         if let Some(name) = reader.sheet().filter(|n| is_help_sheet(n)) {
-            let at = Location {
-                file: reader.file().to_path_buf(),
-                sheet: Some(name.to_string()),
-            };
+            let at = Location::new(reader.file(), Some(name));
             self.summary.findings.push(at.sheet(Finding::warning(
                 "sheet.skipped",
                 format!("sheet '{name}' holds instructions, not data, and was not read"),
@@ -256,10 +250,7 @@ impl Run<'_> {
                 break;
             }
         }
-        let at = Location {
-            file: reader.file().to_path_buf(),
-            sheet: reader.sheet().map(str::to_string),
-        };
+        let at = Location::new(reader.file(), reader.sheet());
         let header_at = header_at.or_else(|| lookahead.iter().position(|r| !r.is_blank()));
         let Some(header_at) = header_at else {
             self.summary.findings.push(at.sheet(Finding::warning(
@@ -314,8 +305,8 @@ impl Run<'_> {
     ) {
         self.summary.findings.extend(reader.take_notes());
         self.summary.sources.push(SourceSummary {
-            file: at.file.clone(),
-            sheet: at.sheet.clone(),
+            file: at.file.to_path_buf(),
+            sheet: at.sheet.as_deref().map(str::to_string),
             entity,
             rows,
         });
@@ -427,22 +418,24 @@ impl Run<'_> {
         }
         if entity == Entity::Timesheets {
             let mut line = timesheet::timesheet_line(&ctx, checked);
-            if let Some(l) = line.draft.lines.first() {
-                for (path, finding) in self.index.check_line(&line.draft.worker, &l.pay, l.units) {
-                    let column = sheet.map.index_of(path);
-                    line.findings.push(ctx.place(row_no, column, finding));
-                }
-                let rate = (!currencies.is_empty())
-                    .then(|| sheet.map.index_of("rates[].rate"))
-                    .flatten();
-                let written = currencies.iter().find(|(c, ..)| Some(*c) == rate);
-                if let Some((_, currency, None)) = written
-                    && let Some(finding) = self
-                        .index
-                        .check_rate_currency(&line.draft.worker, *currency)
-                {
-                    line.findings.push(ctx.place(row_no, rate, finding));
-                }
+            // As the line's `WorkerRef` would be: by Agency Ref (empty when missing) or by id.
+            let agency_ref = match &line.worker {
+                Some(worker) => worker.agency_ref(),
+                None => Some(""),
+            };
+            let l = &line.line;
+            for (path, finding) in self.index.check_line_of(agency_ref, &l.pay, l.units) {
+                let column = sheet.map.index_of(path);
+                line.findings.push(ctx.place(row_no, column, finding));
+            }
+            let rate = (!currencies.is_empty())
+                .then(|| sheet.map.index_of("rates[].rate"))
+                .flatten();
+            let written = currencies.iter().find(|(c, ..)| Some(*c) == rate);
+            if let Some((_, currency, None)) = written
+                && let Some(finding) = self.index.check_rate_currency_of(agency_ref, *currency)
+            {
+                line.findings.push(ctx.place(row_no, rate, finding));
             }
             self.push_line(line, sheet);
         } else {
@@ -515,7 +508,7 @@ impl Run<'_> {
         (self.on_record)(record);
     }
 
-    fn push_line(&mut self, line: TimesheetLine, sheet: &Rc<SheetInfo>) {
+    fn push_line(&mut self, line: TimesheetLine<'_>, sheet: &Rc<SheetInfo>) {
         for record in self.grouper.push(line, sheet, &self.index) {
             self.emit(record);
         }

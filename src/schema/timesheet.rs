@@ -1,7 +1,8 @@
 //! Timesheet rows into lines: the worker (Agency Ref or Worker ID), the pay code (Pay Code or
 //! Rate ID), the period, and the key `worker|taxYear|taxPeriod` that groups lines into one
-//! timesheet.
+//! timesheet (compared field by field; the text is written once per timesheet).
 
+use std::borrow::Cow;
 use std::str::FromStr;
 use std::sync::OnceLock;
 
@@ -12,58 +13,139 @@ use super::build::{CheckedRow, Context, starts_with_ignore_case};
 use super::columns::columns;
 use crate::model::Finding;
 use crate::model::{CellFinding, Entity, LineDraft, PayRef, TimesheetDraft, VatRef, WorkerRef};
-use crate::rules::Value;
+use crate::rules::ValueRef;
 
-/// One timesheet row: the fields that decide its timesheet, and the line itself.
-pub struct TimesheetLine {
-    /// `worker|taxYear|taxPeriod`, or `None` when one of them is missing or invalid.
-    pub key: Option<String>,
-    pub draft: TimesheetDraft,
+/// One timesheet row: the fields that decide its timesheet, and the line itself. The worker
+/// and assignment borrow the row's cells: only the first line of a timesheet gives them to the
+/// record, the others are merged into it.
+pub struct TimesheetLine<'a> {
+    /// Worker, tax year and period are all present and valid: the line belongs to the
+    /// timesheet `worker|taxYear|taxPeriod` ([`TimesheetLine::key`]).
+    pub keyed: bool,
+    /// The worker: an API id (`SR-…`) or an Agency Ref; `None` when neither was given.
+    pub worker: Option<Worker<'a>>,
+    pub assignment_ref: Option<Cow<'a, str>>,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    pub tax_year: i32,
+    pub tax_period: u32,
+    pub month: Option<u32>,
+    pub line: LineDraft,
     pub findings: Vec<CellFinding>,
 }
 
-fn text_of(value: Option<Value>) -> Option<String> {
+/// A worker as a line names it, borrowing the cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Worker<'a> {
+    AgencyRef(Cow<'a, str>),
+    Id(Cow<'a, str>),
+}
+
+impl Worker<'_> {
+    /// The worker as written in a timesheet key.
+    pub fn text(&self) -> &str {
+        match self {
+            Worker::AgencyRef(s) | Worker::Id(s) => s,
+        }
+    }
+
+    /// The Agency Ref, when the line names the worker by it.
+    pub fn agency_ref(&self) -> Option<&str> {
+        match self {
+            Worker::AgencyRef(s) => Some(s),
+            Worker::Id(_) => None,
+        }
+    }
+
+    fn to_owned_ref(&self) -> WorkerRef {
+        match self {
+            Worker::AgencyRef(s) => WorkerRef::AgencyRef(s.to_string()),
+            Worker::Id(s) => WorkerRef::Id(s.to_string()),
+        }
+    }
+}
+
+impl TimesheetLine<'_> {
+    /// `worker|taxYear|taxPeriod` when the line is keyed.
+    pub fn key(&self) -> Option<String> {
+        let worker = self.worker.as_ref().filter(|_| self.keyed)?;
+        Some(key_of(worker.text(), self.tax_year, self.tax_period))
+    }
+
+    /// Whether the line belongs to the timesheet `draft` (same worker, tax year and period;
+    /// the same test as comparing their keys).
+    pub fn belongs_to(&self, draft: &TimesheetDraft) -> bool {
+        self.keyed
+            && self.tax_year == draft.tax_year
+            && self.tax_period == draft.tax_period
+            && self
+                .worker
+                .as_ref()
+                .is_some_and(|w| w.text() == worker_text(&draft.worker))
+    }
+
+    /// A timesheet of this one line (the first of its timesheet).
+    pub fn into_draft(self) -> (TimesheetDraft, Vec<CellFinding>) {
+        let draft = TimesheetDraft {
+            worker: self
+                .worker
+                .as_ref()
+                .map_or(WorkerRef::AgencyRef(String::new()), Worker::to_owned_ref),
+            assignment_ref: self.assignment_ref.map(Cow::into_owned),
+            start_date: self.start_date,
+            end_date: self.end_date,
+            tax_year: self.tax_year,
+            tax_period: self.tax_period,
+            month: self.month,
+            lines: vec![self.line],
+        };
+        (draft, self.findings)
+    }
+}
+
+/// Non-empty text of a value, borrowed when the value borrows.
+fn text_of(value: Option<ValueRef<'_>>) -> Option<Cow<'_, str>> {
     match value? {
-        Value::Text(s) if !s.is_empty() => Some(s),
-        Value::Integer(i) => Some(i.to_string()),
-        Value::Decimal(d) => Some(d.to_string()),
+        ValueRef::Text(s) if !s.is_empty() => Some(s),
+        ValueRef::Integer(i) => Some(Cow::Owned(i.to_string())),
+        ValueRef::Decimal(d) => Some(Cow::Owned(d.to_string())),
         _ => None,
     }
 }
 
-fn int_of(value: Option<&Value>) -> Option<i64> {
+fn int_of(value: Option<&ValueRef<'_>>) -> Option<i64> {
     match value? {
-        Value::Integer(i) => Some(*i),
-        Value::Text(s) => s.trim().parse().ok(),
-        Value::Decimal(d) if d.fract().is_zero() => d.to_string().parse().ok(),
+        ValueRef::Integer(i) => Some(*i),
+        ValueRef::Text(s) => s.trim().parse().ok(),
+        ValueRef::Decimal(d) if d.fract().is_zero() => d.to_string().parse().ok(),
         _ => None,
     }
 }
 
-fn decimal_of(value: Option<&Value>) -> Option<Decimal> {
+fn decimal_of(value: Option<&ValueRef<'_>>) -> Option<Decimal> {
     match value? {
-        Value::Decimal(d) => Some(*d),
-        Value::Integer(i) => Some(Decimal::from(*i)),
-        Value::Text(s) => Decimal::from_str(s.trim()).ok(),
+        ValueRef::Decimal(d) => Some(*d),
+        ValueRef::Integer(i) => Some(Decimal::from(*i)),
+        ValueRef::Text(s) => Decimal::from_str(s.trim()).ok(),
         _ => None,
     }
 }
 
-fn date_of(value: Option<&Value>) -> Option<NaiveDate> {
+fn date_of(value: Option<&ValueRef<'_>>) -> Option<NaiveDate> {
     match value? {
-        Value::Date(d) => Some(*d),
-        Value::Text(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok(),
+        ValueRef::Date(d) => Some(*d),
+        ValueRef::Text(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok(),
         _ => None,
     }
 }
 
-/// Upper-cased; text that is already plain upper-case ASCII is kept as it is (no allocation).
-fn upper(text: String) -> String {
+/// Upper-cased and owned; text that is already plain upper-case ASCII is only copied.
+fn upper(text: Cow<'_, str>) -> String {
     if text
         .bytes()
         .all(|b| b.is_ascii() && !b.is_ascii_lowercase())
     {
-        text
+        text.into_owned()
     } else {
         text.to_uppercase()
     }
@@ -116,7 +198,7 @@ impl Fields {
 }
 
 /// A timesheet line from a checked row. `ctx` places row-level findings.
-pub fn timesheet_line(ctx: &Context<'_>, row: CheckedRow) -> TimesheetLine {
+pub fn timesheet_line<'a>(ctx: &Context<'_>, row: CheckedRow<'a>) -> TimesheetLine<'a> {
     let map = ctx.map;
     let f = Fields::get();
     let CheckedRow {
@@ -148,13 +230,13 @@ pub fn timesheet_line(ctx: &Context<'_>, row: CheckedRow) -> TimesheetLine {
     let cell_failed =
         |index: Option<usize>| index.and_then(|i| failed.get(i)).copied().unwrap_or(false);
     let worker = match (worker_id, agency_ref) {
-        (Some(id), _) => Some(WorkerRef::Id(id)),
-        (None, Some(r)) => Some(WorkerRef::AgencyRef(r)),
+        (Some(id), _) => Some(Worker::Id(id)),
+        (None, Some(r)) => Some(Worker::AgencyRef(r)),
         (None, None) => None,
     };
     let worker_failed = cell_failed(f.subcontractor_ref) || cell_failed(f.agency_ref);
     let pay = match (rate_id, code) {
-        (Some(id), _) => Some(PayRef::Id(id)),
+        (Some(id), _) => Some(PayRef::Id(id.into_owned())),
         (None, Some(code)) => Some(PayRef::Code(upper(code))),
         (None, None) => None,
     };
@@ -181,15 +263,12 @@ pub fn timesheet_line(ctx: &Context<'_>, row: CheckedRow) -> TimesheetLine {
     let tax_period = int_of(get(f.tax_period)).and_then(|p| u32::try_from(p).ok());
     let vat = vat.map(|v| {
         if starts_with_ignore_case(&v, "VC-") {
-            VatRef::Id(v)
+            VatRef::Id(v.into_owned())
         } else {
-            VatRef::Letter(v)
+            VatRef::Letter(v.into_owned())
         }
     });
-    let key = match (&worker, tax_year, tax_period) {
-        (Some(w), Some(y), Some(p)) => Some(key_of(worker_text(w), y, p)),
-        _ => None,
-    };
+    let keyed = worker.is_some() && tax_year.is_some() && tax_period.is_some();
     let line = LineDraft {
         provenance,
         pay: pay.unwrap_or(PayRef::Code(String::new())),
@@ -198,17 +277,15 @@ pub fn timesheet_line(ctx: &Context<'_>, row: CheckedRow) -> TimesheetLine {
         vat,
     };
     TimesheetLine {
-        key,
-        draft: TimesheetDraft {
-            worker: worker.unwrap_or(WorkerRef::AgencyRef(String::new())),
-            assignment_ref,
-            start_date: date_of(get(f.start_date)),
-            end_date: date_of(get(f.end_date)),
-            tax_year: tax_year.unwrap_or_default(),
-            tax_period: tax_period.unwrap_or_default(),
-            month: int_of(get(f.month)).and_then(|m| u32::try_from(m).ok()),
-            lines: vec![line],
-        },
+        keyed,
+        worker,
+        assignment_ref,
+        start_date: date_of(get(f.start_date)),
+        end_date: date_of(get(f.end_date)),
+        tax_year: tax_year.unwrap_or_default(),
+        tax_period: tax_period.unwrap_or_default(),
+        month: int_of(get(f.month)).and_then(|m| u32::try_from(m).ok()),
+        line,
         findings,
     }
 }

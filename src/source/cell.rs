@@ -51,7 +51,7 @@ impl RowBuf {
     /// Append a text cell (trimmed).
     pub fn push_text(&mut self, text: &str) {
         let start = self.text.len();
-        self.text.push_str(text.trim());
+        self.text.push_str(trim(text));
         self.finish(start, None, false);
     }
 
@@ -106,6 +106,19 @@ impl RowBuf {
     /// The cells in column order.
     pub fn cells(&self) -> impl Iterator<Item = CellView<'_>> {
         (0..self.cells.len()).filter_map(|i| self.get(i))
+    }
+}
+
+/// `text.trim()`, answered without decoding characters when the text starts and ends with a
+/// visible ASCII character (nearly every cell, which the readers have trimmed already).
+#[inline]
+pub fn trim(text: &str) -> &str {
+    let visible = |b: &u8| (b'!'..=b'~').contains(b);
+    match text.as_bytes() {
+        [] => text,
+        [first, .., last] if visible(first) && visible(last) => text,
+        [only] if visible(only) => text,
+        _ => text.trim(),
     }
 }
 

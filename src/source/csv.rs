@@ -140,12 +140,7 @@ impl CsvSheet {
     /// the previous record's LF, so the start is worked back from the line the record ends on.
     fn record_line(&self) -> u64 {
         let after = self.reader.position().line();
-        let inner = self
-            .record
-            .as_slice()
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count() as u64;
+        let inner = memchr::memchr_iter(b'\n', self.record.as_slice()).count() as u64;
         let at_end = self.reader.position().byte() >= self.len;
         let terminator = u64::from(!self.crlf && (!at_end || self.ends_with_lf));
         let from_end = after.saturating_sub(inner + terminator);

@@ -163,8 +163,8 @@ pub(crate) fn note(
     message: String,
 ) -> CellFinding {
     CellFinding {
-        file: file.to_path_buf(),
-        sheet: sheet.map(str::to_string),
+        file: file.into(),
+        sheet: sheet.map(Into::into),
         row,
         column: None,
         header: None,

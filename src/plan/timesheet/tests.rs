@@ -110,7 +110,7 @@ fn without_echoed_lines_the_net_value_decides() {
 #[test]
 fn resolve_maps_keys_and_explains_what_is_missing() {
     let prov = |row| Provenance {
-        file: "t.csv".into(),
+        file: std::path::Path::new("t.csv").into(),
         sheet: None,
         row,
     };

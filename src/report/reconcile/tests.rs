@@ -31,7 +31,7 @@ fn record(
         seq,
         entity,
         provenance: vec![Provenance {
-            file: "batch/candidates.csv".into(),
+            file: std::path::Path::new("batch/candidates.csv").into(),
             sheet: None,
             row: seq + 2,
         }],

@@ -22,7 +22,7 @@ const YEARS: std::ops::RangeInclusive<i32> = 1900..=2100;
 
 /// Check a date cell.
 pub fn date(input: &Input<'_>) -> RuleResult<NaiveDate> {
-    let raw = input.text.trim();
+    let raw = super::trim(input.text);
     let checked = match input.number {
         Some(serial) => Checked::clean(from_serial(serial, input.date1904, raw)?),
         None => parse_text(raw)?,

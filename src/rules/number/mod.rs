@@ -103,7 +103,7 @@ impl Currency {
 
 /// The currency marker of a typed amount (`€15.50`, `15.50 GBP`), if any.
 pub fn currency_of(text: &str) -> Option<Currency> {
-    let raw = text.trim();
+    let raw = super::trim(text);
     let first = raw.bytes().next()?;
     if first.is_ascii_digit() && raw.bytes().last().is_some_and(|b| b.is_ascii_digit()) {
         return None; // the common cell: no marker either side
@@ -199,7 +199,7 @@ pub fn money(input: &Input<'_>) -> RuleResult<Decimal> {
 
 /// Whether a typed amount such as `1.234` or `£12.500` may use a dot to group thousands.
 fn looks_like_dot_thousands(text: &str) -> bool {
-    let digits = text.trim().trim_start_matches(['£', '€', '-', '(']);
+    let digits = super::trim(text).trim_start_matches(['£', '€', '-', '(']);
     let Some((whole, fraction)) = digits.split_once('.') else {
         return false;
     };
@@ -239,6 +239,11 @@ pub fn decimal(
 
 /// Check a whole number within inclusive bounds (`12`, `1,000`, `12.0`).
 pub fn integer(input: &Input<'_>, min: Option<i64>, max: Option<i64>) -> RuleResult<i64> {
+    // Fast path for the common cell, up to 18 plain digits (`2025`, `07`): the value `parse`
+    // would give, without building a `Decimal`.
+    if let Some(whole) = plain_integer(super::trim(input.text)) {
+        return in_range(input, whole, min, max);
+    }
     let value = parse(input, Kind::Integer)?;
     let whole = (value.fract().is_zero())
         .then(|| i64::try_from(value.trunc()).ok())
@@ -249,6 +254,10 @@ pub fn integer(input: &Input<'_>, min: Option<i64>, max: Option<i64>) -> RuleRes
                 format!("'{}' must be a whole number, e.g. 12", input.text),
             )
         })?;
+    in_range(input, whole, min, max)
+}
+
+fn in_range(input: &Input<'_>, whole: i64, min: Option<i64>, max: Option<i64>) -> RuleResult<i64> {
     if min.is_some_and(|m| whole < m) || max.is_some_and(|m| whole > m) {
         return Err(Finding::error(
             "integer.range",
@@ -256,6 +265,16 @@ pub fn integer(input: &Input<'_>, min: Option<i64>, max: Option<i64>) -> RuleRes
         ));
     }
     Ok(Checked::clean(whole))
+}
+
+/// The value of 1 to 18 ASCII digits (which always fits an `i64`); `None` for anything else.
+fn plain_integer(raw: &str) -> Option<i64> {
+    if raw.is_empty() || raw.len() > 18 {
+        return None;
+    }
+    raw.bytes().try_fold(0i64, |n, b| {
+        b.is_ascii_digit().then(|| n * 10 + i64::from(b - b'0'))
+    })
 }
 
 fn describe_range<T: std::fmt::Display>(min: Option<T>, max: Option<T>) -> String {
@@ -269,7 +288,7 @@ fn describe_range<T: std::fmt::Display>(min: Option<T>, max: Option<T>) -> Strin
 
 /// Parse the cell into an exact decimal.
 fn parse(input: &Input<'_>, kind: Kind) -> Result<Decimal, Finding> {
-    let raw = input.text.trim();
+    let raw = super::trim(input.text);
     let bad = || {
         Finding::error(
             kind.format_code(),

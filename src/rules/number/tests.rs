@@ -264,7 +264,35 @@ fn integers() {
     assert_eq!(period("0").unwrap_err(), "integer.range");
 }
 
+/// `integer` as it was before its fast path: through `parse` and a `Decimal`.
+fn integer_general(input: &Input<'_>, min: Option<i64>, max: Option<i64>) -> Result<i64, String> {
+    let value = parse(input, Kind::Integer).map_err(|f| f.message)?;
+    let whole = (value.fract().is_zero())
+        .then(|| i64::try_from(value.trunc()).ok())
+        .flatten()
+        .ok_or_else(|| format!("'{}' must be a whole number, e.g. 12", input.text))?;
+    if min.is_some_and(|m| whole < m) || max.is_some_and(|m| whole > m) {
+        return Err(format!(
+            "'{}' must be {}",
+            input.text,
+            describe_range(min, max)
+        ));
+    }
+    Ok(whole)
+}
+
 proptest! {
+    #[test]
+    fn the_plain_integer_fast_path_agrees_with_the_general_parser(
+        text in "[0-9]{1,20}|[0-9 .,+-]{1,6}|0*[0-9]{1,4}",
+        min in proptest::option::of(-5i64..60),
+        max in proptest::option::of(0i64..3000),
+    ) {
+        let input = Input::text(&text);
+        let fast = integer(&input, min, max).map(|c| c.value).map_err(|f| f.message);
+        prop_assert_eq!(fast, integer_general(&input, min, max), "{}", text);
+    }
+
     #[test]
     fn the_plain_number_fast_path_agrees_with_the_general_parser(text in "[0-9]{1,20}(\\.[0-9]{1,8})?") {
         prop_assert!(is_plain_number(&text));

@@ -17,7 +17,7 @@ use fake::Fake;
 
 fn prov(file: &str, row: u32) -> Provenance {
     Provenance {
-        file: PathBuf::from(file),
+        file: PathBuf::from(file).into(),
         sheet: None,
         row,
     }
