@@ -79,10 +79,9 @@ impl<R: Remote> Engine<'_, R> {
             .filter(|(_, r)| r.entity == Entity::Timesheets)
             .map(|(seq, r)| (*seq, *r))
             .collect();
-        let mut listed: HashMap<String, (Option<Totals>, Option<Decimal>)> = HashMap::new();
-        // Timesheets by what makes them the same timesheet, to find one held twice.
-        let mut same: HashMap<String, Vec<String>> = HashMap::new();
-        let mut key_of: HashMap<String, String> = HashMap::new();
+        // Every year's listing first: what is kept of each timesheet borrows from them (a run
+        // of 100,000 timesheets reads back 100,000 items; no key is formatted for each).
+        let mut lists = Vec::new();
         for (year, _) in tax_years(records.values().copied()) {
             // Nothing written since the stage's listing: it is still what the server holds.
             let list = match self.timesheet_lists.get(&year) {
@@ -94,24 +93,25 @@ impl<R: Remote> Engine<'_, R> {
                         .map(Cow::Owned)
                 }
             };
-            if let Some(list) = list {
-                for t in list.iter() {
-                    let totals = t.lines.as_deref().map(timesheet::totals);
-                    let key = format!(
-                        "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
-                        t.worker_id,
-                        t.tax_year,
-                        t.tax_period,
-                        t.start_date,
-                        t.end_date,
-                        totals,
-                        t.net.map(|n| n.normalize())
-                    );
-                    same.entry(key.clone()).or_default().push(t.id.clone());
-                    key_of.insert(t.id.clone(), key);
-                    listed.insert(t.id.clone(), (totals, t.net));
-                }
-            }
+            lists.extend(list);
+        }
+        let mut listed: HashMap<&str, (Option<Totals>, Option<Decimal>, SameTimesheet<'_>)> =
+            HashMap::new();
+        // Timesheets by what makes them the same timesheet, to find one held twice.
+        let mut same: HashMap<SameTimesheet<'_>, Vec<&str>> = HashMap::new();
+        for t in lists.iter().flat_map(|list| list.iter()) {
+            let totals = t.lines.as_deref().map(timesheet::totals);
+            let key = SameTimesheet {
+                worker: t.worker_id.as_deref(),
+                tax_year: t.tax_year,
+                tax_period: t.tax_period,
+                start: t.start_date,
+                end: t.end_date,
+                totals: totals.map(|t| (t.lines, t.units.normalize(), t.net.normalize())),
+                net: t.net.map(|n| n.normalize()),
+            };
+            same.entry(key).or_default().push(&t.id);
+            listed.insert(&t.id, (totals, t.net, key));
         }
         let landed: Vec<(u32, String)> = self
             .journal
@@ -119,21 +119,29 @@ impl<R: Remote> Engine<'_, R> {
             .into_iter()
             .filter(|(seq, _)| records.contains_key(seq))
             .collect();
-        let (listed, same, key_of) = (&listed, &same, &key_of);
+        let (listed, same) = (&listed, &same);
         futures::stream::iter(landed.into_iter().map(Ok::<_, SubmitError>))
             .try_for_each_concurrent(self.options.concurrency.max(1), |(seq, id)| async move {
-                let (totals, net) = match listed.get(&id) {
-                    Some(found) => *found,
+                let (totals, net, key) = match listed.get(id.as_str()) {
+                    Some((totals, net, key)) => (*totals, *net, Some(key)),
                     None => {
                         let t = read(self.remote.get_timesheet(&id)).await?;
-                        (t.lines.as_deref().map(timesheet::totals), t.net)
+                        (t.lines.as_deref().map(timesheet::totals), t.net, None)
                     }
                 };
                 let mut detail = self.journal.detail(self.run, seq)?;
                 detail.read_back = totals;
                 // No lines echoed: the net is all that can be tied.
                 detail.read_back_net = if totals.is_none() { net } else { None };
-                let others = others_than(&id, key_of.get(&id).and_then(|k| same.get(k)));
+                let others: Vec<String> = key
+                    .and_then(|k| same.get(k))
+                    .map(|ids| {
+                        ids.iter()
+                            .filter(|other| **other != id)
+                            .map(|other| other.to_string())
+                            .collect()
+                    })
+                    .unwrap_or_default();
                 if !others.is_empty() {
                     detail
                         .warnings
@@ -290,6 +298,19 @@ impl<R: Remote> Engine<'_, R> {
             }
         }
     }
+}
+
+/// What makes two listed timesheets the same timesheet: worker, period, dates and totals
+/// (amounts normalised, so `8` and `8.00` are the same).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct SameTimesheet<'a> {
+    worker: Option<&'a str>,
+    tax_year: Option<i32>,
+    tax_period: Option<u32>,
+    start: Option<chrono::NaiveDate>,
+    end: Option<chrono::NaiveDate>,
+    totals: Option<(u32, Decimal, Decimal)>,
+    net: Option<Decimal>,
 }
 
 /// The ids in `group` other than `id`.
