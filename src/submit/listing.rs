@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 
 use futures::TryStreamExt;
 use rust_decimal::Decimal;
@@ -13,9 +14,9 @@ use super::engine::{Engine, LIST_ITEMS_PER_RECORD, PendingId, read};
 use super::remote::Remote;
 use super::remote::ServerRecord;
 use crate::journal::{Acknowledged, RecordState};
-use crate::model::{Entity, Record, Totals};
+use crate::model::{Entity, Record};
 use crate::plan::payload_hash;
-use crate::plan::timesheet;
+use crate::plan::timesheet::{self, ServerTimesheet};
 
 impl<R: Remote> Engine<'_, R> {
     /// Read in one listing what the stage's records may already be, when that is cheaper than
@@ -95,53 +96,37 @@ impl<R: Remote> Engine<'_, R> {
             };
             lists.extend(list);
         }
-        let mut listed: HashMap<&str, (Option<Totals>, Option<Decimal>, SameTimesheet<'_>)> =
-            HashMap::new();
-        // Timesheets by what makes them the same timesheet, to find one held twice.
-        let mut same: HashMap<SameTimesheet<'_>, Vec<&str>> = HashMap::new();
-        for t in lists.iter().flat_map(|list| list.iter()) {
-            let totals = t.lines.as_deref().map(timesheet::totals);
-            let key = SameTimesheet {
-                worker: t.worker_id.as_deref(),
-                tax_year: t.tax_year,
-                tax_period: t.tax_period,
-                start: t.start_date,
-                end: t.end_date,
-                totals: totals.map(|t| (t.lines, t.units.normalize(), t.net.normalize())),
-                net: t.net.map(|n| n.normalize()),
-            };
-            same.entry(key).or_default().push(&t.id);
-            listed.insert(&t.id, (totals, t.net, key));
-        }
+        let items: Vec<&ServerTimesheet> = lists.iter().flat_map(|list| list.iter()).collect();
+        let by_id: HashMap<&str, usize> = items
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.id.as_str(), i))
+            .collect();
+        let twins = held_twice(&items);
         let landed: Vec<(u32, String)> = self
             .journal
             .landed(self.run, Entity::Timesheets)?
             .into_iter()
             .filter(|(seq, _)| records.contains_key(seq))
             .collect();
-        let (listed, same) = (&listed, &same);
+        let (items, by_id, twins) = (&items, &by_id, &twins);
         futures::stream::iter(landed.into_iter().map(Ok::<_, SubmitError>))
             .try_for_each_concurrent(self.options.concurrency.max(1), |(seq, id)| async move {
-                let (totals, net, key) = match listed.get(id.as_str()) {
-                    Some((totals, net, key)) => (*totals, *net, Some(key)),
+                let (totals, net, others) = match by_id.get(id.as_str()) {
+                    Some(&i) => {
+                        let others = twins.get(&i).cloned().unwrap_or_default();
+                        let t = items[i];
+                        (t.lines.as_deref().map(timesheet::totals), t.net, others)
+                    }
                     None => {
                         let t = read(self.remote.get_timesheet(&id)).await?;
-                        (t.lines.as_deref().map(timesheet::totals), t.net, None)
+                        (t.lines.as_deref().map(timesheet::totals), t.net, Vec::new())
                     }
                 };
                 let mut detail = self.journal.detail(self.run, seq)?;
                 detail.read_back = totals;
                 // No lines echoed: the net is all that can be tied.
                 detail.read_back_net = if totals.is_none() { net } else { None };
-                let others: Vec<String> = key
-                    .and_then(|k| same.get(k))
-                    .map(|ids| {
-                        ids.iter()
-                            .filter(|other| **other != id)
-                            .map(|other| other.to_string())
-                            .collect()
-                    })
-                    .unwrap_or_default();
                 if !others.is_empty() {
                     detail
                         .warnings
@@ -300,6 +285,42 @@ impl<R: Remote> Engine<'_, R> {
     }
 }
 
+/// For each listed timesheet the server holds twice (another with the same worker, period,
+/// dates and totals), the ids of the others, by its place in `items`. Found by sorting a hash
+/// of each key and comparing the keys of equal hashes: a listing of 100,000 timesheets is
+/// grouped without a map of 100,000 keys.
+fn held_twice(items: &[&ServerTimesheet]) -> HashMap<usize, Vec<String>> {
+    let mut hashed: Vec<(u64, usize)> = items
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            SameTimesheet::of(t).hash(&mut h);
+            (h.finish(), i)
+        })
+        .collect();
+    hashed.sort_unstable();
+    let mut twins = HashMap::new();
+    for run in hashed
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|run| run.len() > 1)
+    {
+        for &(_, i) in run {
+            let key = SameTimesheet::of(items[i]);
+            let others: Vec<String> = run
+                .iter()
+                .map(|&(_, j)| items[j])
+                .filter(|t| t.id != items[i].id && SameTimesheet::of(t) == key)
+                .map(|t| t.id.clone())
+                .collect();
+            if !others.is_empty() {
+                twins.insert(i, others);
+            }
+        }
+    }
+    twins
+}
+
 /// What makes two listed timesheets the same timesheet: worker, period, dates and totals
 /// (amounts normalised, so `8` and `8.00` are the same).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -311,6 +332,21 @@ struct SameTimesheet<'a> {
     end: Option<chrono::NaiveDate>,
     totals: Option<(u32, Decimal, Decimal)>,
     net: Option<Decimal>,
+}
+
+impl<'a> SameTimesheet<'a> {
+    fn of(t: &'a ServerTimesheet) -> SameTimesheet<'a> {
+        let totals = t.lines.as_deref().map(timesheet::totals);
+        SameTimesheet {
+            worker: t.worker_id.as_deref(),
+            tax_year: t.tax_year,
+            tax_period: t.tax_period,
+            start: t.start_date,
+            end: t.end_date,
+            totals: totals.map(|t| (t.lines, t.units.normalize(), t.net.normalize())),
+            net: t.net.map(|n| n.normalize()),
+        }
+    }
 }
 
 /// The ids in `group` other than `id`.
@@ -346,4 +382,45 @@ fn tax_years<'a>(records: impl Iterator<Item = &'a Record>) -> Vec<(i32, usize)>
         }
     }
     years
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::timesheet::Line;
+
+    fn listed(id: &str, worker: &str, units: &str) -> ServerTimesheet {
+        ServerTimesheet {
+            id: id.into(),
+            worker_id: Some(worker.into()),
+            start_date: None,
+            end_date: None,
+            tax_year: Some(2025),
+            tax_period: Some(3),
+            lines: Some(vec![Line {
+                rate_id: "PR-1".into(),
+                rate: Decimal::new(1250, 2),
+                units: units.parse().unwrap(),
+                vat_id: None,
+            }]),
+            net: None,
+        }
+    }
+
+    #[test]
+    fn a_timesheet_held_twice_names_the_other_and_only_it() {
+        let list = [
+            listed("TS-1", "SR-1", "8"),
+            listed("TS-2", "SR-2", "8"),
+            listed("TS-3", "SR-1", "8.00"),
+            listed("TS-4", "SR-1", "9"),
+            // The same item listed twice (pages that overlap) is not a duplicate of itself.
+            listed("TS-2", "SR-2", "8"),
+        ];
+        let items: Vec<&ServerTimesheet> = list.iter().collect();
+        let twins = held_twice(&items);
+        assert_eq!(twins.get(&0), Some(&vec!["TS-3".to_string()]));
+        assert_eq!(twins.get(&2), Some(&vec!["TS-1".to_string()]));
+        assert_eq!(twins.len(), 2, "{twins:?}");
+    }
 }
