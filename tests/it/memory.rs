@@ -8,7 +8,7 @@
 //! The bound is 3 KiB per timesheet (with its four lines and a fifth of a worker), which leaves
 //! room for the few MiB that RSS varies between runs. Before the report was streamed and the
 //! records packed, this pair of imports grew by about 6 KiB a timesheet; it now grows by about
-//! half a KiB (see BENCHMARKS.md, "Import memory").
+//! 1.5 KiB (see BENCHMARKS.md, "Import memory").
 
 use std::path::Path;
 
