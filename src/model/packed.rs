@@ -3,22 +3,16 @@
 //! as a [`LineDraft`] takes about 230 bytes with its own provenance and pay code; packed, about
 //! 30. A batch of 100,000 timesheets holds 400,000 lines for the length of the run.
 
-use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::{LineDraft, PayRef, Provenance, TimesheetDraft, VatRef, WorkerRef};
+use super::{LineDraft, PayRef, Provenance, TimesheetDraft, VatRef};
 
 /// A [`TimesheetDraft`] without its lines' provenance, its lines packed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PackedTimesheet {
-    pub worker: WorkerRef,
-    pub assignment_ref: Option<String>,
-    pub start_date: Option<NaiveDate>,
-    pub end_date: Option<NaiveDate>,
-    pub tax_year: i32,
-    pub tax_period: u32,
-    pub month: Option<u32>,
+    /// Worker, assignment, dates and period; its `lines` are empty.
+    head: TimesheetDraft,
     /// `[[pay, rate, units, vat], …]`: a reference is its text after `c` (a code or letter) or
     /// `i` (an API id); an absent VAT reference is `null`; amounts keep their scale.
     lines: Box<str>,
@@ -58,18 +52,20 @@ impl PackedTimesheet {
             })
             .collect();
         PackedTimesheet {
-            worker: draft.worker,
-            assignment_ref: draft.assignment_ref,
-            start_date: draft.start_date,
-            end_date: draft.end_date,
-            tax_year: draft.tax_year,
-            tax_period: draft.tax_period,
-            month: draft.month,
+            head: TimesheetDraft {
+                lines: Vec::new(),
+                ..draft
+            },
             // Strings and optional strings always serialise.
             lines: serde_json::to_string(&lines)
                 .unwrap_or_default()
                 .into_boxed_str(),
         }
+    }
+
+    /// The tax year the timesheet is for.
+    pub fn tax_year(&self) -> i32 {
+        self.head.tax_year
     }
 
     /// The draft again, line `i` placed at `provenance[i]`. `None` only if the packed text was
@@ -103,14 +99,8 @@ impl PackedTimesheet {
             })
             .collect::<Option<Vec<_>>>()?;
         Some(TimesheetDraft {
-            worker: self.worker.clone(),
-            assignment_ref: self.assignment_ref.clone(),
-            start_date: self.start_date,
-            end_date: self.end_date,
-            tax_year: self.tax_year,
-            tax_period: self.tax_period,
-            month: self.month,
             lines,
+            ..self.head.clone()
         })
     }
 }
@@ -121,23 +111,19 @@ impl Serialize for PackedTimesheet {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let lines: serde_json::Value =
             serde_json::from_str(&self.lines).unwrap_or(serde_json::Value::Null);
-        serde_json::json!({
-            "worker": self.worker,
-            "assignment_ref": self.assignment_ref,
-            "start_date": self.start_date,
-            "end_date": self.end_date,
-            "tax_year": self.tax_year,
-            "tax_period": self.tax_period,
-            "month": self.month,
-            "lines": lines,
-        })
-        .serialize(serializer)
+        let mut head = serde_json::to_value(&self.head).unwrap_or(serde_json::Value::Null);
+        if let Some(map) = head.as_object_mut() {
+            map.insert("lines".into(), lines);
+        }
+        head.serialize(serializer)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::WorkerRef;
+    use chrono::NaiveDate;
     use std::path::PathBuf;
 
     fn at(row: u32) -> Provenance {

@@ -375,9 +375,9 @@ fn tax_years<'a>(records: impl Iterator<Item = &'a Record>) -> Vec<(i32, usize)>
     let mut years: Vec<(i32, usize)> = Vec::new();
     for record in records {
         if let crate::model::Body::Timesheet(t) = &record.body {
-            match years.iter_mut().find(|(y, _)| *y == t.tax_year) {
+            match years.iter_mut().find(|(y, _)| *y == t.tax_year()) {
                 Some((_, n)) => *n += 1,
-                None => years.push((t.tax_year, 1)),
+                None => years.push((t.tax_year(), 1)),
             }
         }
     }

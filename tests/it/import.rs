@@ -106,6 +106,40 @@ impl Env {
         self.run(&args).await
     }
 
+    /// A batch from `gen-batch` in this environment's folder `batch`.
+    pub(crate) async fn generated(
+        &self,
+        workers: usize,
+        pay_codes: usize,
+        lines: usize,
+        timesheets: usize,
+    ) -> Files {
+        let out = self.path("batch");
+        let counts = [workers, pay_codes, lines, timesheets].map(|n| n.to_string());
+        let run = self
+            .run(&[
+                "gen-batch",
+                "--workers",
+                &counts[0],
+                "--pay-codes",
+                &counts[1],
+                "--timesheet-lines",
+                &counts[2],
+                "--timesheets",
+                &counts[3],
+                "--output",
+                out.to_str().unwrap(),
+            ])
+            .await;
+        assert_eq!(run.code, 0, "gen-batch: {}", run.stderr);
+        Files(
+            ["candidates.csv", "payment-rates.csv", "timesheets.csv"]
+                .iter()
+                .map(|f| out.join(f))
+                .collect(),
+        )
+    }
+
     /// The JSON report of a run, rewritten from the journal.
     pub(crate) async fn report(&self, run_id: &str) -> Value {
         let out = self.path(&format!("{run_id}.json"));

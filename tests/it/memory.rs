@@ -12,44 +12,20 @@
 
 use std::path::Path;
 
-use crate::import::{Env, Files};
+use crate::import::Env;
 
 /// Allowed growth of the peak resident memory per timesheet, in KiB.
 const KIB_PER_TIMESHEET: u64 = 3;
 const SMALL: usize = 2000;
 const LARGE: usize = 6000;
 
-async fn generated(env: &Env, timesheets: usize) -> Files {
-    let out = env.path("batch");
-    let run = env
-        .run(&[
-            "gen-batch",
-            "--workers",
-            &(timesheets / 5).to_string(),
-            "--pay-codes",
-            "10",
-            "--timesheet-lines",
-            &(timesheets * 4).to_string(),
-            "--timesheets",
-            &timesheets.to_string(),
-            "--output",
-            out.to_str().unwrap(),
-        ])
-        .await;
-    assert_eq!(run.code, 0, "gen-batch: {}", run.stderr);
-    Files(
-        ["candidates.csv", "payment-rates.csv", "timesheets.csv"]
-            .iter()
-            .map(|f| out.join(f))
-            .collect(),
-    )
-}
-
 /// Import `timesheets` generated timesheets into a fresh sandbox; the peak resident memory of
 /// the import process, in KiB.
 async fn import_peak(timesheets: usize) -> u64 {
     let env = Env::fast().await;
-    let files = generated(&env, timesheets).await;
+    let files = env
+        .generated(timesheets / 5, 10, timesheets * 4, timesheets)
+        .await;
     let mut args = vec!["-q", "import", "--rate", "5000"];
     let names = files.args();
     args.extend(names.iter().map(String::as_str));

@@ -7,42 +7,18 @@
 //! - the same batch again with nothing changed: requests ≤ ⌈records ÷ 100⌉ + 20 (a worker whose
 //!   sheet and listed server copy are as the last run left them is not read again).
 
-use crate::import::{Env, Files};
+use crate::import::Env;
 
 const WORKERS: usize = 1000;
 const PAY_CODES: usize = 20;
 const TIMESHEETS: usize = 2000;
 
-async fn generated(env: &Env) -> Files {
-    let out = env.path("batch");
-    let run = env
-        .run(&[
-            "gen-batch",
-            "--workers",
-            &WORKERS.to_string(),
-            "--pay-codes",
-            &PAY_CODES.to_string(),
-            "--timesheet-lines",
-            &(TIMESHEETS * 2).to_string(),
-            "--timesheets",
-            &TIMESHEETS.to_string(),
-            "--output",
-            out.to_str().unwrap(),
-        ])
-        .await;
-    assert_eq!(run.code, 0, "gen-batch: {}", run.stderr);
-    Files(
-        ["candidates.csv", "payment-rates.csv", "timesheets.csv"]
-            .iter()
-            .map(|f| out.join(f))
-            .collect(),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_import_and_its_no_change_repeat_spend_requests_near_the_minimum() {
     let env = Env::fast().await;
-    let files = generated(&env).await;
+    let files = env
+        .generated(WORKERS, PAY_CODES, TIMESHEETS * 2, TIMESHEETS)
+        .await;
     let records = (WORKERS + PAY_CODES + TIMESHEETS) as u64;
     let fast = ["--rate", "2000", "--concurrency", "8"];
 
