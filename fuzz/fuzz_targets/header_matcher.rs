@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
         row.push_text(cell);
     }
     let at = Location {
-        file: "fuzz.csv".into(),
+        file: std::path::Path::new("fuzz.csv").into(),
         sheet: Some("Sheet1".into()),
     };
     for entity in Entity::ALL {
