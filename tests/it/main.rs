@@ -15,6 +15,7 @@ mod faults;
 mod import;
 mod overlap;
 mod privacy;
+mod rate_learning;
 mod rendered;
 mod requests;
 mod run;
