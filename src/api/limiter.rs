@@ -35,6 +35,11 @@ pub(crate) const MARGIN: f64 = 0.97;
 const MIN_BASELINE: Duration = Duration::from_secs(1);
 /// Accepted answers are remembered this long.
 const HISTORY: Duration = Duration::from_secs(30);
+/// And at most this many (a stretch of that many answers measures well enough).
+const MAX_HISTORY: usize = 4096;
+/// A slow-down is not followed by another sooner than this: refusals of requests that were
+/// already on their way arrive for a while.
+const DECREASE_COOLDOWN: Duration = Duration::from_millis(500);
 /// Fewer accepted answers than this since the last 429 measure nothing.
 const MIN_PAIR_ANSWERS: u32 = 5;
 /// Before the limit is measured: the rate climbs by [`CLIMB_STEP`] after each such clean stretch.
@@ -79,7 +84,7 @@ struct State {
     /// When accepted answers came back, over the last [`HISTORY`].
     accepted: VecDeque<Instant>,
     /// Requests sent before this moment are refused for a rate no longer asked for.
-    last_decrease: Instant,
+    last_decrease: Option<Instant>,
     /// Climbing waits a whole clean period after any change or 429.
     last_change: Instant,
     /// Answers since `last_change`.
@@ -108,7 +113,7 @@ impl State {
             return;
         }
         if rate < self.rate {
-            self.last_decrease = now;
+            self.last_decrease = Some(now);
         }
         self.rate = rate;
         self.limiter = limiter_for(rate);
@@ -168,7 +173,9 @@ fn estimate(
     // one that may straddle the start).
     if let Some(t) = last_throttle {
         let span = now.saturating_duration_since(t);
-        if (MIN_BASELINE..=HISTORY).contains(&span) {
+        // Only if no answer since the last 429 was forgotten.
+        let whole = accepted.len() < MAX_HISTORY || accepted.front().is_some_and(|a| *a <= t);
+        if (MIN_BASELINE..=HISTORY).contains(&span) && whole {
             best = best.max((n - 1) as f64 / span.as_secs_f64());
         }
     }
@@ -192,7 +199,7 @@ impl AdaptiveLimiter {
                 header_limit: None,
                 last_throttle: None,
                 accepted: VecDeque::new(),
-                last_decrease: now,
+                last_decrease: None,
                 last_change: now,
                 clean: 0,
                 hold_until: None,
@@ -269,14 +276,16 @@ impl AdaptiveLimiter {
             st.hold_until = Some(st.hold_until.map_or(until, |h| h.max(until)));
         }
         st.prune(now);
-        let since_decrease = now.saturating_duration_since(st.last_decrease);
+        let since_decrease = st
+            .last_decrease
+            .map_or(Duration::MAX, |d| now.saturating_duration_since(d));
         let estimate = estimate(&st.accepted, st.last_throttle, now);
         st.last_throttle = Some(now);
         st.clean = 0;
         st.last_change = st.last_change.max(now);
-        let fresh = sent.is_none_or(|s| s >= st.last_decrease);
-        if !fresh {
-            // Asked at a rate already given up: old news.
+        let fresh = sent.is_none_or(|s| st.last_decrease.is_none_or(|d| s >= d));
+        if !fresh || since_decrease < DECREASE_COOLDOWN {
+            // Asked at a rate already given up, or just after: old news.
             return;
         }
         let (limit, known) = match estimate {
@@ -305,6 +314,9 @@ impl AdaptiveLimiter {
     fn on_success_at(&self, now: Instant) {
         let mut st = self.lock();
         st.accepted.push_back(now);
+        if st.accepted.len() > MAX_HISTORY {
+            st.accepted.pop_front();
+        }
         st.prune(now);
         st.clean = st.clean.saturating_add(1);
         if st.rate >= self.ceiling || st.known == Known::Nothing {
@@ -393,8 +405,11 @@ mod tests {
         // Answers to requests sent before the slow-down are old news.
         l.on_throttle_at(at(start, 1050), Some(at(start, 999)), None);
         assert_eq!(l.learnt(), Some(50));
-        // One sent after it, refused within the second: still too fast.
+        // One sent just after it: the server's allowance is still spent, old news too.
         l.on_throttle_at(at(start, 1100), Some(at(start, 1060)), None);
+        assert_eq!(l.learnt(), Some(50));
+        // One sent after it and refused later within the second: still too fast.
+        l.on_throttle_at(at(start, 1600), Some(at(start, 1560)), None);
         assert_eq!(l.learnt(), Some(45), "x 0.9");
     }
 
