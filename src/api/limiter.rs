@@ -40,6 +40,8 @@ const MAX_HISTORY: usize = 4096;
 /// A slow-down is not followed by another sooner than this: refusals of requests that were
 /// already on their way arrive for a while.
 const DECREASE_COOLDOWN: Duration = Duration::from_millis(500);
+/// A stretch of answers shorter than this measures nothing.
+const MIN_STRETCH: Duration = Duration::from_millis(500);
 /// Fewer accepted answers than this since the last 429 measure nothing.
 const MIN_PAIR_ANSWERS: u32 = 5;
 /// Before the limit is measured: the rate climbs by [`CLIMB_STEP`] after each such clean stretch.
@@ -157,17 +159,26 @@ impl State {
 fn estimate(
     accepted: &VecDeque<Instant>,
     last_throttle: Option<Instant>,
+    held_until: Option<Instant>,
     now: Instant,
 ) -> Option<f64> {
-    let after = |a: &Instant| last_throttle.is_none_or(|t| *a > t);
+    // A stretch that spans a hold says nothing of the server: the client was not asking.
+    let start = match (last_throttle, held_until) {
+        (Some(t), Some(h)) => Some(t.max(h)),
+        (t, h) => t.or(h),
+    };
+    let after = |a: &Instant| start.is_none_or(|t| *a > t);
     let n = accepted.iter().filter(|a| after(a)).count();
     if n < MIN_PAIR_ANSWERS as usize {
         return None;
     }
     let mut best = 0.0f64;
     for (i, a) in accepted.iter().filter(|a| after(a)).enumerate() {
-        let span = now.saturating_duration_since(*a).as_secs_f64();
-        best = best.max((n - i) as f64 / (1.0 + span));
+        let span = now.saturating_duration_since(*a);
+        // A shorter stretch is too short to tell a limit from a refusal at random.
+        if span >= MIN_STRETCH {
+            best = best.max((n - i) as f64 / (1.0 + span.as_secs_f64()));
+        }
     }
     // Between two 429s the server accepted exactly what it allows (one answer less, for the
     // one that may straddle the start).
@@ -175,11 +186,12 @@ fn estimate(
         let span = now.saturating_duration_since(t);
         // Only if no answer since the last 429 was forgotten.
         let whole = accepted.len() < MAX_HISTORY || accepted.front().is_some_and(|a| *a <= t);
-        if (MIN_BASELINE..=HISTORY).contains(&span) && whole {
+        let unheld = held_until.is_none_or(|h| h <= t);
+        if (MIN_BASELINE..=HISTORY).contains(&span) && whole && unheld {
             best = best.max((n - 1) as f64 / span.as_secs_f64());
         }
     }
-    Some(best.max(1.0))
+    (best > 0.0).then(|| best.max(1.0))
 }
 
 impl AdaptiveLimiter {
@@ -271,6 +283,7 @@ impl AdaptiveLimiter {
 
     fn on_throttle_at(&self, now: Instant, sent: Option<Instant>, retry_after: Option<Duration>) {
         let mut st = self.lock();
+        let held_until = st.hold_until.filter(|h| *h <= now);
         if let Some(wait) = retry_after {
             let until = now + wait;
             st.hold_until = Some(st.hold_until.map_or(until, |h| h.max(until)));
@@ -279,7 +292,8 @@ impl AdaptiveLimiter {
         let since_decrease = st
             .last_decrease
             .map_or(Duration::MAX, |d| now.saturating_duration_since(d));
-        let estimate = estimate(&st.accepted, st.last_throttle, now);
+        let first = st.last_throttle.is_none();
+        let estimate = estimate(&st.accepted, st.last_throttle, held_until, now);
         st.last_throttle = Some(now);
         st.clean = 0;
         st.last_change = st.last_change.max(now);
@@ -293,9 +307,16 @@ impl AdaptiveLimiter {
             _ if st.known == Known::Measured && since_decrease < MIN_BASELINE => {
                 (st.limit.min(st.rate / MARGIN) * 0.9, Known::Measured)
             }
-            Some(limit) => (limit.min(st.rate / MARGIN), Known::Measured),
-            // Too few answers to measure from: ask for half, then climb.
-            None => (st.rate * 0.5, Known::Guess),
+            // One 429 never more than halves the rate: a server that refuses at random
+            // (not for its rate) must not drive it down to nothing.
+            Some(limit) => (
+                limit.min(st.rate / MARGIN).max(st.rate * 0.5),
+                Known::Measured,
+            ),
+            // Too few answers to measure from at the run's first 429: ask for half, then climb.
+            None if first => (st.rate * 0.5, Known::Guess),
+            // Too few since the last 429 (or its hold): nothing to learn; the hold is enough.
+            None => return,
         };
         st.live |= known == Known::Measured;
         st.set_limit(limit, known, self.ceiling, now);
