@@ -281,11 +281,16 @@ impl Client {
     /// What has been learnt of the server so far (start from an earlier run's with
     /// [`Client::learn`]).
     pub fn traits(&self) -> ServerTraits {
-        self.inner
+        let mut traits = self
+            .inner
             .traits
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .clone()
+            .clone();
+        if let Some(limit) = self.inner.limiter.learnt() {
+            traits.rate_limit = Some(limit);
+        }
+        traits
     }
 
     /// Take in what is known of the server (from an earlier run, `doctor --save`, or an
@@ -296,6 +301,9 @@ impl Client {
             tracing::debug!(?learnt, "learnt of the server");
         }
         traits.merge(learnt);
+        if let Some(limit) = learnt.rate_limit {
+            self.inner.limiter.start_from(limit);
+        }
     }
 
     /// Learn how `endpoint` treats filters.

@@ -50,6 +50,81 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     Some(wait.min(MAX_RETRY_AFTER))
 }
 
+/// What an answer's headers say of the server's rate limit: the IETF draft's `RateLimit-Limit`,
+/// `RateLimit-Remaining`, `RateLimit-Reset` and `RateLimit-Policy` (or its later single
+/// `RateLimit: …;r=…;t=…` form), or the common `X-RateLimit-*`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct RateLimitHeaders {
+    /// Requests per second allowed: the limit over its window (`w=` of a policy, else 1 s).
+    pub per_second: Option<f64>,
+    /// Requests left in the window.
+    pub remaining: Option<u64>,
+    /// Until the window resets (delta seconds, or a Unix time as some servers send).
+    pub reset: Option<Duration>,
+}
+
+/// The first whole number of a header value (`10`, `10, 10;w=1`, `"default";q=10`…).
+fn leading_number(value: &str) -> Option<f64> {
+    let first = value.split([',', ';']).next()?.trim();
+    first
+        .parse::<f64>()
+        .ok()
+        .filter(|n| n.is_finite() && *n >= 0.0)
+}
+
+/// The value of parameter `key` in a structured header value (`"default";q=100;w=60`).
+fn param(value: &str, key: &str) -> Option<f64> {
+    value
+        .split([',', ';'])
+        .filter_map(|p| p.trim().split_once('='))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case(key))
+        .and_then(|(_, v)| v.trim().trim_matches('"').parse::<f64>().ok())
+        .filter(|n| n.is_finite() && *n >= 0.0)
+}
+
+/// Read the rate-limit headers of an answer; `None` if it has none.
+pub(crate) fn rate_limit_headers(headers: &HeaderMap) -> Option<RateLimitHeaders> {
+    let get = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|n| headers.get(*n).and_then(|v| v.to_str().ok()))
+    };
+    let limit_value = get(&["ratelimit-limit", "x-ratelimit-limit"]);
+    let policy = get(&["ratelimit-policy", "x-ratelimit-policy"]);
+    let combined = get(&["ratelimit"]);
+    let limit = limit_value
+        .and_then(leading_number)
+        .or_else(|| policy.and_then(|p| param(p, "q")));
+    // The window: a policy's `w=`, or one given in the limit's own value (`10, 10;w=1`).
+    let window = policy
+        .and_then(|p| param(p, "w"))
+        .or_else(|| limit_value.and_then(|v| param(v, "w")))
+        .filter(|w| *w > 0.0)
+        .unwrap_or(1.0);
+    let remaining = get(&["ratelimit-remaining", "x-ratelimit-remaining"])
+        .and_then(leading_number)
+        .or_else(|| combined.and_then(|c| param(c, "r")))
+        .map(|n| n as u64);
+    let reset = get(&["ratelimit-reset", "x-ratelimit-reset"])
+        .and_then(leading_number)
+        .or_else(|| combined.and_then(|c| param(c, "t")))
+        .map(|secs| {
+            // A value this large is a Unix time (as GitHub's `X-RateLimit-Reset`).
+            let secs = if secs > 1_000_000_000.0 {
+                (secs - chrono::Utc::now().timestamp() as f64).max(0.0)
+            } else {
+                secs
+            };
+            Duration::from_secs_f64(secs).min(MAX_RETRY_AFTER)
+        });
+    let said = RateLimitHeaders {
+        per_second: limit.filter(|l| *l > 0.0).map(|l| l / window),
+        remaining,
+        reset,
+    };
+    (said != RateLimitHeaders::default()).then_some(said)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,5 +163,62 @@ mod tests {
         );
         h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&h), None);
+    }
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn rate_limit_headers_in_their_common_forms() {
+        assert_eq!(rate_limit_headers(&headers(&[("retry-after", "1")])), None);
+        // The IETF draft's separate fields.
+        let said = rate_limit_headers(&headers(&[
+            ("ratelimit-limit", "50"),
+            ("ratelimit-remaining", "0"),
+            ("ratelimit-reset", "2"),
+        ]))
+        .unwrap();
+        assert_eq!(said.per_second, Some(50.0));
+        assert_eq!(said.remaining, Some(0));
+        assert_eq!(said.reset, Some(Duration::from_secs(2)));
+        // A window: per minute is per second / 60.
+        let said = rate_limit_headers(&headers(&[
+            ("ratelimit-limit", "600"),
+            ("ratelimit-policy", "600;w=60"),
+        ]))
+        .unwrap();
+        assert_eq!(said.per_second, Some(10.0));
+        let said = rate_limit_headers(&headers(&[("ratelimit-limit", "100, 100;w=10")])).unwrap();
+        assert_eq!(said.per_second, Some(10.0));
+        // The later draft: one `RateLimit` field and a structured policy.
+        let said = rate_limit_headers(&headers(&[
+            ("ratelimit", "\"default\";r=3;t=7"),
+            ("ratelimit-policy", "\"default\";q=120;w=60"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            (said.per_second, said.remaining, said.reset),
+            (Some(2.0), Some(3), Some(Duration::from_secs(7)))
+        );
+        // The common X- forms; a reset given as a Unix time becomes a delay, cut to the cap.
+        let said = rate_limit_headers(&headers(&[
+            ("x-ratelimit-limit", "20"),
+            ("x-ratelimit-remaining", "5"),
+            ("x-ratelimit-reset", "4102444800"),
+        ]))
+        .unwrap();
+        assert_eq!(said.per_second, Some(20.0));
+        assert_eq!(said.remaining, Some(5));
+        assert_eq!(said.reset, Some(MAX_RETRY_AFTER));
+        // Garbage is ignored.
+        assert_eq!(
+            rate_limit_headers(&headers(&[("x-ratelimit-limit", "lots")])),
+            None
+        );
     }
 }

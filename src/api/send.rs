@@ -6,6 +6,7 @@
 //! | could not connect (nothing sent)     | retry with backoff    | retry with backoff    |
 //! | timeout / connection lost after send | retry with backoff    | `Ambiguous`           |
 //! | 429                                  | wait `Retry-After`    | wait `Retry-After`    |
+//! | any answer with rate-limit headers   | rate set from them (`RateLimit-*`, `X-RateLimit-*`) | same |
 //! | 401                                  | refresh once, retry   | refresh once, retry   |
 //! | 5xx                                  | retry with backoff for at least the retry budget (20 s) | `Ambiguous` |
 //! | 5xx whose error envelope names a field | `Rejected` (a validation error sent as 5xx) | `Rejected` |
@@ -22,7 +23,7 @@ use super::client::{
     Answer, AuthScheme, BodyError, Client, MAX_ANSWER_BYTES, bump, describe, read_body,
 };
 use super::error::{ApiError, ErrorBody};
-use super::retry::retry_after;
+use super::retry::{rate_limit_headers, retry_after};
 use super::traits::ServerTraits;
 
 /// How many 429s in a row one request rides out before giving up.
@@ -35,6 +36,8 @@ enum Outcome {
         status: StatusCode,
         headers: HeaderMap,
         body: Vec<u8>,
+        /// When the request left (a 429 to a request sent before a slow-down is old news).
+        sent: Instant,
     },
     /// No (complete) answer. `not_sent`: the connection failed before the request left.
     Lost {
@@ -118,8 +121,9 @@ impl Client {
                     status,
                     headers,
                     body,
+                    sent,
                 } => {
-                    self.on_answer(&mut call, generation, status, &headers, body)
+                    self.on_answer(&mut call, generation, status, &headers, body, sent)
                         .await?
                 }
             };
@@ -169,6 +173,7 @@ impl Client {
                         status,
                         headers,
                         body,
+                        sent: started,
                     },
                     Err(BodyError::Transport(e)) => Outcome::Lost {
                         status: Some(status),
@@ -239,10 +244,14 @@ impl Client {
         status: StatusCode,
         headers: &HeaderMap,
         body: Vec<u8>,
+        sent: Instant,
     ) -> Result<Next, ApiError> {
         let inner = &*self.inner;
+        if let Some(said) = rate_limit_headers(headers) {
+            inner.limiter.on_headers(&said);
+        }
         if status == StatusCode::TOO_MANY_REQUESTS {
-            return Ok(self.on_throttled(call, headers));
+            return Ok(self.on_throttled(call, headers, sent));
         }
         inner.limiter.on_success();
         if status == StatusCode::UNAUTHORIZED {
@@ -297,11 +306,11 @@ impl Client {
     }
 
     /// 429: slow the shared limiter, wait as asked (or back off), and try again.
-    fn on_throttled(&self, call: &mut Call, headers: &HeaderMap) -> Next {
+    fn on_throttled(&self, call: &mut Call, headers: &HeaderMap, sent: Instant) -> Next {
         let inner = &*self.inner;
         bump(&inner.counters.throttled);
         let wait = retry_after(headers);
-        inner.limiter.on_throttle(wait);
+        inner.limiter.on_throttle_sent(sent, wait);
         if call.throttled >= MAX_THROTTLE_RETRIES {
             return Next::Done(Err(call.unreachable(format!(
                 "still rate limited (HTTP 429) after {} waits; try a lower --rate",

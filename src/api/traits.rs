@@ -128,6 +128,10 @@ pub struct ServerTraits {
     pub validation_500: Option<bool>,
     /// Whether the login accepts only the registered redirect URI.
     pub exact_redirect: Option<bool>,
+    /// The server's rate limit as last measured (two 429s, or its rate-limit headers), in whole
+    /// requests per second: where the next run's rate starts (a little below it, never above
+    /// `--rate`), still probing upward slowly.
+    pub rate_limit: Option<u32>,
 }
 
 /// Whether a refused field is one whose number style a server may insist on (money and
@@ -253,6 +257,9 @@ impl ServerTraits {
                 *mine = theirs;
             }
         }
+        if other.rate_limit.is_some() {
+            self.rate_limit = other.rate_limit;
+        }
     }
 
     /// The sandbox quirk names of what differs from the default sandbox, in a fixed order.
@@ -357,5 +364,26 @@ mod tests {
         assert_eq!(t.variants(), ["filters-ignored", "numbers-only", "no-pps"]);
         let text = serde_json::to_string(&t).unwrap();
         assert_eq!(serde_json::from_str::<ServerTraits>(&text).unwrap(), t);
+    }
+
+    #[test]
+    fn a_learnt_rate_limit_merges_newer_first_and_old_rows_still_read() {
+        let mut t = ServerTraits {
+            rate_limit: Some(50),
+            ..ServerTraits::default()
+        };
+        t.merge(&ServerTraits::default());
+        assert_eq!(t.rate_limit, Some(50), "nothing new keeps it");
+        t.merge(&ServerTraits {
+            rate_limit: Some(42),
+            ..ServerTraits::default()
+        });
+        assert_eq!(t.rate_limit, Some(42), "the newer wins");
+        assert!(t.variants().is_empty(), "a limit is not an API variant");
+        let text = serde_json::to_string(&t).unwrap();
+        assert!(text.contains("\"rate-limit\":42"), "{text}");
+        // A row kept before the field existed.
+        let old: ServerTraits = serde_json::from_str(r#"{"numbers":"numbers-only"}"#).unwrap();
+        assert_eq!((old.numbers, old.rate_limit), (Numbers::NumbersOnly, None));
     }
 }

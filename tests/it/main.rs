@@ -16,6 +16,7 @@ mod import;
 mod memory;
 mod overlap;
 mod privacy;
+mod rate_learning;
 mod rendered;
 mod requests;
 mod run;

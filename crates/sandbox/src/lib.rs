@@ -130,6 +130,9 @@ pub struct Quirks {
     pub default_rates_locked: bool,
     /// OAuth accepts only [`SandboxConfig::redirect_uri`], exactly.
     pub exact_redirect: bool,
+    /// With `--rate-limit`, every `/nxsys` answer states the limit in the IETF draft's
+    /// `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` and `RateLimit-Policy`.
+    pub rate_limit_headers: bool,
 }
 
 /// Every quirk name `Quirks::parse` knows, in the order of the docs.
@@ -150,6 +153,7 @@ pub const QUIRK_NAMES: &[&str] = &[
     "payslip-no-worker-id",
     "default-rates-locked",
     "exact-redirect",
+    "rate-limit-headers",
 ];
 
 /// How the sandbox takes a number in the bodies the number quirks cover.
@@ -186,6 +190,7 @@ impl Quirks {
                 "payslip-no-worker-id" => &mut quirks.payslip_no_worker_id,
                 "default-rates-locked" => &mut quirks.default_rates_locked,
                 "exact-redirect" => &mut quirks.exact_redirect,
+                "rate-limit-headers" => &mut quirks.rate_limit_headers,
                 _ => return Err(ConfigError::Quirk(item.to_string())),
             };
             *slot = true;
@@ -234,7 +239,7 @@ pub enum ConfigError {
         "unknown quirk `{0}`; known quirks: nest-errors, bearer-only, reject-duplicate-candidates, \
          meta-pagination, filters-ignored, filters-rejected, no-line-echo, numbers-only, \
          strings-only, validation-500, flat-get, put-replaces, no-pps, payslip-no-worker-id, \
-         default-rates-locked, exact-redirect"
+         default-rates-locked, exact-redirect, rate-limit-headers"
     )]
     Quirk(String),
     #[error("quirks `{0}` and `{1}` cannot be combined")]

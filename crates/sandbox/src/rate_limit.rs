@@ -1,4 +1,5 @@
 //! Token bucket of N requests per second with a burst of N, over every `/nxsys` request.
+//! With the `rate-limit-headers` quirk each answer also states it ([`Bucket::headers`]).
 
 use std::time::Instant;
 
@@ -38,6 +39,23 @@ impl Bucket {
             Err((wait.ceil() as u64).max(1))
         }
     }
+
+    /// The IETF draft's headers after the last `take`: `RateLimit-Limit` (N),
+    /// `RateLimit-Remaining` (whole tokens left), `RateLimit-Reset` (whole seconds until the
+    /// bucket is full again) and `RateLimit-Policy` (`N;w=1`).
+    pub fn headers(&self) -> [(&'static str, String); 4] {
+        let limit = self.rate as u64;
+        let reset = ((self.rate - self.tokens) / self.rate).max(0.0).ceil() as u64;
+        [
+            ("ratelimit-limit", limit.to_string()),
+            (
+                "ratelimit-remaining",
+                (self.tokens.max(0.0).floor() as u64).to_string(),
+            ),
+            ("ratelimit-reset", reset.to_string()),
+            ("ratelimit-policy", format!("{limit};w=1")),
+        ]
+    }
 }
 
 #[cfg(test)]
@@ -64,5 +82,22 @@ mod tests {
             assert!(b.take_at(much_later).is_ok());
         }
         assert!(b.take_at(much_later).is_err());
+    }
+
+    #[test]
+    fn headers_state_the_limit_what_is_left_and_when_it_is_full() {
+        let start = Instant::now();
+        let mut b = Bucket::new(4);
+        b.last = start;
+        assert!(b.take_at(start).is_ok());
+        let h = b.headers();
+        assert_eq!(h[0], ("ratelimit-limit", "4".to_string()));
+        assert_eq!(h[1], ("ratelimit-remaining", "3".to_string()));
+        assert_eq!(h[2], ("ratelimit-reset", "1".to_string()));
+        assert_eq!(h[3], ("ratelimit-policy", "4;w=1".to_string()));
+        for _ in 0..3 {
+            assert!(b.take_at(start).is_ok());
+        }
+        assert_eq!(b.headers()[1].1, "0");
     }
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::Method;
+use axum::http::{HeaderValue, Method};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -39,18 +39,36 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
         let ms = rand::thread_rng().gen_range(low.min(high)..=high.max(low));
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }
+    let mut stated = None;
     if let Some(bucket) = &shared.bucket {
-        let taken = bucket.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let mut bucket = bucket.lock().unwrap_or_else(|e| e.into_inner());
+        let taken = bucket.take();
+        if shared.quirks.rate_limit_headers {
+            stated = Some(bucket.headers());
+        }
+        drop(bucket);
         if let Err(wait) = taken {
             Counters::bump(&shared.counters.rate_limited);
-            return ApiError::too_many_requests(wait).into_response();
+            let mut response = ApiError::too_many_requests(wait).into_response();
+            state_limit(&mut response, stated);
+            return response;
         }
     }
     let (method, path) = (request.method().clone(), request.uri().path().to_string());
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
+    state_limit(&mut response, stated);
     // Path only: query strings may carry a client secret (grant-token-url).
     tracing::debug!("sandbox: {method} {path} → {}", response.status().as_u16());
     response
+}
+
+/// With the `rate-limit-headers` quirk: the bucket's `RateLimit-*` headers on the answer.
+fn state_limit(response: &mut Response, stated: Option<[(&'static str, String); 4]>) {
+    for (name, value) in stated.into_iter().flatten() {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response.headers_mut().insert(name, value);
+        }
+    }
 }
 
 /// The whole application.
