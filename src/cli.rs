@@ -118,7 +118,7 @@ pub struct SandboxArgs {
     /// Faults per request, e.g. status500=0.05,status429=0.05,drop_after_commit=0.02; poison=TEXT (repeatable) answers 500 to every write whose body contains TEXT
     #[arg(long)]
     pub faults: Option<String>,
-    /// Behaviours the API docs leave open (comma-separated): nest-errors, bearer-only, reject-duplicate-candidates, meta-pagination, filters-ignored, filters-rejected, no-line-echo, numbers-only, strings-only, validation-500, flat-get, put-replaces, no-pps, payslip-no-worker-id, default-rates-locked, exact-redirect
+    /// Behaviours the API docs leave open (comma-separated): nest-errors, bearer-only, reject-duplicate-candidates, meta-pagination, filters-ignored, filters-rejected, no-line-echo, numbers-only, strings-only, validation-500, flat-get, put-replaces, no-pps, payslip-no-worker-id, default-rates-locked, exact-redirect, rate-limit-headers
     #[arg(long)]
     pub quirks: Option<String>,
     /// Access-token lifetime in seconds

@@ -2,8 +2,8 @@
 //! never repeat a write blindly, pagination as a stream, and access tokens from an
 //! [`AccessTokens`] (which `auth` implements: the API knows nothing of where credentials live).
 //!
-//! Retry rules: 429 is retried for every request (honouring `Retry-After`, slowing the shared
-//! limiter after repeated ones); a connection that failed before the request was sent is
+//! Retry rules: 429 is retried for every request (honouring `Retry-After`; the first one sets
+//! the shared limiter to the rate the server was seen to accept, see `limiter.rs`); a connection that failed before the request was sent is
 //! retried; reads are also retried on 5xx and timeouts with exponential backoff and full
 //! jitter. A write that was sent and got no usable answer is [`ApiError::Ambiguous`]: the caller
 //! looks the record up by its natural key before sending it again. A [`ApiError::Decode`] on a
