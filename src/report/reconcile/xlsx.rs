@@ -69,6 +69,13 @@ pub fn sheet_title(entity: &str) -> String {
 pub fn write(path: &Path, report: &RunReport, exit_status: &str) -> Result<(), Box<dyn Error>> {
     let styles = Styles::new();
     let mut workbook = Workbook::new();
+    // The sheets' rows wait in temporary files beside the report (a folder known to be
+    // writable), not in the system's temporary folder.
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    workbook.set_tempdir(dir)?;
     summary_sheet(workbook.add_worksheet(), report, exit_status, &styles)?;
     let entities = report.entities();
     for entity in &entities {
