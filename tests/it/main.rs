@@ -13,6 +13,8 @@ mod doctor;
 mod export;
 mod faults;
 mod import;
+// Peak RSS through `wait4`, in KiB as Linux reports it.
+#[cfg(target_os = "linux")]
 mod memory;
 mod overlap;
 mod privacy;
