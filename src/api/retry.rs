@@ -41,13 +41,21 @@ pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let raw = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     let wait = if let Ok(secs) = raw.parse::<f64>() {
-        (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))?
+        (secs.is_finite() && secs >= 0.0).then(|| capped_seconds(secs))?
     } else {
         let at = chrono::DateTime::parse_from_rfc2822(raw).ok()?;
         let delta = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
         delta.to_std().unwrap_or(Duration::ZERO)
     };
     Some(wait.min(MAX_RETRY_AFTER))
+}
+
+/// `secs` (finite, not negative) as a wait of at most [`MAX_RETRY_AFTER`]; a number too large
+/// for a `Duration` (`Retry-After: 1e300`) is the longest wait, not a panic.
+fn capped_seconds(secs: f64) -> Duration {
+    Duration::try_from_secs_f64(secs)
+        .unwrap_or(MAX_RETRY_AFTER)
+        .min(MAX_RETRY_AFTER)
 }
 
 /// What an answer's headers say of the server's rate limit: the IETF draft's `RateLimit-Limit`,
@@ -115,7 +123,7 @@ pub(crate) fn rate_limit_headers(headers: &HeaderMap) -> Option<RateLimitHeaders
             } else {
                 secs
             };
-            Duration::from_secs_f64(secs).min(MAX_RETRY_AFTER)
+            capped_seconds(secs)
         });
     let said = RateLimitHeaders {
         per_second: limit.filter(|l| *l > 0.0).map(|l| l / window),
@@ -171,6 +179,18 @@ mod tests {
             h.insert(*k, HeaderValue::from_static(v));
         }
         h
+    }
+
+    #[test]
+    fn absurd_waits_are_capped_not_a_panic() {
+        let h = headers(&[("retry-after", "1e300")]);
+        assert_eq!(retry_after(&h), Some(MAX_RETRY_AFTER));
+        let said = rate_limit_headers(&headers(&[
+            ("ratelimit-remaining", "0"),
+            ("ratelimit-reset", "1e300"),
+        ]))
+        .unwrap();
+        assert_eq!(said.reset, Some(MAX_RETRY_AFTER));
     }
 
     #[test]
