@@ -197,11 +197,6 @@ impl JsonBody {
         // The text is serde_json's own rendering of a value, which it always reads back.
         serde_json::from_str(&self.0).unwrap_or(serde_json::Value::Null)
     }
-
-    /// The compact text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
 impl From<serde_json::Value> for JsonBody {

@@ -104,7 +104,7 @@ pub struct Entry {
 }
 
 /// How many rows that need attention the terminal summary shows.
-pub const ATTENTION_SHOWN: usize = 20;
+const ATTENTION_SHOWN: usize = 20;
 
 /// The control totals summed over the run's timesheets.
 #[derive(Debug, Clone, Default)]
@@ -197,7 +197,7 @@ impl Tally {
 }
 
 /// Outcomes a person has to act on.
-pub fn needs_attention(outcome: Outcome) -> bool {
+fn needs_attention(outcome: Outcome) -> bool {
     matches!(
         outcome,
         Outcome::Invalid
@@ -302,7 +302,8 @@ impl<'j> RunReport<'j> {
         self.each_record(|record| visit(self.entry(&record)))
     }
 
-    /// Every entry, collected (tests and callers that know the run is small).
+    /// Every entry, collected.
+    #[cfg(test)]
     pub fn entries(&self) -> Result<Vec<Entry>, JournalError> {
         let mut all = Vec::new();
         self.each(|e| {
