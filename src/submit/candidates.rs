@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::SubmitError;
 use super::engine::{ADOPTED, Engine, NEW_PREFIX, read};
+use super::listed::CandidateList;
 use super::remote::{CandidateKey, Remote, ServerRecord};
 use super::shape::{like_sheet, whole};
 use super::write::Written;
@@ -26,7 +27,7 @@ pub fn agency_ref(json: &Value) -> Option<&str> {
     text(json, &["generalSetting", "agencyRef"]).or_else(|| text(json, &["agencyRef"]))
 }
 
-fn identifier_of(json: &Value, ireland: bool) -> Option<String> {
+pub fn identifier_of(json: &Value, ireland: bool) -> Option<String> {
     let field = if ireland { "PPSNumber" } else { "NINumber" };
     text(json, &["generalSetting", field])
         .or_else(|| text(json, &[field]))
@@ -54,17 +55,12 @@ pub fn conflict(agency: &str, ids: &[&str]) -> String {
 /// The candidates of a stage-start listing with this Agency Ref or NI/PPS number, read in full.
 async fn from_list<R: Remote>(
     e: &Engine<'_, R>,
-    list: &[ServerRecord],
+    list: &CandidateList,
     key: &CandidateKey,
 ) -> Result<Vec<ServerRecord>, SubmitError> {
     let mut out = Vec::new();
-    for c in list {
-        let same_ref = agency_ref(&c.json) == Some(key.agency_ref.as_str());
-        let same_id =
-            key.identifier.is_some() && identifier_of(&c.json, key.ireland) == key.identifier;
-        if same_ref || same_id {
-            out.push(read(e.remote.get_candidate(key.ireland, &c.id)).await?);
-        }
+    for c in list.matching(&key.agency_ref, key.identifier.as_deref()) {
+        out.push(read(e.remote.get_candidate(key.ireland, &c.id)).await?);
     }
     Ok(out)
 }
@@ -223,26 +219,21 @@ fn as_acknowledged<R: Remote>(
     e: &Engine<'_, R>,
     record: &Record,
     key: &CandidateKey,
-    list: &[ServerRecord],
+    list: &CandidateList,
 ) -> Option<String> {
     let ack = e.acknowledged.get(&record.entity)?.get(&record.key)?;
     if ack.payload_hash != payload_hash(record) {
         return None;
     }
-    let mut same = list
-        .iter()
-        .filter(|c| agency_ref(&c.json) == Some(key.agency_ref.as_str()));
+    let mut same = list.with_ref(&key.agency_ref);
     let listed = same.next()?;
-    if same.next().is_some()
-        || listed.id != ack.api_id
-        || listed_digest(&listed.json)? != ack.listed
-    {
+    if same.next().is_some() || listed.id != ack.api_id || listed.digest.as_ref()? != &ack.listed {
         return None;
     }
-    let shared = key.identifier.is_some()
-        && list
-            .iter()
-            .any(|c| c.id != listed.id && identifier_of(&c.json, key.ireland) == key.identifier);
+    let shared = key
+        .identifier
+        .as_deref()
+        .is_some_and(|i| list.with_identifier(i).any(|c| c.id != listed.id));
     (!shared).then(|| listed.id.clone())
 }
 

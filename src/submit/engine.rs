@@ -9,6 +9,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use futures::TryStreamExt;
 
+use super::listed::CandidateList;
 use super::progress::Progress;
 use super::remote::{Remote, RemoteError, ServerRecord};
 use super::{SubmitError, SubmitOptions, candidates, payment_rates, timesheets};
@@ -70,7 +71,7 @@ pub struct Engine<'a, R: Remote> {
     /// Rows not sent whose key a valid row of the batch carries (that row is imported).
     superseded: HashSet<u32>,
     /// Candidates listed at the start of the stage (list shape), per country (`true` = Ireland).
-    pub candidate_lists: HashMap<bool, Vec<ServerRecord>>,
+    pub candidate_lists: HashMap<bool, CandidateList>,
     /// Timesheets listed at the start of the stage, per tax year.
     pub timesheet_lists: HashMap<i32, Vec<ServerTimesheet>>,
     /// Payment rates listed at the start of their stage.
@@ -221,7 +222,8 @@ impl<'a, R: Remote> Engine<'a, R> {
         progress.finish();
         if !self.options.dry_run {
             tracing::info!("reading back what landed");
-            self.read_back(work).await?;
+            let stage_lists = std::mem::take(&mut self.timesheet_lists);
+            self.read_back(work, stage_lists).await?;
         }
         tracing::info!("submission finished");
         Ok(())

@@ -1,7 +1,6 @@
 //! What a stage reads in bulk: the listings taken before a stage (so records need no look-up
 //! each) and the read-back after the run (for the control totals).
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
@@ -9,14 +8,14 @@ use futures::TryStreamExt;
 use rust_decimal::Decimal;
 
 use super::SubmitError;
-use super::candidates::{NOT_LISTED, listed_digest};
+use super::candidates::NOT_LISTED;
 use super::engine::{Engine, LIST_ITEMS_PER_RECORD, PendingId, read};
+use super::listed::{CandidateList, ListedCandidate};
 use super::remote::Remote;
-use super::remote::ServerRecord;
 use crate::journal::{Acknowledged, RecordState};
 use crate::model::{Entity, Record};
 use crate::plan::payload_hash;
-use crate::plan::timesheet::{self, ServerTimesheet};
+use crate::plan::timesheet::{ListedTotals, ServerTimesheet};
 
 impl<R: Remote> Engine<'_, R> {
     /// Read in one listing what the stage's records may already be, when that is cheaper than
@@ -40,7 +39,8 @@ impl<R: Remote> Engine<'_, R> {
             }
             let limit = self.list_limit(entity, n).await?;
             if let Some(list) = read(self.remote.list_candidates(ireland, limit)).await? {
-                self.candidate_lists.insert(ireland, list);
+                self.candidate_lists
+                    .insert(ireland, CandidateList::new(list));
             }
         }
         let rates = items
@@ -73,30 +73,38 @@ impl<R: Remote> Engine<'_, R> {
 
     /// After the run: read every timesheet that landed back from the API for the control
     /// totals. Memory stays small whatever the run's size: the listing keeps only each
-    /// timesheet's totals, and the journal is read one record at a time.
-    pub(super) async fn read_back(&self, work: &[(u32, &Record)]) -> Result<(), SubmitError> {
+    /// timesheet's totals, and the journal is read one record at a time. `stage_lists` are the
+    /// listings taken before the timesheet stage, with every line: boiled down if nothing was
+    /// written since (they are still what the server holds), else dropped before listing anew.
+    pub(super) async fn read_back(
+        &self,
+        work: &[(u32, &Record)],
+        mut stage_lists: HashMap<i32, Vec<ServerTimesheet>>,
+    ) -> Result<(), SubmitError> {
         let records: HashMap<u32, &Record> = work
             .iter()
             .filter(|(_, r)| r.entity == Entity::Timesheets)
             .map(|(seq, r)| (*seq, *r))
             .collect();
-        // Every year's listing first: what is kept of each timesheet borrows from them (a run
-        // of 100,000 timesheets reads back 100,000 items; no key is formatted for each).
-        let mut lists = Vec::new();
+        if self.wrote_any(Entity::Timesheets) {
+            stage_lists.clear();
+        }
+        let mut items: Vec<ListedTotals> = Vec::new();
         for (year, _) in tax_years(records.values().copied()) {
-            // Nothing written since the stage's listing: it is still what the server holds.
-            let list = match self.timesheet_lists.get(&year) {
-                Some(list) if !self.wrote_any(Entity::Timesheets) => Some(Cow::Borrowed(list)),
+            match stage_lists.remove(&year) {
+                Some(list) => items.extend(list.into_iter().map(ListedTotals::from)),
                 _ => {
                     let limit = self.list_limit(Entity::Timesheets, work.len()).await?;
-                    read(self.remote.list_timesheets(year, limit))
-                        .await?
-                        .map(Cow::Owned)
+                    items.extend(
+                        read(self.remote.list_timesheet_totals(year, limit))
+                            .await?
+                            .into_iter()
+                            .flatten(),
+                    );
                 }
-            };
-            lists.extend(list);
+            }
         }
-        let items: Vec<&ServerTimesheet> = lists.iter().flat_map(|list| list.iter()).collect();
+        drop(stage_lists);
         let by_id: HashMap<&str, usize> = items
             .iter()
             .enumerate()
@@ -115,12 +123,11 @@ impl<R: Remote> Engine<'_, R> {
                 let (totals, net, others) = match by_id.get(id.as_str()) {
                     Some(&i) => {
                         let others = twins.get(&i).cloned().unwrap_or_default();
-                        let t = items[i];
-                        (t.lines.as_deref().map(timesheet::totals), t.net, others)
+                        (items[i].totals, items[i].net, others)
                     }
                     None => {
-                        let t = read(self.remote.get_timesheet(&id)).await?;
-                        (t.lines.as_deref().map(timesheet::totals), t.net, Vec::new())
+                        let t = ListedTotals::from(read(self.remote.get_timesheet(&id)).await?);
+                        (t.totals, t.net, Vec::new())
                     }
                 };
                 let mut detail = self.journal.detail(self.run, seq)?;
@@ -164,27 +171,21 @@ impl<R: Remote> Engine<'_, R> {
             }
             // Nothing written since the stage's listing: it is still what the server holds.
             let unwritten = !self.wrote_any(entity) && pending.is_empty();
+            let fresh;
             let list = match self.candidate_lists.get(&ireland) {
-                Some(list) if unwritten => Some(Cow::Borrowed(list)),
+                Some(list) if unwritten => Some(list),
                 _ => {
                     let limit = self.list_limit(entity, stage.len()).await?;
-                    read(self.remote.list_candidates(ireland, limit))
+                    fresh = read(self.remote.list_candidates(ireland, limit))
                         .await?
-                        .map(Cow::Owned)
+                        .map(CandidateList::new);
+                    fresh.as_ref()
                 }
             };
-            let mut by_ref: HashMap<&str, Vec<String>> = HashMap::new();
-            for c in list.iter().flat_map(|l| l.iter()) {
-                if let Some(agency) = super::candidates::agency_ref(&c.json) {
-                    by_ref.entry(agency).or_default().push(c.id.clone());
-                }
-            }
             for p in pending {
-                let id = match (&list, by_ref.get(p.agency_ref.as_str())) {
-                    (Some(_), found) => found.and_then(|ids| ids.first().cloned()),
-                    (None, _) => {
-                        read(self.remote.find_candidate_id(ireland, &p.agency_ref)).await?
-                    }
+                let id = match list {
+                    Some(list) => list.with_ref(&p.agency_ref).next().map(|c| c.id.clone()),
+                    None => read(self.remote.find_candidate_id(ireland, &p.agency_ref)).await?,
                 };
                 self.settle_pending(p, id)?;
             }
@@ -192,7 +193,7 @@ impl<R: Remote> Engine<'_, R> {
             if landed.is_empty() || stage.is_empty() {
                 continue;
             }
-            let Some(list) = &list else {
+            let Some(list) = list else {
                 tracing::info!(
                     ?entity,
                     "too many workers on the server to scan for duplicates"
@@ -204,7 +205,11 @@ impl<R: Remote> Engine<'_, R> {
                 let Some(record) = stage.get(&seq) else {
                     continue;
                 };
-                let others = others_than(&id, by_ref.get(record.key.as_str()));
+                let others: Vec<String> = list
+                    .with_ref(&record.key)
+                    .filter(|c| c.id != id)
+                    .map(|c| c.id.clone())
+                    .collect();
                 if others.is_empty() {
                     continue;
                 }
@@ -234,14 +239,15 @@ impl<R: Remote> Engine<'_, R> {
         entity: Entity,
         stage: &HashMap<u32, &Record>,
         landed: &[(u32, String)],
-        list: &[ServerRecord],
+        list: &CandidateList,
     ) -> Result<(), SubmitError> {
-        let by_id: HashMap<&str, &ServerRecord> = list.iter().map(|c| (c.id.as_str(), c)).collect();
+        let by_id: HashMap<&str, &ListedCandidate> =
+            list.iter().map(|c| (c.id.as_str(), c)).collect();
         let acks: Vec<(String, Acknowledged)> = landed
             .iter()
             .filter_map(|(seq, id)| {
                 let record = stage.get(seq)?;
-                let listed = listed_digest(&by_id.get(id.as_str())?.json)?;
+                let listed = by_id.get(id.as_str())?.digest.clone()?;
                 Some((
                     record.key.clone(),
                     Acknowledged {
@@ -289,7 +295,7 @@ impl<R: Remote> Engine<'_, R> {
 /// dates and totals), the ids of the others, by its place in `items`. Found by sorting a hash
 /// of each key and comparing the keys of equal hashes: a listing of 100,000 timesheets is
 /// grouped without a map of 100,000 keys.
-fn held_twice(items: &[&ServerTimesheet]) -> HashMap<usize, Vec<String>> {
+fn held_twice(items: &[ListedTotals]) -> HashMap<usize, Vec<String>> {
     let mut hashed: Vec<(u64, usize)> = items
         .iter()
         .enumerate()
@@ -306,10 +312,10 @@ fn held_twice(items: &[&ServerTimesheet]) -> HashMap<usize, Vec<String>> {
         .filter(|run| run.len() > 1)
     {
         for &(_, i) in run {
-            let key = SameTimesheet::of(items[i]);
+            let key = SameTimesheet::of(&items[i]);
             let others: Vec<String> = run
                 .iter()
-                .map(|&(_, j)| items[j])
+                .map(|&(_, j)| &items[j])
                 .filter(|t| t.id != items[i].id && SameTimesheet::of(t) == key)
                 .map(|t| t.id.clone())
                 .collect();
@@ -335,25 +341,19 @@ struct SameTimesheet<'a> {
 }
 
 impl<'a> SameTimesheet<'a> {
-    fn of(t: &'a ServerTimesheet) -> SameTimesheet<'a> {
-        let totals = t.lines.as_deref().map(timesheet::totals);
+    fn of(t: &'a ListedTotals) -> SameTimesheet<'a> {
         SameTimesheet {
             worker: t.worker_id.as_deref(),
             tax_year: t.tax_year,
             tax_period: t.tax_period,
             start: t.start_date,
             end: t.end_date,
-            totals: totals.map(|t| (t.lines, t.units.normalize(), t.net.normalize())),
+            totals: t
+                .totals
+                .map(|t| (t.lines, t.units.normalize(), t.net.normalize())),
             net: t.net.map(|n| n.normalize()),
         }
     }
-}
-
-/// The ids in `group` other than `id`.
-fn others_than(id: &str, group: Option<&Vec<String>>) -> Vec<String> {
-    group
-        .map(|ids| ids.iter().filter(|i| *i != id).cloned().collect())
-        .unwrap_or_default()
 }
 
 fn duplicate_warning(what: &str, others: &[String]) -> String {
@@ -417,7 +417,7 @@ mod tests {
             // The same item listed twice (pages that overlap) is not a duplicate of itself.
             listed("TS-2", "SR-2", "8"),
         ];
-        let items: Vec<&ServerTimesheet> = list.iter().collect();
+        let items: Vec<ListedTotals> = list.into_iter().map(ListedTotals::from).collect();
         let twins = held_twice(&items);
         assert_eq!(twins.get(&0), Some(&vec!["TS-3".to_string()]));
         assert_eq!(twins.get(&2), Some(&vec!["TS-1".to_string()]));

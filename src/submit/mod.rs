@@ -11,6 +11,7 @@
 mod candidates;
 mod detail;
 mod engine;
+mod listed;
 mod listing;
 mod payment_rates;
 mod progress;

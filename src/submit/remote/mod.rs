@@ -12,8 +12,9 @@ use std::future::Future;
 
 use serde_json::Value;
 
+pub use super::listed::ListedCandidate;
 use crate::model::Entity;
-use crate::plan::timesheet::{ServerTimesheet, TimesheetPlan};
+use crate::plan::timesheet::{ListedTotals, ServerTimesheet, TimesheetPlan};
 
 pub use nxsys::remote_error;
 pub use offline::Offline;
@@ -82,7 +83,7 @@ pub trait Remote: Sync {
         &self,
         ireland: bool,
         limit: usize,
-    ) -> impl Future<Output = Result<Option<Vec<ServerRecord>>, RemoteError>>;
+    ) -> impl Future<Output = Result<Option<Vec<ListedCandidate>>, RemoteError>>;
 
     /// Create a candidate; the id when the answer carries one (UK answers 201 with no body).
     fn create_candidate(
@@ -157,6 +158,21 @@ pub trait Remote: Sync {
         tax_year: i32,
         limit: usize,
     ) -> impl Future<Output = Result<Option<Vec<ServerTimesheet>>, RemoteError>>;
+
+    /// [`Remote::list_timesheets`] with each timesheet's lines boiled down to their totals:
+    /// what the read-back needs. A remote that can should boil each page as it arrives.
+    fn list_timesheet_totals(
+        &self,
+        tax_year: i32,
+        limit: usize,
+    ) -> impl Future<Output = Result<Option<Vec<ListedTotals>>, RemoteError>> {
+        async move {
+            Ok(self
+                .list_timesheets(tax_year, limit)
+                .await?
+                .map(|list| list.into_iter().map(ListedTotals::from).collect()))
+        }
+    }
 
     fn get_timesheet(&self, id: &str)
     -> impl Future<Output = Result<ServerTimesheet, RemoteError>>;

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
-use super::{CandidateKey, Remote, RemoteError, ServerRecord};
+use super::{CandidateKey, ListedCandidate, Remote, RemoteError, ServerRecord};
 use crate::api::ServerTraits;
 use crate::api::traits::{Filters, Shape};
 use crate::api::{
@@ -13,7 +13,7 @@ use crate::api::{
     TimesheetCreate, TimesheetEdit, TimesheetFilter, TimesheetRateLine,
 };
 use crate::model::Entity;
-use crate::plan::timesheet::{Line, ServerTimesheet, TimesheetPlan};
+use crate::plan::timesheet::{Line, ListedTotals, ServerTimesheet, TimesheetPlan};
 
 /// Where an Irish body carries the PPS number.
 pub const PPS_FIELD: &str = "generalSetting.PPSNumber";
@@ -74,6 +74,36 @@ fn date(text: Option<&str>) -> Option<NaiveDate> {
 }
 
 /// What matching needs from a timesheet; lines only when every line echoes rate and units.
+impl Client {
+    /// Every timesheet of a tax year, each page boiled down by `keep` as it arrives (the API's
+    /// timesheets carry many more fields, and thousands of them held at once cost hundreds of
+    /// MB), or `None` when the server holds more than `limit`.
+    async fn year_of_timesheets<T>(
+        &self,
+        tax_year: i32,
+        limit: usize,
+        keep: impl Fn(ServerTimesheet) -> T,
+    ) -> Result<Option<Vec<T>>, RemoteError> {
+        let (listed, kept) = self
+            .timesheets(TimesheetFilter {
+                tax_year: Some(tax_year),
+                ..TimesheetFilter::default()
+            })
+            .take(limit.saturating_add(1))
+            .map_ok(server_timesheet)
+            .try_fold((0usize, Vec::new()), |(listed, mut kept), t| {
+                // The filter is re-checked: a server that ignores it returns other years too.
+                if t.tax_year == Some(tax_year) {
+                    kept.push(keep(t));
+                }
+                std::future::ready(Ok((listed + 1, kept)))
+            })
+            .await
+            .map_err(remote_error)?;
+        Ok((listed <= limit).then_some(kept))
+    }
+}
+
 pub fn server_timesheet(t: Timesheet) -> ServerTimesheet {
     let lines: Option<Vec<Line>> = if t.rates.is_empty() {
         None
@@ -206,26 +236,23 @@ impl Remote for Client {
         &self,
         ireland: bool,
         limit: usize,
-    ) -> Result<Option<Vec<ServerRecord>>, RemoteError> {
+    ) -> Result<Option<Vec<ListedCandidate>>, RemoteError> {
         let stream = if ireland {
             self.candidates_ie(CandidateFilter::default())
         } else {
             self.candidates(CandidateFilter::default())
         };
-        let items: Vec<Candidate> = stream
+        // Each item is boiled down as its page arrives (see `ListedCandidate`).
+        let items: Vec<ListedCandidate> = stream
             .take(limit.saturating_add(1))
+            .map_ok(|c| {
+                let json = record(None, &c).json;
+                ListedCandidate::of(c.id.unwrap_or_default(), &json, ireland)
+            })
             .try_collect()
             .await
             .map_err(remote_error)?;
-        if items.len() > limit {
-            return Ok(None);
-        }
-        Ok(Some(
-            items
-                .into_iter()
-                .map(|c| record(c.id.clone(), &c))
-                .collect(),
-        ))
+        Ok((items.len() <= limit).then_some(items))
     }
 
     async fn create_candidate(
@@ -390,28 +417,16 @@ impl Remote for Client {
         tax_year: i32,
         limit: usize,
     ) -> Result<Option<Vec<ServerTimesheet>>, RemoteError> {
-        // Each page is boiled down to what matching needs as it arrives: the API's timesheets
-        // carry many more fields, and thousands of them held at once cost hundreds of MB.
-        let items: Vec<ServerTimesheet> = self
-            .timesheets(TimesheetFilter {
-                tax_year: Some(tax_year),
-                ..TimesheetFilter::default()
-            })
-            .take(limit.saturating_add(1))
-            .map_ok(server_timesheet)
-            .try_collect()
+        self.year_of_timesheets(tax_year, limit, |t| t).await
+    }
+
+    async fn list_timesheet_totals(
+        &self,
+        tax_year: i32,
+        limit: usize,
+    ) -> Result<Option<Vec<ListedTotals>>, RemoteError> {
+        self.year_of_timesheets(tax_year, limit, ListedTotals::from)
             .await
-            .map_err(remote_error)?;
-        if items.len() > limit {
-            return Ok(None);
-        }
-        // The filter is re-checked: a server that ignores it returns other years too.
-        Ok(Some(
-            items
-                .into_iter()
-                .filter(|t| t.tax_year == Some(tax_year))
-                .collect(),
-        ))
     }
 
     async fn get_timesheet(&self, id: &str) -> Result<ServerTimesheet, RemoteError> {

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{CandidateKey, Remote, RemoteError, ServerRecord};
+use super::{CandidateKey, ListedCandidate, Remote, RemoteError, ServerRecord};
 use crate::plan::timesheet::{ServerTimesheet, TimesheetPlan};
 
 /// A stand-in for a `--dry-run` without credentials: the server looks empty and has no VAT
@@ -30,7 +30,7 @@ impl Remote for Offline {
         &self,
         _: bool,
         _: usize,
-    ) -> Result<Option<Vec<ServerRecord>>, RemoteError> {
+    ) -> Result<Option<Vec<ListedCandidate>>, RemoteError> {
         Ok(Some(Vec::new()))
     }
     async fn create_candidate(&self, _: bool, _: &Value) -> Result<Option<String>, RemoteError> {

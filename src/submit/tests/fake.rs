@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use crate::plan::timesheet::{Line, ServerTimesheet};
-use crate::submit::remote::{CandidateKey, Remote, RemoteError, ServerRecord};
+use crate::submit::remote::{CandidateKey, ListedCandidate, Remote, RemoteError, ServerRecord};
 
 #[derive(Default)]
 struct State {
@@ -262,9 +262,9 @@ impl Remote for Fake {
 
     async fn list_candidates(
         &self,
-        _ireland: bool,
+        ireland: bool,
         limit: usize,
-    ) -> Result<Option<Vec<ServerRecord>>, RemoteError> {
+    ) -> Result<Option<Vec<ListedCandidate>>, RemoteError> {
         let s = self.state.lock().unwrap();
         let mut list = s.candidates.clone();
         for c in &mut list {
@@ -272,6 +272,10 @@ impl Remote for Fake {
             c.json["agencyRef"] = c.json["generalSetting"]["agencyRef"].clone();
             c.json["NINumber"] = c.json["generalSetting"]["NINumber"].clone();
         }
+        let list = list
+            .into_iter()
+            .map(|c| ListedCandidate::of(c.id, &c.json, ireland))
+            .collect::<Vec<_>>();
         Ok((list.len() <= limit).then_some(list))
     }
 
