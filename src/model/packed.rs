@@ -63,6 +63,11 @@ impl PackedTimesheet {
         }
     }
 
+    /// Worker, assignment, dates and period (its `lines` are empty).
+    pub fn head(&self) -> &TimesheetDraft {
+        &self.head
+    }
+
     /// The tax year the timesheet is for.
     pub fn tax_year(&self) -> i32 {
         self.head.tax_year

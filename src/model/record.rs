@@ -247,6 +247,23 @@ impl Record {
         }
     }
 
+    /// A timesheet record of a draft packed already: `provenance` is its lines' rows, line for
+    /// line (as [`PackedTimesheet::unpack`] takes them).
+    pub fn of_packed(
+        key: String,
+        packed: PackedTimesheet,
+        provenance: Vec<Provenance>,
+        findings: Vec<CellFinding>,
+    ) -> Record {
+        Record {
+            entity: Entity::Timesheets,
+            provenance,
+            key,
+            body: Body::Timesheet(packed),
+            findings,
+        }
+    }
+
     /// A timesheet record: its lines at the rows they came from (`None` for other records).
     pub fn timesheet(&self) -> Option<TimesheetDraft> {
         match &self.body {

@@ -146,6 +146,84 @@ fn lines_of_one_timesheet_merge_across_files_in_a_whole_batch() {
     assert_eq!(batch.records.len(), 3);
 }
 
+/// A whole batch packs a timesheet's lines once a line of another comes, and opens them again
+/// for a later line: the lines come back exactly, and every check still lands on its row.
+#[test]
+fn interleaved_lines_of_timesheets_merge_and_are_checked_in_a_whole_batch() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = "\
+Agency Ref,Start Date,End Date,Tax Year,Tax Period,Pay Code,Rate,Units,VAT Code
+AG-001,2025-04-06,2025-04-12,2025,1,PR200,15.50,20,S
+AG-002,2025-04-06,2025-04-12,2025,1,PR200,15.50,40,
+AG-001,2025-04-06,2025-04-12,2025,1,PR201,20.00,150,S
+AG-002,2025-04-07,2025-04-12,2025,1,PR201,20,1.50,
+AG-001,2025-04-06,2025-04-12,2025,1,PR200,15.50,20,S
+AG-002,2025-04-13,2025-04-19,2025,2,PR200,15.50,40,
+";
+    let files = [
+        write(dir.path(), "candidates.csv", CANDIDATES),
+        write(dir.path(), "payment-rates.csv", RATES),
+        write(dir.path(), "timesheets.csv", text),
+    ];
+    let batch = load_batch(&files, &opts()).expect("readable");
+    let sheets = by_entity(&batch.records, Entity::Timesheets);
+    let keys: Vec<&str> = sheets.iter().map(|r| r.key.as_str()).collect();
+    assert_eq!(keys, ["AG-001|2025|1", "AG-002|2025|1", "AG-002|2025|2"]);
+    let rows = |r: &Record| -> Vec<u32> { r.provenance.iter().map(|p| p.row).collect() };
+    assert_eq!(rows(sheets[0]), [2, 4, 6]);
+    assert_eq!(rows(sheets[1]), [3, 5]);
+    let Some(first) = sheets[0].timesheet() else {
+        panic!("AG-001 unpacks")
+    };
+    let lines: Vec<(PayRef, String, String, u32)> = first
+        .lines
+        .iter()
+        .map(|l| {
+            (
+                l.pay.clone(),
+                l.rate.to_string(),
+                l.units.to_string(),
+                l.provenance.row,
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            (PayRef::Code("PR200".into()), "15.50".into(), "20".into(), 2),
+            (
+                PayRef::Code("PR201".into()),
+                "20.00".into(),
+                "150".into(),
+                4
+            ),
+            (PayRef::Code("PR200".into()), "15.50".into(), "20".into(), 6),
+        ]
+    );
+    // Checks of the whole timesheet, run once it is complete: the hours past 24 a day on the
+    // line that takes the total over, the repeated line on the repeat.
+    let placed = |r: &Record| -> Vec<(String, u32)> {
+        r.findings
+            .iter()
+            .map(|f| (f.finding.code.to_string(), f.row.unwrap_or(0)))
+            .collect()
+    };
+    let mut found = placed(sheets[0]);
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("timesheet.repeated_line".to_string(), 6),
+            ("units.impossible".to_string(), 4)
+        ]
+    );
+    // A line that reopens a packed timesheet is still compared with its first line.
+    assert_eq!(
+        placed(sheets[1]),
+        [("timesheet.period_mismatch".to_string(), 5)]
+    );
+}
+
 #[test]
 fn batch_problems_point_at_their_cells() {
     let dir = tempfile::tempdir().expect("temp dir");
