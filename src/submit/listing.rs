@@ -2,10 +2,8 @@
 //! each) and the read-back after the run (for the control totals).
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 
 use futures::TryStreamExt;
-use rust_decimal::Decimal;
 
 use super::SubmitError;
 use super::candidates::NOT_LISTED;
@@ -105,11 +103,8 @@ impl<R: Remote> Engine<'_, R> {
             }
         }
         drop(stage_lists);
-        let by_id: HashMap<&str, usize> = items
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.id.as_str(), i))
-            .collect();
+        // Sorted by id to be looked up (no map of 100,000 ids).
+        items.sort_unstable_by(|a, b| a.id.cmp(&b.id));
         let twins = held_twice(&items);
         let landed: Vec<(u32, String)> = self
             .journal
@@ -117,15 +112,15 @@ impl<R: Remote> Engine<'_, R> {
             .into_iter()
             .filter(|(seq, _)| records.contains_key(seq))
             .collect();
-        let (items, by_id, twins) = (&items, &by_id, &twins);
+        let (items, twins) = (&items, &twins);
         futures::stream::iter(landed.into_iter().map(Ok::<_, SubmitError>))
             .try_for_each_concurrent(self.options.concurrency.max(1), |(seq, id)| async move {
-                let (totals, net, others) = match by_id.get(id.as_str()) {
-                    Some(&i) => {
+                let (totals, net, others) = match items.binary_search_by(|t| (*t.id).cmp(&id)) {
+                    Ok(i) => {
                         let others = twins.get(&i).cloned().unwrap_or_default();
                         (items[i].totals, items[i].net, others)
                     }
-                    None => {
+                    Err(_) => {
                         let t = ListedTotals::from(read(self.remote.get_timesheet(&id)).await?);
                         (t.totals, t.net, Vec::new())
                     }
@@ -292,19 +287,11 @@ impl<R: Remote> Engine<'_, R> {
 }
 
 /// For each listed timesheet the server holds twice (another with the same worker, period,
-/// dates and totals), the ids of the others, by its place in `items`. Found by sorting a hash
-/// of each key and comparing the keys of equal hashes: a listing of 100,000 timesheets is
-/// grouped without a map of 100,000 keys.
+/// dates and totals: see [`ListedTotals::same`]), the ids of the others, by its place in
+/// `items`. Found by sorting the hashes: no map of 100,000 keys.
 fn held_twice(items: &[ListedTotals]) -> HashMap<usize, Vec<String>> {
-    let mut hashed: Vec<(u64, usize)> = items
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            SameTimesheet::of(t).hash(&mut h);
-            (h.finish(), i)
-        })
-        .collect();
+    let mut hashed: Vec<(u128, usize)> =
+        items.iter().enumerate().map(|(i, t)| (t.same, i)).collect();
     hashed.sort_unstable();
     let mut twins = HashMap::new();
     for run in hashed
@@ -312,12 +299,12 @@ fn held_twice(items: &[ListedTotals]) -> HashMap<usize, Vec<String>> {
         .filter(|run| run.len() > 1)
     {
         for &(_, i) in run {
-            let key = SameTimesheet::of(&items[i]);
+            // The same item listed twice (pages that overlap) is not a duplicate of itself.
             let others: Vec<String> = run
                 .iter()
-                .map(|&(_, j)| &items[j])
-                .filter(|t| t.id != items[i].id && SameTimesheet::of(t) == key)
-                .map(|t| t.id.clone())
+                .map(|&(_, j)| &items[j].id)
+                .filter(|id| **id != items[i].id)
+                .map(ToString::to_string)
                 .collect();
             if !others.is_empty() {
                 twins.insert(i, others);
@@ -325,35 +312,6 @@ fn held_twice(items: &[ListedTotals]) -> HashMap<usize, Vec<String>> {
         }
     }
     twins
-}
-
-/// What makes two listed timesheets the same timesheet: worker, period, dates and totals
-/// (amounts normalised, so `8` and `8.00` are the same).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct SameTimesheet<'a> {
-    worker: Option<&'a str>,
-    tax_year: Option<i32>,
-    tax_period: Option<u32>,
-    start: Option<chrono::NaiveDate>,
-    end: Option<chrono::NaiveDate>,
-    totals: Option<(u32, Decimal, Decimal)>,
-    net: Option<Decimal>,
-}
-
-impl<'a> SameTimesheet<'a> {
-    fn of(t: &'a ListedTotals) -> SameTimesheet<'a> {
-        SameTimesheet {
-            worker: t.worker_id.as_deref(),
-            tax_year: t.tax_year,
-            tax_period: t.tax_period,
-            start: t.start_date,
-            end: t.end_date,
-            totals: t
-                .totals
-                .map(|t| (t.lines, t.units.normalize(), t.net.normalize())),
-            net: t.net.map(|n| n.normalize()),
-        }
-    }
 }
 
 fn duplicate_warning(what: &str, others: &[String]) -> String {
@@ -388,6 +346,7 @@ fn tax_years<'a>(records: impl Iterator<Item = &'a Record>) -> Vec<(i32, usize)>
 mod tests {
     use super::*;
     use crate::plan::timesheet::Line;
+    use rust_decimal::Decimal;
 
     fn listed(id: &str, worker: &str, units: &str) -> ServerTimesheet {
         ServerTimesheet {
