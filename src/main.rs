@@ -13,7 +13,29 @@ fn main() {
             exit::exit_for(&error).code()
         }
     };
+    write_peak_memory();
     std::process::exit(code);
+}
+
+/// With `NXSYS_PEAK_RSS_FILE` set, write this process's peak resident memory there at exit, in
+/// KiB (`VmHWM`, Linux): what the memory test and benchmarks read. The kernel's `ru_maxrss` of
+/// a child cannot serve them: it is never less than the peak of the process that spawned it
+/// (`exec` keeps the larger), so a test process of 120 MiB sees every child as 120 MiB.
+fn write_peak_memory() {
+    let Some(path) = std::env::var_os("NXSYS_PEAK_RSS_FILE") else {
+        return;
+    };
+    let peak = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+            line.split_whitespace().nth(1).map(str::to_string)
+        });
+    if let Some(kib) = peak
+        && let Err(e) = std::fs::write(&path, kib)
+    {
+        eprintln!("warning: the peak memory could not be written to {path:?}: {e}");
+    }
 }
 
 /// Rust ignores SIGPIPE, so `nxsys-etl validate … | head` would panic on the closed pipe. Like

@@ -1,16 +1,17 @@
 //! Import memory, pinned: what an import holds must not grow with the batch beyond a small,
 //! stated amount per timesheet, or a large agency's month no longer fits. The same generated
 //! shape (a worker per five timesheets, four lines each) is imported at two sizes into fresh
-//! sandboxes, each by the real binary, and the peak resident memory of each process is read
-//! from the kernel (`wait4`'s `ru_maxrss`). What the two sizes share (the binary, the runtime,
-//! buffers of a fixed size) cancels out in the difference; what is left is the growth.
+//! sandboxes, each by the real binary, and each process writes its own peak resident memory
+//! (`VmHWM`, through `NXSYS_PEAK_RSS_FILE`) as it ends. `wait4`'s `ru_maxrss` would not do: a
+//! child's is never less than the peak of this test process, which other tests running beside
+//! it make large. What the two sizes share (the binary, the runtime, buffers of a fixed size)
+//! cancels out in the difference; what is left is the growth.
 //!
 //! The bound is 3 KiB per timesheet (with its four lines and a fifth of a worker), which leaves
 //! room for the few MiB that RSS varies between runs. Before the report was streamed and the
-//! records packed, this pair of imports grew by about 6 KiB a timesheet; it now grows by about
-//! 1.5 KiB (see BENCHMARKS.md, "Import memory").
-
-use std::path::Path;
+//! records packed, this pair of imports grew by about 6 KiB a timesheet; since the listings and
+//! a whole batch's timesheets are boiled down as they come, by 0.7–1.4 KiB (see BENCHMARKS.md,
+//! "Import memory").
 
 use crate::import::Env;
 
@@ -20,7 +21,7 @@ const SMALL: usize = 2000;
 const LARGE: usize = 6000;
 
 /// Import `timesheets` generated timesheets into a fresh sandbox; the peak resident memory of
-/// the import process, in KiB.
+/// the import process, in KiB, as the process itself reads it (`VmHWM`) at its end.
 async fn import_peak(timesheets: usize) -> u64 {
     let env = Env::fast().await;
     let files = env
@@ -29,45 +30,26 @@ async fn import_peak(timesheets: usize) -> u64 {
     let mut args = vec!["-q", "import", "--rate", "5000"];
     let names = files.args();
     args.extend(names.iter().map(String::as_str));
-    let mut cmd = env.command(&args);
-    let log = env.path("import.log");
-    let mut command = std::mem::replace(cmd.as_std_mut(), std::process::Command::new("true"));
-    command
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(&log).expect("log file"));
-    let (status, kib) = tokio::task::spawn_blocking(move || peak_of(command))
+    let peak_file = env.path("peak-rss");
+    let out = env
+        .command(&args)
+        .env("NXSYS_PEAK_RSS_FILE", &peak_file)
+        .output()
         .await
-        .expect("waits");
-    assert_eq!(status, 0, "import exit status; stderr:\n{}", read(&log));
+        .expect("binary runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "import exit status; stderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let held = env.stats().timesheets;
     assert_eq!(held, timesheets as u64, "every timesheet landed");
-    kib
+    let peak = std::fs::read_to_string(&peak_file).unwrap_or_default();
+    peak.trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("the import wrote its peak memory, not {peak:?}"))
 }
-
-fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_default()
-}
-
-/// Run `command` to its end; its exit status and peak resident set size in KiB.
-fn peak_of(mut command: std::process::Command) -> (i32, u64) {
-    let child = command.spawn().expect("binary runs");
-    let pid = child.id() as libc::pid_t;
-    let mut status: libc::c_int = 0;
-    // SAFETY: `usage` is a plain C struct the kernel fills in; `pid` is our own child, waited
-    // for once here (std's `Child` is dropped without waiting again).
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(waited, pid, "wait4: {}", std::io::Error::last_os_error());
-    drop(child);
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        -1
-    };
-    // Linux reports ru_maxrss in KiB.
-    (code, usage.ru_maxrss as u64)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn import_memory_grows_by_at_most_a_few_kib_per_timesheet() {
     let small = import_peak(SMALL).await;
