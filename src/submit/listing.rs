@@ -13,7 +13,7 @@ use super::remote::Remote;
 use crate::journal::{Acknowledged, RecordState};
 use crate::model::{Entity, Record};
 use crate::plan::payload_hash;
-use crate::plan::timesheet::{ListedTotals, ServerTimesheet};
+use crate::plan::timesheet::{self, ListedTotals, ServerTimesheet};
 
 impl<R: Remote> Engine<'_, R> {
     /// Read in one listing what the stage's records may already be, when that is cheaper than
@@ -51,7 +51,8 @@ impl<R: Remote> Engine<'_, R> {
         }
         for (year, n) in tax_years(items.iter().map(|(_, r)| *r)) {
             let limit = self.list_limit(Entity::Timesheets, n).await?;
-            if let Some(list) = read(self.remote.list_timesheets(year, limit)).await? {
+            if let Some(mut list) = read(self.remote.list_timesheets(year, limit)).await? {
+                timesheet::sort_by_slot(&mut list);
                 self.timesheet_lists.insert(year, list);
             }
         }

@@ -147,10 +147,7 @@ pub async fn process<R: Remote>(
     let existing = if placeholder {
         Vec::new()
     } else if let Some(list) = e.timesheet_lists.get(&plan.tax_year) {
-        list.iter()
-            .filter(|t| timesheet::same_slot(&plan, t))
-            .cloned()
-            .collect()
+        timesheet::in_slot(list, &plan).to_vec()
     } else {
         read(
             e.remote

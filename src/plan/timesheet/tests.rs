@@ -218,3 +218,47 @@ fn two_server_timesheets_with_the_same_dates_are_a_conflict() {
     let same = server("TS-3", Some(vec![line("PR-1", "12.5", "8", None)]));
     assert_eq!(decide(&p, &[one, same]).action, Action::Unchanged);
 }
+
+#[test]
+fn a_sorted_listing_finds_each_slot_as_the_linear_filter_does() {
+    let listed = |id: &str, worker: Option<&str>, year: i32, period: u32| ServerTimesheet {
+        worker_id: worker.map(str::to_string),
+        tax_year: Some(year),
+        tax_period: Some(period),
+        ..server(id, None)
+    };
+    let mut list = vec![
+        listed("TS-1", Some("SR-2"), 2025, 1),
+        listed("TS-2", Some("SR-1"), 2025, 1),
+        listed("TS-3", None, 2025, 1),
+        listed("TS-4", Some("SR-1"), 2025, 2),
+        listed("TS-5", Some("SR-1"), 2025, 1),
+        listed("TS-6", Some("SR-10"), 2025, 1),
+        listed("TS-7", Some("SR-1"), 2024, 1),
+    ];
+    let linear = |list: &[ServerTimesheet], p: &TimesheetPlan| -> Vec<String> {
+        list.iter()
+            .filter(|t| same_slot(p, t))
+            .map(|t| t.id.clone())
+            .collect()
+    };
+    let plans: Vec<TimesheetPlan> = [("SR-1", 2025, 1), ("SR-1", 2025, 2), ("SR-1", 2024, 1)]
+        .into_iter()
+        .chain([("SR-2", 2025, 1), ("SR-10", 2025, 1), ("SR-3", 2025, 1)])
+        .map(|(worker, year, period)| TimesheetPlan {
+            worker_id: worker.into(),
+            tax_year: year,
+            tax_period: period,
+            ..plan(Vec::new())
+        })
+        .collect();
+    let expected: Vec<Vec<String>> = plans.iter().map(|p| linear(&list, p)).collect();
+    sort_by_slot(&mut list);
+    let found: Vec<Vec<String>> = plans
+        .iter()
+        .map(|p| in_slot(&list, p).iter().map(|t| t.id.clone()).collect())
+        .collect();
+    assert_eq!(found, expected);
+    assert_eq!(found[0], ["TS-2", "TS-5"], "listing order kept in a slot");
+    assert!(found[5].is_empty());
+}
