@@ -16,7 +16,7 @@ use super::{SubmitError, SubmitOptions, candidates, payment_rates, timesheets};
 use crate::journal::{Acknowledged, Journal, RecordRow, RecordState, RecordUpdate};
 use crate::model::{Action, Change, Entity, Record, RecordDetail};
 use crate::plan::resolve::VatCodes;
-use crate::plan::timesheet::{PayInfo, ServerTimesheet};
+use crate::plan::timesheet::{PayInfo, TimesheetList};
 use crate::plan::{Decision, payload_hash};
 
 /// A stage reads the whole list of what it may touch in one go (a page holds 100) when that
@@ -73,7 +73,7 @@ pub struct Engine<'a, R: Remote> {
     /// Candidates listed at the start of the stage (list shape), per country (`true` = Ireland).
     pub candidate_lists: HashMap<bool, CandidateList>,
     /// Timesheets listed at the start of the stage, per tax year.
-    pub timesheet_lists: HashMap<i32, Vec<ServerTimesheet>>,
+    pub timesheet_lists: HashMap<i32, TimesheetList>,
     /// Payment rates listed at the start of their stage.
     pub rate_list: Option<Vec<ServerRecord>>,
     /// Workers created whose id the answer did not carry, to read after the stage.

@@ -13,7 +13,7 @@ use super::remote::Remote;
 use crate::journal::{Acknowledged, RecordState};
 use crate::model::{Entity, Record};
 use crate::plan::payload_hash;
-use crate::plan::timesheet::{self, ListedTotals, ServerTimesheet};
+use crate::plan::timesheet::{ListedTotals, TimesheetList};
 
 impl<R: Remote> Engine<'_, R> {
     /// Read in one listing what the stage's records may already be, when that is cheaper than
@@ -51,8 +51,7 @@ impl<R: Remote> Engine<'_, R> {
         }
         for (year, n) in tax_years(items.iter().map(|(_, r)| *r)) {
             let limit = self.list_limit(Entity::Timesheets, n).await?;
-            if let Some(mut list) = read(self.remote.list_timesheets(year, limit)).await? {
-                timesheet::sort_by_slot(&mut list);
+            if let Some(list) = read(self.remote.list_timesheets(year, limit)).await? {
                 self.timesheet_lists.insert(year, list);
             }
         }
@@ -78,7 +77,7 @@ impl<R: Remote> Engine<'_, R> {
     pub(super) async fn read_back(
         &self,
         work: &[(u32, &Record)],
-        mut stage_lists: HashMap<i32, Vec<ServerTimesheet>>,
+        mut stage_lists: HashMap<i32, TimesheetList>,
     ) -> Result<(), SubmitError> {
         let records: HashMap<u32, &Record> = work
             .iter()
@@ -91,7 +90,7 @@ impl<R: Remote> Engine<'_, R> {
         let mut items: Vec<ListedTotals> = Vec::new();
         for (year, _) in tax_years(records.values().copied()) {
             match stage_lists.remove(&year) {
-                Some(list) => items.extend(list.into_iter().map(ListedTotals::from)),
+                Some(list) => items.extend(list.into_timesheets().map(ListedTotals::from)),
                 _ => {
                     let limit = self.list_limit(Entity::Timesheets, work.len()).await?;
                     items.extend(
@@ -346,7 +345,7 @@ fn tax_years<'a>(records: impl Iterator<Item = &'a Record>) -> Vec<(i32, usize)>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::timesheet::Line;
+    use crate::plan::timesheet::{Line, ServerTimesheet};
     use rust_decimal::Decimal;
 
     fn listed(id: &str, worker: &str, units: &str) -> ServerTimesheet {

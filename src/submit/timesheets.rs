@@ -144,10 +144,14 @@ pub async fn process<R: Remote>(
     // A dry run of a timesheet for a worker or pay code it would create: nothing to look up.
     let placeholder = plan.worker_id.starts_with(NEW_PREFIX)
         || plan.lines.iter().any(|l| l.rate_id.starts_with(NEW_PREFIX));
+    let listed = e
+        .timesheet_lists
+        .get(&plan.tax_year)
+        .and_then(|list| list.in_slot(&plan));
     let existing = if placeholder {
         Vec::new()
-    } else if let Some(list) = e.timesheet_lists.get(&plan.tax_year) {
-        timesheet::in_slot(list, &plan).to_vec()
+    } else if let Some(listed) = listed {
+        listed
     } else {
         read(
             e.remote

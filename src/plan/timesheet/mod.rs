@@ -16,6 +16,9 @@ use super::Decision;
 use super::resolve::VatCodes;
 use crate::model::{Action, Change, PayRef, TimesheetDraft, Totals, WorkerRef};
 
+mod listing;
+pub use listing::{ListedTotals, PackedListed, TimesheetList};
+
 /// One timesheet line with API ids.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Line {
@@ -176,49 +179,6 @@ pub struct ServerTimesheet {
     pub net: Option<Decimal>,
 }
 
-/// What the read-back keeps of a listed timesheet, boiled down as each page arrives: its id,
-/// its totals, and a hash of what makes it the same timesheet as another. 100,000 timesheets
-/// held with their lines took ≈ 60 MB; this way ≈ 12 MB.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ListedTotals {
-    pub id: Box<str>,
-    /// A 128-bit hash of worker, tax year and period, dates, line totals and net (amounts
-    /// normalised, so `8` and `8.00` agree): two listed timesheets with the same `same` are one
-    /// timesheet held twice. Two different keys share a hash with a chance of 2⁻¹²⁸ a pair.
-    pub same: u128,
-    /// The totals of the lines, when the server echoes them.
-    pub totals: Option<Totals>,
-    pub net: Option<Decimal>,
-}
-
-impl From<ServerTimesheet> for ListedTotals {
-    fn from(t: ServerTimesheet) -> ListedTotals {
-        use std::hash::{DefaultHasher, Hash, Hasher};
-        let totals = t.lines.as_deref().map(totals);
-        let key = (
-            t.worker_id.as_deref(),
-            t.tax_year,
-            t.tax_period,
-            t.start_date,
-            t.end_date,
-            totals.map(|t| (t.lines, t.units.normalize(), t.net.normalize())),
-            t.net.map(|n| n.normalize()),
-        );
-        let half = |salt: u8| {
-            let mut h = DefaultHasher::new();
-            salt.hash(&mut h);
-            key.hash(&mut h);
-            u128::from(h.finish())
-        };
-        ListedTotals {
-            id: t.id.into_boxed_str(),
-            same: half(0) << 64 | half(1),
-            totals,
-            net: t.net,
-        }
-    }
-}
-
 /// The same lines, in any order, decimals compared exactly (`8` = `8.00`). A line without a
 /// VAT code on one side matches any VAT code on the other (the server may fill in a default).
 pub fn same_lines(a: &[Line], b: &[Line]) -> bool {
@@ -235,30 +195,6 @@ pub fn same_lines(a: &[Line], b: &[Line]) -> bool {
 }
 
 /// Same worker, year and period (a server copy that does not say is not the same).
-/// Sort a listing by worker, tax year and period, keeping the listing's order within each, so
-/// that [`in_slot`] finds a slot's timesheets by binary search: a re-import of 100,000
-/// timesheets scanned the whole listing once for each.
-pub fn sort_by_slot(list: &mut [ServerTimesheet]) {
-    list.sort_by(|a, b| slot_of(a).cmp(&slot_of(b)));
-}
-
-/// The timesheets of `sorted` (see [`sort_by_slot`]) in the plan's slot: what
-/// `filter(same_slot)` finds, in the same order.
-pub fn in_slot<'a>(sorted: &'a [ServerTimesheet], plan: &TimesheetPlan) -> &'a [ServerTimesheet] {
-    let slot = (
-        Some(plan.worker_id.as_str()),
-        Some(plan.tax_year),
-        Some(plan.tax_period),
-    );
-    let start = sorted.partition_point(|t| slot_of(t) < slot);
-    let len = sorted[start..].partition_point(|t| slot_of(t) == slot);
-    &sorted[start..start + len]
-}
-
-fn slot_of(t: &ServerTimesheet) -> (Option<&str>, Option<i32>, Option<u32>) {
-    (t.worker_id.as_deref(), t.tax_year, t.tax_period)
-}
-
 pub fn same_slot(plan: &TimesheetPlan, server: &ServerTimesheet) -> bool {
     server.worker_id.as_deref() == Some(plan.worker_id.as_str())
         && server.tax_year == Some(plan.tax_year)

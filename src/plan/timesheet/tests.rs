@@ -220,28 +220,29 @@ fn two_server_timesheets_with_the_same_dates_are_a_conflict() {
 }
 
 #[test]
-fn a_sorted_listing_finds_each_slot_as_the_linear_filter_does() {
+fn a_packed_listing_finds_each_slot_as_the_linear_filter_does() {
     let listed = |id: &str, worker: Option<&str>, year: i32, period: u32| ServerTimesheet {
         worker_id: worker.map(str::to_string),
         tax_year: Some(year),
         tax_period: Some(period),
         ..server(id, None)
     };
-    let mut list = vec![
+    let list = vec![
         listed("TS-1", Some("SR-2"), 2025, 1),
-        listed("TS-2", Some("SR-1"), 2025, 1),
+        ServerTimesheet {
+            lines: Some(vec![
+                line("PR-1", "15.50", "37.500", Some("VC-2")),
+                line("PR-2", "0.1", "-2", None),
+            ]),
+            net: Some(d("100.00")),
+            ..listed("TS-2", Some("SR-1"), 2025, 1)
+        },
         listed("TS-3", None, 2025, 1),
         listed("TS-4", Some("SR-1"), 2025, 2),
         listed("TS-5", Some("SR-1"), 2025, 1),
         listed("TS-6", Some("SR-10"), 2025, 1),
         listed("TS-7", Some("SR-1"), 2024, 1),
     ];
-    let linear = |list: &[ServerTimesheet], p: &TimesheetPlan| -> Vec<String> {
-        list.iter()
-            .filter(|t| same_slot(p, t))
-            .map(|t| t.id.clone())
-            .collect()
-    };
     let plans: Vec<TimesheetPlan> = [("SR-1", 2025, 1), ("SR-1", 2025, 2), ("SR-1", 2024, 1)]
         .into_iter()
         .chain([("SR-2", 2025, 1), ("SR-10", 2025, 1), ("SR-3", 2025, 1)])
@@ -252,13 +253,25 @@ fn a_sorted_listing_finds_each_slot_as_the_linear_filter_does() {
             ..plan(Vec::new())
         })
         .collect();
-    let expected: Vec<Vec<String>> = plans.iter().map(|p| linear(&list, p)).collect();
-    sort_by_slot(&mut list);
-    let found: Vec<Vec<String>> = plans
+    let expected: Vec<Vec<ServerTimesheet>> = plans
         .iter()
-        .map(|p| in_slot(&list, p).iter().map(|t| t.id.clone()).collect())
+        .map(|p| list.iter().filter(|t| same_slot(p, t)).cloned().collect())
         .collect();
+    let packed = TimesheetList::new(list.iter().cloned().map(PackedListed::from).collect());
+    let found: Vec<Vec<ServerTimesheet>> = plans
+        .iter()
+        .map(|p| packed.in_slot(p).expect("unpacks"))
+        .collect();
+    // Every field comes back exactly (amounts with their scale), in listing order.
     assert_eq!(found, expected);
-    assert_eq!(found[0], ["TS-2", "TS-5"], "listing order kept in a slot");
+    let ids: Vec<&str> = found[0].iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, ["TS-2", "TS-5"]);
+    assert_eq!(
+        found[0][0].lines.as_ref().map(|l| l[0].units.to_string()),
+        Some("37.500".to_string())
+    );
     assert!(found[5].is_empty());
+    let mut all: Vec<ServerTimesheet> = packed.into_timesheets().collect();
+    all.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(all, list);
 }

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 pub use super::listed::ListedCandidate;
 use crate::model::Entity;
-use crate::plan::timesheet::{ListedTotals, ServerTimesheet, TimesheetPlan};
+use crate::plan::timesheet::{ListedTotals, ServerTimesheet, TimesheetList, TimesheetPlan};
 
 pub use nxsys::remote_error;
 pub use offline::Offline;
@@ -157,7 +157,7 @@ pub trait Remote: Sync {
         &self,
         tax_year: i32,
         limit: usize,
-    ) -> impl Future<Output = Result<Option<Vec<ServerTimesheet>>, RemoteError>>;
+    ) -> impl Future<Output = Result<Option<TimesheetList>, RemoteError>>;
 
     /// [`Remote::list_timesheets`] with each timesheet's lines boiled down to their totals:
     /// what the read-back needs. A remote that can should boil each page as it arrives.
@@ -170,7 +170,7 @@ pub trait Remote: Sync {
             Ok(self
                 .list_timesheets(tax_year, limit)
                 .await?
-                .map(|list| list.into_iter().map(ListedTotals::from).collect()))
+                .map(|list| list.into_timesheets().map(ListedTotals::from).collect()))
         }
     }
 

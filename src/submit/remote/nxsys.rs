@@ -13,7 +13,9 @@ use crate::api::{
     TimesheetCreate, TimesheetEdit, TimesheetFilter, TimesheetRateLine,
 };
 use crate::model::Entity;
-use crate::plan::timesheet::{Line, ListedTotals, ServerTimesheet, TimesheetPlan};
+use crate::plan::timesheet::{
+    Line, ListedTotals, PackedListed, ServerTimesheet, TimesheetList, TimesheetPlan,
+};
 
 /// Where an Irish body carries the PPS number.
 pub const PPS_FIELD: &str = "generalSetting.PPSNumber";
@@ -416,8 +418,11 @@ impl Remote for Client {
         &self,
         tax_year: i32,
         limit: usize,
-    ) -> Result<Option<Vec<ServerTimesheet>>, RemoteError> {
-        self.year_of_timesheets(tax_year, limit, |t| t).await
+    ) -> Result<Option<TimesheetList>, RemoteError> {
+        let packed = self
+            .year_of_timesheets(tax_year, limit, PackedListed::from)
+            .await?;
+        Ok(packed.map(TimesheetList::new))
     }
 
     async fn list_timesheet_totals(

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::{CandidateKey, ListedCandidate, Remote, RemoteError, ServerRecord};
-use crate::plan::timesheet::{ServerTimesheet, TimesheetPlan};
+use crate::plan::timesheet::{ServerTimesheet, TimesheetList, TimesheetPlan};
 
 /// A stand-in for a `--dry-run` without credentials: the server looks empty and has no VAT
 /// codes; every write is refused (a dry run never writes).
@@ -69,8 +69,8 @@ impl Remote for Offline {
         &self,
         _: i32,
         _: usize,
-    ) -> Result<Option<Vec<ServerTimesheet>>, RemoteError> {
-        Ok(Some(Vec::new()))
+    ) -> Result<Option<TimesheetList>, RemoteError> {
+        Ok(Some(TimesheetList::default()))
     }
     async fn get_timesheet(&self, _: &str) -> Result<ServerTimesheet, RemoteError> {
         offline()

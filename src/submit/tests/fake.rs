@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use crate::plan::timesheet::{Line, ServerTimesheet};
+use crate::plan::timesheet::{Line, PackedListed, ServerTimesheet, TimesheetList};
 use crate::submit::remote::{CandidateKey, ListedCandidate, Remote, RemoteError, ServerRecord};
 
 #[derive(Default)]
@@ -438,15 +438,16 @@ impl Remote for Fake {
         &self,
         year: i32,
         limit: usize,
-    ) -> Result<Option<Vec<ServerTimesheet>>, RemoteError> {
+    ) -> Result<Option<TimesheetList>, RemoteError> {
         let s = self.state.lock().unwrap();
-        let list: Vec<ServerTimesheet> = s
+        let list: Vec<PackedListed> = s
             .timesheets
             .iter()
             .filter(|t| t.tax_year == Some(year))
             .cloned()
+            .map(PackedListed::from)
             .collect();
-        Ok((list.len() <= limit).then_some(list))
+        Ok((list.len() <= limit).then(|| TimesheetList::new(list)))
     }
 
     async fn get_timesheet(&self, id: &str) -> Result<ServerTimesheet, RemoteError> {
