@@ -72,8 +72,8 @@ impl<R: Remote> Engine<'_, R> {
     /// After the run: read every timesheet that landed back from the API for the control
     /// totals. Memory stays small whatever the run's size: the listing keeps only each
     /// timesheet's totals, and the journal is read one record at a time. `stage_lists` are the
-    /// listings taken before the timesheet stage, with every line: boiled down if nothing was
-    /// written since (they are still what the server holds), else dropped before listing anew.
+    /// listings taken before the timesheet stage: boiled down if nothing was written since
+    /// (they are still what the server holds), else dropped before listing anew.
     pub(super) async fn read_back(
         &self,
         work: &[(u32, &Record)],
