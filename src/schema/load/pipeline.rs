@@ -1,0 +1,207 @@
+//! The cell rules of a sheet's rows on a second thread, while this one reads the rows, learns
+//! the columns' conventions and finishes the rows already checked (timesheet lines, grouping,
+//! batch checks, records), in sheet order.
+//!
+//! The cell rules are about half of validating a row and depend only on the row, the sheet and
+//! the decimal conventions known when the row is released, so each row is sent with a copy of
+//! those conventions and checked there exactly as here. What comes back borrows nothing: a value
+//! that borrowed its cell is kept as the cell text's byte range and borrowed again from the row
+//! it came with ([`Held`]). Rows are sent in batches, a few batches ahead at most, so memory
+//! stays flat; row buffers go back to a pool here.
+
+use std::borrow::Cow;
+use std::ops::Range;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, channel};
+
+use super::{Currencies, ReadOptions, Run, SheetInfo, context};
+use crate::model::{CellFinding, Provenance};
+use crate::rules::ValueRef;
+use crate::rules::number::Separators;
+use crate::schema::build::CheckedRow;
+use crate::source::RowBuf;
+
+/// Rows per batch sent to the checking thread.
+const BATCH: usize = 256;
+/// Batches sent and not yet finished, at most.
+const AHEAD: usize = 4;
+
+/// A row admitted for checking, with what it is checked with.
+pub(super) struct Job {
+    row: RowBuf,
+    separators: Arc<[Separators]>,
+    currencies: Currencies,
+}
+
+/// A checked row that borrows nothing.
+struct Checked {
+    provenance: Provenance,
+    values: Vec<Option<Held>>,
+    failed: Vec<bool>,
+    findings: Vec<CellFinding>,
+}
+
+/// A value as it crosses back: the byte range of the row's text it borrowed, or owned.
+enum Held {
+    InRow(Range<usize>),
+    Owned(ValueRef<'static>),
+}
+
+/// The two ends of the checking thread, and the batch being filled.
+pub(in crate::schema) struct Pipe {
+    jobs: Sender<Vec<Job>>,
+    done: Receiver<Vec<(Job, Checked)>>,
+    batch: Vec<Job>,
+    in_flight: usize,
+    separators: Arc<[Separators]>,
+    pool: Vec<RowBuf>,
+}
+
+impl Pipe {
+    /// Start the checking thread for rows of `sheet`; it ends when the pipe is dropped.
+    pub(super) fn start<'scope>(
+        scope: &'scope std::thread::Scope<'scope, '_>,
+        opts: &'scope ReadOptions,
+        sheet: &'scope SheetInfo,
+    ) -> Pipe {
+        let (jobs, inbox) = channel::<Vec<Job>>();
+        let (outbox, done) = channel();
+        scope.spawn(move || {
+            for batch in inbox {
+                let checked: Vec<(Job, Checked)> = batch
+                    .into_iter()
+                    .map(|job| {
+                        let ctx = context(opts, sheet, &job.separators);
+                        let checked = Checked::of(&job.row, ctx.check_row(&job.row));
+                        (job, checked)
+                    })
+                    .collect();
+                if outbox.send(checked).is_err() {
+                    return;
+                }
+            }
+        });
+        Pipe {
+            jobs,
+            done,
+            batch: Vec::with_capacity(BATCH),
+            in_flight: 0,
+            separators: Arc::from(Vec::new()),
+            pool: Vec::new(),
+        }
+    }
+}
+
+impl Checked {
+    fn of(row: &RowBuf, checked: CheckedRow<'_>) -> Checked {
+        let held = |value: ValueRef<'_>| match value {
+            ValueRef::Text(Cow::Borrowed(text)) => match row.span_of(text) {
+                Some(range) => Held::InRow(range),
+                None => Held::Owned(ValueRef::Text(Cow::Owned(text.to_string()))),
+            },
+            other => Held::Owned(other.detached()),
+        };
+        Checked {
+            provenance: checked.provenance,
+            values: checked.values.into_iter().map(|v| v.map(held)).collect(),
+            failed: checked.failed,
+            findings: checked.findings,
+        }
+    }
+
+    /// The checked row again, borrowing `row` (the row it was checked from).
+    fn attach(self, row: &RowBuf) -> CheckedRow<'_> {
+        let value = |held: Held| match held {
+            Held::InRow(range) => ValueRef::Text(Cow::Borrowed(row.span(range))),
+            Held::Owned(value) => value,
+        };
+        CheckedRow {
+            provenance: self.provenance,
+            values: self.values.into_iter().map(|v| v.map(value)).collect(),
+            failed: self.failed,
+            findings: self.findings,
+        }
+    }
+}
+
+impl Run<'_> {
+    /// Queue an admitted row for its cell rules; finish the oldest batches once enough are
+    /// on their way.
+    pub(super) fn send_to_check(
+        &mut self,
+        sheet: &Rc<SheetInfo>,
+        row: &RowBuf,
+        separators: &[Separators],
+        currencies: Currencies,
+    ) {
+        let Some(pipe) = self.pipe.as_mut() else {
+            return;
+        };
+        if *pipe.separators != *separators {
+            pipe.separators = Arc::from(separators);
+        }
+        let mut copy = pipe.pool.pop().unwrap_or_default();
+        copy.copy_from(row);
+        pipe.batch.push(Job {
+            row: copy,
+            separators: Arc::clone(&pipe.separators),
+            currencies,
+        });
+        if pipe.batch.len() < BATCH {
+            return;
+        }
+        let batch = std::mem::replace(&mut pipe.batch, Vec::with_capacity(BATCH));
+        if pipe.jobs.send(batch).is_ok() {
+            pipe.in_flight += 1;
+        }
+        while self.pipe.as_ref().is_some_and(|p| p.in_flight > AHEAD) {
+            if !self.finish_batch(sheet) {
+                break;
+            }
+        }
+    }
+
+    /// Send what is queued and finish every row still on its way.
+    pub(super) fn drain(
+        &mut self,
+        sheet: &Rc<SheetInfo>,
+    ) -> Result<(), crate::source::SourceError> {
+        if let Some(pipe) = self.pipe.as_mut() {
+            let batch = std::mem::take(&mut pipe.batch);
+            if !batch.is_empty() && pipe.jobs.send(batch).is_ok() {
+                pipe.in_flight += 1;
+            }
+        }
+        while self.pipe.as_ref().is_some_and(|p| p.in_flight > 0) {
+            if !self.finish_batch(sheet) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Finish the oldest checked batch; `false` when the checking thread is gone (it
+    /// panicked: the scope reports that panic).
+    fn finish_batch(&mut self, sheet: &Rc<SheetInfo>) -> bool {
+        let Some(pipe) = self.pipe.as_mut() else {
+            return false;
+        };
+        let Ok(batch) = pipe.done.recv() else {
+            return false;
+        };
+        pipe.in_flight -= 1;
+        let opts = self.opts;
+        let mut rows = Vec::with_capacity(batch.len());
+        for (job, checked) in batch {
+            let ctx = context(opts, sheet, &job.separators);
+            let checked = checked.attach(&job.row);
+            self.finish_row(sheet, &ctx, job.row.row, checked, &job.currencies);
+            rows.push(job.row);
+        }
+        if let Some(pipe) = self.pipe.as_mut() {
+            pipe.pool.extend(rows);
+        }
+        true
+    }
+}
