@@ -357,7 +357,10 @@ impl Run<'_> {
     /// to [`HOLD_ROWS`] rows) for a later cell of its column to settle how it reads.
     fn process(&mut self, mut pending: Pending) -> Result<(), SourceError> {
         let sheet = Rc::clone(&pending.sheet);
-        let rows = if source::threads() > 1 {
+        // A streamed workbook sheet already has its reading thread, and reading it takes longer
+        // than checking it: on two cores a checking thread would only take time from it.
+        let threads = source::threads();
+        let rows = if threads > 2 || (threads == 2 && !pending.reader.streamed()) {
             let opts = self.opts;
             let info: &SheetInfo = &sheet;
             std::thread::scope(|scope| {
@@ -513,7 +516,7 @@ impl Run<'_> {
             }
         }
         if entity == Entity::Timesheets {
-            let mut line = timesheet::timesheet_line(&ctx, checked);
+            let mut line = timesheet::timesheet_line(ctx, checked);
             // As the line's `WorkerRef` would be: by Agency Ref (empty when missing) or by id.
             let agency_ref = match &line.worker {
                 Some(worker) => worker.agency_ref(),

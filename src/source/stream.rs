@@ -63,7 +63,7 @@ pub(super) fn spawn(
     book: Book,
     names: Vec<String>,
     date1904: bool,
-) -> Result<Vec<StreamedSheet>, Book> {
+) -> Result<Vec<StreamedSheet>, Box<Book>> {
     let (recycle, recycled) = channel();
     let mut senders = Vec::new();
     let mut sheets = Vec::new();
@@ -98,7 +98,7 @@ pub(super) fn spawn(
     match started {
         Ok(_) => Ok(sheets),
         Err(_) => match slot.lock().ok().and_then(|mut b| b.take()) {
-            Some(book) => Err(book),
+            Some(book) => Err(Box::new(book)),
             None => Ok(sheets),
         },
     }

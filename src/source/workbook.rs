@@ -143,7 +143,7 @@ fn open_unguarded(path: &Path, stream: bool) -> Result<Opened, SourceError> {
                 return Ok(opened);
             }
             // No thread could be started: the range path below.
-            Err(book) => workbook = Sheets::Xlsx(book),
+            Err(book) => workbook = Sheets::Xlsx(*book),
         }
     }
     for name in visible {
