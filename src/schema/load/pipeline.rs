@@ -20,30 +20,28 @@ use crate::model::{CellFinding, Provenance};
 use crate::rules::ValueRef;
 use crate::rules::number::Separators;
 use crate::schema::build::CheckedRow;
+use crate::schema::headers::Location;
 use crate::source::RowBuf;
 
 /// Rows per batch sent to the checking thread.
-const BATCH: usize = 256;
+const BATCH: usize = 1024;
 /// Batches sent and not yet finished, at most.
 const AHEAD: usize = 4;
 
-/// A row admitted for checking, with what it is checked with.
+/// A row admitted for checking, with what it is checked with, and empty buffers for the
+/// checked values: they go back and forth, so the checking thread allocates nothing that this
+/// one frees (freeing another thread's memory costs a lock and cache traffic per row).
 pub(super) struct Job {
     row: RowBuf,
     separators: Arc<[Separators]>,
     currencies: Currencies,
-}
-
-/// A checked row that borrows nothing.
-struct Checked {
-    provenance: Provenance,
     values: Vec<Option<Held>>,
     failed: Vec<bool>,
     findings: Vec<CellFinding>,
 }
 
 /// A value as it crosses back: the byte range of the row's text it borrowed, or owned.
-enum Held {
+pub(super) enum Held {
     InRow(Range<usize>),
     Owned(ValueRef<'static>),
 }
@@ -51,11 +49,11 @@ enum Held {
 /// The two ends of the checking thread, and the batch being filled.
 pub(in crate::schema) struct Pipe {
     jobs: Sender<Vec<Job>>,
-    done: Receiver<Vec<(Job, Checked)>>,
+    done: Receiver<Vec<Job>>,
     batch: Vec<Job>,
     in_flight: usize,
     separators: Arc<[Separators]>,
-    pool: Vec<RowBuf>,
+    pool: Vec<(RowBuf, Vec<Option<Held>>, Vec<bool>)>,
 }
 
 impl Pipe {
@@ -67,17 +65,27 @@ impl Pipe {
     ) -> Pipe {
         let (jobs, inbox) = channel::<Vec<Job>>();
         let (outbox, done) = channel();
+        // The checking thread's own copy of the sheet's place: the provenance each checked row
+        // builds is dropped there, and this thread builds its own, so the two threads do not
+        // take turns on one reference count.
+        let own = SheetInfo {
+            map: sheet.map.clone(),
+            at: Location {
+                file: Arc::from(&*sheet.at.file),
+                sheet: sheet.at.sheet.as_deref().map(Arc::from),
+            },
+            date1904: sheet.date1904,
+            fix_file: sheet.fix_file,
+        };
         scope.spawn(move || {
-            for batch in inbox {
-                let checked: Vec<(Job, Checked)> = batch
-                    .into_iter()
-                    .map(|job| {
-                        let ctx = context(opts, sheet, &job.separators);
-                        let checked = Checked::of(&job.row, ctx.check_row(&job.row));
-                        (job, checked)
-                    })
-                    .collect();
-                if outbox.send(checked).is_err() {
+            for mut batch in inbox {
+                for job in &mut batch {
+                    let ctx = context(opts, &own, &job.separators);
+                    let mut checked = ctx.check_row(&job.row);
+                    job.findings = std::mem::take(&mut checked.findings);
+                    hold(&job.row, checked, &mut job.values, &mut job.failed);
+                }
+                if outbox.send(batch).is_err() {
                     return;
                 }
             }
@@ -93,35 +101,45 @@ impl Pipe {
     }
 }
 
-impl Checked {
-    fn of(row: &RowBuf, checked: CheckedRow<'_>) -> Checked {
-        let held = |value: ValueRef<'_>| match value {
-            ValueRef::Text(Cow::Borrowed(text)) => match row.span_of(text) {
-                Some(range) => Held::InRow(range),
-                None => Held::Owned(ValueRef::Text(Cow::Owned(text.to_string()))),
-            },
-            other => Held::Owned(other.detached()),
-        };
-        Checked {
-            provenance: checked.provenance,
-            values: checked.values.into_iter().map(|v| v.map(held)).collect(),
-            failed: checked.failed,
-            findings: checked.findings,
-        }
-    }
+/// Keep what the rules said about `row` in its job's buffers (on the checking thread).
+fn hold(
+    row: &RowBuf,
+    checked: CheckedRow<'_>,
+    values: &mut Vec<Option<Held>>,
+    failed: &mut Vec<bool>,
+) {
+    let held = |value: ValueRef<'_>| match value {
+        ValueRef::Text(Cow::Borrowed(text)) => match row.span_of(text) {
+            Some(range) => Held::InRow(range),
+            None => Held::Owned(ValueRef::Text(Cow::Owned(text.to_string()))),
+        },
+        other => Held::Owned(other.detached()),
+    };
+    values.extend(checked.values.into_iter().map(|v| v.map(held)));
+    failed.extend_from_slice(&checked.failed);
+}
 
-    /// The checked row again, borrowing `row` (the row it was checked from).
-    fn attach(self, row: &RowBuf) -> CheckedRow<'_> {
-        let value = |held: Held| match held {
-            Held::InRow(range) => ValueRef::Text(Cow::Borrowed(row.span(range))),
-            Held::Owned(value) => value,
-        };
-        CheckedRow {
-            provenance: self.provenance,
-            values: self.values.into_iter().map(|v| v.map(value)).collect(),
-            failed: self.failed,
-            findings: self.findings,
-        }
+/// The checked row again, borrowing `row`, with the provenance `check_row` gives it.
+fn attach<'r>(
+    row: &'r RowBuf,
+    sheet: &SheetInfo,
+    values: &mut Vec<Option<Held>>,
+    failed: &[bool],
+    findings: Vec<CellFinding>,
+) -> CheckedRow<'r> {
+    let value = |held: Held| match held {
+        Held::InRow(range) => ValueRef::Text(Cow::Borrowed(row.span(range))),
+        Held::Owned(value) => value,
+    };
+    CheckedRow {
+        provenance: Provenance {
+            file: sheet.at.file.clone(),
+            sheet: sheet.at.sheet.clone(),
+            row: row.row,
+        },
+        values: values.drain(..).map(|v| v.map(value)).collect(),
+        failed: failed.to_vec(),
+        findings,
     }
 }
 
@@ -141,12 +159,16 @@ impl Run<'_> {
         if *pipe.separators != *separators {
             pipe.separators = Arc::from(separators);
         }
-        let mut copy = pipe.pool.pop().unwrap_or_default();
+        let (mut copy, values, mut failed) = pipe.pool.pop().unwrap_or_default();
         copy.copy_from(row);
+        failed.clear();
         pipe.batch.push(Job {
             row: copy,
             separators: Arc::clone(&pipe.separators),
             currencies,
+            values,
+            failed,
+            findings: Vec::new(),
         });
         if pipe.batch.len() < BATCH {
             return;
@@ -192,15 +214,23 @@ impl Run<'_> {
         };
         pipe.in_flight -= 1;
         let opts = self.opts;
-        let mut rows = Vec::with_capacity(batch.len());
-        for (job, checked) in batch {
-            let ctx = context(opts, sheet, &job.separators);
-            let checked = checked.attach(&job.row);
-            self.finish_row(sheet, &ctx, job.row.row, checked, &job.currencies);
-            rows.push(job.row);
+        let mut spare = Vec::with_capacity(batch.len());
+        for job in batch {
+            let Job {
+                row,
+                separators,
+                currencies,
+                mut values,
+                failed,
+                findings,
+            } = job;
+            let ctx = context(opts, sheet, &separators);
+            let checked = attach(&row, sheet, &mut values, &failed, findings);
+            self.finish_row(sheet, &ctx, row.row, checked, &currencies);
+            spare.push((row, values, failed));
         }
         if let Some(pipe) = self.pipe.as_mut() {
-            pipe.pool.extend(rows);
+            pipe.pool.extend(spare);
         }
         true
     }
