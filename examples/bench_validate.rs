@@ -88,11 +88,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         took.as_secs_f64(),
         summary.counts.values().map(|c| c.invalid).sum::<u64>()
     );
-    println!(
-        "ratio validate/raw: {:.2} (target ≥ 0.5), {} thread(s) (NXSYS_THREADS=1 for one)",
-        rate / raw_rate,
-        nxsys_etl::source::threads()
-    );
+    println!("ratio validate/raw: {:.2} (target ≥ 0.5)", rate / raw_rate);
     if let Some(kib) = common::peak_rss_kib() {
         println!("peak memory: {:.1} MB", kib as f64 / 1024.0);
     }

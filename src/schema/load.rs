@@ -24,8 +24,6 @@ use crate::rules::{self, Enums};
 
 use crate::source::{self, RowBuf, SheetReader, SourceError};
 
-mod pipeline;
-
 /// How to read the input. The default is [`ReadOptions::embedded`]: an empty enum list would
 /// make every enum cell an error.
 #[derive(Debug, Clone)]
@@ -181,7 +179,6 @@ fn read_once(
         summary: ValidationSummary::default(),
         on_record,
         deferred: None,
-        pipe: None,
     };
     let mut pending = Vec::new();
     for file in files {
@@ -250,8 +247,6 @@ struct Run<'a> {
     on_record: &'a mut dyn FnMut(Record),
     /// Records held back while a streamed sheet may still turn out to be out of order.
     deferred: Option<Vec<Record>>,
-    /// The thread checking cells, while a sheet is processed with one.
-    pipe: Option<pipeline::Pipe>,
 }
 
 impl Run<'_> {
@@ -357,32 +352,17 @@ impl Run<'_> {
     /// to [`HOLD_ROWS`] rows) for a later cell of its column to settle how it reads.
     fn process(&mut self, mut pending: Pending) -> Result<(), SourceError> {
         let sheet = Rc::clone(&pending.sheet);
-        // A streamed workbook sheet already has its reading thread, and reading it takes longer
-        // than checking it: on two cores a checking thread would only take time from it.
-        let threads = source::threads();
-        let rows = if threads > 2 || (threads == 2 && !pending.reader.streamed()) {
-            let opts = self.opts;
-            let info: &SheetInfo = &sheet;
-            std::thread::scope(|scope| {
-                self.pipe = Some(pipeline::Pipe::start(scope, opts, info));
-                let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    self.read_rows(&sheet, &mut pending)
-                }));
-                // Stop the checking thread whatever happened, so the scope can end.
-                let read = match read {
-                    Ok(Ok(rows)) => self.drain(&sheet).map(|()| rows),
-                    Ok(Err(error)) => Err(error),
-                    Err(panic) => {
-                        self.pipe = None;
-                        std::panic::resume_unwind(panic)
-                    }
-                };
-                self.pipe = None;
-                read
-            })?
-        } else {
-            self.read_rows(&sheet, &mut pending)?
-        };
+        let mut conventions = Conventions::new(&sheet.map);
+        let mut held = Vec::new();
+        let mut rows = 0;
+        for row in std::mem::take(&mut pending.lookahead) {
+            rows += self.next_row(&sheet, &row, &mut conventions, &mut held);
+        }
+        let mut buf = RowBuf::default();
+        while pending.reader.next_row(&mut buf)? {
+            rows += self.next_row(&sheet, &buf, &mut conventions, &mut held);
+        }
+        rows += self.release(&sheet, &mut conventions, &mut held);
         if self.grouper.grouping() == Grouping::Consecutive {
             self.flush_all();
         }
@@ -393,26 +373,6 @@ impl Run<'_> {
             rows,
         );
         Ok(())
-    }
-
-    /// Every data row of the sheet, in order; returns the rows that counted.
-    fn read_rows(
-        &mut self,
-        sheet: &Rc<SheetInfo>,
-        pending: &mut Pending,
-    ) -> Result<u64, SourceError> {
-        let mut conventions = Conventions::new(&sheet.map);
-        let mut held = Vec::new();
-        let mut rows = 0;
-        for row in std::mem::take(&mut pending.lookahead) {
-            rows += self.next_row(sheet, &row, &mut conventions, &mut held);
-        }
-        let mut buf = RowBuf::default();
-        while pending.reader.next_row(&mut buf)? {
-            rows += self.next_row(sheet, &buf, &mut conventions, &mut held);
-        }
-        rows += self.release(sheet, &mut conventions, &mut held);
-        Ok(rows)
     }
 
     /// A data row in sheet order: processed now, or held while an ambiguous cell waits for
@@ -456,34 +416,23 @@ impl Run<'_> {
             .sum()
     }
 
-    /// One data row; returns 1 when it counted (blank rows do not). With a checking thread
-    /// (see [`pipeline`]) the cell rules run there and the row is finished when it comes back.
+    /// One data row; returns 1 when it counted (blank rows do not).
     fn row(&mut self, sheet: &Rc<SheetInfo>, row: &RowBuf, conventions: &mut Conventions) -> u64 {
-        let Some(currencies) = self.admit(sheet, row, conventions) else {
-            return 0;
-        };
-        if self.pipe.is_some() {
-            self.send_to_check(sheet, row, conventions.separators(), currencies);
-            return 1;
-        }
-        let ctx = context(self.opts, sheet, conventions.separators());
-        let checked = ctx.check_row(row);
-        self.finish_row(sheet, &ctx, row.row, checked, &currencies);
-        1
-    }
-
-    /// What a row needs before its cells are checked, in sheet order: `None` for a blank row
-    /// or the template's example row (noted), else the currencies its money cells are in.
-    fn admit(
-        &mut self,
-        sheet: &Rc<SheetInfo>,
-        row: &RowBuf,
-        conventions: &mut Conventions,
-    ) -> Option<Currencies> {
         if row.is_blank() {
-            return None;
+            return 0;
         }
         let currencies = conventions.currencies(row);
+        let ctx = Context {
+            map: &sheet.map,
+            at: &sheet.at,
+            mapping: self.opts.mapping.as_ref(),
+            enums: &self.opts.enums,
+            date1904: sheet.date1904,
+            strict: self.opts.strict,
+            separators: conventions.separators(),
+            mask_pii: self.opts.mask_pii,
+        };
+        let entity = sheet.map.entity;
         if self.is_template_example(sheet, row) {
             self.summary.findings.push(sheet.at.row(
                 row.row,
@@ -492,23 +441,11 @@ impl Run<'_> {
                     "this is the template's example row; it was skipped — delete it",
                 ),
             ));
-            return None;
+            return 0;
         }
-        Some(currencies)
-    }
-
-    /// The rest of a row once its cells are checked: the line or record, the batch checks,
-    /// and handing it on.
-    fn finish_row(
-        &mut self,
-        sheet: &Rc<SheetInfo>,
-        ctx: &Context<'_>,
-        row_no: u32,
-        mut checked: build::CheckedRow<'_>,
-        currencies: &Currencies,
-    ) {
-        let entity = sheet.map.entity;
-        for (column, _, mixed) in currencies {
+        let mut checked = ctx.check_row(row);
+        let row_no = row.row;
+        for (column, _, mixed) in &currencies {
             if let Some(finding) = mixed {
                 checked
                     .findings
@@ -516,7 +453,7 @@ impl Run<'_> {
             }
         }
         if entity == Entity::Timesheets {
-            let mut line = timesheet::timesheet_line(ctx, checked);
+            let mut line = timesheet::timesheet_line(&ctx, checked);
             // As the line's `WorkerRef` would be: by Agency Ref (empty when missing) or by id.
             let agency_ref = match &line.worker {
                 Some(worker) => worker.agency_ref(),
@@ -543,7 +480,7 @@ impl Run<'_> {
                 _ => Currency::Gbp,
             };
             if entity != Entity::PaymentRates {
-                for (column, currency, mixed) in currencies {
+                for (column, currency, mixed) in &currencies {
                     if *currency != paid && mixed.is_none() {
                         checked.findings.push(ctx.place(
                             row_no,
@@ -578,6 +515,7 @@ impl Run<'_> {
             }
             self.emit(record);
         }
+        1
     }
 
     fn is_template_example(&self, sheet: &SheetInfo, row: &RowBuf) -> bool {
@@ -628,27 +566,6 @@ impl Run<'_> {
         for record in self.grouper.flush(&self.index) {
             self.emit(record);
         }
-    }
-}
-
-/// The currency of each money cell of a row, and a finding when its column mixes them.
-type Currencies = Vec<(usize, Currency, Option<Finding>)>;
-
-/// What the builder needs to check a row of `sheet`, with its columns' decimal conventions.
-fn context<'c>(
-    opts: &'c ReadOptions,
-    sheet: &'c SheetInfo,
-    separators: &'c [rules::number::Separators],
-) -> Context<'c> {
-    Context {
-        map: &sheet.map,
-        at: &sheet.at,
-        mapping: opts.mapping.as_ref(),
-        enums: &opts.enums,
-        date1904: sheet.date1904,
-        strict: opts.strict,
-        separators,
-        mask_pii: opts.mask_pii,
     }
 }
 

@@ -127,26 +127,6 @@ impl RowBuf {
         });
     }
 
-    /// Become a copy of `other`, reusing this buffer's allocations.
-    pub fn copy_from(&mut self, other: &RowBuf) {
-        self.text.clone_from(&other.text);
-        self.cells.clone_from(&other.cells);
-        self.row = other.row;
-    }
-
-    /// Where `text` lies in this row's text, when it is a slice of it (a cell or part of one).
-    pub fn span_of(&self, text: &str) -> Option<std::ops::Range<usize>> {
-        let base = self.text.as_ptr() as usize;
-        let start = (text.as_ptr() as usize).checked_sub(base)?;
-        let end = start.checked_add(text.len())?;
-        (end <= self.text.len() && self.text.is_char_boundary(start)).then_some(start..end)
-    }
-
-    /// The text at `range` (from [`RowBuf::span_of`] on this row or a copy of it).
-    pub fn span(&self, range: std::ops::Range<usize>) -> &str {
-        self.text.get(range).unwrap_or("")
-    }
-
     /// Number of cells in the row (trailing empty cells included).
     pub fn len(&self) -> usize {
         self.cells.len()

@@ -180,21 +180,10 @@ pub fn open(path: &Path) -> Result<Opened, SourceError> {
     }
 }
 
-/// [`open`] for validation: a CSV file, and xlsx sheets without merged cells, are read on
-/// another thread while the caller checks the rows already read (see [`stream`]).
+/// [`open`] for validation: xlsx sheets may be read on another thread while the caller checks
+/// the rows already read ([`workbook::open_streaming`]).
 pub fn open_streaming(path: &Path) -> Result<Opened, SourceError> {
     match FileKind::of(path)? {
-        FileKind::Csv if threads() > 1 => {
-            let sheet: Box<dyn SheetReader> =
-                match stream::spawn_csv(Box::new(csv::CsvSheet::open(path)?)) {
-                    Ok(streamed) => Box::new(streamed),
-                    Err(reader) => reader,
-                };
-            Ok(Opened {
-                sheets: vec![sheet],
-                notes: Vec::new(),
-            })
-        }
         FileKind::Csv => open(path),
         FileKind::Workbook => workbook::open_streaming(path),
     }

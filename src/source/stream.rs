@@ -22,7 +22,6 @@ use calamine::{Data, DataRef, Xlsx};
 
 use super::workbook::{contain_panics, oversized, push_cell};
 use super::{RowBuf, SheetReader, SourceError};
-use crate::model::CellFinding;
 
 /// Rows per chunk handed over: large enough that a channel operation per chunk costs nothing,
 /// small enough that validation starts at once.
@@ -33,8 +32,7 @@ type Book = Xlsx<BufReader<std::fs::File>>;
 /// What the reading thread says about one sheet.
 enum Msg {
     Rows(Vec<RowBuf>),
-    /// The end of the sheet, with the notes its reader gathered.
-    Done(Vec<CellFinding>),
+    Done,
     Failed(SourceError),
     Unordered,
 }
@@ -49,11 +47,6 @@ pub struct StreamedSheet {
     chunk: Vec<RowBuf>,
     next: usize,
     done: bool,
-    notes: Vec<CellFinding>,
-    /// An xlsx sheet: the range path read it whole when it was opened, so one that is not
-    /// processed is still read to its end, and its cells may be out of order. A CSV file is
-    /// read only as far as it is used, as before.
-    workbook: bool,
 }
 
 /// Start reading `names` (visible worksheets, in workbook order) of `book` on a new thread.
@@ -79,8 +72,6 @@ pub(super) fn spawn(
             chunk: Vec::new(),
             next: 0,
             done: false,
-            notes: Vec::new(),
-            workbook: true,
         });
     }
     // The workbook comes back through this slot if the thread cannot be started.
@@ -104,78 +95,6 @@ pub(super) fn spawn(
     }
 }
 
-/// Chunks of rows a CSV file's reading thread may be ahead of validation: enough to ride out
-/// a slow chunk, few enough that memory stays flat however long the file.
-const CSV_AHEAD: usize = 4;
-
-/// Read a CSV file (any reader that can move to another thread) on a new thread, at most
-/// [`CSV_AHEAD`] chunks ahead of the caller. `Err` gives the reader back when no thread could
-/// be started.
-pub(super) fn spawn_csv(
-    reader: Box<dyn SheetReader + Send>,
-) -> Result<StreamedSheet, Box<dyn SheetReader + Send>> {
-    let (recycle, recycled) = channel::<Vec<RowBuf>>();
-    let (tx, rx) = std::sync::mpsc::sync_channel(CSV_AHEAD);
-    let sheet = StreamedSheet {
-        file: reader.file().to_path_buf(),
-        name: String::new(),
-        date1904: false,
-        rows: rx,
-        recycle,
-        chunk: Vec::new(),
-        next: 0,
-        done: false,
-        notes: Vec::new(),
-        workbook: false,
-    };
-    let slot = std::sync::Arc::new(std::sync::Mutex::new(None::<Box<dyn SheetReader + Send>>));
-    let theirs = std::sync::Arc::clone(&slot);
-    if let Ok(mut held) = slot.lock() {
-        *held = Some(reader);
-    }
-    let started = std::thread::Builder::new()
-        .name("csv-reader".into())
-        .spawn(move || {
-            let taken = theirs.lock().ok().and_then(|mut r| r.take());
-            let Some(mut reader) = taken else { return };
-            loop {
-                let mut rows = recycled.try_recv().unwrap_or_default();
-                let mut filled = 0;
-                let outcome = loop {
-                    if filled == rows.len() {
-                        rows.push(RowBuf::default());
-                    }
-                    match rows.get_mut(filled).map(|row| reader.next_row(row)) {
-                        Some(Ok(true)) => filled += 1,
-                        Some(Ok(false)) | None => break Ok(false),
-                        Some(Err(error)) => break Err(error),
-                    }
-                    if filled == CHUNK {
-                        break Ok(true);
-                    }
-                };
-                rows.truncate(filled);
-                if filled > 0 && tx.send(Msg::Rows(rows)).is_err() {
-                    return;
-                }
-                let last = match outcome {
-                    Ok(true) => continue,
-                    Ok(false) => Msg::Done(reader.take_notes()),
-                    Err(error) => Msg::Failed(error),
-                };
-                let _ = tx.send(last);
-                return;
-            }
-        });
-    match started {
-        Ok(_) => Ok(sheet),
-        Err(_) => match slot.lock().ok().and_then(|mut r| r.take()) {
-            Some(reader) => Err(reader),
-            None => Ok(sheet),
-        },
-    }
-}
-
 /// Read every sheet in turn. After a sheet fails (or is out of order) the later sheets are not
 /// read and report the same outcome, as the range path refused the whole workbook at the first.
 fn produce(
@@ -192,7 +111,7 @@ fn produce(
         });
         let stop = match outcome {
             Ok(true) => {
-                let _ = tx.send(Msg::Done(Vec::new()));
+                let _ = tx.send(Msg::Done);
                 continue;
             }
             Ok(false) => None,
@@ -391,7 +310,7 @@ impl SheetReader for StreamedSheet {
     }
 
     fn sheet(&self) -> Option<&str> {
-        self.workbook.then_some(self.name.as_str())
+        Some(&self.name)
     }
 
     fn date1904(&self) -> bool {
@@ -415,10 +334,7 @@ impl SheetReader for StreamedSheet {
             self.next = 0;
             match self.rows.recv() {
                 Ok(Msg::Rows(rows)) => self.chunk = rows,
-                Ok(Msg::Done(notes)) => {
-                    self.notes = notes;
-                    self.done = true;
-                }
+                Ok(Msg::Done) => self.done = true,
                 Ok(Msg::Failed(error)) => {
                     self.done = true;
                     return Err(error);
@@ -440,15 +356,11 @@ impl SheetReader for StreamedSheet {
 
     fn finish(&mut self) -> Result<(), SourceError> {
         let mut buf = RowBuf::default();
-        while self.workbook && self.next_row(&mut buf)? {}
+        while self.next_row(&mut buf)? {}
         Ok(())
     }
 
-    fn take_notes(&mut self) -> Vec<CellFinding> {
-        std::mem::take(&mut self.notes)
-    }
-
     fn streamed(&self) -> bool {
-        self.workbook
+        true
     }
 }

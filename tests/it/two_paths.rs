@@ -2,7 +2,8 @@
 //! findings in the same order, the same counts, report and fix files, byte for byte. The
 //! batches are generated with planted mistakes; the workbooks are then edited as XML to hold
 //! what the streamed reader must hand to the range path (cells out of order, merged cells) or
-//! refuse the same way (a sheet spanning too many cells).
+//! refuse the same way (a sheet spanning too many cells). (CSV files are read on one thread:
+//! a second one for their cell rules was tried and did not pay off, see BENCHMARKS.md.)
 
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -196,53 +197,4 @@ fn an_oversized_sheet_is_refused_the_same_way() {
     let out = same_on_one_and_two_threads(&summary.files, dir.path());
     assert_eq!(out.code, Some(2), "{}", out.stdout);
     assert!(out.stderr.contains("XFD1048576"), "{}", out.stderr);
-}
-
-/// Rewrite cells of a CSV file: `edit(line, cells)` for every data line (1-based file line).
-fn edit_csv(path: &Path, mut edit: impl FnMut(usize, usize, &mut Vec<String>)) {
-    let text = std::fs::read_to_string(path).expect("read");
-    let lines: Vec<&str> = text.lines().collect();
-    let last = lines.len();
-    let mut out = String::new();
-    for (i, line) in lines.iter().enumerate() {
-        let mut cells: Vec<String> = line.split(',').map(str::to_string).collect();
-        if i > 0 {
-            edit(i + 1, last, &mut cells);
-        }
-        out.push_str(&cells.join(","));
-        out.push('\n');
-    }
-    std::fs::write(path, out).expect("write");
-}
-
-/// CSV: rows are checked in batches on another thread and finished here in order. Mistakes in
-/// the first and last rows, timesheets across batch boundaries (a batch is 256 rows, a
-/// timesheet up to four lines), rows held while an ambiguous `1,250` waits for its column's
-/// convention, day-first dates: all must read exactly as on one thread.
-#[test]
-fn a_csv_batch_reads_the_same_on_one_and_two_threads() {
-    let dir = tempfile::tempdir().expect("dir");
-    let summary = batch(&dir.path().join("in"), Format::Csv, 3_000, 21);
-    let timesheets = summary.files.get(2).expect("timesheets file").clone();
-    // Agency Ref,Start Date,End Date,Tax Year,Tax Period,Pay Code,Rate,Units,VAT Code
-    edit_csv(&timesheets, |line, last, cells| {
-        if line == 2 {
-            cells[4] = "x".into();
-        }
-        if line == last {
-            cells[7] = "abc".into();
-        }
-        if (250..262).contains(&line) || (last - 5..last).contains(&line) {
-            cells[6] = "\"1,250\"".into();
-        }
-        if line % 97 == 0 {
-            cells[1] = "31/12/2025".into();
-        }
-    });
-    let out = same_on_one_and_two_threads(&summary.files, dir.path());
-    assert_eq!(out.code, Some(1), "{}", out.stderr);
-    assert!(findings_in(&out) > 20, "{}", out.stdout);
-    // The planted first- and last-row mistakes are among them.
-    assert!(out.stdout.contains("\"row\": 2"), "{}", out.stdout);
-    assert!(out.stdout.contains("abc"), "{}", out.stdout);
 }
