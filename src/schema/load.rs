@@ -147,11 +147,30 @@ pub(super) struct SheetInfo {
 
 const HEADER_SEARCH_ROWS: usize = 20;
 
+/// Read the batch, xlsx sheets streamed from another thread where possible; when a streamed
+/// sheet's cells turn out to be out of order, read everything again through the range path
+/// (nothing was handed on yet: records wait while a streamed sheet is being read).
 fn read(
     files: &[PathBuf],
     opts: &ReadOptions,
     grouping: Grouping,
     on_record: &mut dyn FnMut(Record),
+) -> Result<ValidationSummary, SourceError> {
+    match read_once(files, opts, grouping, on_record, true) {
+        Err(SourceError::Unordered { file, sheet }) => {
+            tracing::debug!(file = %file.display(), sheet, "cells out of order: read again whole");
+            read_once(files, opts, grouping, on_record, false)
+        }
+        other => other,
+    }
+}
+
+fn read_once(
+    files: &[PathBuf],
+    opts: &ReadOptions,
+    grouping: Grouping,
+    on_record: &mut dyn FnMut(Record),
+    stream: bool,
 ) -> Result<ValidationSummary, SourceError> {
     let mut run = Run {
         opts,
@@ -159,10 +178,15 @@ fn read(
         grouper: Grouper::new(grouping),
         summary: ValidationSummary::default(),
         on_record,
+        deferred: None,
     };
     let mut pending = Vec::new();
     for file in files {
-        let opened = source::open(file)?;
+        let opened = if stream {
+            source::open_streaming(file)?
+        } else {
+            source::open(file)?
+        };
         run.summary.findings.extend(opened.notes);
         for reader in opened.sheets {
             if let Some(sheet) = run.find_header(reader)? {
@@ -172,8 +196,15 @@ fn read(
     }
     // Dependency order, so timesheet lines can be checked against the batch's workers and codes.
     pending.sort_by_key(|p| p.sheet.map.entity);
-    for sheet in pending {
+    let last_streamed = pending.iter().rposition(|p| p.reader.streamed());
+    if last_streamed.is_some() {
+        run.deferred = Some(Vec::new());
+    }
+    for (i, sheet) in pending.into_iter().enumerate() {
         run.process(sheet)?;
+        if Some(i) == last_streamed {
+            run.hand_on_deferred();
+        }
     }
     run.flush_all();
     for file in files {
@@ -214,6 +245,8 @@ struct Run<'a> {
     grouper: Grouper,
     summary: ValidationSummary,
     on_record: &'a mut dyn FnMut(Record),
+    /// Records held back while a streamed sheet may still turn out to be out of order.
+    deferred: Option<Vec<Record>>,
 }
 
 impl Run<'_> {
@@ -231,6 +264,7 @@ impl Run<'_> {
                 "sheet.skipped",
                 format!("sheet '{name}' holds instructions, not data, and was not read"),
             )));
+            reader.finish()?;
             return Ok(None);
         }
         let mut lookahead = Vec::new();
@@ -257,6 +291,7 @@ impl Run<'_> {
                 "sheet.empty",
                 "nothing to read: the sheet is empty",
             )));
+            reader.finish()?;
             self.finish_sheet(&mut *reader, &at, None, 0);
             return Ok(None);
         };
@@ -274,6 +309,7 @@ impl Run<'_> {
                     header.row
                 ),
             )));
+            reader.finish()?;
             self.finish_sheet(&mut *reader, &at, None, 0);
             return Ok(None);
         };
@@ -505,7 +541,18 @@ impl Run<'_> {
         } else {
             counts.invalid += rows;
         }
-        (self.on_record)(record);
+        match &mut self.deferred {
+            Some(held) => held.push(record),
+            None => (self.on_record)(record),
+        }
+    }
+
+    /// Every streamed sheet was read in order: hand on the records held back, and the rest as
+    /// they come.
+    fn hand_on_deferred(&mut self) {
+        for record in self.deferred.take().unwrap_or_default() {
+            (self.on_record)(record);
+        }
     }
 
     fn push_line(&mut self, line: TimesheetLine<'_>, sheet: &Rc<SheetInfo>) {

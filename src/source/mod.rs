@@ -8,6 +8,7 @@
 pub mod cell;
 pub mod csv;
 mod merges;
+mod stream;
 pub mod workbook;
 mod xls;
 
@@ -67,6 +68,21 @@ pub enum SourceError {
         line: u64,
         columns: usize,
     },
+    /// A streamed sheet's cells came out of row order: read the batch again with
+    /// [`open`] (the range path sorts them). Never shown when the caller does so.
+    #[error("{}: sheet '{sheet}' lists its cells out of order", file.display())]
+    Unordered { file: PathBuf, sheet: String },
+}
+
+/// How many threads reading and validating may use: `NXSYS_THREADS` when it is set to a
+/// number (1 turns every helper thread off, for benchmarks and tests that compare the two
+/// paths), else what the machine offers.
+pub fn threads() -> usize {
+    std::env::var("NXSYS_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// The most columns a row may have: 16,384, Excel's limit (column XFD). A wider CSV is refused
@@ -99,6 +115,16 @@ pub trait SheetReader {
     /// Notes gathered while reading (encoding fallback, merged cells…), taken once.
     fn take_notes(&mut self) -> Vec<CellFinding> {
         Vec::new()
+    }
+    /// Read what is left of a sheet that will not be processed, so that an error a streamed
+    /// sheet reports late (damage, an oversized sheet) still stops the run, as it would have
+    /// when the sheet was opened.
+    fn finish(&mut self) -> Result<(), SourceError> {
+        Ok(())
+    }
+    /// The rows come from another thread and may end in [`SourceError::Unordered`].
+    fn streamed(&self) -> bool {
+        false
     }
 }
 
@@ -151,6 +177,15 @@ pub fn open(path: &Path) -> Result<Opened, SourceError> {
             notes: Vec::new(),
         }),
         FileKind::Workbook => workbook::open(path),
+    }
+}
+
+/// [`open`] for validation: xlsx sheets may be read on another thread while the caller checks
+/// the rows already read ([`workbook::open_streaming`]).
+pub fn open_streaming(path: &Path) -> Result<Opened, SourceError> {
+    match FileKind::of(path)? {
+        FileKind::Csv => open(path),
+        FileKind::Workbook => workbook::open_streaming(path),
     }
 }
 

@@ -24,7 +24,15 @@ pub struct WorkbookSheet {
 /// itself panic (calamine asserts on some malformed compound files) is reported as a workbook
 /// that cannot be opened, like any other damage.
 pub fn open(path: &Path) -> Result<Opened, SourceError> {
-    contain_panics(path, || open_unguarded(path))
+    contain_panics(path, || open_unguarded(path, false))
+}
+
+/// [`open`], but the sheets of an xlsx workbook without merged cells are read on a thread of
+/// their own while the caller validates (see [`super::stream`]), when more than one thread is
+/// allowed ([`super::threads`]). Their rows may then end in [`SourceError::Unordered`].
+pub fn open_streaming(path: &Path) -> Result<Opened, SourceError> {
+    let stream = super::threads() > 1;
+    contain_panics(path, || open_unguarded(path, stream))
 }
 
 thread_local! {
@@ -34,7 +42,7 @@ thread_local! {
 }
 
 /// Run `read`, turning a panic inside it into [`SourceError::Workbook`].
-fn contain_panics<T>(
+pub(super) fn contain_panics<T>(
     path: &Path,
     read: impl FnOnce() -> Result<T, SourceError>,
 ) -> Result<T, SourceError> {
@@ -65,7 +73,7 @@ fn contain_panics<T>(
     })
 }
 
-fn open_unguarded(path: &Path) -> Result<Opened, SourceError> {
+fn open_unguarded(path: &Path, stream: bool) -> Result<Opened, SourceError> {
     let workbook_error = |message: String| SourceError::Workbook {
         file: path.to_path_buf(),
         message,
@@ -103,6 +111,7 @@ fn open_unguarded(path: &Path) -> Result<Opened, SourceError> {
     let metadata = workbook.sheets_metadata().to_vec();
     let xlsx_merges =
         matches!(workbook, Sheets::Xlsx(_)) && super::merges::xlsx_may_have_merged_cells(path);
+    let mut visible = Vec::new();
     for sheet in metadata {
         if sheet.typ != SheetType::WorkSheet {
             continue;
@@ -120,31 +129,49 @@ fn open_unguarded(path: &Path) -> Result<Opened, SourceError> {
             ));
             continue;
         }
-        let mut range = load_range(&mut workbook, path, &sheet.name)?;
+        visible.push(sheet.name);
+    }
+    if stream
+        && !xlsx_merges
+        && let Sheets::Xlsx(book) = workbook
+    {
+        match super::stream::spawn(path, book, visible.clone(), date1904) {
+            Ok(sheets) => {
+                for sheet in sheets {
+                    opened.sheets.push(Box::new(sheet));
+                }
+                return Ok(opened);
+            }
+            // No thread could be started: the range path below.
+            Err(book) => workbook = Sheets::Xlsx(*book),
+        }
+    }
+    for name in visible {
+        let mut range = load_range(&mut workbook, path, &name)?;
         let merged = match &mut workbook {
             Sheets::Xlsx(x) if xlsx_merges => {
-                x.merge_cells_by_sheet_name(&sheet.name).unwrap_or_default()
+                x.merge_cells_by_sheet_name(&name).unwrap_or_default()
             }
-            Sheets::Xls(x) => x.merge_cells_by_sheet_name(&sheet.name).unwrap_or_default(),
+            Sheets::Xls(x) => x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
             _ => Vec::new(),
         };
         let mut notes = Vec::new();
         if let Some(region) = spread_merged(&mut range, &merged) {
             notes.push(note(
                 path,
-                Some(&sheet.name),
+                Some(&name),
                 None,
                 "sheet.merged_cells",
                 format!(
                     "sheet '{}' has merged cells (e.g. {region}); their value was used for every \
                      cell they cover. Unmerge them to be sure each row says what you mean",
-                    sheet.name
+                    name
                 ),
             ));
         }
         opened.sheets.push(Box::new(WorkbookSheet {
             file: path.to_path_buf(),
-            name: sheet.name,
+            name,
             range,
             date1904,
             next: 0,
@@ -273,7 +300,7 @@ fn load_range(
 }
 
 /// When the used area from `first` to `last` (0-based, inclusive) is too big to hold, why.
-fn oversized(first: (u32, u32), last: (u32, u32), used: usize) -> Option<String> {
+pub(super) fn oversized(first: (u32, u32), last: (u32, u32), used: usize) -> Option<String> {
     if used == 0 {
         return None;
     }
@@ -370,30 +397,23 @@ impl SheetReader for WorkbookSheet {
 
 /// One calamine cell into the row: numbers without exponent or trailing `.0`, dates as
 /// `YYYY-MM-DD` (with the serial kept as the number), errors as errors.
-fn push_cell(buf: &mut RowBuf, cell: &Data, date1904: bool) {
+pub(super) fn push_cell(buf: &mut RowBuf, cell: &Data, date1904: bool) {
     match cell {
         Data::Empty => buf.push_text(""),
         Data::String(s) => buf.push_text(s),
-        Data::Int(i) => buf.push_fmt(format_args!("{i}"), Some(*i as f64)),
-        Data::Float(f) => buf.push_fmt(format_args!("{f}"), Some(*f)),
+        Data::Int(i) => buf.push_integer(*i, Some(*i as f64)),
+        Data::Float(f) => match whole(*f) {
+            Some(i) => buf.push_integer(i, Some(*f)),
+            None => buf.push_fmt(format_args!("{f}"), Some(*f)),
+        },
         Data::Bool(b) => buf.push_text(if *b { "TRUE" } else { "FALSE" }),
         Data::DateTime(dt) => {
             let serial = dt.as_f64();
             match excel_serial_to_date(serial, date1904).filter(|_| dt.is_datetime()) {
-                Some(date) if serial.fract() == 0.0 => {
-                    buf.push_fmt(format_args!("{}", date.format("%Y-%m-%d")), Some(serial))
-                }
+                Some(date) if serial.fract() == 0.0 => buf.push_date(date, None, Some(serial)),
                 Some(date) => {
                     let secs = (serial.fract() * 86_400.0).round() as u32;
-                    buf.push_fmt(
-                        format_args!(
-                            "{} {:02}:{:02}",
-                            date.format("%Y-%m-%d"),
-                            secs / 3600,
-                            secs / 60 % 60
-                        ),
-                        Some(serial),
-                    )
+                    buf.push_date(date, Some((secs / 3600, secs / 60 % 60)), Some(serial))
                 }
                 None => buf.push_fmt(format_args!("{serial}"), Some(serial)),
             }
@@ -402,6 +422,13 @@ fn push_cell(buf: &mut RowBuf, cell: &Data, date1904: bool) {
         Data::DurationIso(s) => buf.push_text(s),
         Data::Error(e) => buf.push_error(&e.to_string()),
     }
+}
+
+/// The integer a float holds when `{f}` would write it as that integer's digits: whole, not
+/// `-0`, and small enough (below 2^53) to be exact.
+fn whole(f: f64) -> Option<i64> {
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    (f.fract() == 0.0 && f.abs() < EXACT && !(f == 0.0 && f.is_sign_negative())).then_some(f as i64)
 }
 
 #[cfg(test)]
@@ -498,6 +525,29 @@ mod tests {
         assert!(why.contains("Ctrl+End"), "{why}");
         assert_eq!(oversized((0, 0), (99_999, 59), 6_000_000), None);
         assert_eq!(oversized((0, 0), (0, 0), 0), None);
+    }
+
+    #[test]
+    fn whole_floats_are_written_as_format_writes_them() {
+        for f in [
+            0.0,
+            -0.0,
+            1.0,
+            -3.0,
+            12.5,
+            1e15,
+            9_007_199_254_740_991.0,
+            1e16,
+            1e300,
+        ] {
+            let mut fast = RowBuf::default();
+            push_cell(&mut fast, &Data::Float(f), false);
+            assert_eq!(
+                fast.get(0).map(|c| c.text),
+                Some(format!("{f}").as_str()),
+                "{f}"
+            );
+        }
     }
 
     #[test]

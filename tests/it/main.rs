@@ -27,5 +27,6 @@ mod secrets;
 mod server_errors;
 mod synth;
 mod through_excel;
+mod two_paths;
 mod validate;
 mod variants;
