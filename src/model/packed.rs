@@ -21,8 +21,98 @@ pub struct PackedTimesheet {
 /// One line as packed.
 type Packed = (String, String, String, Option<String>);
 
-fn tag(is_id: bool, text: &str) -> String {
-    format!("{}{text}", if is_id { 'i' } else { 'c' })
+/// The packed text of `lines`: what `serde_json` writes for their [`Packed`] tuples, written
+/// straight into one buffer. Packing with `serde_json` built four `String`s a line and printed
+/// each amount with `Decimal`'s `Display`: 17 % of the instructions of validating a CSV batch.
+fn pack_lines(lines: &[LineDraft]) -> String {
+    let mut out = String::with_capacity(2 + lines.len() * 40);
+    out.push('[');
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('[');
+        match &line.pay {
+            PayRef::Code(code) => push_tagged(&mut out, 'c', code),
+            PayRef::Id(id) => push_tagged(&mut out, 'i', id),
+        }
+        out.push(',');
+        push_amount(&mut out, line.rate);
+        out.push(',');
+        push_amount(&mut out, line.units);
+        out.push(',');
+        match &line.vat {
+            None => out.push_str("null"),
+            Some(VatRef::Letter(letter)) => push_tagged(&mut out, 'c', letter),
+            Some(VatRef::Id(id)) => push_tagged(&mut out, 'i', id),
+        }
+        out.push(']');
+    }
+    out.push(']');
+    out
+}
+
+/// `"{tag}{text}"` as a JSON string.
+fn push_tagged(out: &mut String, tag: char, text: &str) {
+    let plain = text
+        .bytes()
+        .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\');
+    if plain {
+        out.push('"');
+        out.push(tag);
+        out.push_str(text);
+        out.push('"');
+    } else {
+        // serde_json escapes it (a `char` and a `&str` always serialise).
+        let escaped = serde_json::to_string(&format!("{tag}{text}")).unwrap_or_default();
+        out.push_str(&escaped);
+    }
+}
+
+/// An amount as a JSON string, exactly as `Decimal`'s `Display` writes it (scale kept).
+fn push_amount(out: &mut String, amount: Decimal) {
+    out.push('"');
+    let mantissa = amount.mantissa();
+    match u64::try_from(mantissa.unsigned_abs()) {
+        Ok(abs) if mantissa != 0 || !amount.is_sign_negative() => {
+            let mut digits = [0u8; 20];
+            let mut at = digits.len();
+            let mut left = abs;
+            loop {
+                at -= 1;
+                digits[at] = b'0' + (left % 10) as u8;
+                left /= 10;
+                if left == 0 {
+                    break;
+                }
+            }
+            let digits = digits.get(at..).unwrap_or_default();
+            let scale = amount.scale() as usize;
+            if mantissa < 0 {
+                out.push('-');
+            }
+            // At least one digit before the point: 5 at scale 2 is 0.05.
+            let whole = digits.len().saturating_sub(scale);
+            if whole == 0 {
+                out.push('0');
+            }
+            for &d in digits.get(..whole).unwrap_or_default() {
+                out.push(char::from(d));
+            }
+            if scale > 0 {
+                out.push('.');
+                for _ in digits.len()..scale {
+                    out.push('0');
+                }
+                for &d in digits.get(whole..).unwrap_or_default() {
+                    out.push(char::from(d));
+                }
+            }
+        }
+        // Beyond 20 digits, and a negative zero: the formatting machinery.
+        _ => out.push_str(&amount.to_string()),
+    }
+    out.push('"');
 }
 
 fn untag(text: &str) -> Option<(bool, String)> {
@@ -36,30 +126,13 @@ fn untag(text: &str) -> Option<(bool, String)> {
 impl PackedTimesheet {
     /// Pack `draft`; its lines' provenance is left out.
     pub fn pack(draft: TimesheetDraft) -> PackedTimesheet {
-        let lines: Vec<Packed> = draft
-            .lines
-            .iter()
-            .map(|l| {
-                let pay = match &l.pay {
-                    PayRef::Code(c) => tag(false, c),
-                    PayRef::Id(id) => tag(true, id),
-                };
-                let vat = l.vat.as_ref().map(|v| match v {
-                    VatRef::Letter(c) => tag(false, c),
-                    VatRef::Id(id) => tag(true, id),
-                });
-                (pay, l.rate.to_string(), l.units.to_string(), vat)
-            })
-            .collect();
+        let lines = pack_lines(&draft.lines).into_boxed_str();
         PackedTimesheet {
             head: TimesheetDraft {
                 lines: Vec::new(),
                 ..draft
             },
-            // Strings and optional strings always serialise.
-            lines: serde_json::to_string(&lines)
-                .unwrap_or_default()
-                .into_boxed_str(),
+            lines,
         }
     }
 
@@ -137,6 +210,74 @@ mod tests {
             sheet: None,
             row,
         }
+    }
+
+    /// The packing before the hand-written one: the reference it must match byte for byte.
+    fn packed_by_serde(lines: &[LineDraft]) -> String {
+        let tag = |is_id: bool, text: &str| format!("{}{text}", if is_id { 'i' } else { 'c' });
+        let packed: Vec<Packed> = lines
+            .iter()
+            .map(|l| {
+                let pay = match &l.pay {
+                    PayRef::Code(c) => tag(false, c),
+                    PayRef::Id(id) => tag(true, id),
+                };
+                let vat = l.vat.as_ref().map(|v| match v {
+                    VatRef::Letter(c) => tag(false, c),
+                    VatRef::Id(id) => tag(true, id),
+                });
+                (pay, l.rate.to_string(), l.units.to_string(), vat)
+            })
+            .collect();
+        serde_json::to_string(&packed).expect("strings serialise")
+    }
+
+    fn line(pay: PayRef, rate: Decimal, units: Decimal, vat: Option<VatRef>) -> LineDraft {
+        LineDraft {
+            provenance: at(2),
+            pay,
+            rate,
+            units,
+            vat,
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn packing_writes_what_serde_json_wrote(
+            parts in proptest::prelude::any::<(u32, u32, u32, bool)>(),
+            scale in 0u32..=28,
+            small in proptest::prelude::any::<i64>(),
+            small_scale in 0u32..=6,
+            text in "(?s).{0,8}",
+            is_id in proptest::prelude::any::<bool>(),
+        ) {
+            let (lo, mid, hi, negative) = parts;
+            let big = Decimal::from_parts(lo, mid, hi, negative, scale);
+            let small = Decimal::new(small, small_scale);
+            let pay = if is_id { PayRef::Id(text.clone()) } else { PayRef::Code(text.clone()) };
+            let lines = [
+                line(pay.clone(), big, small, Some(VatRef::Letter(text.clone()))),
+                line(pay, small, big, None),
+                line(PayRef::Code("PR1".into()), Decimal::new(lo.into(), scale), small, Some(VatRef::Id(text))),
+            ];
+            proptest::prop_assert_eq!(pack_lines(&lines), packed_by_serde(&lines));
+        }
+    }
+
+    #[test]
+    fn zeros_and_negative_zeros_are_written_as_display_writes_them() {
+        let zeros = [
+            Decimal::from_parts(0, 0, 0, true, 2),
+            Decimal::from_parts(0, 0, 0, false, 3),
+            Decimal::from_parts(0, 0, 0, true, 0),
+            Decimal::new(-5, 4),
+        ];
+        let lines: Vec<LineDraft> = zeros
+            .iter()
+            .map(|z| line(PayRef::Code("P".into()), *z, *z, None))
+            .collect();
+        assert_eq!(pack_lines(&lines), packed_by_serde(&lines));
     }
 
     #[test]
