@@ -455,13 +455,19 @@ pub fn set_path(root: &mut Json, path: &str, value: Json) {
 }
 
 /// A candidate or payment-rate record from a checked row.
-pub fn record(entity: Entity, map: &HeaderMap, row: CheckedRow) -> Record {
+/// A worker's or pay code's JSON body: each column's value at its path.
+pub fn body(map: &HeaderMap, row: &CheckedRow) -> Json {
     let mut body = Json::Object(Map::new());
     for (column, value) in map.columns().iter().zip(&row.values) {
         if let Some(value) = value {
             set_path(&mut body, column.path, to_json_ref(value));
         }
     }
+    body
+}
+
+/// The record of a worker's or pay code's row, its [`body`] built (and checked) already.
+pub fn record(entity: Entity, body: Json, row: CheckedRow) -> Record {
     let key_path = match entity {
         Entity::PaymentRates => "/code",
         _ => "/generalSetting/agencyRef",

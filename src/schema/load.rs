@@ -17,7 +17,7 @@ use super::headers::{self, HeaderMap, Location};
 use super::mapping::Mapping;
 use super::timesheet::{self, TimesheetLine};
 use crate::model::Finding;
-use crate::model::{Body, CellFinding, Entity, Record};
+use crate::model::{CellFinding, Entity, Record};
 use crate::rules::batch::BatchIndex;
 use crate::rules::number::Currency;
 use crate::rules::{self, Enums};
@@ -490,22 +490,22 @@ impl Run<'_> {
                     }
                 }
             }
-            let mut record = build::record(entity, &sheet.map, checked);
-            if matches!(entity, Entity::Candidates | Entity::CandidatesIe) {
-                self.index.note_currency(&record.key, paid);
-            }
-            let found = match (&record.body, record.provenance.first()) {
-                (Body::Candidate(body), Some(at)) => {
-                    let body = body.value();
+            // The batch checks read the body as built, before it is kept as text.
+            let body = build::body(&sheet.map, &checked);
+            let at = &checked.provenance;
+            let found = match entity {
+                Entity::Candidates | Entity::CandidatesIe => {
                     let mut found = self.index.check_candidate(&body, at);
                     found.extend(bank_consistency(&body));
                     found
                 }
-                (Body::PaymentRate(body), Some(at)) => {
-                    self.index.check_payment_rate(&body.value(), at)
-                }
-                _ => Vec::new(),
+                Entity::PaymentRates => self.index.check_payment_rate(&body, at),
+                Entity::Timesheets => Vec::new(),
             };
+            let mut record = build::record(entity, body, checked);
+            if matches!(entity, Entity::Candidates | Entity::CandidatesIe) {
+                self.index.note_currency(&record.key, paid);
+            }
             for (path, mut finding) in found {
                 if self.opts.mask_pii && columns::is_sensitive_path(path) {
                     finding.message = build::mask_values(&finding.message);
