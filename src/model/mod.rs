@@ -7,6 +7,7 @@
 
 mod action;
 mod detail;
+pub mod digits;
 mod finding;
 mod outcome;
 mod packed;

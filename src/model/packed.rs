@@ -75,18 +75,8 @@ fn push_amount(out: &mut String, amount: Decimal) {
     let mantissa = amount.mantissa();
     match u64::try_from(mantissa.unsigned_abs()) {
         Ok(abs) if mantissa != 0 || !amount.is_sign_negative() => {
-            let mut digits = [0u8; 20];
-            let mut at = digits.len();
-            let mut left = abs;
-            loop {
-                at -= 1;
-                digits[at] = b'0' + (left % 10) as u8;
-                left /= 10;
-                if left == 0 {
-                    break;
-                }
-            }
-            let digits = digits.get(at..).unwrap_or_default();
+            let mut buf = [0u8; 20];
+            let digits = super::digits::digits(abs, &mut buf);
             let scale = amount.scale() as usize;
             if mantissa < 0 {
                 out.push('-');

@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 use super::build::{CheckedRow, Context, starts_with_ignore_case};
 use super::columns::columns;
 use crate::model::Finding;
+use crate::model::digits::push_digits;
 use crate::model::{CellFinding, Entity, LineDraft, PayRef, TimesheetDraft, VatRef, WorkerRef};
 use crate::rules::ValueRef;
 
@@ -299,30 +300,10 @@ fn key_of(worker: &str, year: i32, period: u32) -> String {
     if year < 0 {
         key.push('-');
     }
-    push_digits(&mut key, year.unsigned_abs());
+    push_digits(&mut key, year.unsigned_abs().into());
     key.push('|');
-    push_digits(&mut key, period);
+    push_digits(&mut key, period.into());
     key
-}
-
-/// The decimal digits of `n`.
-fn push_digits(out: &mut String, n: u32) {
-    let mut digits = [0u8; 10];
-    let mut at = digits.len();
-    let mut n = n;
-    loop {
-        at -= 1;
-        if let Some(d) = digits.get_mut(at) {
-            *d = b'0' + (n % 10) as u8;
-        }
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in digits.get(at..).unwrap_or_default() {
-        out.push(char::from(d));
-    }
 }
 
 /// The worker as written in a timesheet key.

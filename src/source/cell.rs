@@ -66,23 +66,10 @@ impl RowBuf {
     /// machinery (most workbook cells are whole numbers; this is the reading thread's hot spot).
     pub fn push_integer(&mut self, value: i64, number: Option<f64>) {
         let start = self.text.len();
-        let mut digits = [0u8; 20];
-        let mut left = value.unsigned_abs();
-        let mut at = digits.len();
-        loop {
-            at -= 1;
-            digits[at] = b'0' + (left % 10) as u8;
-            left /= 10;
-            if left == 0 {
-                break;
-            }
-        }
         if value < 0 {
             self.text.push('-');
         }
-        for &digit in digits.get(at..).unwrap_or_default() {
-            self.text.push(char::from(digit));
-        }
+        crate::model::digits::push_digits(&mut self.text, value.unsigned_abs());
         self.finish(start, number, false);
     }
 
