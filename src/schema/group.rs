@@ -135,20 +135,9 @@ impl Grouper {
 impl Group {
     fn merge(&mut self, mut line: TimesheetLine<'_>, sheet: &Rc<SheetInfo>) {
         let Some(draft) = self.lines.open() else {
-            let finding = Finding::error(
-                "timesheet.internal",
-                "internal error: the earlier lines of this timesheet could not be read back, \
-                 so this line was not added and nothing of the timesheet is sent; please \
-                 report this",
-            );
             self.findings.append(&mut line.findings);
-            self.findings.push(build::place(
-                &sheet.map,
-                &sheet.at,
-                line.line.provenance.row,
-                None,
-                finding,
-            ));
+            let row = line.line.provenance.row;
+            self.findings.push(place(sheet, row, None, unreadable()));
             return;
         };
         let first_row = draft.lines.first().map_or(0, |l| l.provenance.row);
@@ -161,13 +150,8 @@ impl Group {
                      and period; make the lines agree"
                 ),
             );
-            line.findings.push(build::place(
-                &sheet.map,
-                &sheet.at,
-                new_row,
-                sheet.map.index_of(path),
-                finding,
-            ));
+            line.findings
+                .push(place(sheet, new_row, Some(path), finding));
         };
         if line.start_date.is_some() && line.start_date != draft.start_date {
             mismatch("startDate", "the start date");
@@ -185,20 +169,20 @@ impl Group {
             Lines::Open(draft) => index.check_timesheet(draft),
             Lines::Packed { packed, rows } => match packed.unpack(rows) {
                 Some(draft) => index.check_timesheet(&draft),
-                None => Vec::new(),
+                None => {
+                    // Not checked, so not valid: the record is refused, not sent unchecked.
+                    if let (Some(sheet), Some(at)) = (self.sheets.first(), rows.first()) {
+                        self.findings.push(place(sheet, at.row, None, unreadable()));
+                    }
+                    Vec::new()
+                }
             },
         };
         for (line, path, finding) in checked {
             let (Some(sheet), Some(at)) = (self.sheets.get(line), self.lines.row(line)) else {
                 continue;
             };
-            self.findings.push(build::place(
-                &sheet.map,
-                &sheet.at,
-                at,
-                sheet.map.index_of(path),
-                finding,
-            ));
+            self.findings.push(place(sheet, at, Some(path), finding));
         }
         match self.lines {
             Lines::Open(draft) => Record::of_timesheet(self.key, draft, self.findings),
@@ -207,6 +191,21 @@ impl Group {
             }
         }
     }
+}
+
+/// `finding` at `row` of `sheet`, in the column of `path` (`None`: the row as a whole).
+fn place(sheet: &SheetInfo, row: u32, path: Option<&str>, finding: Finding) -> CellFinding {
+    let column = path.and_then(|p| sheet.map.index_of(p));
+    build::place(&sheet.map, &sheet.at, row, column, finding)
+}
+
+/// A timesheet whose packed lines do not read back (which `PackedTimesheet::pack` rules out).
+fn unreadable() -> Finding {
+    Finding::error(
+        "timesheet.internal",
+        "internal error: the lines of this timesheet could not be read back, so nothing of it \
+         is sent; please report this",
+    )
 }
 
 impl Lines {
