@@ -20,6 +20,25 @@ fn learnt(env: &Env) -> Option<u32> {
     traits.and_then(|t| t.rate_limit)
 }
 
+/// A sandbox allowing `LIMIT` requests a second, with `quirks` (comma-separated).
+async fn limited(quirks: &str) -> Env {
+    Env::start(SandboxConfig {
+        rate_limit: Some(LIMIT),
+        quirks: Quirks::parse(quirks).expect("quirk"),
+        ..SandboxConfig::default()
+    })
+    .await
+}
+
+/// Import the batch `name` (`periods` periods) asking 40 requests a second: four times what
+/// the sandbox allows. It must succeed.
+async fn over_ask(env: &Env, name: &str, periods: u32) {
+    let run = env
+        .import(&batch(env, name, periods), &["--rate", "40"])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
 /// `Batch::new(workers, periods)` written into its own folder.
 fn batch(env: &Env, name: &str, periods: u32) -> crate::import::Files {
     let dir = env.path(name);
@@ -29,16 +48,9 @@ fn batch(env: &Env, name: &str, periods: u32) -> crate::import::Files {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_over_asking_import_keeps_the_limit_it_measured_and_the_next_starts_from_it() {
-    let env = Env::start(SandboxConfig {
-        rate_limit: Some(LIMIT),
-        ..SandboxConfig::default()
-    })
-    .await;
+    let env = limited("").await;
     // Four times what the server allows, nothing known of it yet.
-    let run = env
-        .import(&batch(&env, "april", 1), &["--rate", "40"])
-        .await;
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    over_ask(&env, "april", 1).await;
     let first = env.stats().rate_limited;
     assert!(first > 0, "the sandbox pushed back");
     let limit = learnt(&env).expect("a limit was measured and kept");
@@ -50,8 +62,7 @@ async fn an_over_asking_import_keeps_the_limit_it_measured_and_the_next_starts_f
     // The server's allowance refills; the next month's timesheets for the same workers,
     // asking as much again: it starts a little below the learnt limit, so is not refused.
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let run = env.import(&batch(&env, "may", 2), &["--rate", "40"]).await;
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    over_ask(&env, "may", 2).await;
     let second = env.stats().rate_limited - first;
     eprintln!("429s: {first} while learning ({limit}/s learnt), {second} after");
     assert!(
@@ -67,18 +78,10 @@ async fn an_over_asking_import_keeps_the_limit_it_measured_and_the_next_starts_f
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_stating_its_limit_in_headers_is_not_over_asked() {
-    let env = Env::start(SandboxConfig {
-        rate_limit: Some(LIMIT),
-        quirks: Quirks::parse("rate-limit-headers").expect("quirk"),
-        ..SandboxConfig::default()
-    })
-    .await;
-    let run = env
-        .import(&batch(&env, "april", 1), &["--rate", "40"])
-        .await;
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let env = limited("rate-limit-headers").await;
+    over_ask(&env, "april", 1).await;
     // The first answers (the token's own does not count: it is the login's) state the limit
     // before the server's burst is spent.
-    assert_eq!(env.stats().rate_limited, 0, "{}", run.stderr);
+    assert_eq!(env.stats().rate_limited, 0, "no request was refused");
     assert_eq!(learnt(&env), Some(LIMIT), "the stated limit is kept");
 }
